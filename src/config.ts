@@ -1,0 +1,112 @@
+// The one place the environment is read. Everything else receives a validated Config.
+// Refuses to start on bad values with a message that names the variable; never invents a secret.
+import { resolve } from "node:path";
+
+export type Role = "api" | "worker" | "all";
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Real PostgreSQL when set; otherwise the embedded PGlite under dataDir. */
+  databaseUrl: string | undefined;
+  /** Bull on Redis when set; otherwise jobs run in-process from the outbox. */
+  redisUrl: string | undefined;
+  dataDir: string;
+  role: Role;
+  /** Public base URL: the OAuth issuer, token audience and the base of merchant links. */
+  issuer: string;
+  logLevel: LogLevel;
+  /** Largest request body accepted, in bytes (the spec states the same figure). */
+  bodyLimitBytes: number;
+  /**
+   * Key that encrypts the gateway's private signing keys at rest (32 bytes, base64).
+   * Required with DATABASE_URL; on the embedded default a random key is kept in dataDir.
+   */
+  keyEncryptionKey: string | undefined;
+  /** Max concurrent jobs a worker runs per queue. */
+  workerConcurrency: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const ROLES: readonly Role[] = ["api", "worker", "all"];
+const LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      problems.push(`${name} must be one of ${allowed.join(", ")} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
+  };
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const u = new URL(raw);
+      if (!protocols.includes(u.protocol)) problems.push(`${name} must use ${protocols.join(" or ")}`);
+    } catch {
+      // Never echo the value: connection URLs carry passwords.
+      problems.push(`${name} is not a valid URL`);
+    }
+    return raw;
+  };
+
+  const port = int("PORT", 8080, 0, 65535);
+  const host = str("HOST") ?? "127.0.0.1";
+  const databaseUrl = url("DATABASE_URL", ["postgres:", "postgresql:"]);
+  const redisUrl = url("REDIS_URL", ["redis:", "rediss:"]);
+  const role = oneOf("ROLE", ROLES, "all");
+  const issuerRaw = url("ISSUER", ["http:", "https:"]);
+  const issuer = (issuerRaw ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`).replace(/\/+$/, "");
+  const keyEncryptionKey = str("KEY_ENCRYPTION_KEY");
+  if (keyEncryptionKey !== undefined && Buffer.from(keyEncryptionKey, "base64").length !== 32) {
+    problems.push("KEY_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+  }
+  if (databaseUrl !== undefined && keyEncryptionKey === undefined) {
+    problems.push("KEY_ENCRYPTION_KEY is required with DATABASE_URL (the gateway's private keys are encrypted with it)");
+  }
+  if (role !== "all" && (databaseUrl === undefined || redisUrl === undefined)) {
+    problems.push(`ROLE=${role} splits api and worker processes, which needs DATABASE_URL and REDIS_URL`);
+  }
+
+  const config: Config = {
+    port,
+    host,
+    databaseUrl,
+    redisUrl,
+    dataDir: resolve(str("DATA_DIR") ?? ".data"),
+    role,
+    issuer,
+    logLevel: oneOf("LOG_LEVEL", LEVELS, "info"),
+    bodyLimitBytes: int("BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    keyEncryptionKey,
+    workerConcurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

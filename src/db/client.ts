@@ -1,0 +1,94 @@
+// The database handle: PGlite (embedded default) or PostgreSQL through postgres.js, behind
+// one drizzle type. Domain code uses `db.orm` and `db.rows`; only the db layer may reach the
+// raw client (`db.raw`) for hot paths such as COPY.
+import { PGlite } from "@electric-sql/pglite";
+import type { SQL } from "drizzle-orm";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import postgres from "postgres";
+import * as schema from "./schema.js";
+import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
+
+export type Schema = typeof schema;
+export type Orm = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Anything a query can run on: the database or an open transaction. */
+export type Executor = Orm | Tx;
+
+export type RawClient = { kind: "pglite"; client: PGlite } | { kind: "postgres"; sql: postgres.Sql; url: string };
+
+export interface Database {
+  kind: "pglite" | "postgres";
+  orm: Orm;
+  raw: RawClient;
+  /** Raw SQL with rows normalised across drivers. */
+  rows<T extends Record<string, unknown>>(query: SQL, on?: Executor): Promise<T[]>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type DatabaseTarget =
+  | { kind: "postgres"; url: string; maxConnections?: number }
+  /** dataDir "memory://" keeps everything in memory (tests). */
+  | { kind: "pglite"; dataDir: string };
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  if (target.kind === "postgres") {
+    const sql = postgres(target.url, {
+      max: target.maxConnections ?? 10,
+      onnotice: () => {},
+      // Timestamps come back as Date, jsonb as objects; bigint counts as numbers below 2^53.
+      types: { bigint: postgres.BigInt },
+    });
+    const orm = drizzlePostgres({ client: sql, schema }) as unknown as Orm;
+    return wrap("postgres", orm, { kind: "postgres", sql, url: target.url }, () => sql.end({ timeout: 5 }));
+  }
+  let lock: DataDirLock | undefined;
+  let client: PGlite;
+  if (target.dataDir === "memory://") {
+    client = await PGlite.create();
+  } else {
+    lock = acquireDataDirLock(target.dataDir);
+    try {
+      client = await PGlite.create(`${target.dataDir}/pgdata`);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+  const orm = drizzlePglite({ client, schema }) as unknown as Orm;
+  return wrap("pglite", orm, { kind: "pglite", client }, async () => {
+    await client.close();
+    lock?.release();
+  });
+}
+
+function wrap(kind: Database["kind"], orm: Orm, raw: RawClient, close: () => Promise<void>): Database {
+  let closed = false;
+  return {
+    kind,
+    orm,
+    raw,
+    async rows<T extends Record<string, unknown>>(query: SQL, on: Executor = orm) {
+      return rowsOf<T>(await on.execute(query));
+    },
+    transaction: (fn) => orm.transaction(fn),
+    async ping() {
+      await orm.execute("select 1" as unknown as SQL);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await close();
+    },
+  };
+}
+
+/** postgres.js returns an array of rows; PGlite returns `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

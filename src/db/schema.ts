@@ -1,0 +1,9 @@
+// All tables. Every aggregate has its own file; later issues add theirs here.
+export * from "./schema/platform.js";
+export * from "./schema/entity.js";
+export * from "./partitioned/event.js";
+export * from "./schema/event-key.js";
+export * from "./schema/batch.js";
+export * from "./schema/idempotency.js";
+export * from "./schema/outbox.js";
+export * from "./schema/audit.js";

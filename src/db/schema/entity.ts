@@ -1,0 +1,60 @@
+import { doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, ts, updatedAt } from "../columns.js";
+import { platform } from "./platform.js";
+
+/**
+ * A business entity (经营主体): what is classified. Found by USCC across platforms, or by an
+ * HMAC of the ID number for individual sellers without one. The latest classification is
+ * denormalised here so lists and overviews never join the history.
+ */
+export const entity = pgTable(
+  "entity",
+  {
+    id: id(),
+    uscc: text("uscc"),
+    idNumberHash: text("id_number_hash"),
+    name: text("name").notNull(),
+    entityType: text("entity_type", { enum: ["enterprise", "individual"] }).notNull(),
+    regionCode: text("region_code").notNull(),
+    address: text("address").notNull(),
+    category: text("category").notNull(),
+    riskClass: text("risk_class", { enum: ["A", "B", "C", "D"] }),
+    probability: doublePrecision("probability"),
+    loss: doublePrecision("loss"),
+    modelVersion: text("model_version"),
+    classifiedAt: ts("classified_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("entity_uscc").on(t.uscc),
+    uniqueIndex("entity_id_number_hash").on(t.idNumberHash),
+    // Region scopes are prefixes: text_pattern_ops makes `LIKE '5101%'` an index range scan.
+    index("entity_region").using("btree", t.regionCode.op("text_pattern_ops")),
+    index("entity_class_region").on(t.riskClass, t.regionCode),
+  ],
+);
+
+/** A shop on one platform, pointing at the entity behind it. */
+export const shop = pgTable(
+  "shop",
+  {
+    id: id(),
+    platformId: uuid("platform_id").notNull().references(() => platform.id),
+    platformShopId: text("platform_shop_id").notNull(),
+    entityId: uuid("entity_id").notNull().references(() => entity.id),
+    name: text("name").notNull(),
+    category: text("category").notNull(),
+    regionCode: text("region_code").notNull(),
+    address: text("address").notNull(),
+    url: text("url"),
+    openedAt: ts("opened_at"),
+    licences: jsonb("licences").$type<Array<{ type: string; number: string; validUntil?: string }>>(),
+    /** The merchant record as last received, for fields the gateway does not model yet. */
+    record: jsonb("record").$type<Record<string, unknown>>().notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("shop_platform_shop").on(t.platformId, t.platformShopId), index("shop_entity").on(t.entityId)],
+);

@@ -1,0 +1,20 @@
+// What every request carries through the Hono pipeline.
+import type { Logger } from "pino";
+
+/** Who is calling, set by the authenticator that accepted the request. */
+export type Principal =
+  | { kind: "platform"; platformId: string; clientId: string; scopes: string[] }
+  | { kind: "regulator"; userId: string; role: "viewer" | "officer" | "admin"; regionPrefix: string }
+  | { kind: "merchant"; noticeId: string; entityId: string };
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    /** operationId of the matched spec operation, for logs and metrics. */
+    operationId: string | undefined;
+    /** Route template of the matched operation (low-cardinality metrics label). */
+    route: string | undefined;
+    principal: Principal | undefined;
+  };
+}

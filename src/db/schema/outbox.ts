@@ -30,5 +30,8 @@ export const outbox = pgTable(
   (t) => [
     index("outbox_due").on(t.status, t.runAt),
     uniqueIndex("outbox_pending_dedup").on(t.dedupKey).where(sql`status = 'pending' and dedup_key is not null`),
+    // Looks a key up in any status: schedules must know whether an occurrence was already
+    // enqueued, handed to Bull or run, not only whether it is still pending.
+    index("outbox_dedup_key").on(t.dedupKey).where(sql`dedup_key is not null`),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_dedup_key" ON "outbox" USING btree ("dedup_key") WHERE dedup_key is not null;

@@ -1,11 +1,14 @@
 // Naive-Bayes evidence tables: per feature and state, the smoothed log likelihood ratio
 //   logLR(s) = log P(s | violation) - log P(s | no violation).
 //
-// Smoothing: P(s | y) = (n_y(s) + m_y q(s)) / (N_y + m_y), with q the pooled state distribution
-// (itself add-½ smoothed, so never 0) and pseudo-counts m_y proportional to the class sizes.
-// The proportionality matters: a state never seen in training then gets logLR = 0 exactly
-// (no evidence either way) instead of a large spurious term from unequal class sizes, and a
-// state seen only among negatives or only among positives stays finite.
+// Smoothing (an m-estimate): the violation rate in state s is shrunk toward the overall rate π
+// with the weight of m pseudo-observations, r(s) = (n1(s) + m π) / (n(s) + m), and
+//   logLR(s) = logit(r(s)) - logit(π)        (= log P(s|1)/P(s|0) under that estimate).
+// So a state never seen in training gets logLR = 0 exactly (no evidence either way), a state
+// seen only among negatives or only among positives stays finite, and a state needs about m
+// observations before its own rate counts as much as the prior. (Add-one smoothing of
+// P(s|y) instead gives rare states huge terms when classes are unbalanced: with 10% positives,
+// a state seen 30 times without a violation came out near -4.5.)
 import { binOf } from "./compile.js";
 import { toLevel } from "./values.js";
 import type { Column } from "./score.js";
@@ -31,20 +34,17 @@ export function countStates(states: Int32Array, labels: Uint8Array, nStates: num
 export function smoothedLogLR(c: ClassCounts, pseudoCount: number): Float64Array {
   const S = c.pos.length;
   let N1 = 0;
-  let N0 = 0;
-  for (let s = 0; s < S; s++) (N1 += c.pos[s] as number, N0 += c.neg[s] as number);
-  const N = N1 + N0;
-  const nMin = Math.max(1, Math.min(N1, N0));
-  const m1 = (pseudoCount * Math.max(N1, 1)) / nMin;
-  const m0 = (pseudoCount * Math.max(N0, 1)) / nMin;
+  let N = 0;
+  for (let s = 0; s < S; s++) (N1 += c.pos[s] as number, N += (c.pos[s] as number) + (c.neg[s] as number));
+  // add-½ keeps π strictly inside (0, 1) even for a single-class subset
+  const pi = (N1 + 0.5) / (N + 1);
+  const priorLogit = Math.log(pi) - Math.log1p(-pi);
   const out = new Float64Array(S);
   for (let s = 0; s < S; s++) {
     const n1 = c.pos[s] as number;
-    const n0 = c.neg[s] as number;
-    const q = (n1 + n0 + 0.5) / (N + 0.5 * S);
-    const p1 = (n1 + m1 * q) / (N1 + m1);
-    const p0 = (n0 + m0 * q) / (N0 + m0);
-    out[s] = Math.log(p1) - Math.log(p0);
+    const n = n1 + (c.neg[s] as number);
+    const r = (n1 + pseudoCount * pi) / (n + pseudoCount);
+    out[s] = Math.log(r) - Math.log1p(-r) - priorLogit;
   }
   return out;
 }

@@ -118,7 +118,7 @@ export function trainModel(table: DataTable, labels: Uint8Array, opts: TrainOpti
     minBinCount: Math.max(10, Math.round(0.002 * n)),
     ...opts.discretisation,
   };
-  const pseudoCount = opts.pseudoCount ?? 4;
+  const pseudoCount = opts.pseudoCount ?? 20;
   const minLevelCount = opts.minLevelCount ?? Math.max(5, Math.round(0.001 * n));
 
   // out-of-fold fold assignment for the evidence weight

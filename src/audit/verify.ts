@@ -88,12 +88,13 @@ export async function verifyAuditChain(db: Database | Executor, options: VerifyO
     prev = anchor;
   }
 
-  let after = prev.seq;
+  // From genesis the first page has no lower bound, so rows numbered 0 or below are seen too.
+  let after: number | undefined = fromSeq > 1 ? prev.seq : undefined;
   for (;;) {
     const page = await ex
       .select()
       .from(auditLog)
-      .where(gt(auditLog.seq, after))
+      .where(after === undefined ? undefined : gt(auditLog.seq, after))
       .orderBy(asc(auditLog.seq))
       .limit(batchSize);
     for (const row of page) {

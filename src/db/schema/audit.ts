@@ -2,8 +2,10 @@ import { bigint, jsonb, pgTable, text } from "drizzle-orm/pg-core";
 import { ts } from "../columns.js";
 
 /**
- * Append-only, hash-chained audit log: hash = SHA-256(prev_hash + canonical row). Rows are
- * appended under an advisory lock so the chain is a line, not a tree.
+ * Append-only, hash-chained audit log: hash = SHA-256 of the canonical JSON of the row with its
+ * prev_hash (recipe in src/audit/hash.ts). Rows are appended only through appendAudit, under an
+ * advisory lock so the chain is a line, not a tree; triggers (migration 0003) refuse UPDATE,
+ * DELETE and TRUNCATE, and verifyAuditChain finds what an owner bypassing them changed.
  */
 export const auditLog = pgTable("audit_log", {
   seq: bigint("seq", { mode: "number" }).primaryKey(),

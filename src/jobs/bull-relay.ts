@@ -1,0 +1,160 @@
+// Moves due outbox rows into Bull. Each pass, in one transaction: lock a batch of due pending
+// rows (SKIP LOCKED, so relays in several worker processes share the work), add them to
+// their Bull queues with jobId "outbox:<row id>", mark them dispatched, commit. If the process
+// dies after Bull accepted the jobs but before the commit, the rows are relayed again and Bull
+// ignores the second add of an existing jobId; nothing is lost and nothing runs twice.
+//
+// Only rows due within `lookaheadMs` are relayed (with delay = run_at - now). A deadline two
+// weeks out stays in PostgreSQL until shortly before it is due: durable, coalescable by
+// dedupKey, and visible to SQL, instead of sitting in Redis memory.
+import { sql } from "drizzle-orm";
+import type Bull from "bull";
+import type { Clock } from "../clock.js";
+import { rowsOf, type Database, type Tx } from "../db/client.js";
+import { errorText, type JobLogger } from "./logger.js";
+import type { JobRegistry } from "./registry.js";
+import { bullJobOptions, type BullJobData } from "./bull-job.js";
+
+export interface RelayOptions {
+  db: Database;
+  clock: Clock;
+  registry: JobRegistry;
+  queueFor(job: string): Bull.Queue<BullJobData>;
+  logger: JobLogger;
+  batchSize: number;
+  lookaheadMs: number;
+  maxPollMs: number;
+}
+
+interface DueRow {
+  id: number;
+  job: string;
+  payload: unknown;
+  runAt: Date;
+  attempts: number;
+  maxAttempts: number;
+}
+
+export class OutboxRelay {
+  private running = false;
+  private passing = false;
+  private passAgain = false;
+  private current: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: RelayOptions) {}
+
+  start(): void {
+    this.running = true;
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.current;
+  }
+
+  kick(): void {
+    if (!this.running) return;
+    if (this.passing) {
+      this.passAgain = true;
+      return;
+    }
+    this.current = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.passing = true;
+    clearTimeout(this.timer);
+    let delay = this.o.maxPollMs;
+    try {
+      do {
+        this.passAgain = false;
+        while (this.running && (await this.relayBatch()) === this.o.batchSize) {
+          // A full batch: more may be due right now.
+        }
+      } while (this.passAgain && this.running);
+      delay = await this.untilNextDue();
+    } catch (err) {
+      this.o.logger.error({ err: errorText(err) }, "outbox relay: pass failed");
+    } finally {
+      this.passing = false;
+    }
+    if (this.running) this.timer = setTimeout(() => this.kick(), delay).unref();
+  }
+
+  /** Relays one batch; returns how many rows it took. */
+  private async relayBatch(): Promise<number> {
+    return this.o.db.transaction(async (tx) => {
+      const now = this.o.clock.now();
+      const horizon = new Date(now.getTime() + this.o.lookaheadMs).toISOString();
+      const rows = rowsOf<Record<string, unknown>>(
+        await tx.execute(sql`
+          select id, job, payload, run_at, attempts, max_attempts from outbox
+          where status = 'pending' and run_at <= ${horizon}::timestamptz
+          order by run_at, id
+          limit ${this.o.batchSize}
+          for update skip locked`),
+      ).map(
+        (r): DueRow => ({
+          id: Number(r.id),
+          job: String(r.job),
+          payload: r.payload,
+          runAt: new Date(r.run_at as string),
+          attempts: Number(r.attempts),
+          maxAttempts: Number(r.max_attempts),
+        }),
+      );
+      if (rows.length === 0) return 0;
+      const byJob = new Map<string, DueRow[]>();
+      for (const row of rows) byJob.set(row.job, [...(byJob.get(row.job) ?? []), row]);
+      const unknown: number[] = [];
+      for (const [job, group] of byJob) {
+        const definition = this.o.registry.get(job);
+        if (!definition) {
+          unknown.push(...group.map((r) => r.id));
+          continue;
+        }
+        await this.o.queueFor(job).addBulk(
+          group.map((row) => ({
+            data: { outboxId: row.id, payload: row.payload, priorAttempts: row.attempts },
+            opts: bullJobOptions(row, definition, now),
+          })),
+        );
+      }
+      const known = rows.filter((r) => !unknown.includes(r.id)).map((r) => r.id);
+      await markDispatched(tx, known, now);
+      await failUnknown(tx, unknown, now, this.o.logger);
+      return rows.length;
+    });
+  }
+
+  private async untilNextDue(): Promise<number> {
+    const [row] = rowsOf<Record<string, unknown>>(
+      await this.o.db.orm.execute(sql`select min(run_at) as run_at from outbox where status = 'pending'`),
+    );
+    if (!row?.run_at) return this.o.maxPollMs;
+    const wait = new Date(row.run_at as string).getTime() - this.o.lookaheadMs - this.o.clock.now().getTime();
+    return Math.min(this.o.maxPollMs, Math.max(0, wait));
+  }
+}
+
+const idList = (ids: number[]) => sql.join(ids.map((id) => sql`${id}`), sql`, `);
+
+async function markDispatched(tx: Tx, ids: number[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.execute(sql`
+    update outbox set status = 'dispatched', updated_at = ${now.toISOString()}::timestamptz
+    where id in (${idList(ids)}) and status = 'pending'`);
+}
+
+/** A row whose job this build does not define can never run: fail it, kept for inspection. */
+async function failUnknown(tx: Tx, ids: number[], now: Date, logger: JobLogger): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.execute(sql`
+    update outbox set status = 'failed', last_error = 'PermanentJobError: unknown job "' || job || '"',
+        updated_at = ${now.toISOString()}::timestamptz
+    where id in (${idList(ids)}) and status = 'pending'`);
+  logger.error({ jobIds: ids }, "outbox relay: unknown job, marked failed");
+}

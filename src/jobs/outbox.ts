@@ -1,0 +1,93 @@
+// Writing jobs: one outbox row in the caller's transaction, so the job exists exactly when the
+// change that causes it commits. After commit the caller may call runner.kick() to run it now
+// instead of at the next poll.
+import { sql } from "drizzle-orm";
+import { rowsOf, type Executor } from "../db/client.js";
+import { outbox } from "../db/schema/outbox.js";
+import type { Clock } from "../clock.js";
+import type { JobRegistry } from "./registry.js";
+import type { Enqueue, EnqueueOptions } from "./types.js";
+
+export interface EnqueueRow extends EnqueueOptions {
+  job: string;
+  payload: unknown;
+}
+
+/** Inserts many rows; returns how many were new (dedup-coalesced rows are not counted). */
+export type EnqueueMany = (on: Executor, rows: readonly EnqueueRow[]) => Promise<number>;
+
+// 7 bound parameters a row; PostgreSQL allows 65,535 per statement.
+const ROWS_PER_INSERT = 5000;
+
+interface EnqueueDeps {
+  clock: Clock;
+  /** Fills max_attempts from the definition and rejects unknown job names at the source. */
+  registry: JobRegistry;
+}
+
+export function createEnqueueMany({ clock, registry }: EnqueueDeps): EnqueueMany {
+  return async (on, rows) => {
+    if (rows.length === 0) return 0;
+    const now = clock.now();
+    // Two rows with one dedupKey in the same call coalesce here, like they would across calls.
+    const seen = new Set<string>();
+    const values = [];
+    for (const row of rows) {
+      if (row.dedupKey !== undefined) {
+        if (seen.has(row.dedupKey)) continue;
+        seen.add(row.dedupKey);
+      }
+      values.push({
+        job: row.job,
+        payload: row.payload ?? null,
+        dedupKey: row.dedupKey ?? null,
+        runAt: row.runAt ?? now,
+        maxAttempts: registry.require(row.job).maxAttempts,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+    let inserted = 0;
+    for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
+      // No conflict target: the only index that can conflict is the partial unique dedup
+      // index (status = 'pending'), so a duplicate key while pending is a silent no-op.
+      const ids = await on
+        .insert(outbox)
+        .values(values.slice(i, i + ROWS_PER_INSERT))
+        .onConflictDoNothing()
+        .returning({ id: outbox.id });
+      inserted += ids.length;
+    }
+    return inserted;
+  };
+}
+
+export function createEnqueue(deps: EnqueueDeps): Enqueue {
+  const many = createEnqueueMany(deps);
+  return async (on, job, payload, options = {}) => {
+    await many(on, [{ job, payload, ...options }]);
+  };
+}
+
+/**
+ * Inserts a row unless one with this dedupKey exists in any status but failed: pending,
+ * handed to Bull, running or done. Schedules use it so an occurrence is enqueued once even
+ * after it left 'pending'. Returns whether a row was inserted.
+ */
+export async function enqueueOnce(
+  on: Executor,
+  deps: EnqueueDeps,
+  row: EnqueueRow & { dedupKey: string },
+): Promise<boolean> {
+  const now = deps.clock.now().toISOString();
+  const runAt = (row.runAt ?? deps.clock.now()).toISOString();
+  const maxAttempts = deps.registry.require(row.job).maxAttempts;
+  const result = await on.execute(sql`
+    insert into outbox (job, payload, dedup_key, run_at, max_attempts, created_at, updated_at)
+    select ${row.job}, ${JSON.stringify(row.payload ?? null)}::jsonb, ${row.dedupKey}, ${runAt}::timestamptz,
+           ${maxAttempts}, ${now}::timestamptz, ${now}::timestamptz
+    where not exists (select 1 from outbox where dedup_key = ${row.dedupKey} and status <> 'failed')
+    on conflict do nothing
+    returning id`);
+  return rowsOf(result).length > 0;
+}

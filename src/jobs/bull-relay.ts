@@ -24,6 +24,8 @@ export interface RelayOptions {
   batchSize: number;
   lookaheadMs: number;
   maxPollMs: number;
+  /** A row dispatched this long ago with no job in Bull was lost by Redis: hand it over again. */
+  redispatchAfterMs: number;
 }
 
 interface DueRow {
@@ -41,6 +43,7 @@ export class OutboxRelay {
   private passAgain = false;
   private current: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private lastLostCheck = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: RelayOptions) {}
 
@@ -75,6 +78,10 @@ export class OutboxRelay {
           // A full batch: more may be due right now.
         }
       } while (this.passAgain && this.running);
+      if (this.o.clock.now().getTime() - this.lastLostCheck >= this.o.redispatchAfterMs) {
+        this.lastLostCheck = this.o.clock.now().getTime();
+        await this.redispatchLost();
+      }
       delay = await this.untilNextDue();
     } catch (err) {
       this.o.logger.error({ err: errorText(err) }, "outbox relay: pass failed");
@@ -128,6 +135,34 @@ export class OutboxRelay {
       await failUnknown(tx, unknown, now, this.o.logger);
       return rows.length;
     });
+  }
+
+  /**
+   * Redis without persistence (or a failover) can lose jobs the outbox marked dispatched.
+   * Rows dispatched long ago whose Bull job no longer exists are added again. A job that
+   * completed was marked done before Bull completed it, so a missing job means a lost one.
+   */
+  private async redispatchLost(): Promise<void> {
+    const now = this.o.clock.now();
+    const before = new Date(now.getTime() - this.o.redispatchAfterMs).toISOString();
+    const rows = rowsOf<Record<string, unknown>>(
+      await this.o.db.orm.execute(sql`
+        update outbox set updated_at = ${now.toISOString()}::timestamptz
+        where id in (select id from outbox where status = 'dispatched' and updated_at < ${before}::timestamptz
+                     order by id limit ${this.o.batchSize} for update skip locked)
+        returning id, job, payload, run_at, attempts, max_attempts`),
+    );
+    let readded = 0;
+    for (const r of rows) {
+      const definition = this.o.registry.get(String(r.job));
+      if (!definition) continue;
+      const queue = this.o.queueFor(definition.name);
+      if (await queue.getJob(`outbox:${Number(r.id)}`)) continue;
+      const row = { id: Number(r.id), runAt: new Date(r.run_at as string), attempts: Number(r.attempts), maxAttempts: Number(r.max_attempts) };
+      await queue.add({ outboxId: row.id, payload: r.payload, priorAttempts: row.attempts }, bullJobOptions(row, definition, now));
+      readded++;
+    }
+    if (readded > 0) this.o.logger.warn({ count: readded }, "outbox relay: re-added dispatched jobs missing from Redis");
   }
 
   private async untilNextDue(): Promise<number> {

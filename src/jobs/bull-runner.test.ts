@@ -149,6 +149,15 @@ describe.skipIf(!redisUrl)("bull runner", () => {
     expect(callsFor("re-relay")).toHaveLength(1);
   });
 
+  it("re-adds a row marked dispatched long ago whose job Redis lost", async () => {
+    const id = await enqueueOne("t.record", "lost-in-redis");
+    await t.db.rows(sql`update outbox set status = 'dispatched', updated_at = now() - interval '1 hour' where id = ${id}`);
+    const log = new JobEventLog();
+    await runner({ log }).start();
+    await log.waitFor((e) => e.type === "done" && e.id === id);
+    expect(callsFor("lost-in-redis")).toHaveLength(1);
+  });
+
   it("retries with backoff and succeeds; fails for good after maxAttempts, kept in Bull for inspection", async () => {
     failuresLeft.set("flaky-ok", 2);
     failuresLeft.set("flaky-dead", 99);

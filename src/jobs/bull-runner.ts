@@ -42,6 +42,8 @@ export interface BullRunnerOptions {
   relayLookaheadMs?: number;
   /** Relay: longest sleep between outbox checks (default 1 s). */
   maxPollMs?: number;
+  /** Relay: re-add rows dispatched this long ago whose Bull job Redis lost (default 10 min). */
+  redispatchAfterMs?: number;
 }
 
 export class BullRunner implements JobRunner {
@@ -86,6 +88,7 @@ export class BullRunner implements JobRunner {
       batchSize: this.o.relayBatchSize ?? 500,
       lookaheadMs: this.o.relayLookaheadMs ?? 5000,
       maxPollMs: this.o.maxPollMs ?? 1000,
+      redispatchAfterMs: this.o.redispatchAfterMs ?? 10 * 60_000,
     });
     const kicks = this.connections.open({ enableReadyCheck: false, maxRetriesPerRequest: null });
     kicks.on("message", () => this.relay?.kick());

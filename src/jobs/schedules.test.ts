@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/db.js";
 import { ManualClock } from "../clock.js";
 import { InProcessRunner } from "./in-process-runner.js";
-import { deleteDoneOutboxRows, OUTBOX_CLEANUP_JOB, outboxCleanupJob } from "./outbox-cleanup.js";
+import { JobEventLog } from "./events.js";
+import { createJobRunner, createJobs } from "./index.js";
+import { deleteDoneOutboxRows, OUTBOX_CLEANUP_JOB, outboxCleanupJob, outboxCleanupSchedule } from "./outbox-cleanup.js";
 import { defineJob, JobRegistry } from "./registry.js";
 import { defineSchedules, nextOccurrence, SCHEDULE_TICK_JOB } from "./schedules.js";
 
@@ -110,6 +112,25 @@ describe("outbox cleanup", () => {
     await new InProcessRunner({ db: t.db, clock, registry }).drain();
     const left = await t.db.rows<{ status: string }>(sql`select status from outbox where job = 't.old'`);
     expect(left.map((r) => r.status)).toEqual(["failed"]); // the 1-day-old done row went too
+  });
+});
+
+describe("createJobs (what main.ts calls)", () => {
+  it("registers the built-ins, starts the runner, ensures the daily cleanup and runs enqueued jobs", async () => {
+    const registry = new JobRegistry().define(
+      defineJob({ name: "t.hello", parse: (p) => p, handle: async () => void runs.push("hello") }),
+    );
+    const log = new JobEventLog();
+    const jobs = createJobs({ db: t.db, clock, registry, role: "all", concurrency: 2, onEvent: log.listener });
+    expect(jobs.runner.kind).toBe("in-process");
+    await jobs.start();
+    const ticks = await t.db.rows<{ dedup_key: string }>(sql`select dedup_key from outbox where dedup_key like 'schedule:outbox-cleanup:%'`);
+    expect(ticks).toEqual([{ dedup_key: `schedule:outbox-cleanup:${nextOccurrence(outboxCleanupSchedule, clock.now()).toISOString()}` }]);
+    await t.db.transaction((tx) => jobs.enqueue(tx, "t.hello", {}));
+    jobs.runner.kick();
+    await log.waitFor((e) => e.type === "done" && e.job === "t.hello");
+    await jobs.stop();
+    expect(() => createJobRunner({ db: t.db, clock, registry, role: "api", concurrency: 1 })).toThrow(/needs REDIS_URL/);
   });
 });
 

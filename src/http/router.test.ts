@@ -1,6 +1,6 @@
 // The spec-driven pipeline on a small fixture spec: content types, limits, malformed JSON,
 // schema violations, parameters, per-record batches — always problem+json, never a 500.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "../logger.js";
@@ -8,7 +8,7 @@ import type { AppEnv } from "./context.js";
 import { MalformedLine } from "./body.js";
 import { createMetrics } from "./metrics.js";
 import { notFound, onError, requestContext } from "./middleware.js";
-import { mountOperations, type Handlers } from "./router.js";
+import { mountOperations, type Handlers, type OperationInput } from "./router.js";
 import { loadSpec } from "./spec.js";
 import { SpecValidator } from "./validation.js";
 
@@ -21,15 +21,16 @@ function app(limit = 1 << 20) {
   hono.onError(onError);
   hono.notFound(notFound(spec));
   const record = validator.for("postBatch").record!;
-  const handlers = {
+  type H = (c: Context<AppEnv>, input: OperationInput) => Response;
+  const handlers: Record<string, H> = {
     createThing: (c, input) => c.json({ got: input.body }),
     getThing: (c, input) => c.json({ id: input.params.id, query: input.query }),
     postBatch: (c, input) => {
       const records = (input.body as { records: unknown[] }).records;
       return c.json(records.map((r) => (r instanceof MalformedLine ? "malformed" : record.validate(r) ? "ok" : "bad")));
     },
-  } as unknown as Handlers;
-  mountOperations(hono, { spec, validator, handlers, authenticators: {}, bodyLimitBytes: limit });
+  };
+  mountOperations(hono, { spec, validator, handlers: handlers as unknown as Handlers, authenticators: {}, bodyLimitBytes: limit });
   return hono;
 }
 

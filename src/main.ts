@@ -1,0 +1,68 @@
+// Process entry: config -> logger -> database (+ migrations) -> jobs -> HTTP; graceful shutdown.
+import { serve, type ServerType } from "@hono/node-server";
+import { systemClock } from "./clock.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { openDatabase } from "./db/client.js";
+import { DataDirBusyError } from "./db/data-dir-lock.js";
+import { migrate } from "./db/migrate.js";
+import { createLogger } from "./logger.js";
+import { buildSystem } from "./system.js";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const db = await openDatabase(
+    config.databaseUrl ? { kind: "postgres", url: config.databaseUrl } : { kind: "pglite", dataDir: config.dataDir },
+  );
+  await migrate(db);
+  const system = buildSystem({
+    db,
+    clock: systemClock,
+    logger,
+    issuer: config.issuer,
+    bodyLimitBytes: config.bodyLimitBytes,
+    role: config.role,
+    redisUrl: config.redisUrl,
+    workerConcurrency: config.workerConcurrency,
+  });
+  await system.start();
+
+  let server: ServerType | undefined;
+  if (config.role !== "worker") {
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: system.app.fetch, port: config.port, hostname: config.host }, (info) => {
+        const where = `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`;
+        logger.info({ address: where, role: config.role, database: db.kind, jobs: system.jobs.runner.kind }, "gateway listening");
+        if (process.stdout.isTTY || config.logLevel !== "silent") console.log(`Credit Sandbox Gateway listening on ${where} (docs: ${where}/docs)`);
+        resolve(s);
+      });
+    });
+  } else {
+    logger.info({ role: config.role, jobs: system.jobs.runner.kind }, "worker started");
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    await system.stop();
+    await db.close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof DataDirBusyError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  console.error(err);
+  process.exit(1);
+});

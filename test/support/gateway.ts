@@ -1,0 +1,68 @@
+// A whole gateway for end-to-end tests: a fresh database (PGlite, or PostgreSQL when
+// DATABASE_URL is set), the job runner the environment calls for (Bull when REDIS_URL is
+// set, else in-process), and the real HTTP server on an ephemeral 127.0.0.1 port.
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { ManualClock, systemClock, type Clock } from "../../src/clock.js";
+import { createLogger } from "../../src/logger.js";
+import { JobEventLog } from "../../src/jobs/index.js";
+import { buildSystem, type System } from "../../src/system.js";
+import { createTestDatabase, type TestDatabase } from "./db.js";
+
+export interface TestGateway {
+  url: string;
+  system: System;
+  testDb: TestDatabase;
+  clock: Clock;
+  jobEvents: JobEventLog;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  clock?: Clock | ManualClock;
+  /** Extra job definitions, registered before the runner starts (as domains do). */
+  beforeStart?: (system: System) => void;
+}
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const testDb = await createTestDatabase();
+  const clock = options.clock ?? systemClock;
+  const jobEvents = new JobEventLog();
+  // The issuer must be known before the server has a port: listen first, then build.
+  let handler: (req: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: (req) => handler(req), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const system = buildSystem({
+    db: testDb.db,
+    clock,
+    logger: createLogger((process.env.TEST_LOG_LEVEL as "silent" | undefined) ?? "silent"),
+    issuer: url,
+    bodyLimitBytes: 10 * 1024 * 1024,
+    role: "all",
+    redisUrl: process.env.REDIS_URL,
+    workerConcurrency: 4,
+    bullPrefix: `csg-test-${randomBytes(4).toString("hex")}`,
+    onJobEvent: jobEvents.listener,
+  });
+  handler = system.app.fetch;
+  options.beforeStart?.(system);
+  await system.start();
+  return {
+    url,
+    system,
+    testDb,
+    clock,
+    jobEvents,
+    fetch: (path, init) => fetch(url + path, init),
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await system.stop();
+      await testDb.drop();
+    },
+  };
+}

@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     role: config.role,
     redisUrl: config.redisUrl,
     workerConcurrency: config.workerConcurrency,
+    dataDir: config.dataDir,
+    keyEncryptionKey: config.keyEncryptionKey,
   });
   await system.start();
 

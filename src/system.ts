@@ -1,12 +1,16 @@
 // Composition root shared by main.ts and the end-to-end tests: given a database, a clock and a
-// logger, it builds the job registry, the job runner and the HTTP app. Each domain registers
-// its jobs and handlers here; nothing in it performs I/O until start().
+// logger, it builds the job registry and runner, every domain module and the HTTP app. Nothing
+// here performs I/O until start().
 import type { Logger } from "pino";
 import { createApp, type App } from "./app.js";
+import { createAuth, type AuthModule } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { Role } from "./config.js";
 import type { Database } from "./db/client.js";
+import { createExchange, type ExchangeModule } from "./exchange/index.js";
+import { createOutbound, type OutboundModule } from "./exchange/outbound/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
+import type { ServiceDeps } from "./services.js";
 
 export interface SystemOptions {
   db: Database;
@@ -17,6 +21,8 @@ export interface SystemOptions {
   role: Role;
   redisUrl: string | undefined;
   workerConcurrency: number;
+  dataDir: string;
+  keyEncryptionKey: string | undefined;
   /** Redis key prefix for Bull (tests give each file its own). */
   bullPrefix?: string;
   onJobEvent?: JobEventListener;
@@ -26,6 +32,10 @@ export interface System {
   app: App;
   jobs: Jobs;
   registry: JobRegistry;
+  deps: ServiceDeps;
+  auth: AuthModule;
+  outbound: OutboundModule;
+  exchange: ExchangeModule;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,19 +53,53 @@ export function buildSystem(o: SystemOptions): System {
     ...(o.onJobEvent ? { onEvent: o.onJobEvent } : {}),
     ...(o.bullPrefix ? { bullPrefix: o.bullPrefix } : {}),
   });
+  const deps: ServiceDeps = {
+    db: o.db,
+    clock: o.clock,
+    logger: o.logger,
+    enqueue: jobs.enqueue,
+    enqueueMany: jobs.enqueueMany,
+    kick: () => jobs.runner.kick(),
+    issuer: o.issuer,
+    embedded: o.db.kind === "pglite",
+    dataDir: o.dataDir,
+    keyEncryptionKey: o.keyEncryptionKey,
+    redisUrl: o.redisUrl,
+  };
+  const auth = createAuth(deps);
+  const outbound = createOutbound({ ...deps, signer: auth.signer });
+  const exchange = createExchange({ ...deps, signer: auth.signer, publish: outbound.publish });
+  outbound.register(registry);
+  exchange.register(registry);
+
   const app = createApp({
     db: o.db,
     jobs: jobs.runner,
-    clock: o.clock,
     logger: o.logger,
-    issuer: o.issuer,
     bodyLimitBytes: o.bodyLimitBytes,
+    parts: {
+      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers },
+      authenticators: auth.authenticators,
+      bodyVerifier: auth.bodyVerifier,
+      afterAuthenticate: exchange.afterAuthenticate,
+      aroundHandler: exchange.aroundHandler,
+    },
   });
   return {
     app,
     jobs,
     registry,
-    start: () => jobs.start(),
-    stop: () => jobs.stop(),
+    deps,
+    auth,
+    outbound,
+    exchange,
+    async start() {
+      await auth.start();
+      await jobs.start();
+    },
+    async stop() {
+      await jobs.stop();
+      await exchange.stop();
+    },
   };
 }

@@ -86,10 +86,632 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OAuth 2.0 authorization server metadata (RFC 8414). */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The gateway's public signing keys (tokens, receipts, webhooks), retired ones included while still needed. */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Client-credentials token with private_key_jwt client authentication (RFC 7523).
+         * @description Form-encoded `grant_type=client_credentials`, `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`,
+         *     `client_assertion=<JWT signed by a registered platform key>` and optionally `scope` and `client_id`.
+         *     The assertion's iss and sub are the client id, aud the issuer or this endpoint's URL, exp at most
+         *     5 minutes ahead, jti never reused. Errors follow RFC 6749 §5.2 (`{"error": "invalid_client", ...}`).
+         */
+        post: operations["postToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchants/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit merchant (shop) records; each is upserted shop -> entity.
+         * @description At most 10,000 records and 10 MB per request (413 beyond). JSON `{"records": [...]}` or NDJSON, one record
+         *     per line. Every record gets its own result; a bad record never sinks the good ones. The body must be signed
+         *     (`X-JWS-Signature`, detached JWS, RFC 7797).
+         */
+        post: operations["postMerchantsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit behaviour events; each is appended once (eventId is unique per platform).
+         * @description At most 10,000 records and 10 MB per request (413 beyond). The shop must have been submitted before as a
+         *     merchant record. A resent eventId is reported `duplicate` and adds nothing.
+         */
+        post: operations["postEventsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches/{batchId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the calling platform's batches, with its counts and receipt. */
+        get: operations["getBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/entities/{entityId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Class, sandbox status and open notices of an entity the calling platform has shops for (404 otherwise). */
+        get: operations["getEntityStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling platform's outbound messages in a stable order, resumable from any cursor. */
+        get: operations["getFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling platform's registered keys. */
+        get: operations["listOwnKeys"];
+        put?: never;
+        /** Register the platform's next public key, in a call signed with a current key (rotation). */
+        post: operations["registerOwnKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/keys/{kid}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire one of the platform's keys (after rotating to a new one); signed with another active key. */
+        post: operations["retireOwnKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Regulator login; returns a gateway-signed token carrying role and region scope. */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/platforms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered platforms (admin). */
+        get: operations["listPlatforms"];
+        put?: never;
+        /** Register a platform with its public keys (admin). Returns its client id. */
+        post: operations["createPlatform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/platforms/{platformId}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a public key to a platform (admin). */
+        post: operations["addPlatformKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/platforms/{platformId}/keys/{kid}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire (stops new use, tokens already issued run out) or revoke (fails at once) a platform key (admin). */
+        post: operations["changePlatformKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/webhook-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook deliveries by status — dead letters among them (admin). */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/webhook-deliveries/{deliveryId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a dead-lettered webhook again (admin). */
+        post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/entities/{entityId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An entity's profile — only inside the caller's region scope (404 otherwise). */
+        get: operations["getRegulatorEntity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuthorizationServerMetadata: {
+            /** Format: uri */
+            issuer: string;
+            /** Format: uri */
+            token_endpoint: string;
+            /** Format: uri */
+            jwks_uri: string;
+            grant_types_supported: string[];
+            token_endpoint_auth_methods_supported: string[];
+            token_endpoint_auth_signing_alg_values_supported: string[];
+            scopes_supported?: string[];
+            response_types_supported?: string[];
+            /** Format: uri */
+            service_documentation?: string;
+        };
+        Jwk: {
+            kty: string;
+            kid: string;
+            alg?: string;
+            use?: string;
+            crv?: string;
+            x?: string;
+            y?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        Jwks: {
+            keys: components["schemas"]["Jwk"][];
+        };
+        /** @description Checked by the token endpoint itself so that every error is answered in RFC 6749 form. */
+        TokenRequest: {
+            grant_type?: string;
+            scope?: string;
+            client_id?: string;
+            client_assertion_type?: string;
+            client_assertion?: string;
+        };
+        TokenResponse: {
+            access_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            expires_in: number;
+            scope: string;
+        };
+        OAuthError: {
+            /** @enum {string} */
+            error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope";
+            error_description?: string;
+        };
+        /** @description Unified Social Credit Code (统一社会信用代码), GB 32100-2015; the check character is verified. */
+        Uscc: string;
+        /** @description Lower-case hex HMAC-SHA-256 of a personal identifier, computed by the platform with the key the regulator issued; the gateway never sees the identifier. */
+        Hash: string;
+        /** @description GB/T 2260 administrative division code (Chengdu 5101xx). */
+        RegionCode: string;
+        /**
+         * @description Closed list; each category carries a hazard weight in the loss model.
+         * @enum {string}
+         */
+        Category: "food" | "drugs" | "medical_devices" | "cosmetics" | "childrens_goods" | "electronics" | "apparel" | "household" | "agricultural" | "services" | "other";
+        Licence: {
+            /** @description e.g. food_business, drug_trading, medical_device_trading, business_licence */
+            type: string;
+            number: string;
+            /** Format: date */
+            validUntil?: string;
+        };
+        /**
+         * @description A shop on the submitting platform. Enterprises must carry a USCC; individual sellers a USCC or an
+         *     idNumberHash. The entity is found by USCC (or idNumberHash) across all platforms.
+         */
+        MerchantRecord: {
+            shopId: string;
+            name: string;
+            /** @description Registered name of the entity, when it differs from the shop name. */
+            entityName?: string;
+            /** @enum {string} */
+            entityType: "enterprise" | "individual";
+            uscc?: components["schemas"]["Uscc"];
+            idNumberHash?: components["schemas"]["Hash"];
+            legalRepresentativeHash?: components["schemas"]["Hash"];
+            phoneHash?: components["schemas"]["Hash"];
+            regionCode: components["schemas"]["RegionCode"];
+            address: string;
+            category: components["schemas"]["Category"];
+            licences?: components["schemas"]["Licence"][];
+            /** Format: uri */
+            url?: string;
+            /** Format: date-time */
+            openedAt?: string;
+        };
+        /** @enum {string} */
+        EventKind: "complaint" | "report" | "refund_dispute" | "sales_summary" | "rating" | "licence" | "violation_confirmed" | "penalty" | "litigation" | "takedown";
+        EventRecord: {
+            /** @description Unique per platform; a resend is a duplicate. */
+            eventId: string;
+            shopId: string;
+            kind: components["schemas"]["EventKind"];
+            /**
+             * Format: date-time
+             * @description Between 2000-01-01 and one day after receipt.
+             */
+            occurredAt: string;
+            data: Record<string, never>;
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
+        ComplaintData: {
+            /** @enum {string} */
+            channel: "platform" | "hotline_12315" | "regulator" | "other";
+            reason: string;
+            amountCents?: number;
+            resolved?: boolean;
+        };
+        ReportData: {
+            reason: string;
+            /** @enum {string} */
+            reporterType?: "consumer" | "competitor" | "platform" | "other";
+        };
+        RefundDisputeData: {
+            amountCents: number;
+            /** @enum {string} */
+            outcome?: "open" | "merchant_won" | "consumer_won" | "settled";
+        };
+        SalesSummaryData: {
+            /** Format: date */
+            periodStart: string;
+            /** Format: date */
+            periodEnd: string;
+            orders: number;
+            gmvCents: number;
+            refunds: number;
+            consumers?: number;
+        };
+        RatingData: {
+            score: number;
+            count: number;
+        };
+        ViolationData: {
+            violationType: string;
+            /** @description On the serious-violation list: forces class D. */
+            serious: boolean;
+            caseNumber?: string;
+        };
+        PenaltyData: {
+            reason: string;
+            amountCents: number;
+            authority?: string;
+            decisionNumber?: string;
+        };
+        LitigationData: {
+            /** @enum {string} */
+            role: "defendant" | "plaintiff" | "third_party";
+            caseType: string;
+            caseNumber?: string;
+            /** @enum {string} */
+            status?: "filed" | "judged" | "closed";
+            judgmentAgainst?: boolean;
+        };
+        TakedownData: {
+            reason: string;
+            /** @enum {string} */
+            scope?: "product" | "shop";
+        };
+        RecordResult: {
+            /** @description Position of the record in the submission (0-based). */
+            index: number;
+            /** @enum {string} */
+            status: "accepted" | "duplicate" | "rejected";
+            /** Format: uuid */
+            entityId?: string;
+            error?: {
+                /** @description e.g. VALIDATION_FAILED, USCC_CHECK_FAILED, UNKNOWN_SHOP, MALFORMED_LINE, OCCURRED_AT_OUT_OF_RANGE */
+                code: string;
+                message: string;
+                pointer?: string;
+            };
+        };
+        BatchResult: {
+            /** Format: uuid */
+            batchId: string;
+            /** Format: date-time */
+            receivedAt: string;
+            accepted: number;
+            duplicates: number;
+            rejected: number;
+            results: components["schemas"]["RecordResult"][];
+            /** @description Compact JWS by the gateway over {batchId, platformId, bodySha256, accepted, rejected, receivedAt}; verify with /.well-known/jwks.json. */
+            receipt: string;
+        };
+        BatchSummary: {
+            /** Format: uuid */
+            batchId: string;
+            kind: string;
+            /** Format: date-time */
+            receivedAt: string;
+            bodySha256: string;
+            kid: string;
+            recordCount: number;
+            accepted: number;
+            duplicates: number;
+            rejected: number;
+            receipt: string;
+        };
+        /** @enum {string} */
+        RiskClass: "A" | "B" | "C" | "D";
+        EntityStatus: {
+            /** Format: uuid */
+            entityId: string;
+            name: string;
+            regionCode: string;
+            category: string;
+            riskClass: components["schemas"]["RiskClass"] | null;
+            classifiedAt?: string | null;
+            /** @enum {string} */
+            sandbox: "inside" | "outside";
+            openNotices: number;
+            /** @description The calling platform's shop ids for this entity. */
+            shops?: string[];
+        };
+        FeedMessage: {
+            cursor: string;
+            /**
+             * Format: uuid
+             * @description Also sent as Webhook-Id: deduplicate on it.
+             */
+            id: string;
+            /** @enum {string} */
+            type: "batch.processed" | "classification.changed" | "sandbox.admitted" | "sandbox.removed" | "notice.issued" | "rectification.updated";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            entityId?: string;
+            data: Record<string, never>;
+        };
+        FeedPage: {
+            messages: components["schemas"]["FeedMessage"][];
+            /** @description Pass as `after` to continue; unchanged when there is nothing new. */
+            nextCursor: string;
+            hasMore: boolean;
+        };
+        KeyRegistration: {
+            jwk: components["schemas"]["Jwk"];
+            /** Format: date-time */
+            notAfter?: string;
+        };
+        PlatformKey: {
+            kid: string;
+            alg: string;
+            /** @enum {string} */
+            status: "active" | "retired" | "revoked";
+            /** Format: date-time */
+            createdAt: string;
+            notAfter?: string | null;
+            publicJwk?: components["schemas"]["Jwk"];
+        };
+        Reason: {
+            reason: string;
+        };
+        PlatformRegistration: {
+            name: string;
+            jwks: components["schemas"]["Jwks"];
+            /** Format: uri */
+            webhookUrl?: string;
+            scopes?: components["schemas"]["PlatformScope"][];
+        };
+        /** @enum {string} */
+        PlatformScope: "merchants:write" | "events:write" | "entities:read" | "feed:read" | "notices:write" | "keys:write";
+        Platform: {
+            /** Format: uuid */
+            platformId: string;
+            clientId: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended";
+            scopes: string[];
+            webhookUrl?: string | null;
+            keys: components["schemas"]["PlatformKey"][];
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            deliveryId: string;
+            /** Format: uuid */
+            platformId: string;
+            /** Format: uuid */
+            messageId: string;
+            type?: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "dead";
+            attempts: number;
+            lastError?: string | null;
+            lastAttemptAt?: string | null;
+            deliveredAt?: string | null;
+        };
+        /** @enum {string} */
+        RegulatorRole: "viewer" | "officer" | "admin";
+        EntityProfile: {
+            /** Format: uuid */
+            entityId: string;
+            uscc?: string | null;
+            name: string;
+            entityType: string;
+            regionCode: string;
+            address: string;
+            category: string;
+            riskClass: components["schemas"]["RiskClass"] | null;
+            probability?: number | null;
+            loss?: number | null;
+            classifiedAt?: string | null;
+            shops: {
+                /** Format: uuid */
+                platformId: string;
+                platformName: string;
+                shopId: string;
+                name: string;
+                url?: string | null;
+            }[];
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -134,7 +756,16 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /**
+         * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
+         *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
+         *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+         */
+        Signature: string;
+        /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -248,6 +879,556 @@ export interface operations {
                     "text/html": string;
                 };
             };
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metadata. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JWK Set (RFC 7517). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Jwks"];
+                };
+            };
+        };
+    };
+    postToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description An access token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description RFC 6749 error. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description RFC 6749 error (invalid_client). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    postMerchantsBatch: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
+                 *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 */
+                "X-JWS-Signature": components["parameters"]["Signature"];
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    records: components["schemas"]["MerchantRecord"][];
+                };
+                "application/x-ndjson": components["schemas"]["MerchantRecord"];
+            };
+        };
+        responses: {
+            /** @description The batch was accepted as a submission; per-record results inside. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+        };
+    };
+    postEventsBatch: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
+                 *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 */
+                "X-JWS-Signature": components["parameters"]["Signature"];
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    records: components["schemas"]["EventRecord"][];
+                };
+                "application/x-ndjson": components["schemas"]["EventRecord"];
+            };
+        };
+        responses: {
+            /** @description The batch was accepted as a submission; per-record results inside. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+        };
+    };
+    getBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The batch. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchSummary"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    getEntityStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entity's status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityStatus"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    getFeed: {
+        parameters: {
+            query?: {
+                /** @description Cursor: the `nextCursor` of the previous page; omit to start at the beginning. */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+        };
+    };
+    listOwnKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: components["schemas"]["PlatformKey"][];
+                    };
+                };
+            };
+        };
+    };
+    registerOwnKey: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
+                 *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 */
+                "X-JWS-Signature": components["parameters"]["Signature"];
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyRegistration"];
+            };
+        };
+        responses: {
+            /** @description Registered. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformKey"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    retireOwnKey: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
+                 *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 */
+                "X-JWS-Signature": components["parameters"]["Signature"];
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                kid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Retired. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformKey"];
+                };
+            };
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    username: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Logged in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        role: components["schemas"]["RegulatorRole"];
+                        regionPrefix: string;
+                    };
+                };
+            };
+            401: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+        };
+    };
+    listPlatforms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Platforms. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platforms: components["schemas"]["Platform"][];
+                    };
+                };
+            };
+        };
+    };
+    createPlatform: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformRegistration"];
+            };
+        };
+        responses: {
+            /** @description Registered. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Platform"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    addPlatformKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platformId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyRegistration"];
+            };
+        };
+        responses: {
+            /** @description Added. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformKey"];
+                };
+            };
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    changePlatformKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platformId: string;
+                kid: string;
+                action: "retire" | "revoke";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformKey"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "dead";
+                platformId?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: components["schemas"]["WebhookDelivery"][];
+                    };
+                };
+            };
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    getRegulatorEntity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityProfile"];
+                };
+            };
+            404: components["responses"]["Problem"];
         };
     };
 }

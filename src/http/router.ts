@@ -43,12 +43,24 @@ export type Authenticator = (c: Context<AppEnv>, scopes: string[], op: Operation
 /** Checks the detached signature over the exact body bytes (operations with x-signed-body). */
 export type BodyVerifier = (c: Context<AppEnv>, rawBody: Uint8Array, op: Operation) => Promise<void>;
 
+/** Runs after authentication, before the body is read (e.g. per-platform rate limits). */
+export type AfterAuthenticate = (c: Context<AppEnv>, op: Operation) => Promise<void>;
+/** Wraps the handler once the input is read and checked (e.g. Idempotency-Key replay). */
+export type AroundHandler = (
+  c: Context<AppEnv>,
+  op: Operation,
+  input: OperationInput,
+  next: () => Promise<Response>,
+) => Promise<Response>;
+
 export interface MountOptions {
   spec: Spec;
   validator: SpecValidator;
   handlers: Handlers;
   authenticators: Record<string, Authenticator>;
   bodyVerifier?: BodyVerifier;
+  afterAuthenticate?: AfterAuthenticate;
+  aroundHandler?: AroundHandler;
   bodyLimitBytes: number;
 }
 
@@ -76,8 +88,10 @@ export function mountOperations(app: Hono<AppEnv>, options: MountOptions): void 
       c.set("operationId", op.operationId);
       c.set("route", op.path);
       await authenticate(c, op, security, options.authenticators);
+      if (options.afterAuthenticate) await options.afterAuthenticate(c, op);
       const input = await readInput(c, op, options);
-      return handler(c, input as never);
+      const run = async () => handler(c, input as never);
+      return options.aroundHandler ? options.aroundHandler(c, op, input, run) : run();
     });
   }
 }

@@ -10,6 +10,9 @@ import { JobEventLog } from "../../src/jobs/index.js";
 import { buildSystem, type System } from "../../src/system.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 
+/** A fixed key for tests only; production refuses to start without its own. */
+export const TEST_KEY_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+
 export interface TestGateway {
   url: string;
   system: System;
@@ -46,6 +49,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     role: "all",
     redisUrl: process.env.REDIS_URL,
     workerConcurrency: 4,
+    dataDir: testDb.url ? "postgres" : "memory://",
+    keyEncryptionKey: TEST_KEY_ENCRYPTION_KEY,
     bullPrefix: `csg-test-${randomBytes(4).toString("hex")}`,
     onJobEvent: jobEvents.listener,
   });

@@ -1,0 +1,29 @@
+// Messages from the gateway to platforms: one row per recipient platform, read through the
+// feed and pushed by signed webhooks. Other domains publish through these functions only.
+import type { Executor } from "../../db/client.js";
+
+export const MESSAGE_TYPES = [
+  "batch.processed",
+  "classification.changed",
+  "sandbox.admitted",
+  "sandbox.removed",
+  "notice.issued",
+  "rectification.updated",
+] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export interface OutboundMessage {
+  platformId: string;
+  type: MessageType;
+  entityId?: string;
+  data: Record<string, unknown>;
+}
+
+/** Writes messages (and their webhook deliveries) in the caller's transaction; set-based. */
+export type Publish = (on: Executor, messages: readonly OutboundMessage[]) => Promise<void>;
+
+/** Sends one message per platform that has a shop for each entity (the usual fan-out). */
+export type PublishToEntityPlatforms = (
+  on: Executor,
+  messages: ReadonlyArray<{ entityId: string; type: MessageType; data: Record<string, unknown> }>,
+) => Promise<void>;

@@ -1100,7 +1100,7 @@ export interface operations {
     getFeed: {
         parameters: {
             query?: {
-                /** @description Cursor: the `nextCursor` of the previous page; omit to start at the beginning. */
+                /** @description Opaque cursor: the `nextCursor` of the previous page; omit to start at the beginning. */
                 after?: string;
                 limit?: number;
             };

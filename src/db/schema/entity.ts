@@ -48,6 +48,9 @@ export const shop = pgTable(
     regionCode: text("region_code").notNull(),
     address: text("address").notNull(),
     url: text("url"),
+    /** Hashed identifiers the platform reports; they link entities in the relationship graph. */
+    legalRepresentativeHash: text("legal_representative_hash"),
+    phoneHash: text("phone_hash"),
     openedAt: ts("opened_at"),
     licences: jsonb("licences").$type<Array<{ type: string; number: string; validUntil?: string }>>(),
     /** The merchant record as last received, for fields the gateway does not model yet. */
@@ -56,5 +59,10 @@ export const shop = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("shop_platform_shop").on(t.platformId, t.platformShopId), index("shop_entity").on(t.entityId)],
+  (t) => [
+    uniqueIndex("shop_platform_shop").on(t.platformId, t.platformShopId),
+    index("shop_entity").on(t.entityId),
+    index("shop_legal_representative").on(t.legalRepresentativeHash),
+    index("shop_phone").on(t.phoneHash),
+  ],
 );

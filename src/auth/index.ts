@@ -5,6 +5,24 @@ import type { Authenticator, BodyVerifier, Handlers } from "../http/router.js";
 import type { ServiceDeps } from "../services.js";
 import type { GatewaySigner } from "./signer.js";
 
+export { type Actor, type VerbContext } from "./actor.js";
+export {
+  PLATFORM_SCOPES,
+  addPlatformKey,
+  changePlatformKey,
+  createPlatform,
+  listOwnKeys,
+  listPlatforms,
+  registerOwnKey,
+  retireOwnKey,
+  type ChangeKeyInput,
+  type CreatePlatformInput,
+  type KeyInput,
+  type PlatformScope,
+} from "./platforms.js";
+export type { PlatformKeyView, PlatformView } from "./platform-views.js";
+export { createRegulatorUser, type CreateRegulatorUserInput, type CreatedRegulatorUser, type RegulatorRole } from "./regulator-users.js";
+
 export interface AuthModule {
   handlers: Handlers;
   authenticators: Record<string, Authenticator>;

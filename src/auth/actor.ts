@@ -1,0 +1,44 @@
+// Who performs an auth verb, and the checks every verb runs first. The CLI and the gateway's
+// own start-up act as trusted operators (they already hold the database credentials).
+import type { Clock } from "../clock.js";
+import type { Database } from "../db/client.js";
+import { AppError } from "../http/errors.js";
+import type { Principal } from "../http/context.js";
+
+export type Actor = Principal | { kind: "cli" } | { kind: "system"; name: string };
+
+/** What an auth verb runs with: the database, the clock and who is asking. */
+export interface VerbContext {
+  db: Database;
+  clock: Clock;
+  actor: Actor;
+}
+
+/** The audit log's actor string. */
+export function actorLabel(actor: Actor): string {
+  switch (actor.kind) {
+    case "platform":
+      return `platform:${actor.platformId}`;
+    case "regulator":
+      return `regulator:${actor.userId}`;
+    case "merchant":
+      return `merchant:${actor.noticeId}`;
+    case "cli":
+      return "cli";
+    case "system":
+      return `system:${actor.name}`;
+  }
+}
+
+/** Operators (CLI, system) and nationwide-or-any regulator admins may manage platforms and users. */
+export function requireOperatorOrAdmin(actor: Actor): void {
+  if (actor.kind === "cli" || actor.kind === "system") return;
+  if (actor.kind === "regulator" && actor.role === "admin") return;
+  throw new AppError("FORBIDDEN", "only a regulator admin or an operator may do this");
+}
+
+/** The calling platform, or 403. */
+export function requirePlatform(actor: Actor): Extract<Actor, { kind: "platform" }> {
+  if (actor.kind !== "platform") throw new AppError("FORBIDDEN", "only a platform may do this");
+  return actor;
+}

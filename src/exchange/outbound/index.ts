@@ -1,10 +1,14 @@
-// PLACEHOLDER (issue 3, outbound): replaced by the real module.
+// The outbound channel: messages from the gateway to platforms, read through the feed and
+// pushed by signed webhooks (wire format: webhook-sender.ts). Other domains publish through
+// `publish` / `publishToEntityPlatforms` inside their own transactions.
 import type { GatewaySigner } from "../../auth/signer.js";
-import { AppError } from "../../http/errors.js";
 import type { Handlers } from "../../http/router.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import type { ServiceDeps } from "../../services.js";
+import { outboundHandlers } from "./handlers.js";
+import { createPublish, createPublishToEntityPlatforms } from "./publish.js";
 import type { Publish, PublishToEntityPlatforms } from "./types.js";
+import { webhookDeliverJob, type WebhookRetryPolicy } from "./webhook-job.js";
 
 export interface OutboundModule {
   handlers: Handlers;
@@ -13,15 +17,35 @@ export interface OutboundModule {
   register(registry: JobRegistry): void;
 }
 
-const todo = () => {
-  throw new AppError("INTERNAL", "not implemented yet");
-};
+export interface OutboundOptions {
+  /** Webhook retry policy (default 8 tries from 2 s); tests shorten it. */
+  webhookRetry?: WebhookRetryPolicy;
+  /** Per-attempt HTTP timeout (default 10 s). */
+  webhookTimeoutMs?: number;
+}
 
-export function createOutbound(_deps: ServiceDeps & { signer: GatewaySigner }): OutboundModule {
+export function createOutbound(deps: ServiceDeps & { signer: GatewaySigner } & OutboundOptions): OutboundModule {
+  const { db, clock, enqueueMany, kick, signer } = deps;
+  const logger = deps.logger.child({ component: "outbound" });
   return {
-    handlers: { getFeed: todo, listWebhookDeliveries: todo, retryWebhookDelivery: todo },
-    publish: async () => {},
-    publishToEntityPlatforms: async () => {},
-    register: () => {},
+    handlers: outboundHandlers({ db, clock, enqueueMany, kick }),
+    publish: createPublish({ clock, enqueueMany }),
+    publishToEntityPlatforms: createPublishToEntityPlatforms({ clock, enqueueMany }),
+    register(registry) {
+      registry.define(
+        webhookDeliverJob({
+          db,
+          clock,
+          signer,
+          logger,
+          ...(deps.webhookRetry ? { retry: deps.webhookRetry } : {}),
+          ...(deps.webhookTimeoutMs ? { timeoutMs: deps.webhookTimeoutMs } : {}),
+        }),
+      );
+    },
   };
 }
+
+export { WEBHOOK_DELIVER_JOB } from "./publish.js";
+export type { WebhookRetryPolicy } from "./webhook-job.js";
+export { encodeCursor, decodeCursor, type FeedMessage, type FeedPage } from "./feed.js";

@@ -1,0 +1,123 @@
+// Job "webhook.deliver" {deliveryId}: one attempt to push a message to its platform's CURRENT
+// webhook URL. Every attempt is recorded on the delivery (attempts, last_error,
+// last_attempt_at). A failed attempt throws so the job runner retries it with exponential
+// backoff; the last allowed attempt marks the delivery dead (a dead letter that admins list
+// and can retry) before rethrowing. A URL that can never work (missing, not http(s)) is dead
+// at once.
+import { sql } from "drizzle-orm";
+import type { GatewaySigner } from "../../auth/signer.js";
+import type { Clock } from "../../clock.js";
+import type { Database } from "../../db/client.js";
+import { defineJob, PermanentJobError, type JobDefinition } from "../../jobs/index.js";
+import { WEBHOOK_DELIVER_JOB } from "./publish.js";
+import { checkWebhookUrl, sendWebhook, WebhookRefused, type WebhookMessage } from "./webhook-sender.js";
+
+export interface WebhookRetryPolicy {
+  /** Total tries including the first. */
+  maxAttempts: number;
+  /** First retry delay; doubles each try (with jitter). */
+  backoffMs: number;
+}
+
+/** 8 tries from 2 s: the last one about 4 minutes after the first (jitter makes it sooner). */
+export const DEFAULT_WEBHOOK_RETRY: WebhookRetryPolicy = { maxAttempts: 8, backoffMs: 2000 };
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+
+export interface WebhookJobDeps {
+  db: Database;
+  clock: Clock;
+  signer: GatewaySigner;
+  logger: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
+  retry?: WebhookRetryPolicy;
+  timeoutMs?: number;
+}
+
+interface DeliveryRow extends Record<string, unknown> {
+  status: "pending" | "delivered" | "dead";
+  platform_id: string;
+  webhook_url: string | null;
+  message_id: string;
+  type: string;
+  entity_id: string | null;
+  data: Record<string, unknown>;
+  created_at: string | Date;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function webhookDeliverJob(deps: WebhookJobDeps): JobDefinition<{ deliveryId: string }> {
+  const retry = deps.retry ?? DEFAULT_WEBHOOK_RETRY;
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+  const { db, clock } = deps;
+
+  const record = async (deliveryId: string, outcome: { status: DeliveryRow["status"]; error: string | null }) => {
+    const now = clock.now().toISOString();
+    const deliveredAt = outcome.status === "delivered" ? now : null;
+    // Only a pending delivery moves: an admin's concurrent change is not overwritten.
+    await db.rows(sql`
+      update webhook_delivery
+      set attempts = attempts + 1, last_attempt_at = ${now}::timestamptz, last_error = ${outcome.error}::text,
+          status = ${outcome.status}::text, delivered_at = coalesce(${deliveredAt}::timestamptz, delivered_at)
+      where id = ${deliveryId} and status = 'pending'`);
+  };
+
+  return defineJob({
+    name: WEBHOOK_DELIVER_JOB,
+    maxAttempts: retry.maxAttempts,
+    backoffMs: retry.backoffMs,
+    // The lease must outlast the HTTP timeout, or a slow receiver would get a second copy.
+    timeoutMs: timeoutMs + 30_000,
+    parse(payload) {
+      const id = (payload as { deliveryId?: unknown } | null)?.deliveryId;
+      if (typeof id !== "string" || !UUID.test(id)) throw new PermanentJobError("payload needs deliveryId (uuid)");
+      return { deliveryId: id };
+    },
+    async handle({ deliveryId }, ctx) {
+      const [row] = await db.rows<DeliveryRow>(sql`
+        select d.status, d.platform_id, p.webhook_url, m.id as message_id, m.type, m.entity_id, m.data, m.created_at
+        from webhook_delivery d
+        join outbound_message m on m.id = d.message_id
+        join platform p on p.id = d.platform_id
+        where d.id = ${deliveryId}`);
+      if (!row) throw new PermanentJobError(`webhook delivery ${deliveryId} not found`);
+      // Delivered already (a re-run after a lapsed lease) or dead: nothing to do.
+      if (row.status !== "pending") return;
+      const log = { deliveryId, messageId: row.message_id, platformId: row.platform_id, attempt: ctx.attempt };
+
+      let url: URL;
+      try {
+        if (row.webhook_url === null) throw new WebhookRefused("platform has no webhook URL");
+        url = checkWebhookUrl(row.webhook_url);
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        await record(deliveryId, { status: "dead", error });
+        deps.logger.warn({ ...log, err: error }, "webhook dead: undeliverable URL");
+        throw new PermanentJobError(error);
+      }
+
+      const message: WebhookMessage = {
+        id: row.message_id,
+        type: row.type,
+        createdAt: new Date(row.created_at).toISOString(),
+        ...(row.entity_id ? { entityId: row.entity_id } : {}),
+        data: row.data,
+      };
+      try {
+        await sendWebhook(url, message, {
+          signer: deps.signer,
+          nowSeconds: Math.floor(clock.now().getTime() / 1000),
+          timeoutMs,
+        });
+      } catch (err) {
+        const error = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
+        const last = ctx.attempt >= retry.maxAttempts;
+        await record(deliveryId, { status: last ? "dead" : "pending", error });
+        deps.logger.warn({ ...log, err: error, dead: last }, last ? "webhook dead after last attempt" : "webhook attempt failed");
+        if (last) throw new PermanentJobError(error);
+        throw new Error(error);
+      }
+      await record(deliveryId, { status: "delivered", error: null });
+      deps.logger.info(log, "webhook delivered");
+    },
+  });
+}

@@ -56,8 +56,8 @@ export function decodeCursor(cursor: string): FeedCursor {
 
 interface FeedRow extends Record<string, unknown> {
   id: string;
-  seq: string | number | bigint;
-  tx_id: string;
+  seq_text: string;
+  tx_text: string;
   type: string;
   entity_id: string | null;
   data: Record<string, unknown>;
@@ -66,7 +66,8 @@ interface FeedRow extends Record<string, unknown> {
 
 export async function readFeed(db: Database, platformId: string, after: FeedCursor, limit: number): Promise<FeedPage> {
   const rows = await db.rows<FeedRow>(sql`
-    select id, seq::text as seq, tx_id::text as tx_id, type, entity_id, data, created_at
+    -- Aliases differ from the column names: ORDER BY would otherwise sort the text forms.
+    select id, seq::text as seq_text, tx_id::text as tx_text, type, entity_id, data, created_at
     from outbound_message
     where platform_id = ${platformId}
       and tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -75,7 +76,7 @@ export async function readFeed(db: Database, platformId: string, after: FeedCurs
     limit ${limit + 1}`);
   const hasMore = rows.length > limit;
   const messages = rows.slice(0, limit).map((r) => ({
-    cursor: encodeCursor({ txId: r.tx_id, seq: String(r.seq) }),
+    cursor: encodeCursor({ txId: r.tx_text, seq: r.seq_text }),
     id: r.id,
     type: r.type,
     createdAt: new Date(r.created_at).toISOString(),

@@ -1,9 +1,19 @@
-// PLACEHOLDER (issue 3, auth): replaced by the real module. Kept only so the app mounts while
-// the exchange is built in parallel.
-import { AppError } from "../http/errors.js";
+// The auth module: the gateway's signing keys and signer, OAuth discovery and token endpoint,
+// the bearer authenticators, the detached-JWS body verifier, platform/key and regulator verbs.
 import type { Authenticator, BodyVerifier, Handlers } from "../http/router.js";
 import type { ServiceDeps } from "../services.js";
+import type { Actor } from "./actor.js";
+import { createAuthenticators } from "./authenticators.js";
+import { createBodyVerifier } from "./body-signature.js";
+import { bootstrapFirstAdmin } from "./bootstrap-admin.js";
+import { createGatewayKeys, type GatewayKeys } from "./gateway-keys.js";
+import { createGatewaySigner } from "./gateway-signer.js";
+import { loadKek } from "./key-encryption.js";
+import { loginHandler } from "./login.js";
+import { oauthHandlers } from "./oauth.js";
+import { platformHandlers } from "./platform-handlers.js";
 import type { GatewaySigner } from "./signer.js";
+import { createJtiStore } from "./used-jti.js";
 
 export { type Actor, type VerbContext } from "./actor.js";
 export {
@@ -22,6 +32,12 @@ export {
 } from "./platforms.js";
 export type { PlatformKeyView, PlatformView } from "./platform-views.js";
 export { createRegulatorUser, type CreateRegulatorUserInput, type CreatedRegulatorUser, type RegulatorRole } from "./regulator-users.js";
+export { ACCESS_TOKEN_TYP, ACCESS_TOKEN_TTL_SECONDS } from "./oauth.js";
+export { REGULATOR_TOKEN_TYP } from "./authenticators.js";
+export { REGULATOR_TOKEN_TTL_SECONDS } from "./login.js";
+export { DEFAULT_RETENTION_MS as GATEWAY_KEY_RETENTION_MS } from "./gateway-keys.js";
+export { KekMismatchError } from "./key-encryption.js";
+export type { GatewaySigner } from "./signer.js";
 
 export interface AuthModule {
   handlers: Handlers;
@@ -30,30 +46,44 @@ export interface AuthModule {
   signer: GatewaySigner;
   /** Ensures the gateway keys exist (and, embedded, the first admin); before serving. */
   start(): Promise<void>;
+  /** New active gateway key; the old one is retired but stays published (default 10 years). */
+  rotateGatewayKey(ctx: { actor: Actor }): Promise<{ kid: string; retired: string[] }>;
+  /** The gateway key store (tests, CLI). */
+  gatewayKeys: GatewayKeys;
 }
 
-const todo = () => {
-  throw new AppError("INTERNAL", "not implemented yet");
-};
-
-export function createAuth(_deps: ServiceDeps): AuthModule {
+export function createAuth(deps: ServiceDeps & { gatewayKeyRetentionMs?: number }): AuthModule {
+  let kek: Buffer | undefined;
+  const gatewayKeys = createGatewayKeys({
+    db: deps.db,
+    clock: deps.clock,
+    kek: () => (kek ??= loadKek(deps)),
+    ...(deps.gatewayKeyRetentionMs !== undefined ? { retentionMs: deps.gatewayKeyRetentionMs } : {}),
+  });
+  const signer = createGatewaySigner({ keys: gatewayKeys, clock: deps.clock, issuer: deps.issuer });
+  const jtis = createJtiStore(deps);
   return {
     handlers: {
-      getAuthorizationServerMetadata: todo,
-      getJwks: todo,
-      postToken: todo,
-      listOwnKeys: todo,
-      registerOwnKey: todo,
-      retireOwnKey: todo,
-      login: todo,
-      listPlatforms: todo,
-      createPlatform: todo,
-      addPlatformKey: todo,
-      changePlatformKey: todo,
+      ...oauthHandlers({ db: deps.db, clock: deps.clock, jtis, issuer: deps.issuer, signer }),
+      login: loginHandler({ db: deps.db, clock: deps.clock, signer, issuer: deps.issuer }),
+      ...platformHandlers(deps),
     },
-    authenticators: { platformOAuth: async () => todo(), regulatorToken: async () => todo() },
-    bodyVerifier: async () => todo(),
-    signer: { signJwt: todo, verifyJwt: todo, signCompact: todo, signDetached: todo, jwks: todo },
-    start: async () => {},
+    authenticators: createAuthenticators({ db: deps.db, signer, issuer: deps.issuer }),
+    bodyVerifier: createBodyVerifier({ db: deps.db, clock: deps.clock, jtis }),
+    signer,
+    async start() {
+      await gatewayKeys.ensureActive();
+      await bootstrapFirstAdmin(deps);
+    },
+    rotateGatewayKey: ({ actor }) => gatewayKeys.rotate(actor),
+    gatewayKeys,
   };
+}
+
+/** Rotation for the CLI, without building the whole system. */
+export async function rotateGatewayKey(
+  ctx: { actor: Actor } & Pick<ServiceDeps, "db" | "clock" | "keyEncryptionKey" | "embedded" | "dataDir">,
+): Promise<{ kid: string; retired: string[] }> {
+  const keys = createGatewayKeys({ db: ctx.db, clock: ctx.clock, kek: () => loadKek(ctx) });
+  return keys.rotate(ctx.actor);
 }

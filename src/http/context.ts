@@ -16,5 +16,7 @@ export interface AppEnv {
     /** Route template of the matched operation (low-cardinality metrics label). */
     route: string | undefined;
     principal: Principal | undefined;
+    /** The verified detached body signature (x-signed-body operations): evidence for the batch row. */
+    signature?: { kid: string; jws: string } | undefined;
   };
 }

@@ -1,0 +1,159 @@
+// The gateway's own ES256 signing keys: created on first start, rotated by the operator, kept
+// in gateway_key with the private JWK sealed under the KEK. Exactly one key is active; retired
+// keys stay published until publish_until (receipts are evidence, so the default is 10 years);
+// revoked keys are never published. Keys are cached in memory for a short while so signing and
+// verifying cost no query per request; another process's rotation is seen within the TTL.
+import { randomBytes } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
+import { appendAudit } from "../audit/index.js";
+import type { Clock } from "../clock.js";
+import type { Database, Tx } from "../db/client.js";
+import { gatewayKey } from "../db/schema/gateway-key.js";
+import { actorLabel, requireOperatorOrAdmin, type Actor } from "./actor.js";
+import { decryptWithKek, encryptWithKek } from "./key-encryption.js";
+
+export const GATEWAY_ALG = "ES256";
+/** pg_advisory_xact_lock key for creating/rotating gateway keys: ASCII "GWKEY". */
+const GATEWAY_KEY_LOCK = 0x47574b4559;
+export const DEFAULT_RETENTION_MS = 10 * 365 * 24 * 3600 * 1000;
+const CACHE_TTL_MS = 30_000;
+/** An unknown kid may trigger a reload, but at most this often (random kids must not cost a query each). */
+const MISS_RELOAD_MS = 1_000;
+
+export interface ActiveKey {
+  kid: string;
+  privateKey: CryptoKey;
+}
+
+interface Loaded {
+  at: number;
+  active: ActiveKey | undefined;
+  published: Map<string, { jwk: JWK; key: CryptoKey }>;
+}
+
+export interface GatewayKeysDeps {
+  db: Database;
+  clock: Clock;
+  kek: () => Buffer;
+  retentionMs?: number;
+}
+
+export interface GatewayKeys {
+  /** Creates the first key unless one is active (safe when several processes start at once). */
+  ensureActive(): Promise<void>;
+  active(): Promise<ActiveKey>;
+  /** A published (active or retired, not revoked, not past publish_until) key by kid. */
+  publicKey(kid: string): Promise<CryptoKey | undefined>;
+  jwks(): Promise<{ keys: JWK[] }>;
+  rotate(actor: Actor): Promise<{ kid: string; retired: string[] }>;
+  invalidate(): void;
+}
+
+export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
+  let cache: Loaded | undefined;
+  let loading: Promise<Loaded> | undefined;
+  let lastMissReload = 0;
+  const retentionMs = deps.retentionMs ?? DEFAULT_RETENTION_MS;
+
+  async function load(): Promise<Loaded> {
+    const now = deps.clock.now();
+    const rows = await deps.db.orm.select().from(gatewayKey);
+    const published = new Map<string, { jwk: JWK; key: CryptoKey }>();
+    let active: ActiveKey | undefined;
+    for (const r of rows) {
+      if (r.status === "revoked") continue;
+      if (r.status === "retired" && r.publishUntil && r.publishUntil.getTime() <= now.getTime()) continue;
+      const jwk = r.publicJwk as JWK;
+      published.set(r.kid, { jwk, key: (await importJWK(jwk, r.alg)) as CryptoKey });
+      if (r.status === "active") {
+        const priv = JSON.parse(decryptWithKek(deps.kek(), r.privateJwkEncrypted, r.kid)) as JWK;
+        active = { kid: r.kid, privateKey: (await importJWK(priv, r.alg)) as CryptoKey };
+      }
+    }
+    return { at: Date.now(), active, published };
+  }
+
+  // Wall time (not the injected clock) drives the cache: it is about freshness, not business time.
+  async function current(forceIfOlderThan = CACHE_TTL_MS): Promise<Loaded> {
+    if (cache && Date.now() - cache.at < forceIfOlderThan) return cache;
+    loading ??= load().finally(() => (loading = undefined));
+    cache = await loading;
+    return cache;
+  }
+
+  async function newKeyRow(tx: Tx, now: Date) {
+    const { publicKey, privateKey } = await generateKeyPair(GATEWAY_ALG, { extractable: true });
+    const kid = `gw-${now.toISOString().slice(0, 10)}-${randomBytes(6).toString("hex")}`;
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: GATEWAY_ALG, use: "sig" };
+    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: GATEWAY_ALG };
+    await tx.insert(gatewayKey).values({
+      kid,
+      alg: GATEWAY_ALG,
+      publicJwk,
+      privateJwkEncrypted: encryptWithKek(deps.kek(), JSON.stringify(privateJwk), kid),
+      status: "active",
+      createdAt: now,
+    });
+    return kid;
+  }
+
+  const lock = (tx: Tx) => tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(GATEWAY_KEY_LOCK))})`);
+
+  return {
+    async ensureActive() {
+      await deps.db.transaction(async (tx) => {
+        await lock(tx);
+        const [existing] = await tx.select({ kid: gatewayKey.kid }).from(gatewayKey).where(eq(gatewayKey.status, "active")).limit(1);
+        if (!existing) await newKeyRow(tx, deps.clock.now());
+      });
+      cache = undefined;
+      // Fails here, at start, when the KEK cannot open the active key.
+      const loaded = await current();
+      if (!loaded.active) throw new Error("no active gateway key after start");
+    },
+    async active() {
+      const loaded = await current();
+      if (!loaded.active) throw new Error("no active gateway key; was auth.start() called?");
+      return loaded.active;
+    },
+    async publicKey(kid) {
+      let loaded = await current();
+      if (!loaded.published.has(kid) && Date.now() - lastMissReload > MISS_RELOAD_MS) {
+        lastMissReload = Date.now();
+        loaded = await current(0);
+      }
+      return loaded.published.get(kid)?.key;
+    },
+    async jwks() {
+      const loaded = await current();
+      return { keys: [...loaded.published.values()].map((p) => p.jwk) };
+    },
+    async rotate(actor) {
+      requireOperatorOrAdmin(actor);
+      const now = deps.clock.now();
+      const result = await deps.db.transaction(async (tx) => {
+        await lock(tx);
+        const retired = await tx
+          .update(gatewayKey)
+          .set({ status: "retired", retiredAt: now, publishUntil: new Date(now.getTime() + retentionMs) })
+          .where(and(eq(gatewayKey.status, "active")))
+          .returning({ kid: gatewayKey.kid });
+        const kid = await newKeyRow(tx, now);
+        await appendAudit(tx, deps.clock, {
+          actor: actorLabel(actor),
+          action: "gateway.key.rotate",
+          subjectType: "gateway_key",
+          subjectId: kid,
+          data: { retired: retired.map((r) => r.kid), publishUntil: new Date(now.getTime() + retentionMs).toISOString() },
+        });
+        return { kid, retired: retired.map((r) => r.kid) };
+      });
+      cache = undefined;
+      return result;
+    },
+    invalidate() {
+      cache = undefined;
+    },
+  };
+}

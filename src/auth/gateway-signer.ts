@@ -1,0 +1,76 @@
+// GatewaySigner on top of the gateway keys, with jose. Verification accepts only ES256, the
+// expected typ, our issuer and the audience asked for, exp required, a few seconds of skew.
+import { CompactSign, decodeProtectedHeader, FlattenedSign, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../clock.js";
+import { AppError } from "../http/errors.js";
+import { GATEWAY_ALG, type GatewayKeys } from "./gateway-keys.js";
+import type { GatewaySigner } from "./signer.js";
+
+export const CLOCK_SKEW_SECONDS = 5;
+
+export function createGatewaySigner(deps: { keys: GatewayKeys; clock: Clock; issuer: string }): GatewaySigner {
+  const { keys, clock, issuer } = deps;
+  const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
+  const invalid = (detail: string) => new AppError("TOKEN_INVALID", detail);
+
+  return {
+    async signJwt(claims, o) {
+      const key = await keys.active();
+      const now = nowSeconds();
+      let jwt = new SignJWT({ jti: randomUUID(), ...claims })
+        .setProtectedHeader({ alg: GATEWAY_ALG, kid: key.kid, typ: o.typ })
+        .setIssuer(issuer)
+        .setAudience(o.audience)
+        .setIssuedAt(now)
+        .setExpirationTime(now + o.expiresInSeconds);
+      if (o.subject !== undefined) jwt = jwt.setSubject(o.subject);
+      return jwt.sign(key.privateKey);
+    },
+
+    async verifyJwt(token, o): Promise<JWTPayload> {
+      let header;
+      try {
+        header = decodeProtectedHeader(token);
+      } catch {
+        throw invalid("the token is not a JWS");
+      }
+      if (header.alg !== GATEWAY_ALG) throw invalid("unexpected token algorithm");
+      if (typeof header.kid !== "string") throw invalid("the token names no key");
+      const key = await keys.publicKey(header.kid);
+      if (!key) throw invalid("the token was signed by a key the gateway does not publish");
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: [GATEWAY_ALG],
+          issuer,
+          audience: o.audience,
+          typ: o.typ,
+          requiredClaims: ["exp", "iat"],
+          clockTolerance: CLOCK_SKEW_SECONDS,
+          currentDate: clock.now(),
+        });
+        return payload;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        throw invalid(code === "ERR_JWT_EXPIRED" ? "the token has expired" : "the token is not valid here");
+      }
+    },
+
+    async signCompact(payload, typ) {
+      const key = await keys.active();
+      return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+        .setProtectedHeader({ alg: GATEWAY_ALG, kid: key.kid, typ })
+        .sign(key.privateKey);
+    },
+
+    async signDetached(body, extraHeader = {}) {
+      const key = await keys.active();
+      const jws = await new FlattenedSign(body)
+        .setProtectedHeader({ ...extraHeader, alg: GATEWAY_ALG, kid: key.kid, b64: false, crit: ["b64"] })
+        .sign(key.privateKey);
+      return `${jws.protected}..${jws.signature}`;
+    },
+
+    jwks: () => keys.jwks(),
+  };
+}

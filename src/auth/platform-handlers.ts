@@ -1,0 +1,32 @@
+// Thin HTTP handlers for platform and key management: validated input -> verb -> response.
+import type { Context } from "hono";
+import type { Clock } from "../clock.js";
+import type { Database } from "../db/client.js";
+import type { AppEnv } from "../http/context.js";
+import { AppError } from "../http/errors.js";
+import type { Handlers } from "../http/router.js";
+import type { VerbContext } from "./actor.js";
+import { addPlatformKey, changePlatformKey, createPlatform, listOwnKeys, listPlatforms, registerOwnKey, retireOwnKey } from "./platforms.js";
+
+export function platformHandlers(deps: { db: Database; clock: Clock }): Handlers {
+  const ctx = (c: Context<AppEnv>): VerbContext => {
+    const actor = c.get("principal");
+    if (!actor) throw new AppError("UNAUTHORIZED", "not authenticated");
+    return { db: deps.db, clock: deps.clock, actor };
+  };
+  return {
+    listPlatforms: async (c) => c.json({ platforms: await listPlatforms(ctx(c)) }),
+    createPlatform: async (c, { body }) =>
+      c.json(await createPlatform(ctx(c), { name: body.name, jwks: body.jwks as never, webhookUrl: body.webhookUrl, scopes: body.scopes }), 201),
+    addPlatformKey: async (c, { body, params }) => c.json(await addPlatformKey(ctx(c), params.platformId, { jwk: body.jwk as never, notAfter: body.notAfter }), 201),
+    changePlatformKey: async (c, { body, params }) =>
+      c.json(await changePlatformKey(ctx(c), { platformId: params.platformId, kid: params.kid, action: params.action, reason: body.reason })),
+    listOwnKeys: async (c) => c.json({ keys: await listOwnKeys(ctx(c)) }),
+    registerOwnKey: async (c, { body }) => c.json(await registerOwnKey(ctx(c), { jwk: body.jwk as never, notAfter: body.notAfter }), 201),
+    retireOwnKey: async (c, { body, params }) => {
+      const signingKid = c.get("signature")?.kid;
+      if (!signingKid) throw new AppError("INTERNAL", "signed operation without a verified signature");
+      return c.json(await retireOwnKey(ctx(c), { kid: params.kid, reason: body.reason, signingKid }));
+    },
+  };
+}

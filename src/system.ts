@@ -8,7 +8,7 @@ import type { Clock } from "./clock.js";
 import type { Role } from "./config.js";
 import type { Database } from "./db/client.js";
 import { createExchange, type ExchangeModule } from "./exchange/index.js";
-import { createOutbound, type OutboundModule } from "./exchange/outbound/index.js";
+import { createOutbound, type OutboundModule, type OutboundOptions } from "./exchange/outbound/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
 import type { ServiceDeps } from "./services.js";
 
@@ -26,6 +26,8 @@ export interface SystemOptions {
   /** Redis key prefix for Bull (tests give each file its own). */
   bullPrefix?: string;
   onJobEvent?: JobEventListener;
+  /** Webhook retry policy / timeout (tests shorten them). */
+  outbound?: OutboundOptions;
 }
 
 export interface System {
@@ -67,7 +69,7 @@ export function buildSystem(o: SystemOptions): System {
     redisUrl: o.redisUrl,
   };
   const auth = createAuth(deps);
-  const outbound = createOutbound({ ...deps, signer: auth.signer });
+  const outbound = createOutbound({ ...deps, signer: auth.signer, ...o.outbound });
   const exchange = createExchange({ ...deps, signer: auth.signer, publish: outbound.publish });
   outbound.register(registry);
   exchange.register(registry);

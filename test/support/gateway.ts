@@ -7,7 +7,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { ManualClock, systemClock, type Clock } from "../../src/clock.js";
 import { createLogger } from "../../src/logger.js";
 import { JobEventLog } from "../../src/jobs/index.js";
-import { buildSystem, type System } from "../../src/system.js";
+import { buildSystem, type System, type SystemOptions } from "../../src/system.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 
 /** A fixed key for tests only; production refuses to start without its own. */
@@ -27,6 +27,8 @@ export interface TestGatewayOptions {
   clock?: Clock | ManualClock;
   /** Extra job definitions, registered before the runner starts (as domains do). */
   beforeStart?: (system: System) => void;
+  /** Outbound options, e.g. a tiny webhook retry backoff. */
+  outbound?: SystemOptions["outbound"];
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -53,6 +55,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     keyEncryptionKey: TEST_KEY_ENCRYPTION_KEY,
     bullPrefix: `csg-test-${randomBytes(4).toString("hex")}`,
     onJobEvent: jobEvents.listener,
+    ...(options.outbound ? { outbound: options.outbound } : {}),
   });
   handler = system.app.fetch;
   options.beforeStart?.(system);

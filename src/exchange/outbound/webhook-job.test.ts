@@ -122,7 +122,7 @@ describe("webhook.deliver", () => {
     expect(verified.protectedHeader).toMatchObject({ b64: false, typ: WEBHOOK_JWS_TYP, wid: messageId, iat: Number(last.headers["webhook-timestamp"]) });
     // One changed byte and it no longer verifies.
     const tampered = Buffer.from(last.body);
-    tampered[tampered.length - 2] ^= 1;
+    tampered[tampered.length - 2]! ^= 1;
     await expect(flattenedVerify({ protected: protectedHeader!, payload: tampered, signature: signature! }, await importKey())).rejects.toThrow();
     await r.close();
   });

@@ -227,7 +227,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The calling platform's outbound messages in a stable order, resumable from any cursor. */
+        /**
+         * The calling platform's outbound messages in a stable order, resumable from any cursor.
+         * @description Messages appear in the order of the transactions that wrote them, and only once every
+         *     older transaction has finished, so a reader resuming from any cursor never misses a
+         *     message and never sees one twice (a message may take a moment longer to appear while
+         *     other writes are in flight). Poll with the last `nextCursor`; it stays unchanged when
+         *     there is nothing new. The same messages are pushed to the platform's webhook URL (see
+         *     `FeedMessage`); the feed is the source of truth to catch up after missed webhooks.
+         */
         get: operations["getFeed"];
         put?: never;
         post?: never;
@@ -614,7 +622,20 @@ export interface components {
             /** @description The calling platform's shop ids for this entity. */
             shops?: string[];
         };
+        /**
+         * @description A message from the gateway to one platform. The webhook body is this object without
+         *     `cursor` — `{"id","type","createdAt","entityId"?,"data"}` — POSTed as
+         *     `application/json` to the platform's webhook URL with the headers
+         *     `Webhook-Id` (= `id`; retries reuse it: deduplicate on it), `Webhook-Timestamp` (unix
+         *     seconds of the attempt) and `X-JWS-Signature`: a detached JWS (RFC 7797, `b64: false`,
+         *     `crit: ["b64"]`) by a gateway key published at `/.well-known/jwks.json`, over the exact
+         *     body bytes (signing input: ASCII(protected) || "." || body). Its protected header carries
+         *     `kid`, `alg`, `typ: "webhook+jws"`, `iat` (= Webhook-Timestamp) and `wid` (= Webhook-Id).
+         *     Verify over the raw body before parsing it; answer 2xx to acknowledge. Anything else
+         *     (redirects are not followed) is retried with exponential backoff, then dead-lettered.
+         */
         FeedMessage: {
+            /** @description Opaque position of this message; pass as `after` to read what follows it. */
             cursor: string;
             /**
              * Format: uuid
@@ -673,6 +694,7 @@ export interface components {
             webhookUrl?: string | null;
             keys: components["schemas"]["PlatformKey"][];
         };
+        /** @description One message's webhook to one platform: pending (being tried, with backoff), delivered (a 2xx answer), or dead (every try failed, or the URL is unusable; an admin may retry it). */
         WebhookDelivery: {
             /** Format: uuid */
             deliveryId: string;
@@ -683,7 +705,9 @@ export interface components {
             type?: string;
             /** @enum {string} */
             status: "pending" | "delivered" | "dead";
+            /** @description Tries since the delivery was created or last retried by an admin. */
             attempts: number;
+            /** @description Why the last try failed (HTTP status or network error; never the receiver's body). */
             lastError?: string | null;
             lastAttemptAt?: string | null;
             deliveredAt?: string | null;
@@ -1100,7 +1124,7 @@ export interface operations {
     getFeed: {
         parameters: {
             query?: {
-                /** @description Opaque cursor: the `nextCursor` of the previous page; omit to start at the beginning. */
+                /** @description Opaque cursor: the `nextCursor` (or a message's `cursor`) of an earlier page; omit to start at the beginning. A value this feed did not issue is 400 VALIDATION_FAILED. */
                 after?: string;
                 limit?: number;
             };
@@ -1119,6 +1143,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeedPage"];
                 };
             };
+            400: components["responses"]["Problem"];
         };
     };
     listOwnKeys: {

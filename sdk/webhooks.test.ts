@@ -17,7 +17,8 @@ beforeAll(async () => {
 
 async function signed(body: string, key: CryptoKey = gatewayKey, extra: Record<string, unknown> = {}) {
   const bytes = new TextEncoder().encode(body);
-  const jws = await new FlattenedSign(bytes).setProtectedHeader({ alg: "EdDSA", kid: "gw-ed", b64: false, crit: ["b64"], ...extra }).sign(key);
+  const header = { typ: "webhook+jws", iat: nowS - 10, wid: message.id, ...extra, alg: "EdDSA", kid: "gw-ed", b64: false, crit: ["b64"] };
+  const jws = await new FlattenedSign(bytes).setProtectedHeader(header).sign(key);
   return `${jws.protected}..${jws.signature}`;
 }
 
@@ -33,7 +34,7 @@ describe("verifyWebhook", () => {
   it("accepts a good webhook (raw bytes or string, Headers or a plain object) and returns the message", async () => {
     const h = await headers();
     expect(await verifyWebhook({ body: rawBody, headers: h, jwks, now: () => NOW })).toEqual(message);
-    const asHeaders = new Headers({ "X-JWS-Signature": h["x-jws-signature"], "Webhook-Id": message.id, "Webhook-Timestamp": String(nowS) });
+    const asHeaders = new Headers({ "X-JWS-Signature": h["x-jws-signature"], "Webhook-Id": message.id, "Webhook-Timestamp": String(nowS - 10) });
     expect(await verifyWebhook({ body: new TextEncoder().encode(rawBody), headers: asHeaders, jwks, now: () => NOW })).toEqual(message);
   });
 
@@ -52,19 +53,29 @@ describe("verifyWebhook", () => {
     await expect(verifyWebhook({ body: rawBody, headers: bad, jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_SIGNATURE_MALFORMED" });
   });
 
-  it("rejects a stale or future timestamp (header or signed iat) outside the tolerance", async () => {
-    const stale = await headers({ "webhook-timestamp": String(nowS - 301) });
-    await expect(verifyWebhook({ body: rawBody, headers: stale, jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_TIMESTAMP_STALE" });
-    const future = await headers({ "webhook-timestamp": String(nowS + 400) });
-    await expect(verifyWebhook({ body: rawBody, headers: future, jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_TIMESTAMP_STALE" });
-    expect(await verifyWebhook({ body: rawBody, headers: stale, jwks, now: () => NOW, toleranceSeconds: 600 })).toEqual(message);
-    // An old signed body replayed with a fresh header: the signed iat gives it away.
-    const replay = await headers({ "x-jws-signature": await signed(rawBody, gatewayKey, { iat: nowS - 3600 }), "webhook-timestamp": String(nowS) });
-    await expect(verifyWebhook({ body: rawBody, headers: replay, jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_TIMESTAMP_STALE" });
+  it("rejects a stale or future timestamp outside the tolerance", async () => {
+    const at = async (t: number) => headers({ "webhook-timestamp": String(t), "x-jws-signature": await signed(rawBody, gatewayKey, { iat: t }) });
+    await expect(verifyWebhook({ body: rawBody, headers: await at(nowS - 301), jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_TIMESTAMP_STALE" });
+    await expect(verifyWebhook({ body: rawBody, headers: await at(nowS + 400), jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_TIMESTAMP_STALE" });
+    expect(await verifyWebhook({ body: rawBody, headers: await at(nowS - 301), jwks, now: () => NOW, toleranceSeconds: 600 })).toEqual(message);
   });
 
-  it("rejects a Webhook-Id that is not the signed message's id, and missing headers", async () => {
-    const h = await headers({ "webhook-id": "0192f0c4-1111-7000-8000-000000000002" });
+  it("rejects an old signed body replayed under a fresh Webhook-Timestamp or another Webhook-Id", async () => {
+    const old = await signed(rawBody, gatewayKey, { iat: nowS - 3600 });
+    const replay = await headers({ "x-jws-signature": old, "webhook-timestamp": String(nowS) });
+    await expect(verifyWebhook({ body: rawBody, headers: replay, jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_TIMESTAMP_STALE" });
+    const otherWid = await headers({ "x-jws-signature": await signed(rawBody, gatewayKey, { wid: "another" }) });
+    await expect(verifyWebhook({ body: rawBody, headers: otherWid, jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_ID_MISMATCH" });
+  });
+
+  it("rejects a gateway signature that is not a webhook signature (typ)", async () => {
+    const h = await headers({ "x-jws-signature": await signed(rawBody, gatewayKey, { typ: "receipt+jws" }) });
+    await expect(verifyWebhook({ body: rawBody, headers: h, jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_SIGNATURE_INVALID" });
+  });
+
+  it("rejects a Webhook-Id that is not the message's id, and missing headers", async () => {
+    const otherId = "0192f0c4-1111-7000-8000-000000000002";
+    const h = await headers({ "webhook-id": otherId, "x-jws-signature": await signed(rawBody, gatewayKey, { wid: otherId }) });
     await expect(verifyWebhook({ body: rawBody, headers: h, jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_ID_MISMATCH" });
     const { "webhook-id": _id, ...noId } = await headers();
     await expect(verifyWebhook({ body: rawBody, headers: noId, jwks, now: () => NOW })).rejects.toMatchObject({ code: "WEBHOOK_HEADER_MISSING" });

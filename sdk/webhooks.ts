@@ -1,8 +1,10 @@
 // Verifying a webhook from the gateway, on the platform's side. Give it the RAW body (bytes or
 // the undecoded string, never a re-serialised object) and the request headers:
-//  - X-JWS-Signature: detached JWS (RFC 7797) over the exact body by a key in the gateway JWKS;
-//  - Webhook-Timestamp: unix seconds, within `toleranceSeconds` of now (replay window);
-//  - Webhook-Id: must equal the message id inside the signed body (deduplicate on it).
+//  - X-JWS-Signature: detached JWS (RFC 7797) over the exact body by a key in the gateway JWKS,
+//    protected header {alg, kid, typ: "webhook+jws", iat, wid, b64: false, crit: ["b64"]};
+//  - Webhook-Timestamp: unix seconds = the signed iat, within `toleranceSeconds` of now;
+//  - Webhook-Id: = the signed wid = the message id in the body (deduplicate on it).
+// (The sender's side of this contract: src/exchange/outbound/webhook-sender.ts.)
 import { createLocalJWKSet, type FlattenedVerifyGetKey, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
 import type { components } from "../src/generated/openapi.js";
 import { MalformedDetachedJws, verifyDetached } from "./detached-jws.js";
@@ -12,6 +14,9 @@ import { GATEWAY_ALGS } from "./receipts.js";
 import type { FetchLike } from "./runtime.js";
 
 /** The message a webhook carries: the same object as a feed message. */
+/** `typ` of the gateway's webhook signatures (never a receipt's or a token's). */
+export const WEBHOOK_JWS_TYP = "webhook+jws";
+
 export type WebhookMessage = Omit<components["schemas"]["FeedMessage"], "cursor"> & { cursor?: string };
 
 export type HeaderBag = Headers | Record<string, string | string[] | undefined>;
@@ -53,11 +58,15 @@ export async function verifyWebhook(options: VerifyWebhookOptions): Promise<Webh
     if (err instanceof MalformedDetachedJws) throw new WebhookVerificationError("WEBHOOK_SIGNATURE_MALFORMED", "X-JWS-Signature is not a detached JWS (<protected>..<signature>)", { cause: err });
     throw new WebhookVerificationError("WEBHOOK_SIGNATURE_INVALID", `signature does not verify over the body: ${(err as Error).message}`, { cause: err });
   }
-  // When the gateway also signs the time, the signed time is the one that counts: an attacker
-  // could change the header, never the protected header.
-  if (typeof protectedHeader.iat === "number" && Math.abs(nowS - protectedHeader.iat) > tolerance) {
-    throw new WebhookVerificationError("WEBHOOK_TIMESTAMP_STALE", `the signature was made ${nowS - protectedHeader.iat} s ago (tolerance ${tolerance} s)`);
+  // The headers are not signed; the protected header is. The gateway puts the same id and time
+  // there (wid, iat), so a captured body cannot be replayed under a fresh timestamp or id.
+  if (protectedHeader.typ !== WEBHOOK_JWS_TYP) {
+    throw new WebhookVerificationError("WEBHOOK_SIGNATURE_INVALID", `signature typ is ${String(protectedHeader.typ)}, not ${WEBHOOK_JWS_TYP}`);
   }
+  if (typeof protectedHeader.iat !== "number" || protectedHeader.iat !== timestamp) {
+    throw new WebhookVerificationError("WEBHOOK_TIMESTAMP_STALE", "the signed iat is not the Webhook-Timestamp");
+  }
+  if (protectedHeader.wid !== id) throw new WebhookVerificationError("WEBHOOK_ID_MISMATCH", "the signed wid is not the Webhook-Id");
 
   let message: WebhookMessage;
   try {

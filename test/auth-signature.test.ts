@@ -1,0 +1,134 @@
+// Signed submissions: every X-JWS-Signature failure gets its own 401 code and stores nothing.
+// The signed endpoint here is POST /v1/platform/keys (registerOwnKey): a refused call must not
+// register the key.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../src/clock.js";
+import { startTestGateway, type TestGateway } from "./support/gateway.js";
+import { generateTestKey, onboardPlatform, signDetachedBody, type OnboardedPlatform } from "./support/platform.js";
+
+const clock = new ManualClock(new Date());
+let gw: TestGateway;
+let a: OnboardedPlatform;
+let b: OnboardedPlatform;
+beforeAll(async () => {
+  gw = await startTestGateway({ clock });
+  a = await onboardPlatform(gw);
+  b = await onboardPlatform(gw);
+});
+afterAll(async () => {
+  await gw?.close();
+});
+
+async function registration() {
+  const next = await generateTestKey("ES256");
+  return { kid: next.kid, body: { jwk: next.publicJwk } };
+}
+
+async function ownKids(p: OnboardedPlatform): Promise<string[]> {
+  const res = await p.get("/v1/platform/keys");
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+}
+
+async function expectRefused(res: Response, code: string, p: OnboardedPlatform, kid: string) {
+  const body = (await res.json()) as { code: string; status: number };
+  expect(res.status, JSON.stringify(body)).toBe(401);
+  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  expect(body.code).toBe(code);
+  expect(await ownKids(p)).not.toContain(kid);
+}
+
+const nowS = () => Math.floor(clock.now().getTime() / 1000);
+
+describe("detached JWS over the body", () => {
+  it("accepts a valid signature (b64:false over the exact bytes)", async () => {
+    const { kid, body } = await registration();
+    const res = await a.signedRequest("/v1/platform/keys", body);
+    expect(res.status, await res.clone().text()).toBe(201);
+    expect(await ownKids(a)).toContain(kid);
+  });
+
+  it("missing -> SIGNATURE_MISSING", async () => {
+    const { kid, body } = await registration();
+    await expectRefused(await a.signedRequest("/v1/platform/keys", body, { headerOverrides: { "x-jws-signature": null } }), "SIGNATURE_MISSING", a, kid);
+  });
+
+  it("malformed -> SIGNATURE_MALFORMED (not detached, bad header, b64 true, no kid/iat/jti)", async () => {
+    const { kid, body } = await registration();
+    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    const key = a.keys[0]!;
+    const cases = [
+      "garbage",
+      "a.b.c",
+      `${Buffer.from("{not json").toString("base64url")}..c2ln`,
+      await signDetachedBody(bytes, key, { b64: true, crit: undefined }, nowS()),
+      await signDetachedBody(bytes, key, { kid: undefined }, nowS()),
+      await signDetachedBody(bytes, key, { iat: undefined }, nowS()),
+      await signDetachedBody(bytes, key, { iat: "yesterday" }, nowS()),
+      await signDetachedBody(bytes, key, { jti: undefined }, nowS()),
+    ];
+    for (const sig of cases) {
+      await expectRefused(await a.signedRequest("/v1/platform/keys", body, { headerOverrides: { "x-jws-signature": sig } }), "SIGNATURE_MALFORMED", a, kid);
+    }
+  });
+
+  it("a key the platform does not have, or another platform's key -> SIGNATURE_UNKNOWN_KEY", async () => {
+    const { kid, body } = await registration();
+    const unregistered = await generateTestKey("ES256");
+    await expectRefused(await a.signedRequest("/v1/platform/keys", body, { signingKey: unregistered }), "SIGNATURE_UNKNOWN_KEY", a, kid);
+    // B's real key, with A's token: a platform signs only for itself.
+    await expectRefused(await a.signedRequest("/v1/platform/keys", body, { signingKey: b.keys[0]! }), "SIGNATURE_UNKNOWN_KEY", a, kid);
+  });
+
+  it("tampered body or wrong key material under a known kid -> SIGNATURE_INVALID", async () => {
+    const { kid, body } = await registration();
+    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    const sig = await signDetachedBody(bytes, a.keys[0]!, {}, nowS());
+    const tampered = JSON.stringify(body) + " ";
+    await expectRefused(await a.signedRequest("/v1/platform/keys", tampered, { headerOverrides: { "x-jws-signature": sig } }), "SIGNATURE_INVALID", a, kid);
+    const impostor = await generateTestKey("ES256", a.keys[0]!.kid);
+    await expectRefused(await a.signedRequest("/v1/platform/keys", body, { signingKey: impostor }), "SIGNATURE_INVALID", a, kid);
+  });
+
+  it("iat more than 300 s away -> SIGNATURE_STALE (both directions); 300 s is still fine", async () => {
+    const { kid, body } = await registration();
+    await expectRefused(await a.signedRequest("/v1/platform/keys", body, { header: { iat: nowS() - 301 } }), "SIGNATURE_STALE", a, kid);
+    await expectRefused(await a.signedRequest("/v1/platform/keys", body, { header: { iat: nowS() + 301 } }), "SIGNATURE_STALE", a, kid);
+    expect((await a.signedRequest("/v1/platform/keys", body, { header: { iat: nowS() - 300 } })).status).toBe(201);
+  });
+
+  it("a jti seen before -> SIGNATURE_REPLAYED; a forged signature does not burn the jti", async () => {
+    const jti = randomUUID();
+    const first = await registration();
+    // The forgery with this jti fails on the signature and records nothing...
+    const impostor = await generateTestKey("ES256", a.keys[0]!.kid);
+    await expectRefused(await a.signedRequest("/v1/platform/keys", first.body, { signingKey: impostor, header: { jti } }), "SIGNATURE_INVALID", a, first.kid);
+    // ...so the real platform can still use it once,
+    expect((await a.signedRequest("/v1/platform/keys", first.body, { header: { jti } })).status).toBe(201);
+    // and never twice (the exact same signed request replayed, or the jti on a new body).
+    const second = await registration();
+    await expectRefused(await a.signedRequest("/v1/platform/keys", second.body, { header: { jti } }), "SIGNATURE_REPLAYED", a, second.kid);
+    // The same jti from another platform is that platform's business.
+    expect((await b.signedRequest("/v1/platform/keys", second.body, { header: { jti } })).status).toBe(201);
+  });
+
+  it("replays stay refused until the signature's window has passed", async () => {
+    const jti = randomUUID();
+    const one = await registration();
+    expect((await a.signedRequest("/v1/platform/keys", one.body, { header: { jti } })).status).toBe(201);
+    clock.advance(250_000);
+    const two = await registration();
+    const iat = nowS();
+    await expectRefused(await a.signedRequest("/v1/platform/keys", two.body, { header: { jti, iat } }), "SIGNATURE_REPLAYED", a, two.kid);
+    clock.advance(100_000);
+  });
+
+  it("EdDSA and Ed25519 platform keys sign bodies too", async () => {
+    const ed = await onboardPlatform(gw, { alg: "EdDSA" });
+    const { body } = await registration();
+    expect((await ed.signedRequest("/v1/platform/keys", body)).status).toBe(201);
+    const again = await registration();
+    expect((await ed.signedRequest("/v1/platform/keys", again.body, { header: { alg: "Ed25519" } })).status).toBe(201);
+  });
+});

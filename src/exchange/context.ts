@@ -1,0 +1,42 @@
+// What the exchange verbs run with, and the authorisation checks each verb runs first.
+// Verbs take a narrow context so unit tests can pass a database, a clock and a few functions.
+import type { ValidateFunction } from "ajv";
+import type { GatewaySigner } from "../auth/signer.js";
+import type { Principal } from "../http/context.js";
+import { AppError } from "../http/errors.js";
+import type { ServiceDeps } from "../services.js";
+import type { Publish } from "./outbound/types.js";
+
+export type ExchangeDeps = Pick<ServiceDeps, "db" | "clock" | "logger" | "enqueueMany" | "kick"> & {
+  signer: Pick<GatewaySigner, "signCompact">;
+  publish: Publish;
+};
+
+/** The spec's compiled record schemas (MerchantRecord, EventRecord), checked one record at a time. */
+export interface RecordValidators {
+  merchant: ValidateFunction;
+  event: ValidateFunction;
+}
+
+export interface ExchangeContext {
+  deps: ExchangeDeps;
+  validators: RecordValidators;
+  principal: Principal | undefined;
+}
+
+export type PlatformPrincipal = Extract<Principal, { kind: "platform" }>;
+export type RegulatorPrincipal = Extract<Principal, { kind: "regulator" }>;
+
+/** The calling platform, acting for itself, holding `scope` (when one is needed); else 403. */
+export function requirePlatformScope(principal: Principal | undefined, scope: string | undefined, platformId?: string): PlatformPrincipal {
+  if (principal?.kind !== "platform") throw new AppError("FORBIDDEN", "only a platform may do this");
+  if (platformId !== undefined && principal.platformId !== platformId) throw new AppError("FORBIDDEN", "a platform may only submit for itself");
+  if (scope !== undefined && !principal.scopes.includes(scope)) throw new AppError("FORBIDDEN", `the access token lacks the scope ${scope}`);
+  return principal;
+}
+
+/** Any signed-in regulator (viewer and up); region scope is checked against the data. */
+export function requireRegulator(principal: Principal | undefined): RegulatorPrincipal {
+  if (principal?.kind !== "regulator") throw new AppError("FORBIDDEN", "only a regulator may do this");
+  return principal;
+}

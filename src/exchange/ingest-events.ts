@@ -1,0 +1,111 @@
+// ingestEvents: a signed batch of behaviour events from one platform. Each record is checked
+// on its own (schema, time range, known shop); the good ones are appended once per
+// (platform, eventId) in ONE transaction with the batch's evidence, its receipt, the
+// batch.processed message and one coalesced rescore job per entity.
+//
+// Duplicates inside one batch: the first valid occurrence of an eventId is the one stored;
+// later ones are reported `duplicate` with code DUPLICATE_IN_BATCH (a resend across batches
+// is `duplicate` without an error). A rejected record claims nothing, so a later valid record
+// with the same eventId is still stored.
+import { uuidv7 } from "uuidv7";
+import { countResults, recordBatch, type BatchEvidence, type BatchOutcome } from "./batch-store.js";
+import { requirePlatformScope, type ExchangeContext } from "./context.js";
+import { appendEvents, findShops, type EventRow } from "./event-store.js";
+import { ensureEventPartitions, monthOf } from "./partitions.js";
+import { checkEventRecord, rejected, type RecordResult } from "./records.js";
+import { rescoreRows } from "./rescore-job.js";
+
+export interface IngestInput {
+  platformId: string;
+  records: readonly unknown[];
+  batchEvidence: BatchEvidence;
+}
+
+interface Candidate {
+  index: number;
+  eventId: string;
+  shopId: string;
+  kind: string;
+  occurredAtMs: number;
+  data: unknown;
+}
+
+export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Promise<BatchOutcome> {
+  const platform = requirePlatformScope(ctx.principal, "events:write", input.platformId);
+  const { db, clock } = ctx.deps;
+  const receivedAt = clock.now();
+  const batchId = uuidv7();
+  const results: RecordResult[] = new Array(input.records.length);
+
+  // 1. Each record alone: schema and time range.
+  const valid: Candidate[] = [];
+  const now = receivedAt.getTime();
+  input.records.forEach((raw, index) => {
+    const checked = checkEventRecord(ctx.validators.event, raw, index, now);
+    if (!checked.ok) {
+      results[index] = rejected(index, checked.error);
+      return;
+    }
+    const { record, occurredAtMs } = checked.record;
+    valid.push({ index, eventId: record.eventId, shopId: record.shopId, kind: record.kind, occurredAtMs, data: record.data });
+  });
+
+  // 2. Known shops only (one query; shops are never deleted, so reading before the
+  //    transaction is safe). Then the first valid occurrence of an eventId wins.
+  const shops = await findShops(db.orm, platform.platformId, [...new Set(valid.map((c) => c.shopId))]);
+  const rows: EventRow[] = [];
+  const firstIndex = new Map<string, number>();
+  const entityOfKey = new Map<string, string>();
+  const months = new Set<string>();
+  for (const c of valid) {
+    const shop = shops.get(c.shopId);
+    if (!shop) {
+      results[c.index] = rejected(c.index, { code: "UNKNOWN_SHOP", message: `no shop ${c.shopId} was submitted by this platform`, pointer: `/records/${c.index}/shopId` });
+      continue;
+    }
+    const first = firstIndex.get(c.eventId);
+    if (first !== undefined) {
+      results[c.index] = {
+        index: c.index,
+        status: "duplicate",
+        entityId: entityOfKey.get(c.eventId)!,
+        error: { code: "DUPLICATE_IN_BATCH", message: `eventId already appears at index ${first} in this batch`, pointer: `/records/${c.index}/eventId` },
+      };
+      continue;
+    }
+    firstIndex.set(c.eventId, c.index);
+    entityOfKey.set(c.eventId, shop.entityId);
+    months.add(monthOf(c.occurredAtMs));
+    rows.push({ k: c.eventId, i: uuidv7(), s: shop.id, e: shop.entityId, n: c.kind, t: new Date(c.occurredAtMs).toISOString(), d: c.data });
+  }
+
+  // 3. Partitions first (DDL outside the batch's transaction), then one transaction.
+  await ensureEventPartitions(db, months);
+  const outcome = await db.transaction(async (tx) => {
+    const stored = await appendEvents(tx, { platformId: platform.platformId, batchId, receivedAt, rows });
+    const rescore = new Set<string>();
+    for (const row of rows) {
+      const index = firstIndex.get(row.k)!;
+      if (stored.has(row.k)) {
+        results[index] = { index, status: "accepted", entityId: row.e };
+        rescore.add(row.e);
+      } else {
+        results[index] = { index, status: "duplicate", entityId: row.e };
+      }
+    }
+    if (rescore.size > 0) await ctx.deps.enqueueMany(tx, rescoreRows(rescore));
+    const counts = countResults(results);
+    const receipt = await recordBatch(tx, ctx.deps, {
+      batchId,
+      platformId: platform.platformId,
+      kind: "events",
+      receivedAt,
+      evidence: input.batchEvidence,
+      recordCount: input.records.length,
+      ...counts,
+    });
+    return { batchId, receivedAt: receivedAt.toISOString(), ...counts, results, receipt };
+  });
+  if (outcome.accepted > 0) ctx.deps.kick();
+  return outcome;
+}

@@ -1,0 +1,182 @@
+// ingestMerchants: a signed batch of merchant (shop) records from one platform. Each shop is
+// upserted per (platform, shopId) and points at its entity, found across ALL platforms by USCC
+// (or, for individual sellers without one, by idNumberHash): one entity selling on two
+// platforms is one entity with two shops. Everything in ONE transaction, set-based.
+//
+// Rules (documented for platforms):
+// - Duplicates inside one batch: the first valid record of a shopId is applied; later ones are
+//   `duplicate` with code DUPLICATE_IN_BATCH and are not applied.
+// - A record equal to the shop's stored record is `duplicate` (a resend changes nothing).
+// - Entity data (name, type, region, address, category) is last-write-wins across platforms;
+//   within a batch the last applied record of an entity wins. Identifiers are only ever
+//   added to an entity (a USCC to an individual known by hash), never replaced.
+// - A record whose USCC and idNumberHash point at two different entities is rejected
+//   (IDENTITY_CONFLICT): the gateway will not merge entities on a platform's word.
+import { uuidv7 } from "uuidv7";
+import { countResults, recordBatch, type BatchOutcome } from "./batch-store.js";
+import { requirePlatformScope, type ExchangeContext } from "./context.js";
+import type { IngestInput } from "./ingest-events.js";
+import { findEntities, findShopStates, insertEntities, updateEntities, upsertShops, type EntityData, type ShopRow } from "./merchant-store.js";
+import { checkMerchantRecord, rejected, type MerchantRecord, type RecordResult } from "./records.js";
+import { rescoreRows } from "./rescore-job.js";
+
+interface Valid {
+  index: number;
+  record: MerchantRecord;
+}
+
+const identityOf = (r: MerchantRecord) => (r.uscc !== undefined ? `u:${r.uscc}` : `h:${r.idNumberHash!}`);
+
+function entityDataOf(id: string, r: MerchantRecord): EntityData {
+  return {
+    id,
+    uscc: r.uscc ?? null,
+    h: r.idNumberHash ?? null,
+    name: r.entityName ?? r.name,
+    type: r.entityType,
+    region: r.regionCode,
+    address: r.address,
+    category: r.category,
+  };
+}
+
+const differs = (a: EntityData, b: EntityData) =>
+  a.name !== b.name || a.type !== b.type || a.region !== b.region || a.address !== b.address || a.category !== b.category ||
+  (a.uscc === null && b.uscc !== null) || (a.h === null && b.h !== null);
+
+export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput): Promise<BatchOutcome> {
+  const platform = requirePlatformScope(ctx.principal, "merchants:write", input.platformId);
+  const { db, clock } = ctx.deps;
+  const platformId = platform.platformId;
+  const receivedAt = clock.now();
+  const batchId = uuidv7();
+  const results: RecordResult[] = new Array(input.records.length);
+
+  // 1. Each record alone; then the first valid record of a shopId wins.
+  const applied: Valid[] = [];
+  const firstIndex = new Map<string, number>();
+  const laterDuplicates: Array<{ index: number; shopId: string; first: number }> = [];
+  input.records.forEach((raw, index) => {
+    const checked = checkMerchantRecord(ctx.validators.merchant, raw, index);
+    if (!checked.ok) return void (results[index] = rejected(index, checked.error));
+    const first = firstIndex.get(checked.record.shopId);
+    if (first !== undefined) return void laterDuplicates.push({ index, shopId: checked.record.shopId, first });
+    firstIndex.set(checked.record.shopId, index);
+    applied.push({ index, record: checked.record });
+  });
+
+  const outcome = await db.transaction(async (tx) => {
+    // 2. Identical resends change nothing.
+    const states = await findShopStates(tx, platformId, applied.map((v) => ({ k: v.record.shopId, rec: v.record })));
+    const changed = applied.filter((v) => {
+      const state = states.get(v.record.shopId);
+      if (state?.same) results[v.index] = { index: v.index, status: "duplicate", entityId: state.entityId };
+      return !state?.same;
+    });
+
+    // 3. Entities by identity: existing ones (maybe updated) or new ones.
+    const groups = new Map<string, Valid[]>();
+    for (const v of changed) {
+      const key = identityOf(v.record);
+      const members = groups.get(key);
+      if (members) members.push(v);
+      else groups.set(key, [v]);
+    }
+    const usccs = changed.flatMap((v) => (v.record.uscc ? [v.record.uscc] : []));
+    const hashes = changed.flatMap((v) => (v.record.idNumberHash ? [v.record.idNumberHash] : []));
+    const entityOfGroup = new Map<string, string>();
+    const toUpdate = new Map<string, EntityData>();
+    const rescore = new Set<string>();
+    const resolve = (existing: EntityData[], keys: Iterable<string>, allowNew: boolean): EntityData[] => {
+      const byUscc = new Map(existing.filter((e) => e.uscc).map((e) => [e.uscc!, e]));
+      const byHash = new Map(existing.filter((e) => e.h).map((e) => [e.h!, e]));
+      const fresh: EntityData[] = [];
+      for (const key of keys) {
+        const members = groups.get(key)!;
+        const last = members[members.length - 1]!.record;
+        const eU = last.uscc ? byUscc.get(last.uscc) : undefined;
+        const eH = last.idNumberHash ? byHash.get(last.idNumberHash) : undefined;
+        if (eU && eH && eU.id !== eH.id) {
+          for (const m of members) {
+            results[m.index] = rejected(m.index, { code: "IDENTITY_CONFLICT", message: "uscc and idNumberHash belong to two different entities", pointer: `/records/${m.index}` });
+          }
+          groups.delete(key);
+          continue;
+        }
+        const found = eU ?? eH;
+        if (found) {
+          entityOfGroup.set(key, found.id);
+          const desired = entityDataOf(found.id, last);
+          if (differs(found, desired)) toUpdate.set(found.id, desired);
+        } else if (allowNew) {
+          fresh.push(entityDataOf(uuidv7(), last));
+          entityOfGroup.set(key, fresh[fresh.length - 1]!.id);
+        }
+      }
+      return fresh;
+    };
+    const fresh = resolve(await findEntities(tx, usccs, hashes), [...groups.keys()], true);
+    const inserted = await insertEntities(tx, fresh, receivedAt);
+    for (const id of inserted) rescore.add(id);
+    // Lost a race with a concurrent batch (or two identities in this batch met): re-read those.
+    const freshIds = new Set(fresh.map((f) => f.id));
+    const raced = [...groups.keys()].filter((k) => {
+      const id = entityOfGroup.get(k);
+      return id === undefined || (freshIds.has(id) && !inserted.has(id));
+    });
+    if (raced.length > 0) {
+      for (const k of raced) entityOfGroup.delete(k);
+      const again = raced.flatMap((k) => groups.get(k)!.map((m) => m.record));
+      resolve(await findEntities(tx, again.flatMap((r) => (r.uscc ? [r.uscc] : [])), again.flatMap((r) => (r.idNumberHash ? [r.idNumberHash] : []))), raced, false);
+      for (const k of raced) {
+        if (entityOfGroup.has(k) || !groups.has(k)) continue;
+        for (const m of groups.get(k)!) results[m.index] = rejected(m.index, { code: "IDENTITY_CONFLICT", message: "the entity could not be resolved; resend the record", pointer: `/records/${m.index}` });
+        groups.delete(k);
+      }
+    }
+    await updateEntities(tx, [...toUpdate.values()], receivedAt);
+    for (const id of toUpdate.keys()) rescore.add(id);
+
+    // 4. Shops: upsert the changed ones.
+    const shopRows: ShopRow[] = [];
+    const entityOfShop = new Map<string, string>();
+    for (const [key, members] of groups) {
+      const entityId = entityOfGroup.get(key)!;
+      for (const { record: r } of members) {
+        entityOfShop.set(r.shopId, entityId);
+        shopRows.push({
+          id: uuidv7(), k: r.shopId, e: entityId, name: r.name, category: r.category, region: r.regionCode, address: r.address,
+          url: r.url ?? null, lr: r.legalRepresentativeHash ?? null, ph: r.phoneHash ?? null, opened: r.openedAt ?? null,
+          lic: r.licences ?? null, rec: r,
+        });
+      }
+    }
+    const written = await upsertShops(tx, platformId, shopRows, receivedAt);
+    for (const row of shopRows) {
+      const index = firstIndex.get(row.k)!;
+      const previous = states.get(row.k)?.entityId;
+      if (written.has(row.k)) {
+        results[index] = { index, status: "accepted", entityId: row.e };
+        rescore.add(row.e);
+        if (previous && previous !== row.e) rescore.add(previous);
+      } else {
+        results[index] = { index, status: "duplicate", entityId: row.e };
+      }
+    }
+    for (const d of laterDuplicates) {
+      const first = results[d.first]!;
+      results[d.index] = first.status === "rejected"
+        ? rejected(d.index, first.error!)
+        : { index: d.index, status: "duplicate", ...(first.entityId ? { entityId: first.entityId } : {}), error: { code: "DUPLICATE_IN_BATCH", message: `shopId already appears at index ${d.first} in this batch`, pointer: `/records/${d.index}/shopId` } };
+    }
+
+    if (rescore.size > 0) await ctx.deps.enqueueMany(tx, rescoreRows(rescore));
+    const counts = countResults(results);
+    const receipt = await recordBatch(tx, ctx.deps, {
+      batchId, platformId, kind: "merchants", receivedAt, evidence: input.batchEvidence, recordCount: input.records.length, ...counts,
+    });
+    return { batchId, receivedAt: receivedAt.toISOString(), ...counts, results, receipt };
+  });
+  if (outcome.accepted > 0) ctx.deps.kick();
+  return outcome;
+}

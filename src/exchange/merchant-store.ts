@@ -1,0 +1,106 @@
+// Set-based statements for merchant batches: entities found by USCC (or idNumberHash), created
+// or updated in bulk, and shops upserted per (platform, shopId). Rows travel as one jsonb
+// parameter per statement (jsonb_to_recordset): the same SQL on PostgreSQL and PGlite.
+import { sql } from "drizzle-orm";
+import { rowsOf, type Executor } from "../db/client.js";
+
+export interface EntityData {
+  id: string;
+  uscc: string | null;
+  h: string | null;
+  name: string;
+  type: "enterprise" | "individual";
+  region: string;
+  address: string;
+  category: string;
+}
+
+const json = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`;
+const list = (v: readonly string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify(v)}::jsonb))`;
+
+/** Entities holding any of these USCCs or ID-number hashes. */
+export async function findEntities(on: Executor, usccs: readonly string[], hashes: readonly string[]): Promise<EntityData[]> {
+  if (usccs.length === 0 && hashes.length === 0) return [];
+  const result = await on.execute(sql`
+    select id, uscc, id_number_hash as h, name, entity_type as type, region_code as region, address, category
+    from entity where uscc in ${list(usccs)} or id_number_hash in ${list(hashes)}`);
+  return rowsOf<EntityData>(result);
+}
+
+/** Inserts new entities; one that lost a race to a concurrent insert is skipped (re-read it). */
+export async function insertEntities(on: Executor, rows: readonly EntityData[], now: Date): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const result = await on.execute(sql`
+    insert into entity (id, uscc, id_number_hash, name, entity_type, region_code, address, category, created_at, updated_at)
+    select id, uscc, h, name, type, region, address, category, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+    from jsonb_to_recordset(${json(rows)}) as r(id uuid, uscc text, h text, name text, type text, region text, address text, category text)
+    on conflict do nothing
+    returning id`);
+  return new Set(rowsOf<{ id: string }>(result).map((r) => r.id));
+}
+
+/** Overwrites entity data (last write wins); identifiers are only filled in, never replaced. */
+export async function updateEntities(on: Executor, rows: readonly EntityData[], now: Date): Promise<void> {
+  if (rows.length === 0) return;
+  // Sorted by id so concurrent batches lock rows in the same order.
+  const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  await on.execute(sql`
+    update entity e set
+      uscc = coalesce(e.uscc, r.uscc), id_number_hash = coalesce(e.id_number_hash, r.h),
+      name = r.name, entity_type = r.type, region_code = r.region, address = r.address, category = r.category,
+      updated_at = ${now.toISOString()}::timestamptz
+    from jsonb_to_recordset(${json(sorted)}) as r(id uuid, uscc text, h text, name text, type text, region text, address text, category text)
+    where e.id = r.id`);
+}
+
+export interface ShopRow {
+  id: string;
+  k: string;
+  e: string;
+  name: string;
+  category: string;
+  region: string;
+  address: string;
+  url: string | null;
+  lr: string | null;
+  ph: string | null;
+  opened: string | null;
+  lic: unknown;
+  rec: unknown;
+}
+
+/** Upserts shops; returns the shop ids that were new or changed (identical resends are not). */
+export async function upsertShops(on: Executor, platformId: string, rows: readonly ShopRow[], now: Date): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const result = await on.execute(sql`
+    insert into shop (id, platform_id, platform_shop_id, entity_id, name, category, region_code, address, url,
+                      legal_representative_hash, phone_hash, opened_at, licences, record, created_at, updated_at)
+    select id, ${platformId}::uuid, k, e, name, category, region, address, url, lr, ph, opened, lic, rec,
+           ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+    from jsonb_to_recordset(${json(rows)}) as r(id uuid, k text, e uuid, name text, category text, region text, address text,
+                                              url text, lr text, ph text, opened timestamptz, lic jsonb, rec jsonb)
+    on conflict (platform_id, platform_shop_id) do update set
+      entity_id = excluded.entity_id, name = excluded.name, category = excluded.category, region_code = excluded.region_code,
+      address = excluded.address, url = excluded.url, legal_representative_hash = excluded.legal_representative_hash,
+      phone_hash = excluded.phone_hash, opened_at = excluded.opened_at, licences = excluded.licences, record = excluded.record,
+      version = shop.version + 1, updated_at = excluded.updated_at
+    where shop.record is distinct from excluded.record or shop.entity_id is distinct from excluded.entity_id
+    returning platform_shop_id as k`);
+  return new Set(rowsOf<{ k: string }>(result).map((r) => r.k));
+}
+
+/** For each shop id the platform already has: its entity and whether the stored record equals this one. */
+export async function findShopStates(
+  on: Executor,
+  platformId: string,
+  rows: ReadonlyArray<{ k: string; rec: unknown }>,
+): Promise<Map<string, { entityId: string; same: boolean }>> {
+  const out = new Map<string, { entityId: string; same: boolean }>();
+  if (rows.length === 0) return out;
+  const result = await on.execute(sql`
+    select s.platform_shop_id as k, s.entity_id as e, (s.record = r.rec) as same
+    from jsonb_to_recordset(${json(rows)}) as r(k text, rec jsonb)
+    join shop s on s.platform_id = ${platformId}::uuid and s.platform_shop_id = r.k`);
+  for (const r of rowsOf<{ k: string; e: string; same: boolean }>(result)) out.set(r.k, { entityId: r.e, same: r.same === true });
+  return out;
+}

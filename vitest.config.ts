@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts", "sdk/**/*.test.ts"],
     pool: "forks",
+    globalSetup: ["test/support/pglite-template.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ["default"],

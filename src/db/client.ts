@@ -32,8 +32,11 @@ export interface Database {
 
 export type DatabaseTarget =
   | { kind: "postgres"; url: string; maxConnections?: number }
-  /** dataDir "memory://" keeps everything in memory (tests). */
-  | { kind: "pglite"; dataDir: string };
+  /**
+   * dataDir "memory://" keeps everything in memory (tests); `template` starts it from a
+   * dumpDataDir() tarball instead of running initdb, which is most of PGlite's start-up time.
+   */
+  | { kind: "pglite"; dataDir: string; template?: Blob };
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === "postgres") {
@@ -49,7 +52,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   let lock: DataDirLock | undefined;
   let client: PGlite;
   if (target.dataDir === "memory://") {
-    client = await PGlite.create();
+    client = await PGlite.create(target.template ? { loadDataDir: target.template } : {});
   } else {
     lock = acquireDataDirLock(target.dataDir);
     try {

@@ -1,7 +1,9 @@
 // One fresh, migrated database per test file: an in-memory PGlite by default, or a new
 // database on the PostgreSQL named by DATABASE_URL (CI runs every suite both ways).
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import postgres from "postgres";
+import { inject } from "vitest";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { migrate } from "../../src/db/migrate.js";
 
@@ -20,7 +22,11 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const db = await openDatabase({ kind: "pglite", dataDir: "memory://" });
+    // Start from the run's migrated template when there is one; migrate() then finds nothing
+    // to do (and still applies anything newer, so a stale template cannot hide a migration).
+    const templatePath = inject("pgliteTemplate");
+    const template = templatePath && existsSync(templatePath) ? new Blob([readFileSync(templatePath)]) : undefined;
+    const db = await openDatabase({ kind: "pglite", dataDir: "memory://", ...(template ? { template } : {}) });
     await migrate(db);
     return {
       db,

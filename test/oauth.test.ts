@@ -1,7 +1,7 @@
 // An unmodified off-the-shelf OAuth client (oauth4webapi) discovers the gateway and obtains a
 // client-credentials token with private_key_jwt; the token verifies against the published JWKS.
 import * as oauth from "oauth4webapi";
-import { createRemoteJWKSet, jwtVerify } from "jose";
+import { createRemoteJWKSet, jwtVerify, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { onboardPlatform } from "./support/platform.js";

@@ -7,6 +7,7 @@ import { DataDirBusyError } from "./db/data-dir-lock.js";
 import { migrate } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
 import { buildSystem } from "./system.js";
+import { serveAdminSocket } from "./cli/serve-admin.js";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,6 +29,9 @@ async function main(): Promise<void> {
     keyEncryptionKey: config.keyEncryptionKey,
   });
   await system.start();
+  // Embedded only: the CLI reaches the database through this process while it holds it
+  // (ready before "listening" is printed).
+  const adminSocket = await serveAdminSocket({ system, db, clock: systemClock, dataDir: config.dataDir, logger });
 
   let server: ServerType | undefined;
   if (config.role !== "worker") {
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "shutting down");
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
+    await adminSocket?.close();
     if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     await system.stop();
     await db.close();

@@ -1,0 +1,51 @@
+// The CLI's side of the admin socket (see admin-socket.ts for the protocol).
+import { request } from "node:http";
+import type { CommandRequest } from "./operations.js";
+
+/** Nobody listens on the socket (no gateway, or one that died and left the file). */
+export class AdminSocketUnavailable extends Error {
+  override readonly name = "AdminSocketUnavailable";
+}
+
+export interface SocketAnswer {
+  status: number;
+  body: unknown;
+}
+
+export function callAdminSocket(socketPath: string, req: CommandRequest, timeoutMs = 120_000): Promise<SocketAnswer> {
+  const payload = JSON.stringify(req.input);
+  return new Promise((resolve, reject) => {
+    let connected = false;
+    const r = request(
+      {
+        socketPath,
+        path: `/commands/${req.command}`,
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          try {
+            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+          } catch {
+            reject(new Error(`the admin socket answered HTTP ${res.statusCode} with a non-JSON body`));
+          }
+        });
+      },
+    );
+    r.on("socket", (s) => s.on("connect", () => (connected = true)));
+    r.on("timeout", () => r.destroy(new Error(`the admin socket did not answer within ${timeoutMs} ms`)));
+    r.on("error", (err: NodeJS.ErrnoException) => {
+      // Before a connection, "nobody there"; after it, a real failure mid-command (its outcome is unknown).
+      if (!connected && (err.code === "ENOENT" || err.code === "ECONNREFUSED" || err.code === "ENOTSOCK")) {
+        reject(new AdminSocketUnavailable(`nothing listens on ${socketPath}`));
+      } else reject(err);
+    });
+    r.end(payload);
+  });
+}

@@ -1,0 +1,128 @@
+// From command-line words to a CommandRequest. Files (--jwks, --jwk) and the password on
+// stdin are read HERE, in the operator's process, so the request is self-contained whether
+// it runs locally or through the gateway's admin socket.
+import { readFileSync } from "node:fs";
+import { list, onlyOptions, optional, required, UsageError, type ParsedArgs } from "./args.js";
+import type { CommandRequest } from "./operations.js";
+
+export const USAGE = `usage: npm run cli -- <command> [options]
+
+  platform add --name NAME --jwks FILE [--webhook-url URL] [--scopes a,b]
+                                   register a platform with its public keys; prints {platformId, clientId, ...}
+  platform list                    every platform with its keys
+  platform key add --platform ID --jwk FILE [--not-after ISO]
+  platform key retire --platform ID --kid KID --reason TEXT   (stops new use; issued tokens run out)
+  platform key revoke --platform ID --kid KID --reason TEXT   (fails at once: a compromised key)
+  regulator add --name USERNAME --role viewer|officer|admin --region PREFIX [--display-name TEXT]
+                                   password: one line on stdin when piped, else generated and printed once
+  keys rotate                      new gateway signing key; the old one stays published
+  audit verify [--from-seq N] [--expected-head SEQ:HASH]
+
+Database: DATABASE_URL, or the embedded database in DATA_DIR (default ./.data). While a
+gateway runs on that DATA_DIR, commands go through its admin socket (DATA_DIR/admin.sock).`;
+
+export interface Io {
+  readFile(path: string): string;
+  /** The piped stdin, or undefined when stdin is a terminal. */
+  readStdin(): Promise<string | undefined>;
+}
+
+export const processIo: Io = {
+  readFile: (path) => readFileSync(path, "utf8"),
+  async readStdin() {
+    if (process.stdin.isTTY) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  },
+};
+
+export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<CommandRequest> {
+  const words = args.words.join(" ");
+  switch (words) {
+    case "platform add": {
+      onlyOptions(args, ["name", "jwks", "webhook-url", "scopes"]);
+      const jwks = readJson(io, required(args, "jwks"), "--jwks");
+      // A single JWK is accepted as a set of one.
+      const set = Array.isArray((jwks as { keys?: unknown }).keys) ? jwks : { keys: [jwks] };
+      const input: Record<string, unknown> = { name: required(args, "name"), jwks: set };
+      const webhookUrl = optional(args, "webhook-url");
+      if (webhookUrl) input.webhookUrl = webhookUrl;
+      const scopes = list(args, "scopes");
+      if (scopes) input.scopes = scopes;
+      return { command: "platform.add", input };
+    }
+    case "platform list":
+      onlyOptions(args, []);
+      return { command: "platform.list", input: {} };
+    case "platform key add": {
+      onlyOptions(args, ["platform", "jwk", "not-after"]);
+      let jwk = readJson(io, required(args, "jwk"), "--jwk") as Record<string, unknown>;
+      const keys = (jwk as { keys?: unknown }).keys;
+      if (Array.isArray(keys)) {
+        if (keys.length !== 1) throw new UsageError("--jwk: give one key (a JWK, or a JWKS holding exactly one)");
+        jwk = keys[0] as Record<string, unknown>;
+      }
+      const notAfter = optional(args, "not-after");
+      return { command: "platform.key.add", input: { platformId: required(args, "platform"), jwk, ...(notAfter ? { notAfter } : {}) } };
+    }
+    case "platform key retire":
+    case "platform key revoke": {
+      onlyOptions(args, ["platform", "kid", "reason"]);
+      const input = { platformId: required(args, "platform"), kid: required(args, "kid"), reason: required(args, "reason") };
+      return { command: words === "platform key retire" ? "platform.key.retire" : "platform.key.revoke", input };
+    }
+    case "regulator add": {
+      onlyOptions(args, ["name", "role", "region", "display-name"]);
+      const role = required(args, "role");
+      if (!["viewer", "officer", "admin"].includes(role)) throw new UsageError("--role must be viewer, officer or admin");
+      const region = args.options.get("region");
+      if (region === undefined) throw new UsageError('--region is required (a GB/T 2260 prefix such as 5101, or "" for nationwide)');
+      const input: Record<string, unknown> = { username: required(args, "name"), role, regionPrefix: region === true ? "" : region };
+      const displayName = optional(args, "display-name");
+      if (displayName) input.displayName = displayName;
+      // A piped password (one line); nothing piped (a terminal, or empty input such as
+      // </dev/null) means the gateway generates one and it is printed once.
+      const password = (await io.readStdin())?.replace(/\r?\n$/, "");
+      if (password) input.password = password;
+      return { command: "regulator.add", input };
+    }
+    case "keys rotate":
+      onlyOptions(args, []);
+      return { command: "keys.rotate", input: {} };
+    case "audit verify": {
+      onlyOptions(args, ["from-seq", "expected-head"]);
+      const input: Record<string, unknown> = {};
+      const fromSeq = optional(args, "from-seq");
+      if (fromSeq !== undefined) {
+        if (!/^\d+$/.test(fromSeq)) throw new UsageError("--from-seq must be a whole number");
+        input.fromSeq = Number(fromSeq);
+      }
+      const head = optional(args, "expected-head");
+      if (head !== undefined) {
+        const m = /^(\d+):([0-9a-f]{64})$/.exec(head);
+        if (!m) throw new UsageError("--expected-head must be SEQ:HASH (hex), as printed by an earlier verify");
+        input.expectedHead = { seq: Number(m[1]), hash: m[2] };
+      }
+      return { command: "audit.verify", input };
+    }
+    default:
+      throw new UsageError(words ? `unknown command "${words}"` : "no command given");
+  }
+}
+
+function readJson(io: Io, path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = io.readFile(path);
+  } catch (err) {
+    throw new UsageError(`${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!value || typeof value !== "object") throw new Error("not an object");
+    return value;
+  } catch {
+    throw new UsageError(`${what}: ${path} is not a JSON object`);
+  }
+}

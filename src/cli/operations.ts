@@ -1,0 +1,110 @@
+// The operator commands as data: a request {command, input} (JSON, so it can travel over the
+// admin socket) and the one function that runs it with the auth verbs as the CLI actor. The
+// CLI runs it against the database directly; the running gateway runs it for the CLI when it
+// holds the embedded database.
+import {
+  addPlatformKey,
+  changePlatformKey,
+  createPlatform,
+  createRegulatorUser,
+  listPlatforms,
+  type Actor,
+  type RegulatorRole,
+} from "../auth/index.js";
+import { verifyAuditChain, type ChainHead } from "../audit/index.js";
+import type { Clock } from "../clock.js";
+import type { Database } from "../db/client.js";
+import { AppError } from "../http/errors.js";
+
+export const COMMANDS = [
+  "platform.add",
+  "platform.list",
+  "platform.key.add",
+  "platform.key.retire",
+  "platform.key.revoke",
+  "regulator.add",
+  "keys.rotate",
+  "audit.verify",
+] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface CommandRequest {
+  command: CommandName;
+  input: Record<string, unknown>;
+}
+
+export interface OperationDeps {
+  db: Database;
+  clock: Clock;
+  /** Gateway key rotation: the running gateway passes its own key store (its cache follows). */
+  rotateGatewayKey(ctx: { actor: Actor }): Promise<{ kid: string; retired: string[] }>;
+}
+
+export const CLI_ACTOR: Actor = { kind: "cli" };
+
+export function isCommand(name: string): name is CommandName {
+  return (COMMANDS as readonly string[]).includes(name);
+}
+
+const str = (input: Record<string, unknown>, key: string): string => {
+  const v = input[key];
+  if (typeof v !== "string" || v.length === 0) throw new AppError("VALIDATION_FAILED", `${key} is required`);
+  return v;
+};
+const optStr = (input: Record<string, unknown>, key: string): string | undefined => {
+  const v = input[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw new AppError("VALIDATION_FAILED", `${key} must be a string`);
+  return v;
+};
+const obj = (input: Record<string, unknown>, key: string): Record<string, unknown> => {
+  const v = input[key];
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw new AppError("VALIDATION_FAILED", `${key} must be an object`);
+  return v as Record<string, unknown>;
+};
+
+export async function runOperation(deps: OperationDeps, request: CommandRequest): Promise<unknown> {
+  const ctx = { db: deps.db, clock: deps.clock, actor: CLI_ACTOR };
+  const input = request.input ?? {};
+  switch (request.command) {
+    case "platform.add": {
+      const jwks = obj(input, "jwks") as { keys: Array<Record<string, unknown>> };
+      if (!Array.isArray(jwks.keys)) throw new AppError("VALIDATION_FAILED", "jwks.keys must be an array");
+      const scopes = input.scopes;
+      if (scopes !== undefined && (!Array.isArray(scopes) || scopes.some((s) => typeof s !== "string"))) {
+        throw new AppError("VALIDATION_FAILED", "scopes must be a list of strings");
+      }
+      return createPlatform(ctx, { name: str(input, "name"), jwks, webhookUrl: optStr(input, "webhookUrl"), scopes: scopes as string[] | undefined });
+    }
+    case "platform.list":
+      return { platforms: await listPlatforms(ctx) };
+    case "platform.key.add":
+      return addPlatformKey(ctx, str(input, "platformId"), { jwk: obj(input, "jwk"), notAfter: optStr(input, "notAfter") });
+    case "platform.key.retire":
+    case "platform.key.revoke":
+      return changePlatformKey(ctx, {
+        platformId: str(input, "platformId"),
+        kid: str(input, "kid"),
+        reason: str(input, "reason"),
+        action: request.command === "platform.key.retire" ? "retire" : "revoke",
+      });
+    case "regulator.add":
+      return createRegulatorUser(ctx, {
+        username: str(input, "username"),
+        role: str(input, "role") as RegulatorRole,
+        regionPrefix: typeof input.regionPrefix === "string" ? input.regionPrefix : str(input, "regionPrefix"),
+        displayName: optStr(input, "displayName"),
+        password: optStr(input, "password"),
+      });
+    case "keys.rotate":
+      return deps.rotateGatewayKey({ actor: CLI_ACTOR });
+    case "audit.verify": {
+      const fromSeq = input.fromSeq;
+      const expectedHead = input.expectedHead as ChainHead | undefined;
+      return verifyAuditChain(deps.db, {
+        ...(typeof fromSeq === "number" ? { fromSeq } : {}),
+        ...(expectedHead ? { expectedHead } : {}),
+      });
+    }
+  }
+}

@@ -1,0 +1,14 @@
+// Wiring for src/main.ts: on the embedded database the running gateway serves the CLI's
+// commands on DATA_DIR/admin.sock, with the same verbs and its own key store.
+import type { Logger } from "pino";
+import type { Clock } from "../clock.js";
+import type { Database } from "../db/client.js";
+import type { System } from "../system.js";
+import { startAdminSocket, type AdminSocket } from "./admin-socket.js";
+import { runOperation } from "./operations.js";
+
+export async function serveAdminSocket(o: { system: System; db: Database; clock: Clock; dataDir: string; logger: Logger }): Promise<AdminSocket | undefined> {
+  if (o.db.kind !== "pglite" || o.dataDir === "memory://") return undefined; // PostgreSQL: the CLI connects itself
+  const deps = { db: o.db, clock: o.clock, rotateGatewayKey: o.system.auth.rotateGatewayKey };
+  return startAdminSocket({ dataDir: o.dataDir, logger: o.logger.child({ component: "admin-socket" }), run: (req) => runOperation(deps, req) });
+}

@@ -2,6 +2,9 @@
 // The signed endpoint here is POST /v1/platform/keys (registerOwnKey): a refused call must not
 // register the key.
 import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { compactVerify, createRemoteJWKSet } from "jose";
+import { merchant } from "./exchange-fixtures.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
@@ -130,5 +133,34 @@ describe("detached JWS over the body", () => {
     expect((await ed.signedRequest("/v1/platform/keys", body)).status).toBe(201);
     const again = await registration();
     expect((await ed.signedRequest("/v1/platform/keys", again.body, { header: { alg: "Ed25519" } })).status).toBe(201);
+  });
+
+  it("on the batch endpoint: each failure stores no batch row; a valid one keeps signature and kid as evidence, receipt verifies", async () => {
+    const batches = async () => (await gw.system.deps.db.rows<{ n: number }>(sql`select count(*)::int as n from batch where platform_id = ${a.platformId}`))[0]!.n;
+    const body = JSON.stringify({ records: [merchant(`shop-${randomUUID()}`)] });
+    const bytes = new TextEncoder().encode(body);
+    const good = await signDetachedBody(bytes, a.keys[0]!, {}, nowS());
+    const impostor = await generateTestKey("ES256", a.keys[0]!.kid);
+    const failures: Array<[string, Parameters<OnboardedPlatform["signedRequest"]>[2]]> = [
+      ["SIGNATURE_MISSING", { headerOverrides: { "x-jws-signature": null } }],
+      ["SIGNATURE_MALFORMED", { headerOverrides: { "x-jws-signature": "nope" } }],
+      ["SIGNATURE_UNKNOWN_KEY", { signingKey: b.keys[0]! }],
+      ["SIGNATURE_INVALID", { signingKey: impostor }],
+      ["SIGNATURE_STALE", { header: { iat: nowS() - 600 } }],
+    ];
+    for (const [code, options] of failures) {
+      const res = await a.signedRequest("/v1/merchants/batch", body, options);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { code: string }).code).toBe(code);
+    }
+    const ok = await a.signedRequest("/v1/merchants/batch", body, { headerOverrides: { "x-jws-signature": good } });
+    expect(ok.status, await ok.clone().text()).toBeLessThan(300);
+    const replay = await a.signedRequest("/v1/merchants/batch", body, { headerOverrides: { "x-jws-signature": good } });
+    expect(((await replay.json()) as { code: string }).code).toBe("SIGNATURE_REPLAYED");
+    expect(await batches()).toBe(1);
+    const [row] = await gw.system.deps.db.rows<{ signature: string; kid: string }>(sql`select signature, kid from batch where platform_id = ${a.platformId}`);
+    expect(row).toEqual({ signature: good, kid: a.keys[0]!.kid });
+    const { receipt } = (await ok.json()) as { receipt: string };
+    await compactVerify(receipt, createRemoteJWKSet(new URL(`${gw.url}/.well-known/jwks.json`)));
   });
 });

@@ -86,3 +86,14 @@ export async function readFeed(db: Database, platformId: string, after: FeedCurs
   const last = messages.at(-1);
   return { messages, nextCursor: last ? last.cursor : encodeCursor(after), hasMore };
 }
+
+/**
+ * Whether every outbound message written so far is past the horizon, i.e. visible to feed
+ * readers. On PostgreSQL the horizon is cluster-wide: a transaction running in any database
+ * holds it back, so tests poll this before reading what they just wrote.
+ */
+export async function feedCaughtUp(db: Database): Promise<boolean> {
+  const [row] = await db.rows<{ ok: boolean }>(sql`
+    select coalesce(max(tx_id) < pg_snapshot_xmin(pg_current_snapshot()), true) as ok from outbound_message`);
+  return row?.ok === true;
+}

@@ -9,7 +9,7 @@ import { entity, shop } from "../../db/schema/entity.js";
 import { platform } from "../../db/schema/platform.js";
 import { createEnqueueMany, JobRegistry } from "../../jobs/index.js";
 import { createTestDatabase, usingPostgres, type TestDatabase } from "../../../test/support/db.js";
-import { decodeCursor, encodeCursor, readFeed, START_CURSOR, type FeedMessage } from "./feed.js";
+import { decodeCursor, encodeCursor, feedCaughtUp, readFeed, START_CURSOR, type FeedMessage } from "./feed.js";
 import { createPublish, createPublishToEntityPlatforms, WEBHOOK_DELIVER_JOB } from "./publish.js";
 import { webhookDeliverJob } from "./webhook-job.js";
 import { AppError } from "../../http/errors.js";
@@ -56,7 +56,16 @@ async function addEntityWithShops(platformIds: string[]): Promise<string> {
   return e!.id;
 }
 
+/** Waits (bounded) until what was committed is visible: on PostgreSQL other databases' transactions hold the horizon. */
+async function caughtUp(): Promise<void> {
+  for (let i = 0; !(await feedCaughtUp(t.db)); i++) {
+    if (i > 500) throw new Error("feed horizon did not pass the last write within 10 s");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function readAll(platformId: string, pageSize: number): Promise<FeedMessage[]> {
+  await caughtUp();
   const out: FeedMessage[] = [];
   let after = START_CURSOR;
   for (;;) {
@@ -157,6 +166,7 @@ describe("feed", () => {
     const full = await readAll(p, 1000);
     expect(full.map((m) => m.data.n)).toEqual(Array.from({ length: 35 }, (_, i) => i));
     for (const size of [1, 3, 35]) expect(await readAll(p, size)).toEqual(full);
+    await caughtUp();
     for (let i = 0; i < full.length; i++) {
       const page = await readFeed(t.db, p, decodeCursor(full[i]!.cursor), 1000);
       expect(page.messages).toEqual(full.slice(i + 1));
@@ -211,6 +221,7 @@ describe("feed", () => {
     expect(await poll()).toEqual([]);
     bCommitted.open();
     await a;
+    await caughtUp();
     expect(await poll()).toEqual(["a", "b"]);
     // C takes its transaction id first (so it sorts before D), writes after D commits.
     const cStarted = gate();
@@ -226,6 +237,7 @@ describe("feed", () => {
     expect(await poll()).toEqual([]);
     dCommitted.open();
     await c;
+    await caughtUp();
     expect(await poll()).toEqual(["c", "d"]);
     expect(seen.map((m) => m.data.w)).toEqual(["a", "b", "c", "d"]);
     expect(await readAll(p, 2)).toEqual(seen);

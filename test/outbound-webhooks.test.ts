@@ -9,6 +9,8 @@ import { createLocalJWKSet, flattenedVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyWebhook } from "../sdk/index.js";
 import type { MessageType } from "../src/exchange/outbound/types.js";
+import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
+import { merchant } from "./exchange-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator } from "./support/platform.js";
 
@@ -150,6 +152,32 @@ describe("signed webhooks", () => {
     const [audit] = await gw.system.deps.db.rows<{ n: number }>(sql`
       select count(*)::int as n from audit_log where action = 'webhook.delivery.retry' and subject_id = ${sent.delivery_id}`);
     expect(audit!.n).toBe(1);
+  });
+
+  it("a signed batch produces batch.processed in the feed and at the webhook (the same message)", async () => {
+    const receiver = await startReceiver(() => 200);
+    receivers.push(receiver);
+    const platform = await onboardPlatform(gw, { webhookUrl: receiver.url });
+    const res = await platform.signedRequest("/v1/merchants/batch", { records: [merchant("shop-1")] });
+    expect(res.status).toBe(200);
+    const { batchId } = (await res.json()) as { batchId: string };
+    const [row] = await gw.system.deps.db.rows<{ outbox_id: number }>(sql`
+      select o.id::int as outbox_id from webhook_delivery d
+      join outbox o on o.job = 'webhook.deliver' and o.payload->>'deliveryId' = d.id::text
+      where d.platform_id = ${platform.platformId}`);
+    expect((await gw.jobEvents.waitFor((e) => e.id === row!.outbox_id && (e.type === "done" || e.type === "failed"))).type).toBe("done");
+    const pushed = JSON.parse(receiver.hits[0]!.body.toString("utf8")) as Record<string, unknown>;
+    expect(pushed).toMatchObject({ type: "batch.processed", data: { batchId, accepted: 1 } });
+
+    for (let i = 0; !(await feedCaughtUp(gw.system.deps.db)); i++) {
+      if (i > 500) throw new Error("feed horizon stuck");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const feed = (await (await platform.get("/v1/feed")).json()) as { messages: Array<Record<string, unknown>> };
+    expect(feed.messages).toHaveLength(1);
+    const { cursor, ...fromFeed } = feed.messages[0]!;
+    expect(cursor).toEqual(expect.any(String));
+    expect(fromFeed).toEqual(pushed);
   });
 
   it("a platform without a webhook URL gets feed messages but no deliveries", async () => {

@@ -19,7 +19,10 @@ export interface OutboundMessage {
   data: Record<string, unknown>;
 }
 
-/** Writes messages (and their webhook deliveries) in the caller's transaction; set-based. */
+/**
+ * Writes messages (and, for platforms with a webhook URL, their deliveries and webhook.deliver
+ * jobs) in the caller's transaction; set-based. Kick the job runner after the commit.
+ */
 export type Publish = (on: Executor, messages: readonly OutboundMessage[]) => Promise<void>;
 
 /** Sends one message per platform that has a shop for each entity (the usual fan-out). */

@@ -25,8 +25,16 @@ export class GatewayError extends Error {
     readonly requestId: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(`${status || "network"} ${code}${problem?.detail ? `: ${problem.detail}` : problem?.error_description ? `: ${String(problem.error_description)}` : ""}`, options);
+    const why = problem?.detail ?? (problem?.error_description as string | undefined) ?? causeMessage(options?.cause);
+    super(`${status || "no answer:"} ${code}${why ? `: ${why}` : ""}`, options);
   }
+}
+
+/** fetch's own message and its cause's (e.g. "fetch failed (connect ECONNREFUSED 127.0.0.1:8080)"). */
+function causeMessage(cause: unknown): string | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const inner = cause.cause instanceof Error ? causeMessage(cause.cause) : undefined;
+  return inner ? `${cause.message} (${inner})` : cause.message;
 }
 
 export type ReceiptErrorCode = "RECEIPT_SIGNATURE_INVALID" | "RECEIPT_MALFORMED" | "RECEIPT_MISMATCH";

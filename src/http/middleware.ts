@@ -6,7 +6,7 @@ import { uuidv7 } from "uuidv7";
 import type { AppEnv } from "./context.js";
 import { AppError, problemOf } from "./errors.js";
 import type { HttpMetrics } from "./metrics.js";
-import { toHonoPath } from "./router.js";
+import { OAuthRequestError, toHonoPath } from "./router.js";
 import type { Spec } from "./spec.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -43,6 +43,12 @@ export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
 
 export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof AppError) return problemResponse(c, err);
+  if (err instanceof OAuthRequestError) {
+    return new Response(JSON.stringify({ error: "invalid_request", error_description: err.description }), {
+      status: 400,
+      headers: { "Content-Type": "application/json", "Cache-Control": "no-store", "X-Request-Id": c.get("requestId") ?? "unknown" },
+    });
+  }
   // Unknown failures are logged with their stack and answered without internals.
   (c.get("log") ?? console).error({ err }, "unhandled error");
   return problemResponse(c, new AppError("INTERNAL", "an unexpected error occurred; quote the request id when reporting it"));

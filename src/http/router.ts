@@ -89,7 +89,7 @@ export function mountOperations(app: Hono<AppEnv>, options: MountOptions): void 
       c.set("route", op.path);
       await authenticate(c, op, security, options.authenticators);
       if (options.afterAuthenticate) await options.afterAuthenticate(c, op);
-      const input = await readInput(c, op, options);
+      const input = await readInputIn(c, op, options);
       const run = async () => handler(c, input as never);
       return options.aroundHandler ? options.aroundHandler(c, op, input, run) : run();
     });
@@ -120,6 +120,28 @@ async function authenticate(
     }
   }
   throw firstFailure;
+}
+
+/**
+ * Operations marked `x-error-format: oauth2` (the token endpoint) answer even malformed
+ * requests the RFC 6749 §5.2 way, so OAuth clients can parse every error they get.
+ */
+async function readInputIn(c: Context<AppEnv>, op: Operation, options: MountOptions): Promise<OperationInput> {
+  if (op.definition["x-error-format"] !== "oauth2") return readInput(c, op, options);
+  try {
+    return await readInput(c, op, options);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    throw new OAuthRequestError(err.detail);
+  }
+}
+
+/** An RFC 6749 `invalid_request` error; rendered by the error handler as OAuth JSON. */
+export class OAuthRequestError extends Error {
+  constructor(readonly description: string) {
+    super(description);
+    this.name = "OAuthRequestError";
+  }
 }
 
 async function readInput(c: Context<AppEnv>, op: Operation, options: MountOptions): Promise<OperationInput> {

@@ -71,16 +71,16 @@ describe("off-the-shelf OAuth client (oauth4webapi)", () => {
 
 describe("token endpoint errors are always RFC 6749 JSON", () => {
   it("answers a wrong content type, an empty body and a repeated parameter with invalid_request", async () => {
-      const cases: RequestInit[] = [
-        { method: "POST", body: '{"grant_type":"client_credentials"}', headers: { "content-type": "application/json" } },
-        { method: "POST", body: "", headers: { "content-type": "application/x-www-form-urlencoded" } },
-        { method: "POST", body: "grant_type=a&grant_type=b", headers: { "content-type": "application/x-www-form-urlencoded" } },
-      ];
-      for (const init of cases) {
-        const res = await gw.fetch("/oauth/token", init);
-        expect(res.status).toBe(400);
-        expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-        expect(await res.json()).toMatchObject({ error: "invalid_request" });
-      }
+    const cases: RequestInit[] = [
+      { method: "POST", body: '{"grant_type":"client_credentials"}', headers: { "content-type": "application/json" } },
+      { method: "POST", body: "", headers: { "content-type": "application/x-www-form-urlencoded" } },
+      { method: "POST", body: "grant_type=a&grant_type=b", headers: { "content-type": "application/x-www-form-urlencoded" } },
+    ];
+    for (const init of cases) {
+      const res = await gw.fetch("/oauth/token", init);
+      expect(res.status).toBe(400);
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await res.json()).toMatchObject({ error: "invalid_request" });
+    }
   });
 });

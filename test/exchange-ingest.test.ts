@@ -147,6 +147,24 @@ describe("event batches", () => {
     expect(other.accepted).toBe(1);
   });
 
+  it("stores awkward text exactly and rejects U+0000 alone", async () => {
+    const odd = "tab\there\nnew\\line \u00e9\u{1F600}";
+    const r = await post(a, "/v1/events/batch", {
+      records: [
+        complaint(odd, "ev-shop-1", undefined, { data: { channel: "platform", reason: "back\\slash \"quoted\"\r\n" } }),
+        complaint("nul-1", "ev-shop-1", undefined, { data: { channel: "platform", reason: "nul \u0000 inside" } }),
+      ],
+    });
+    expect(r.results.map((x) => x.status)).toEqual(["accepted", "rejected"]);
+    expect(r.results[1]!.error!.code).toBe("UNSUPPORTED_CHARACTER");
+    const [row] = await gw.system.deps.db.rows<{ k: string; reason: string }>(
+      sql`select platform_event_id as k, data->>'reason' as reason from event where platform_event_id = ${odd}`,
+    );
+    expect(row).toEqual({ k: odd, reason: 'back\\slash "quoted"\r\n' });
+    const again = await post(a, "/v1/events/batch", { records: [complaint(odd, "ev-shop-1")] });
+    expect(again.results[0]!.status).toBe("duplicate");
+  });
+
   it("enqueues exactly one rescore job per entity for a batch (coalesced)", async () => {
     const r = await post(a, "/v1/merchants/batch", { records: [merchant("rs-1"), merchant("rs-2")] });
     const [e1, e2] = [r.results[0]!.entityId!, r.results[1]!.entityId!];

@@ -2,14 +2,18 @@
 // Verbs take a narrow context so unit tests can pass a database, a clock and a few functions.
 import type { ValidateFunction } from "ajv";
 import type { GatewaySigner } from "../auth/signer.js";
+import type { Executor } from "../db/client.js";
 import type { Principal } from "../http/context.js";
 import { AppError } from "../http/errors.js";
 import type { ServiceDeps } from "../services.js";
 import type { Publish } from "./outbound/types.js";
+import { rescoreRows } from "./rescore-job.js";
 
 export type ExchangeDeps = Pick<ServiceDeps, "db" | "clock" | "logger" | "enqueueMany" | "kick"> & {
   signer: Pick<GatewaySigner, "signCompact">;
   publish: Publish;
+  /** Enqueues classification.rescore per entity in the caller's tx; defaults to enqueueMany(rescoreRows(ids)). */
+  enqueueRescores?: (on: Executor, entityIds: ReadonlySet<string>) => Promise<void>;
 };
 
 /** The spec's compiled record schemas (MerchantRecord, EventRecord), checked one record at a time. */
@@ -39,4 +43,11 @@ export function requirePlatformScope(principal: Principal | undefined, scope: st
 export function requireRegulator(principal: Principal | undefined): RegulatorPrincipal {
   if (principal?.kind !== "regulator") throw new AppError("FORBIDDEN", "only a regulator may do this");
   return principal;
+}
+
+/** Asks for a rescore of each entity, coalesced per entity (dedupKey rescore:<id>). */
+export async function requestRescores(deps: ExchangeDeps, on: Executor, entityIds: ReadonlySet<string>): Promise<void> {
+  if (entityIds.size === 0) return;
+  if (deps.enqueueRescores) await deps.enqueueRescores(on, entityIds);
+  else await deps.enqueueMany(on, rescoreRows(entityIds));
 }

@@ -1,9 +1,11 @@
-// The event hot path, set-based: one statement per chunk claims the (platform, eventId) keys
+// The event hot path, set-based (PGlite; PostgreSQL uses the COPY variant in event-copy.ts):
+// one statement per chunk claims the (platform, eventId) keys
 // in event_key (ON CONFLICT DO NOTHING) and appends only the claimed ones to the partitioned
 // event table. The rows travel as one jsonb parameter (jsonb_to_recordset), so a chunk is a
 // single bind parameter on PostgreSQL and PGlite alike, and never a round trip per record.
 import { sql } from "drizzle-orm";
-import { rowsOf, type Executor } from "../db/client.js";
+import { rowsOf, type Executor, type Tx } from "../db/client.js";
+import { copyEvents, postgresTransactionOf } from "./event-copy.js";
 
 /** One event ready to store; short keys keep the jsonb parameter small. */
 export interface EventRow {
@@ -24,16 +26,22 @@ export interface EventRow {
 
 export const EVENT_CHUNK = 5000;
 
-/** Inserts the events whose keys are new; returns those platform event ids. */
+/**
+ * Inserts the events whose keys are new; returns the platform event ids that were already
+ * there (duplicates: usually none, so the answer stays small). PostgreSQL takes the COPY path.
+ */
 export async function appendEvents(
-  on: Executor,
+  tx: Tx,
   input: { platformId: string; batchId: string; receivedAt: Date; rows: readonly EventRow[] },
 ): Promise<Set<string>> {
-  const accepted = new Set<string>();
+  if (input.rows.length === 0) return new Set();
+  const pg = postgresTransactionOf(tx);
+  if (pg) return copyEvents(pg, input);
+  const duplicates = new Set<string>();
   const receivedAt = input.receivedAt.toISOString();
   for (let at = 0; at < input.rows.length; at += EVENT_CHUNK) {
     const chunk = input.rows.slice(at, at + EVENT_CHUNK);
-    const result = await on.execute(sql`
+    const result = await tx.execute(sql`
       with input as (
         select * from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb)
           as r(k text, i uuid, s uuid, e uuid, n text, t timestamptz, d jsonb)
@@ -47,10 +55,10 @@ export async function appendEvents(
         select i.i, ${input.platformId}::uuid, i.s, i.e, i.k, i.n, i.t, ${receivedAt}::timestamptz, ${input.batchId}::uuid, i.d
         from input i join claimed c on c.platform_event_id = i.k
       )
-      select platform_event_id as k from claimed`);
-    for (const row of rowsOf<{ k: string }>(result)) accepted.add(row.k);
+      select k from input where k not in (select platform_event_id from claimed)`);
+    for (const row of rowsOf<{ k: string }>(result)) duplicates.add(row.k);
   }
-  return accepted;
+  return duplicates;
 }
 
 export interface ShopRef {

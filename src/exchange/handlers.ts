@@ -39,13 +39,17 @@ function platformIdOf(c: Context<AppEnv>): string {
 
 const recordsOf = (body: unknown): unknown[] => (body as { records: unknown[] }).records;
 
+/** Only a body with the JSON escape "\u0000" can carry U+0000 (raw NUL is not valid JSON). */
+const mayHoldNul = (input: OperationInput) =>
+  input.rawBody === undefined || Buffer.from(input.rawBody.buffer, input.rawBody.byteOffset, input.rawBody.byteLength).includes("\\u0000");
+
 export function exchangeHandlers(deps: ExchangeDeps, validators: () => RecordValidators): Handlers {
   const ctx = (c: Context<AppEnv>): ExchangeContext => ({ deps, validators: validators(), principal: c.get("principal") });
   return {
     postMerchantsBatch: async (c, input) =>
-      c.json(await ingestMerchants(ctx(c), { platformId: platformIdOf(c), records: recordsOf(input.body), batchEvidence: batchEvidenceOf(c, input as OperationInput) })),
+      c.json(await ingestMerchants(ctx(c), { platformId: platformIdOf(c), records: recordsOf(input.body), batchEvidence: batchEvidenceOf(c, input as OperationInput), screenNul: mayHoldNul(input as OperationInput) })),
     postEventsBatch: async (c, input) =>
-      c.json(await ingestEvents(ctx(c), { platformId: platformIdOf(c), records: recordsOf(input.body), batchEvidence: batchEvidenceOf(c, input as OperationInput) })),
+      c.json(await ingestEvents(ctx(c), { platformId: platformIdOf(c), records: recordsOf(input.body), batchEvidence: batchEvidenceOf(c, input as OperationInput), screenNul: mayHoldNul(input as OperationInput) })),
     getBatch: async (c, input) => c.json(await getBatch(ctx(c), { batchId: input.params.batchId })),
     getEntityStatus: async (c, input) => c.json(await getEntityStatus(ctx(c), { entityId: input.params.entityId })),
     getRegulatorEntity: async (c, input) => c.json(await getRegulatorEntity(ctx(c), { entityId: input.params.entityId })),

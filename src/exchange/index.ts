@@ -2,6 +2,7 @@
 // for platforms, the regulator's basic entity profile, Idempotency-Key replay and per-platform
 // rate limits. The outbound channel (feed, webhooks) lives in ./outbound.
 import type { GatewaySigner } from "../auth/signer.js";
+import type { Executor } from "../db/client.js";
 import { idempotency, idempotencyCleanupJob, IDEMPOTENCY_CLEANUP_JOB } from "../http/idempotency.js";
 import { createRateLimiter, MemoryBucketStore, RedisBucketStore, type RateLimiter } from "../http/rate-limit.js";
 import type { AfterAuthenticate, AroundHandler, Handlers } from "../http/router.js";
@@ -12,7 +13,7 @@ import type { ServiceDeps } from "../services.js";
 import type { RecordValidators } from "./context.js";
 import { exchangeHandlers } from "./handlers.js";
 import type { Publish } from "./outbound/types.js";
-import { rescoreJob } from "./rescore-job.js";
+import { enqueueRescores, RESCORE_JOB, rescoreJob } from "./rescore-job.js";
 
 export { ingestEvents, type IngestInput } from "./ingest-events.js";
 export { ingestMerchants } from "./ingest-merchants.js";
@@ -63,11 +64,21 @@ export function createExchange(deps: ServiceDeps & { signer: GatewaySigner; publ
         .catch((err: unknown) => deps.logger.warn({ err }, "could not enqueue the idempotency cleanup"));
     },
   });
+  let registered: JobRegistry | undefined;
+  const exchangeDeps = {
+    ...deps,
+    enqueueRescores: async (on: Executor, ids: ReadonlySet<string>) => {
+      const maxAttempts = registered?.require(RESCORE_JOB).maxAttempts;
+      if (maxAttempts === undefined) throw new Error("exchange.register(registry) must run before ingestion");
+      await enqueueRescores(on, ids, { now: deps.clock.now(), maxAttempts });
+    },
+  };
   return {
-    handlers: exchangeHandlers(deps, specRecordValidators),
+    handlers: exchangeHandlers(exchangeDeps, specRecordValidators),
     afterAuthenticate: rateLimiter.hook,
     aroundHandler,
     register(registry) {
+      registered = registry;
       registry.define(rescoreJob());
       registry.define(idempotencyCleanupJob({ db: deps.db, clock: deps.clock }));
     },

@@ -9,16 +9,17 @@
 // with the same eventId is still stored.
 import { uuidv7 } from "uuidv7";
 import { countResults, recordBatch, type BatchEvidence, type BatchOutcome } from "./batch-store.js";
-import { requirePlatformScope, type ExchangeContext } from "./context.js";
+import { requestRescores, requirePlatformScope, type ExchangeContext } from "./context.js";
 import { appendEvents, findShops, type EventRow } from "./event-store.js";
 import { ensureEventPartitions, monthOf } from "./partitions.js";
 import { checkEventRecord, rejected, type RecordResult } from "./records.js";
-import { rescoreRows } from "./rescore-job.js";
 
 export interface IngestInput {
   platformId: string;
   records: readonly unknown[];
   batchEvidence: BatchEvidence;
+  /** False when the raw body cannot contain U+0000 (no "\\u0000" in it): skips that per-record scan. */
+  screenNul?: boolean;
 }
 
 interface Candidate {
@@ -41,7 +42,7 @@ export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Pr
   const valid: Candidate[] = [];
   const now = receivedAt.getTime();
   input.records.forEach((raw, index) => {
-    const checked = checkEventRecord(ctx.validators.event, raw, index, now);
+    const checked = checkEventRecord(ctx.validators.event, raw, index, now, input.screenNul ?? true);
     if (!checked.ok) {
       results[index] = rejected(index, checked.error);
       return;
@@ -82,18 +83,18 @@ export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Pr
   // 3. Partitions first (DDL outside the batch's transaction), then one transaction.
   await ensureEventPartitions(db, months);
   const outcome = await db.transaction(async (tx) => {
-    const stored = await appendEvents(tx, { platformId: platform.platformId, batchId, receivedAt, rows });
+    const duplicates = await appendEvents(tx, { platformId: platform.platformId, batchId, receivedAt, rows });
     const rescore = new Set<string>();
     for (const row of rows) {
       const index = firstIndex.get(row.k)!;
-      if (stored.has(row.k)) {
+      if (!duplicates.has(row.k)) {
         results[index] = { index, status: "accepted", entityId: row.e };
         rescore.add(row.e);
       } else {
         results[index] = { index, status: "duplicate", entityId: row.e };
       }
     }
-    if (rescore.size > 0) await ctx.deps.enqueueMany(tx, rescoreRows(rescore));
+    await requestRescores(ctx.deps, tx, rescore);
     const counts = countResults(results);
     const receipt = await recordBatch(tx, ctx.deps, {
       batchId,

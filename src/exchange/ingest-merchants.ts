@@ -14,11 +14,10 @@
 //   (IDENTITY_CONFLICT): the gateway will not merge entities on a platform's word.
 import { uuidv7 } from "uuidv7";
 import { countResults, recordBatch, type BatchOutcome } from "./batch-store.js";
-import { requirePlatformScope, type ExchangeContext } from "./context.js";
+import { requestRescores, requirePlatformScope, type ExchangeContext } from "./context.js";
 import type { IngestInput } from "./ingest-events.js";
 import { findEntities, findShopStates, insertEntities, updateEntities, upsertShops, type EntityData, type ShopRow } from "./merchant-store.js";
 import { checkMerchantRecord, rejected, type MerchantRecord, type RecordResult } from "./records.js";
-import { rescoreRows } from "./rescore-job.js";
 
 interface Valid {
   index: number;
@@ -57,7 +56,7 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
   const firstIndex = new Map<string, number>();
   const laterDuplicates: Array<{ index: number; shopId: string; first: number }> = [];
   input.records.forEach((raw, index) => {
-    const checked = checkMerchantRecord(ctx.validators.merchant, raw, index);
+    const checked = checkMerchantRecord(ctx.validators.merchant, raw, index, input.screenNul ?? true);
     if (!checked.ok) return void (results[index] = rejected(index, checked.error));
     const first = firstIndex.get(checked.record.shopId);
     if (first !== undefined) return void laterDuplicates.push({ index, shopId: checked.record.shopId, first });
@@ -170,7 +169,7 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
         : { index: d.index, status: "duplicate", ...(first.entityId ? { entityId: first.entityId } : {}), error: { code: "DUPLICATE_IN_BATCH", message: `shopId already appears at index ${d.first} in this batch`, pointer: `/records/${d.index}/shopId` } };
     }
 
-    if (rescore.size > 0) await ctx.deps.enqueueMany(tx, rescoreRows(rescore));
+    await requestRescores(ctx.deps, tx, rescore);
     const counts = countResults(results);
     const receipt = await recordBatch(tx, ctx.deps, {
       batchId, platformId, kind: "merchants", receivedAt, evidence: input.batchEvidence, recordCount: input.records.length, ...counts,

@@ -34,9 +34,23 @@ function malformed(raw: MalformedLine, index: number): RecordError {
   return { code: "MALFORMED_LINE", message: `line ${raw.line} is not JSON: ${raw.message}`, pointer: pointerOf(index) };
 }
 
-export function checkMerchantRecord(validate: ValidateFunction, raw: unknown, index: number): Checked<MerchantRecord> {
+/** Does any string (or key) hold U+0000? PostgreSQL text and jsonb cannot store it. */
+export function hasNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\0");
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) if (k.includes("\0") || hasNul(v)) return true;
+  }
+  return false;
+}
+
+const nulError = (index: number): RecordError => ({ code: "UNSUPPORTED_CHARACTER", message: "the record contains U+0000, which cannot be stored", pointer: pointerOf(index) });
+
+/** screenNul: the body may contain "\u0000" (handlers pass false when the raw bytes show it cannot). */
+export function checkMerchantRecord(validate: ValidateFunction, raw: unknown, index: number, screenNul = true): Checked<MerchantRecord> {
   if (raw instanceof MalformedLine) return { ok: false, error: malformed(raw, index) };
   if (!validate(raw)) return { ok: false, error: schemaError(validate.errors, index) };
+  if (screenNul && hasNul(raw)) return { ok: false, error: nulError(index) };
   const record = raw as MerchantRecord;
   if (record.uscc !== undefined && !isValidUscc(record.uscc)) {
     return { ok: false, error: { code: "USCC_CHECK_FAILED", message: "the USCC check character does not match (GB 32100-2015)", pointer: pointerOf(index, "/uscc") } };
@@ -55,9 +69,10 @@ export interface CheckedEvent {
   occurredAtMs: number;
 }
 
-export function checkEventRecord(validate: ValidateFunction, raw: unknown, index: number, receivedAtMs: number): Checked<CheckedEvent> {
+export function checkEventRecord(validate: ValidateFunction, raw: unknown, index: number, receivedAtMs: number, screenNul = true): Checked<CheckedEvent> {
   if (raw instanceof MalformedLine) return { ok: false, error: malformed(raw, index) };
   if (!validate(raw)) return { ok: false, error: schemaError(validate.errors, index) };
+  if (screenNul && hasNul(raw)) return { ok: false, error: nulError(index) };
   const record = raw as EventRecord;
   const occurredAtMs = Date.parse(record.occurredAt);
   if (!(occurredAtMs >= EARLIEST_OCCURRED_AT && occurredAtMs <= receivedAtMs + LATEST_AHEAD_MS)) {

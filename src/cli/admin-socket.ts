@@ -74,9 +74,16 @@ export async function startAdminSocket(o: AdminSocketOptions): Promise<AdminSock
     async close() {
       if (closed) return;
       closed = true;
+      // Let a command in flight finish (its transaction must end before the database closes);
+      // idle keep-alive connections go at once, anything still open after 10 s is cut.
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), 10_000);
+        cut.unref();
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
       });
       try {
         unlinkSync(path);

@@ -19,6 +19,7 @@ export function callAdminSocket(socketPath: string, req: CommandRequest, timeout
     const r = request(
       {
         socketPath,
+        agent: false, // a fresh connection per command: never a pooled one to a gateway since gone
         path: `/commands/${req.command}`,
         method: "POST",
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs, UsageError } from "./args.js";
+import { toRequest, type Io } from "./commands.js";
+
+const files: Record<string, string> = {
+  "set.json": JSON.stringify({ keys: [{ kty: "EC", kid: "a" }] }),
+  "one.json": JSON.stringify({ kty: "OKP", kid: "b" }),
+  "two.json": JSON.stringify({ keys: [{ kid: "a" }, { kid: "b" }] }),
+  "bad.json": "{not json",
+};
+const io = (stdin?: string): Io => ({
+  readFile: (p) => {
+    const f = files[p];
+    if (f === undefined) throw Object.assign(new Error("nope"), { code: "ENOENT" });
+    return f;
+  },
+  readStdin: async () => stdin,
+});
+const req = (argv: string[], stdin?: string) => toRequest(parseArgs(argv), io(stdin));
+
+describe("CLI commands", () => {
+  it("builds platform add from flags and a JWKS file (a single JWK is a set of one)", async () => {
+    expect(await req(["platform", "add", "--name", "A", "--jwks", "set.json", "--webhook-url", "https://a/h", "--scopes", "events:write, feed:read"])).toEqual({
+      command: "platform.add",
+      input: { name: "A", jwks: { keys: [{ kty: "EC", kid: "a" }] }, webhookUrl: "https://a/h", scopes: ["events:write", "feed:read"] },
+    });
+    expect((await req(["platform", "add", "--name=A", "--jwks=one.json"])).input).toEqual({ name: "A", jwks: { keys: [{ kty: "OKP", kid: "b" }] } });
+  });
+
+  it("takes one key for platform key add and maps retire/revoke", async () => {
+    expect(await req(["platform", "key", "add", "--platform", "p", "--jwk", "set.json"])).toEqual({ command: "platform.key.add", input: { platformId: "p", jwk: { kty: "EC", kid: "a" } } });
+    await expect(req(["platform", "key", "add", "--platform", "p", "--jwk", "two.json"])).rejects.toThrow(/exactly one/);
+    expect(await req(["platform", "key", "revoke", "--platform", "p", "--kid", "k", "--reason", "leaked key"])).toEqual({
+      command: "platform.key.revoke",
+      input: { platformId: "p", kid: "k", reason: "leaked key" },
+    });
+  });
+
+  it("reads a regulator password from piped stdin (one line), else leaves it to be generated", async () => {
+    expect((await req(["regulator", "add", "--name", "u", "--role", "officer", "--region", "510104"], "s3cret-pass-phrase\n")).input).toEqual({
+      username: "u",
+      role: "officer",
+      regionPrefix: "510104",
+      password: "s3cret-pass-phrase",
+    });
+    expect((await req(["regulator", "add", "--name", "u", "--role", "admin", "--region", "5101"], "")).input).not.toHaveProperty("password");
+    expect((await req(["regulator", "add", "--name", "u", "--role", "admin", "--region", "5101"])).input).not.toHaveProperty("password");
+    await expect(req(["regulator", "add", "--name", "u", "--role", "boss", "--region", "5101"])).rejects.toThrow(/--role/);
+  });
+
+  it("parses audit verify anchors and refuses unknown commands, options and unreadable files", async () => {
+    const hash = "a".repeat(64);
+    expect(await req(["audit", "verify", "--from-seq", "10", "--expected-head", `12:${hash}`])).toEqual({ command: "audit.verify", input: { fromSeq: 10, expectedHead: { seq: 12, hash } } });
+    for (const argv of [["platform", "remove"], ["platform", "list", "--all"], ["platform", "add", "--name", "A", "--jwks", "missing.json"], ["platform", "add", "--name", "A", "--jwks", "bad.json"], ["audit", "verify", "--expected-head", "12"]]) {
+      await expect(req(argv)).rejects.toBeInstanceOf(UsageError);
+    }
+  });
+});

@@ -242,6 +242,21 @@ describe("retries", () => {
     await expect(c.submitEvents(events(1))).rejects.toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
   });
 
+  it("times out an attempt that gets no answer and retries it under the same idempotency key", async () => {
+    let calls = 0;
+    const hanging: FetchLike = (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.endsWith("/v1/events/batch") && calls++ === 0) {
+        return new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+      }
+      return gw.fetch(input, init);
+    };
+    const c = client({ fetch: hanging, requestTimeoutMs: 50 });
+    expect((await c.submitEvents(events(1))).accepted).toBe(1);
+    expect(calls).toBe(2);
+    expect(gw.seen).toHaveLength(1); // the hung attempt never reached the fake
+  });
+
   it("reports a network failure after the last retry as NETWORK_ERROR", async () => {
     const c = client({ retry: { retries: 1 } });
     gw.script = ["network", "network"];

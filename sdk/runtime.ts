@@ -11,6 +11,8 @@ export interface Runtime {
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   retry: RetryPolicy;
+  /** Longest wait for one attempt's answer (ms); a timed-out attempt is retried like a network error. */
+  requestTimeoutMs: number;
 }
 
 export interface RuntimeOptions {
@@ -19,6 +21,8 @@ export interface RuntimeOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   retry?: Partial<RetryPolicy>;
+  /** Default 30000. */
+  requestTimeoutMs?: number;
 }
 
 export function createRuntime(o: RuntimeOptions = {}): Runtime {
@@ -28,5 +32,6 @@ export function createRuntime(o: RuntimeOptions = {}): Runtime {
     sleep: o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     random: o.random ?? Math.random,
     retry: { ...DEFAULT_RETRY, ...o.retry },
+    requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
   };
 }

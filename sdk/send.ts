@@ -9,12 +9,18 @@ export class NetworkError extends Error {
   override readonly name = "NetworkError";
 }
 
-/** Calls rt.fetch, turning its own failures into NetworkError (abort stays an abort). */
+/**
+ * Calls rt.fetch with a per-attempt timeout, turning fetch's own failures and timeouts into
+ * NetworkError (retried); the caller's own abort stays an abort.
+ */
 export async function fetchOnce(rt: Runtime, input: string, init: RequestInit): Promise<Response> {
+  const timeout = AbortSignal.timeout(rt.requestTimeoutMs);
+  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
   try {
-    return await rt.fetch(input, init);
+    return await rt.fetch(input, { ...init, signal });
   } catch (err) {
-    if ((err as Error)?.name === "AbortError" || init.signal?.aborted) throw err;
+    if (init.signal?.aborted) throw err;
+    if (timeout.aborted) throw new NetworkError(`no answer within ${rt.requestTimeoutMs} ms`, { cause: err });
     throw new NetworkError((err as Error)?.message ?? "fetch failed", { cause: err });
   }
 }

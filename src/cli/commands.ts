@@ -14,7 +14,8 @@ export const USAGE = `usage: npm run cli -- <command> [options]
   platform key retire --platform ID --kid KID --reason TEXT   (stops new use; issued tokens run out)
   platform key revoke --platform ID --kid KID --reason TEXT   (fails at once: a compromised key)
   regulator add --name USERNAME --role viewer|officer|admin --region PREFIX [--display-name TEXT]
-                                   password: one line on stdin when piped, else generated and printed once
+                                   password: one line on stdin when piped, else (a terminal, or </dev/null)
+                                   generated and printed once
   keys rotate                      new gateway signing key; the old one stays published
   audit verify [--from-seq N] [--expected-head SEQ:HASH]
 

@@ -40,7 +40,7 @@ export interface GatewayClientOptions extends RuntimeOptions {
 }
 
 export interface SubmitOptions {
-  /** Idempotency key of the submission; batch i of a split submission uses `${key}.${i}`. */
+  /** Idempotency key of the submission: the first batch uses it as is, batch i > 0 of a split one `${key}.${i}`. */
   idempotencyKey?: string;
 }
 
@@ -106,9 +106,9 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   const submit = async (path: "/v1/merchants/batch" | "/v1/events/batch", records: readonly unknown[], o: SubmitOptions = {}): Promise<Submission> => {
     const out: Submission = { accepted: 0, duplicates: 0, rejected: 0, results: [], batches: [] };
     let i = 0;
-    const bodies = [...batchBodies(records, limits)];
-    for (const body of bodies) {
-      const idempotencyKey = o.idempotencyKey === undefined ? undefined : bodies.length === 1 ? o.idempotencyKey : `${o.idempotencyKey}.${i}`;
+    // One batch body at a time: a large submission is never held serialised all at once.
+    for (const body of batchBodies(records, limits)) {
+      const idempotencyKey = o.idempotencyKey === undefined ? undefined : i === 0 ? o.idempotencyKey : `${o.idempotencyKey}.${i}`;
       const header = { "X-JWS-Signature": SIGNED_BY_TRANSPORT, ...(idempotencyKey ? { "Idempotency-Key": idempotencyKey } : {}) };
       // The typed body is for the compiler; the bytes from bodySerializer are what is signed and sent.
       const typedBody = { records: records.slice(body.offset, body.offset + body.count) } as never;

@@ -11,6 +11,7 @@
 // deployment), the load generator in this one. Bodies are generated before the clock starts;
 // tokens and the detached JWS over each body are made inside the timed section.
 import { fork } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
@@ -59,6 +60,7 @@ async function serveGateway(databaseUrl: string): Promise<void> {
   await system.start();
   process.send!({ url });
   process.on("message", async (m) => {
+    if (m === "cpu") return void process.send!({ cpu: cpuSeconds(process.cpuUsage()) });
     if (m !== "stop") return;
     server.close();
     await system.stop();
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
     await client.post("/v1/events/batch", warmup);
 
     // Timed: `clients` concurrent senders drain the queue of bodies.
+    const cpu0 = { gateway: await childCpu(child), pg: pgCpuSeconds(), load: cpuSeconds(process.cpuUsage()) };
     let next = 0;
     let accepted = 0;
     const latencies: number[] = [];
@@ -140,6 +143,11 @@ async function main(): Promise<void> {
       }),
     );
     const endpointSeconds = (performance.now() - started) / 1000;
+    const cpu = {
+      gateway: +((await childCpu(child)) - cpu0.gateway).toFixed(1),
+      postgres: +(pgCpuSeconds() - cpu0.pg).toFixed(1),
+      loadGenerator: +(cpuSeconds(process.cpuUsage()) - cpu0.load).toFixed(1),
+    };
     if (accepted !== totalEvents) throw new Error(`accepted ${accepted} of ${totalEvents}`);
 
     // Raw COPY of the same rows (as stored: the event table's columns) into the same database.
@@ -156,8 +164,8 @@ async function main(): Promise<void> {
           clients,
           shops: shopCount,
           bodyMiB: +(bodyBytes / 2 ** 20).toFixed(1),
-          endpoint: { seconds: +endpointSeconds.toFixed(2), eventsPerSecond: Math.round(endpointRate), batchMs: { p50: pct(0.5), p95: pct(0.95), max: pct(1) } },
-          copy: { seconds: +copy.seconds.toFixed(2), rowsPerSecond: Math.round(copy.rows / copy.seconds) },
+          endpoint: { seconds: +endpointSeconds.toFixed(2), eventsPerSecond: Math.round(endpointRate), batchMs: { p50: pct(0.5), p95: pct(0.95), max: pct(1) }, cpuSeconds: cpu },
+          copy: { seconds: +copy.seconds.toFixed(2), rowsPerSecond: Math.round(copy.rows / copy.seconds), postgresCpuSeconds: copy.pgCpu },
           ratio: +(endpointRate / (copy.rows / copy.seconds)).toFixed(2),
           settings: Object.fromEntries(settings.map((s) => [s.name, s.setting])),
         },
@@ -248,6 +256,7 @@ async function rawCopy(url: string, platformId: string, total: number, batchSize
     }
     chunks.push(lines.join("\n") + "\n");
   }
+  const pg0 = pgCpuSeconds();
   const started = performance.now();
   for (const chunk of chunks) {
     await sql.begin(async (tx) => {
@@ -256,8 +265,47 @@ async function rawCopy(url: string, platformId: string, total: number, batchSize
     });
   }
   const seconds = (performance.now() - started) / 1000;
+  const pgCpu = +(pgCpuSeconds() - pg0).toFixed(1);
   await sql.end();
-  return { rows: total, seconds };
+  return { rows: total, seconds, pgCpu };
+}
+
+const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+
+function childCpu(child: ReturnType<typeof fork>): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: unknown) => {
+      if (typeof m === "object" && m !== null && "cpu" in m) {
+        child.off("message", on);
+        resolve((m as { cpu: number }).cpu);
+      }
+    };
+    child.on("message", on);
+    child.send("cpu");
+  });
+}
+
+/** CPU seconds (user + system) of the benchmark cluster's postmaster and its children, from /proc. */
+function pgCpuSeconds(): number {
+  const dataDir = process.env.BENCH_PG_DATA ?? "/tmp/bench-svc/pg";
+  let postmaster: string;
+  try {
+    postmaster = readFileSync(`${dataDir}/postmaster.pid`, "utf8").split("\n")[0]!.trim();
+  } catch {
+    return Number.NaN;
+  }
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (pid === postmaster || fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks / 100;
 }
 
 // Last, so every module-level constant above is initialised first.

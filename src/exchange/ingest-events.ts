@@ -11,6 +11,7 @@ import { uuidv7 } from "uuidv7";
 import { countResults, recordBatch, type BatchEvidence, type BatchOutcome } from "./batch-store.js";
 import { requestRescores, requirePlatformScope, type ExchangeContext } from "./context.js";
 import { appendEvents, findShops, type EventRow } from "./event-store.js";
+import { fastUuidv7 } from "./ids.js";
 import { ensureEventPartitions, monthOf } from "./partitions.js";
 import { checkEventRecord, rejected, type RecordResult } from "./records.js";
 
@@ -28,6 +29,7 @@ interface Candidate {
   shopId: string;
   kind: string;
   occurredAtMs: number;
+  occurredAt: string;
   data: unknown;
 }
 
@@ -48,7 +50,7 @@ export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Pr
       return;
     }
     const { record, occurredAtMs } = checked.record;
-    valid.push({ index, eventId: record.eventId, shopId: record.shopId, kind: record.kind, occurredAtMs, data: record.data });
+    valid.push({ index, eventId: record.eventId, shopId: record.shopId, kind: record.kind, occurredAtMs, occurredAt: record.occurredAt, data: record.data });
   });
 
   // 2. Known shops only (one query; shops are never deleted, so reading before the
@@ -77,7 +79,8 @@ export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Pr
     firstIndex.set(c.eventId, c.index);
     entityOfKey.set(c.eventId, shop.entityId);
     months.add(monthOf(c.occurredAtMs));
-    rows.push({ k: c.eventId, i: uuidv7(), s: shop.id, e: shop.entityId, n: c.kind, t: new Date(c.occurredAtMs).toISOString(), d: c.data });
+    // occurredAt as sent: an RFC 3339 date-time (checked by the schema) that PostgreSQL parses as is.
+    rows.push({ k: c.eventId, i: fastUuidv7(), s: shop.id, e: shop.entityId, n: c.kind, t: c.occurredAt, d: c.data });
   }
 
   // 3. Partitions first (DDL outside the batch's transaction), then one transaction.

@@ -7,7 +7,7 @@ import { createAuth, type AuthModule } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { Role } from "./config.js";
 import type { Database } from "./db/client.js";
-import { createExchange, type ExchangeModule } from "./exchange/index.js";
+import { createExchange, EXCHANGE_SCHEDULES, type ExchangeModule } from "./exchange/index.js";
 import { createOutbound, type OutboundModule, type OutboundOptions } from "./exchange/outbound/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
 import type { ServiceDeps } from "./services.js";
@@ -51,6 +51,7 @@ export function buildSystem(o: SystemOptions): System {
     redisUrl: o.redisUrl,
     role: o.role,
     concurrency: o.workerConcurrency,
+    schedules: [...EXCHANGE_SCHEDULES],
     logger: o.logger.child({ component: "jobs" }),
     ...(o.onJobEvent ? { onEvent: o.onJobEvent } : {}),
     ...(o.bullPrefix ? { bullPrefix: o.bullPrefix } : {}),

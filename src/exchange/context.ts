@@ -12,8 +12,6 @@ import { rescoreRows } from "./rescore-job.js";
 export type ExchangeDeps = Pick<ServiceDeps, "db" | "clock" | "logger" | "enqueueMany" | "kick"> & {
   signer: Pick<GatewaySigner, "signCompact">;
   publish: Publish;
-  /** Enqueues classification.rescore per entity in the caller's tx; defaults to enqueueMany(rescoreRows(ids)). */
-  enqueueRescores?: (on: Executor, entityIds: ReadonlySet<string>) => Promise<void>;
 };
 
 /** The spec's compiled record schemas (MerchantRecord, EventRecord), checked one record at a time. */
@@ -48,6 +46,5 @@ export function requireRegulator(principal: Principal | undefined): RegulatorPri
 /** Asks for a rescore of each entity, coalesced per entity (dedupKey rescore:<id>). */
 export async function requestRescores(deps: ExchangeDeps, on: Executor, entityIds: ReadonlySet<string>): Promise<void> {
   if (entityIds.size === 0) return;
-  if (deps.enqueueRescores) await deps.enqueueRescores(on, entityIds);
-  else await deps.enqueueMany(on, rescoreRows(entityIds));
+  await deps.enqueueMany(on, rescoreRows(entityIds));
 }

@@ -2,18 +2,18 @@
 // for platforms, the regulator's basic entity profile, Idempotency-Key replay and per-platform
 // rate limits. The outbound channel (feed, webhooks) lives in ./outbound.
 import type { GatewaySigner } from "../auth/signer.js";
-import type { Executor } from "../db/client.js";
 import { idempotency, idempotencyCleanupJob, IDEMPOTENCY_CLEANUP_JOB } from "../http/idempotency.js";
 import { createRateLimiter, MemoryBucketStore, RedisBucketStore, type RateLimiter } from "../http/rate-limit.js";
 import type { AfterAuthenticate, AroundHandler, Handlers } from "../http/router.js";
 import { loadSpec } from "../http/spec.js";
 import { SpecValidator } from "../http/validation.js";
 import type { JobRegistry } from "../jobs/registry.js";
+import type { ScheduleSpec } from "../jobs/schedules.js";
 import type { ServiceDeps } from "../services.js";
 import type { RecordValidators } from "./context.js";
 import { exchangeHandlers } from "./handlers.js";
 import type { Publish } from "./outbound/types.js";
-import { enqueueRescores, RESCORE_JOB, rescoreJob } from "./rescore-job.js";
+import { rescoreJob } from "./rescore-job.js";
 
 export { ingestEvents, type IngestInput } from "./ingest-events.js";
 export { ingestMerchants } from "./ingest-merchants.js";
@@ -47,6 +47,11 @@ export function specRecordValidators(): RecordValidators {
   return shared;
 }
 
+/** Recurring exchange work, run by whichever worker holds the schedule (see jobs/schedules.ts). */
+export const EXCHANGE_SCHEDULES: readonly ScheduleSpec[] = [
+  { name: "idempotency-cleanup", job: IDEMPOTENCY_CLEANUP_JOB, everyMs: 86_400_000, at: "03:30" },
+];
+
 export function createExchange(deps: ServiceDeps & { signer: GatewaySigner; publish: Publish }): ExchangeModule {
   const rateLimiter = createRateLimiter({
     store: deps.redisUrl ? new RedisBucketStore(deps.redisUrl) : new MemoryBucketStore(),
@@ -56,29 +61,13 @@ export function createExchange(deps: ServiceDeps & { signer: GatewaySigner; publ
   const aroundHandler = idempotency({
     db: deps.db,
     clock: deps.clock,
-    // Expired records are deleted by a job enqueued at most once a day per process (coalesced).
-    onDailyCleanup: () => {
-      void deps
-        .enqueue(deps.db.orm, IDEMPOTENCY_CLEANUP_JOB, {}, { dedupKey: IDEMPOTENCY_CLEANUP_JOB })
-        .then(() => deps.kick())
-        .catch((err: unknown) => deps.logger.warn({ err }, "could not enqueue the idempotency cleanup"));
-    },
   });
-  let registered: JobRegistry | undefined;
-  const exchangeDeps = {
-    ...deps,
-    enqueueRescores: async (on: Executor, ids: ReadonlySet<string>) => {
-      const maxAttempts = registered?.require(RESCORE_JOB).maxAttempts;
-      if (maxAttempts === undefined) throw new Error("exchange.register(registry) must run before ingestion");
-      await enqueueRescores(on, ids, { now: deps.clock.now(), maxAttempts });
-    },
-  };
+  const exchangeDeps = deps;
   return {
     handlers: exchangeHandlers(exchangeDeps, specRecordValidators),
     afterAuthenticate: rateLimiter.hook,
     aroundHandler,
     register(registry) {
-      registered = registry;
       registry.define(rescoreJob());
       registry.define(idempotencyCleanupJob({ db: deps.db, clock: deps.clock }));
     },

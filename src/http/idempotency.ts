@@ -37,8 +37,6 @@ export interface IdempotencyOptions {
   clock: Clock;
   lockMs?: number;
   retentionMs?: number;
-  /** Called at most once per UTC day per process, to get expired rows deleted. */
-  onDailyCleanup?: () => void;
 }
 
 function scopeOf(p: Principal | undefined): string | undefined {
@@ -70,7 +68,6 @@ export function idempotency(o: IdempotencyOptions): AroundHandler {
   const lockMs = o.lockMs ?? 60_000;
   const retentionMs = o.retentionMs ?? 86_400_000;
   const declared = new Map<string, boolean>();
-  let cleanupDay = "";
 
   const claim = async (c: Context<AppEnv>, scope: string, key: string, hash: string): Promise<Claim> => {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -134,12 +131,6 @@ export function idempotency(o: IdempotencyOptions): AroundHandler {
     const key = c.req.header(HEADER);
     const scope = scopeOf(c.get("principal"));
     if (!applies || key === undefined || scope === undefined) return next();
-    const day = o.clock.now().toISOString().slice(0, 10);
-    if (day !== cleanupDay) {
-      cleanupDay = day;
-      o.onDailyCleanup?.();
-    }
-
     const url = new URL(c.req.url);
     const got = await claim(c, scope, key, requestHash(c.req.method, url.pathname + url.search, input.rawBody));
     if (!got.owned) return got.response;

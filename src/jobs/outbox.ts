@@ -3,7 +3,6 @@
 // instead of at the next poll.
 import { sql } from "drizzle-orm";
 import { rowsOf, type Executor } from "../db/client.js";
-import { outbox } from "../db/schema/outbox.js";
 import type { Clock } from "../clock.js";
 import type { JobRegistry } from "./registry.js";
 import type { Enqueue, EnqueueOptions } from "./types.js";
@@ -16,8 +15,11 @@ export interface EnqueueRow extends EnqueueOptions {
 /** Inserts many rows; returns how many were new (dedup-coalesced rows are not counted). */
 export type EnqueueMany = (on: Executor, rows: readonly EnqueueRow[]) => Promise<number>;
 
-// 7 bound parameters a row; PostgreSQL allows 65,535 per statement.
-const ROWS_PER_INSERT = 5000;
+// Rows travel as ONE jsonb parameter expanded by jsonb_to_recordset: a single statement and a
+// single bind parameter however many rows there are (a drizzle multi-row insert measured
+// ~800 ms for 2,000 rows against ~40 ms this way), identical on PGlite and PostgreSQL.
+// Chunked so one statement's JSON stays a few MB.
+const ROWS_PER_INSERT = 10_000;
 
 interface EnqueueDeps {
   clock: Clock;
@@ -31,7 +33,7 @@ export function createEnqueueMany({ clock, registry }: EnqueueDeps): EnqueueMany
     const now = clock.now();
     // Two rows with one dedupKey in the same call coalesce here, like they would across calls.
     const seen = new Set<string>();
-    const values = [];
+    const values: Array<{ job: string; payload: unknown; dedup_key: string | null; run_at: string; max_attempts: number }> = [];
     for (const row of rows) {
       if (row.dedupKey !== undefined) {
         if (seen.has(row.dedupKey)) continue;
@@ -40,23 +42,24 @@ export function createEnqueueMany({ clock, registry }: EnqueueDeps): EnqueueMany
       values.push({
         job: row.job,
         payload: row.payload ?? null,
-        dedupKey: row.dedupKey ?? null,
-        runAt: row.runAt ?? now,
-        maxAttempts: registry.require(row.job).maxAttempts,
-        createdAt: now,
-        updatedAt: now,
+        dedup_key: row.dedupKey ?? null,
+        run_at: (row.runAt ?? now).toISOString(),
+        max_attempts: registry.require(row.job).maxAttempts,
       });
     }
+    const at = now.toISOString();
     let inserted = 0;
     for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
       // No conflict target: the only index that can conflict is the partial unique dedup
       // index (status = 'pending'), so a duplicate key while pending is a silent no-op.
-      const ids = await on
-        .insert(outbox)
-        .values(values.slice(i, i + ROWS_PER_INSERT))
-        .onConflictDoNothing()
-        .returning({ id: outbox.id });
-      inserted += ids.length;
+      const result = await on.execute(sql`
+        insert into outbox (job, payload, dedup_key, run_at, max_attempts, created_at, updated_at)
+        select r.job, coalesce(r.payload, 'null'::jsonb), r.dedup_key, r.run_at, r.max_attempts, ${at}::timestamptz, ${at}::timestamptz
+        from jsonb_to_recordset(${JSON.stringify(values.slice(i, i + ROWS_PER_INSERT))}::jsonb)
+          as r(job text, payload jsonb, dedup_key text, run_at timestamptz, max_attempts int)
+        on conflict do nothing
+        returning id`);
+      inserted += rowsOf(result).length;
     }
     return inserted;
   };

@@ -7,6 +7,7 @@ import { createAuth, type AuthModule } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { Role } from "./config.js";
 import type { Database } from "./db/client.js";
+import { CLASSIFICATION_SCHEDULES, createClassification, type ClassificationModule } from "./classification/index.js";
 import { createExchange, EXCHANGE_SCHEDULES, type ExchangeModule } from "./exchange/index.js";
 import { createOutbound, type OutboundModule, type OutboundOptions } from "./exchange/outbound/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
@@ -38,6 +39,7 @@ export interface System {
   auth: AuthModule;
   outbound: OutboundModule;
   exchange: ExchangeModule;
+  classification: ClassificationModule;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -51,7 +53,7 @@ export function buildSystem(o: SystemOptions): System {
     redisUrl: o.redisUrl,
     role: o.role,
     concurrency: o.workerConcurrency,
-    schedules: [...EXCHANGE_SCHEDULES],
+    schedules: [...EXCHANGE_SCHEDULES, ...CLASSIFICATION_SCHEDULES],
     logger: o.logger.child({ component: "jobs" }),
     ...(o.onJobEvent ? { onEvent: o.onJobEvent } : {}),
     ...(o.bullPrefix ? { bullPrefix: o.bullPrefix } : {}),
@@ -72,8 +74,10 @@ export function buildSystem(o: SystemOptions): System {
   const auth = createAuth(deps);
   const outbound = createOutbound({ ...deps, signer: auth.signer, ...o.outbound });
   const exchange = createExchange({ ...deps, signer: auth.signer, publish: outbound.publish });
+  const classification = createClassification({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
   outbound.register(registry);
   exchange.register(registry);
+  classification.register(registry);
 
   const app = createApp({
     db: o.db,
@@ -81,7 +85,7 @@ export function buildSystem(o: SystemOptions): System {
     logger: o.logger,
     bodyLimitBytes: o.bodyLimitBytes,
     parts: {
-      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers },
+      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers },
       authenticators: auth.authenticators,
       bodyVerifier: auth.bodyVerifier,
       afterAuthenticate: exchange.afterAuthenticate,
@@ -96,8 +100,10 @@ export function buildSystem(o: SystemOptions): System {
     auth,
     outbound,
     exchange,
+    classification,
     async start() {
       await auth.start();
+      await classification.start();
       await jobs.start();
     },
     async stop() {

@@ -400,10 +400,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/classes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Class distribution (A/B/C/D) by region, category or platform, inside the caller's region scope. */
+        get: operations["getClassDistribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scoring models with their metrics; one is active. */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/models/{version}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a stored model the active one (admin, audited). Classes change only through the full reclassification run this starts. */
+        post: operations["activateModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/reclassifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Full reclassification runs, newest first. */
+        get: operations["listReclassifications"];
+        put?: never;
+        /** Start a full reclassification run over all entities, a region prefix or a platform's entities (admin). */
+        post: operations["startReclassification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/reclassifications/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One run with its counts per class and transitions. */
+        get: operations["getReclassification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ClassCounts: {
+            total: number;
+            A: number;
+            B: number;
+            C: number;
+            D: number;
+            unclassified: number;
+        };
+        ClassDistribution: {
+            scope: {
+                regionPrefix: string;
+                platformId?: string;
+            };
+            counts: components["schemas"]["ClassCounts"];
+            groups: (components["schemas"]["ClassCounts"] & {
+                /** @description Region code, category or platform id. */
+                key: string;
+                label?: string;
+            })[];
+        };
+        ModelSummary: {
+            version: string;
+            /** @enum {string} */
+            source: "expert" | "trained";
+            /** @enum {string} */
+            status: "candidate" | "active" | "retired";
+            /** Format: date-time */
+            createdAt: string;
+            trainedAt?: string | null;
+            activatedAt?: string | null;
+            /** @description AUC, KS, Brier, calibration, class distribution, violation rate per class on the holdout. */
+            metrics?: Record<string, never> | null;
+        };
+        ReclassificationRun: {
+            /** Format: uuid */
+            runId: string;
+            /** @enum {string} */
+            status: "pending" | "running" | "done" | "failed";
+            scope: {
+                regionPrefix?: string;
+                platformId?: string;
+            };
+            modelVersion: string;
+            reason?: string;
+            /** Format: date-time */
+            startedAt: string;
+            finishedAt?: string | null;
+            processed: number;
+            total?: number | null;
+            counts?: components["schemas"]["ClassCounts"] | null;
+            transitions?: {
+                [key: string]: number;
+            } | null;
+            durationMs?: number | null;
+        };
+        ScoreReason: {
+            indicator: string;
+            state: string;
+            /** @description Log-likelihood-ratio contribution to logit(p). */
+            logLR: number;
+            textZh: string;
+            textEn: string;
+        };
         AuthorizationServerMetadata: {
             /** Format: uri */
             issuer: string;
@@ -494,6 +643,13 @@ export interface components {
             url?: string;
             /** Format: date-time */
             openedAt?: string;
+            /** @description Investors and officers of the entity as the platform knows them; they link entities in the relationship graph. */
+            relatedParties?: {
+                /** @enum {string} */
+                role: "investor" | "officer" | "legal_representative";
+                uscc?: components["schemas"]["Uscc"];
+                idNumberHash?: components["schemas"]["Hash"];
+            }[];
         };
         /** @enum {string} */
         EventKind: "complaint" | "report" | "refund_dispute" | "sales_summary" | "rating" | "licence" | "violation_confirmed" | "penalty" | "litigation" | "takedown";
@@ -727,6 +883,43 @@ export interface components {
             probability?: number | null;
             loss?: number | null;
             classifiedAt?: string | null;
+            expectedLoss?: number | null;
+            /** @description Prior log-odds; logitPrior + the sum of every contribution's logLR = logit(probability). */
+            logitPrior?: number | null;
+            /** @description serious_violation, licence_revoked or insufficient_data when a rule set the class. */
+            override?: string | null;
+            modelVersion?: string | null;
+            /** @description The strongest contributions, in words. */
+            reasons?: components["schemas"]["ScoreReason"][];
+            /** @description Every indicator's log-odds contribution. */
+            contributions?: {
+                indicator: string;
+                state: string;
+                logLR: number;
+            }[];
+            /** @description Past classifications, newest first (at most 50). */
+            history?: {
+                riskClass: components["schemas"]["RiskClass"];
+                probability: number;
+                loss: number;
+                modelVersion: string;
+                /** Format: date-time */
+                computedAt: string;
+                /** @enum {string} */
+                trigger: "event" | "run" | "manual";
+                runId?: string | null;
+            }[];
+            /** @description Related entities ("family tree") inside the caller's region scope, with how they are linked. */
+            related?: {
+                /** Format: uuid */
+                entityId: string;
+                name: string;
+                regionCode?: string;
+                riskClass: components["schemas"]["RiskClass"] | null;
+                links: ("legal_representative" | "address" | "phone" | "investor" | "officer")[];
+            }[];
+            /** @description Related entities outside the caller's region scope (not listed). */
+            relatedOutsideScope?: number;
             shops: {
                 /** Format: uuid */
                 platformId: string;
@@ -1451,6 +1644,167 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EntityProfile"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    getClassDistribution: {
+        parameters: {
+            query?: {
+                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                region?: string;
+                /** @description Only entities with a shop on this platform. */
+                platform?: string;
+                groupBy?: "region" | "category" | "platform";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClassDistribution"];
+                };
+            };
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Models, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        models: components["schemas"]["ModelSummary"][];
+                    };
+                };
+            };
+        };
+    };
+    activateModel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Activated; the reclassification run is under way. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model: components["schemas"]["ModelSummary"];
+                        run: components["schemas"]["ReclassificationRun"];
+                    };
+                };
+            };
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    listReclassifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runs: components["schemas"]["ReclassificationRun"][];
+                    };
+                };
+            };
+        };
+    };
+    startReclassification: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    regionPrefix?: string;
+                    /** Format: uuid */
+                    platformId?: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Started. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReclassificationRun"];
+                };
+            };
+        };
+    };
+    getReclassification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReclassificationRun"];
                 };
             };
             404: components["responses"]["Problem"];

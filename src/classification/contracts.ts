@@ -1,0 +1,63 @@
+// The seams between the parts of the classification module, written first so the parts can
+// be built in parallel. Implementations live in their own files; these signatures are the deal.
+import type { Executor } from "../db/client.js";
+import type { IndicatorRow, ModelArtifact } from "../scoring/index.js";
+
+export type RiskClass = "A" | "B" | "C" | "D";
+
+/** Why an entity is being classified. */
+export type ClassifyTrigger = "event" | "run" | "manual";
+
+export interface ClassifyOptions {
+  trigger: ClassifyTrigger;
+  /** The full run this chunk belongs to (recorded on each history row). */
+  runId?: string;
+  /** Point in time the indicators are computed for (default: the clock's now). */
+  asOf?: Date;
+}
+
+export interface ClassifyOutcome {
+  classified: number;
+  /** Entities whose class changed (each got one classification.changed per platform). */
+  changed: number;
+  counts: Record<RiskClass, number>;
+  /** e.g. { "A->C": 3, "none->B": 10 } */
+  transitions: Record<string, number>;
+}
+
+/**
+ * Classifies the given entities with the ACTIVE model, set-based: one features query for
+ * the whole list, scoring in memory, one history insert, one entity update, one
+ * publishToEntityPlatforms for the changed ones — all in the caller's transaction `on`.
+ * Implemented in classify.ts.
+ */
+export type ClassifyEntities = (on: Executor, entityIds: readonly string[], options: ClassifyOptions) => Promise<ClassifyOutcome>;
+
+/**
+ * Computes the scoring core's indicator rows for entities as of a time, in SQL (features.ts),
+ * including the relationship indicators (relationships.ts). Used by classification and by
+ * training (features as of the cut date).
+ */
+export type ComputeFeatures = (on: Executor, entityIds: readonly string[], asOf: Date) => Promise<Map<string, IndicatorRow>>;
+
+/** Relationship indicators per entity (relationships.ts); ComputeFeatures merges them in. */
+export interface RelationshipIndicators {
+  related_entities: number;
+  related_worst_class: RiskClass | "none";
+  related_violators_365d: number;
+  same_address_entities: number;
+}
+export type ComputeRelationshipIndicators = (
+  on: Executor,
+  entityIds: readonly string[],
+  asOf: Date,
+) => Promise<Map<string, RelationshipIndicators>>;
+
+/** Entities linked to any of these (for propagating a risk signal); relationships.ts. */
+export type RelatedEntityIds = (on: Executor, entityIds: readonly string[]) => Promise<string[]>;
+
+/** The active model, compiled once and cached until activation changes it (models.ts). */
+export interface ActiveModel {
+  version: string;
+  artifact: ModelArtifact;
+}

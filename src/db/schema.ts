@@ -11,3 +11,4 @@ export * from "./schema/gateway-key.js";
 export * from "./schema/used-jti.js";
 export * from "./schema/regulator-user.js";
 export * from "./schema/outbound.js";
+export * from "./schema/reclass-run.js";

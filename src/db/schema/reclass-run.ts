@@ -1,0 +1,36 @@
+import { bigint, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, ts } from "../columns.js";
+
+/**
+ * A full reclassification run (CLI, daily schedule, admin API or a model activation). It is
+ * also the run's resume cursor: each chunk's transaction classifies the chunk AND advances
+ * last_entity_id / adds the chunk's counts to this row, so after a crash the run continues
+ * after the last committed chunk and never redoes or double-counts one. lease_owner /
+ * lease_until keep two executors (a retried job, the CLI) from running one run at once.
+ */
+export const reclassRun = pgTable(
+  "reclass_run",
+  {
+    id: id(),
+    scope: jsonb("scope").$type<{ regionPrefix?: string; platformId?: string }>().notNull(),
+    modelVersion: text("model_version").notNull(),
+    status: text("status", { enum: ["pending", "running", "done", "failed"] }).notNull(),
+    reason: text("reason"),
+    actor: text("actor").notNull(),
+    startedAt: ts("started_at").notNull(),
+    finishedAt: ts("finished_at"),
+    processed: integer("processed").notNull().default(0),
+    total: integer("total"),
+    counts: jsonb("counts").$type<Record<string, number>>().notNull(),
+    transitions: jsonb("transitions").$type<Record<string, number>>().notNull(),
+    /** Keyset cursor: every entity with id <= this was classified by a committed chunk. */
+    lastEntityId: uuid("last_entity_id"),
+    chunkSize: integer("chunk_size").notNull(),
+    durationMs: bigint("duration_ms", { mode: "number" }),
+    error: text("error"),
+    leaseOwner: text("lease_owner"),
+    leaseUntil: ts("lease_until"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("reclass_run_started").on(t.startedAt), index("reclass_run_status").on(t.status)],
+);

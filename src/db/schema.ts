@@ -12,3 +12,5 @@ export * from "./schema/used-jti.js";
 export * from "./schema/regulator-user.js";
 export * from "./schema/outbound.js";
 export * from "./schema/reclass-run.js";
+export * from "./schema/classification.js";
+export * from "./partitioned/classification.js";

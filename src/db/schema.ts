@@ -14,3 +14,4 @@ export * from "./schema/outbound.js";
 export * from "./schema/reclass-run.js";
 export * from "./schema/classification.js";
 export * from "./partitioned/classification.js";
+export * from "./schema/entity-link.js";

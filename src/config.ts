@@ -14,8 +14,11 @@ export interface Config {
   redisUrl: string | undefined;
   dataDir: string;
   role: Role;
-  /** Public base URL: the OAuth issuer, token audience and the base of merchant links. */
-  issuer: string;
+  /**
+   * Public base URL: the OAuth issuer, token audience and the base of merchant links. When
+   * ISSUER is unset the gateway derives it from the address it actually bound (so PORT=0 works).
+   */
+  issuer: string | undefined;
   logLevel: LogLevel;
   /** Largest request body accepted, in bytes (the spec states the same figure). */
   bodyLimitBytes: number;
@@ -81,8 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = url("DATABASE_URL", ["postgres:", "postgresql:"]);
   const redisUrl = url("REDIS_URL", ["redis:", "rediss:"]);
   const role = oneOf("ROLE", ROLES, "all");
-  const issuerRaw = url("ISSUER", ["http:", "https:"]);
-  const issuer = (issuerRaw ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`).replace(/\/+$/, "");
+  const issuer = url("ISSUER", ["http:", "https:"])?.replace(/\/+$/, "");
   const keyEncryptionKey = str("KEY_ENCRYPTION_KEY");
   if (keyEncryptionKey !== undefined && Buffer.from(keyEncryptionKey, "base64").length !== 32) {
     problems.push("KEY_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)");

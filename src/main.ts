@@ -16,11 +16,25 @@ async function main(): Promise<void> {
     config.databaseUrl ? { kind: "postgres", url: config.databaseUrl } : { kind: "pglite", dataDir: config.dataDir },
   );
   await migrate(db);
+
+  // Bind first, so the issuer can name the port actually bound when ISSUER is unset (PORT=0);
+  // requests that arrive before the system is built get 503.
+  let handle: (req: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
+  let server: ServerType | undefined;
+  let where = "";
+  if (config.role !== "worker") {
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: (req) => handle(req), port: config.port, hostname: config.host }, (info) => {
+        where = `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`;
+        resolve(s);
+      });
+    });
+  }
   const system = buildSystem({
     db,
     clock: systemClock,
     logger,
-    issuer: config.issuer,
+    issuer: config.issuer ?? (where || `http://${config.host}:${config.port}`),
     bodyLimitBytes: config.bodyLimitBytes,
     role: config.role,
     redisUrl: config.redisUrl,
@@ -33,16 +47,10 @@ async function main(): Promise<void> {
   // (ready before "listening" is printed).
   const adminSocket = await serveAdminSocket({ system, db, clock: systemClock, dataDir: config.dataDir, logger });
 
-  let server: ServerType | undefined;
-  if (config.role !== "worker") {
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: system.app.fetch, port: config.port, hostname: config.host }, (info) => {
-        const where = `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`;
-        logger.info({ address: where, role: config.role, database: db.kind, jobs: system.jobs.runner.kind }, "gateway listening");
-        if (process.stdout.isTTY || config.logLevel !== "silent") console.log(`Credit Sandbox Gateway listening on ${where} (docs: ${where}/docs)`);
-        resolve(s);
-      });
-    });
+  if (server) {
+    handle = system.app.fetch;
+    logger.info({ address: where, role: config.role, database: db.kind, jobs: system.jobs.runner.kind }, "gateway listening");
+    if (process.stdout.isTTY || config.logLevel !== "silent") console.log(`Credit Sandbox Gateway listening on ${where} (docs: ${where}/docs)`);
   } else {
     logger.info({ role: config.role, jobs: system.jobs.runner.kind }, "worker started");
   }

@@ -40,6 +40,9 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))("gateway process on the embed
     const first = start({ DATA_DIR: dataDir, PORT: "0" });
     const url = await listening(first);
     expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: "ready" });
+    // Without ISSUER the issuer names the port actually bound, even with PORT=0.
+    const metadata = (await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
+    expect(metadata.issuer).toBe(url);
 
     const second = start({ DATA_DIR: dataDir, PORT: "0" });
     expect(await exited(second)).toBe(2);

@@ -25,6 +25,9 @@ export class BullConnections {
     const redis = new Redis(this.url, { lazyConnect: false, ...options });
     // Without a listener ioredis prints every reconnect error; Bull and ping() surface failures.
     redis.on("error", () => {});
+    // The shared client and subscriber carry one set of listeners per queue (one queue per
+    // job name): that is expected, not a leak, so lift Node's default warning threshold of 10.
+    redis.setMaxListeners(0);
     this.all.push(redis);
     return redis;
   }

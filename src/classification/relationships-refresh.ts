@@ -1,0 +1,166 @@
+// Keeps the relationship graph current: refreshLinks(on, ids) recomputes every link that the
+// data of these entities can make or break, set-based, in the caller's transaction. Called by
+// the rescore path before features, so a changed record is in the graph when the entity (and,
+// through relatedEntityIds, its relatives) is scored.
+//
+// The graph is a bipartite one underneath: entities hold KEYS in four spaces —
+//   person  : a person's HMAC (shop.legal_representative_hash, entity.id_number_hash of an
+//             individual seller = the person itself, a party_relation person),
+//   uscc    : a company (entity.uscc = the company itself, a party_relation company),
+//   phone   : shop.phone_hash,
+//   address : (region_code, normalised registered address) from entity_address —
+// and two entities sharing a key are linked (kind from the roles: investor > officer >
+// legal_representative in the person/uscc spaces; phone; address).
+//
+// Cliques: n entities sharing one key make n(n-1)/2 pairs — 12.5M for 5,000 shops registered
+// at one e-commerce park. So a key's group is expanded into pairwise links only up to a cap
+// (LINK_GROUP_CAPS). Above it:
+// - person/uscc: a STAR around the key's own entity, if it is one (the company that invests in
+//   them all, the individual seller who is legal representative of them all): n-1 links, each
+//   a real, direct relation; the members are not linked to each other;
+// - phone/address: no links — an agency's phone or a registered-agent address says nothing
+//   about a family; the address cluster still counts in same_address_entities (a count, read
+//   from entity_address by index, never expanded).
+// Cost per refreshed entity is bounded by cap² pairs per key it holds (50·49/2 at most).
+//
+// What refresh covers: links touching the given entities, and every link derived from a key
+// they hold now or held before (old keys: their previous address and party relations, read
+// before this refresh updates them, and the evidence of their current links). Known gap: a
+// member leaving a group that was above the cap (so it had no links to name the key) does not
+// bring the group's other members their links until one of them is refreshed.
+import { sql, type SQL } from "drizzle-orm";
+import { rowsOf, type Executor } from "../db/client.js";
+import { addressEvidenceSql, addressKeySql } from "./relationships-address.js";
+
+/** Largest group of entities sharing one key that is expanded into pairwise links. */
+export const LINK_GROUP_CAPS = { person: 50, uscc: 50, phone: 20, address: 10 } as const;
+
+/** A list of entity ids as a subquery (one jsonb parameter, however long the list). */
+export const idList = (ids: readonly string[]) =>
+  sql`(select distinct x::uuid as id from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as x)`;
+
+const CAPS = sql`(values ('person', ${LINK_GROUP_CAPS.person}::int), ('uscc', ${LINK_GROUP_CAPS.uscc}::int),
+  ('phone', ${LINK_GROUP_CAPS.phone}::int), ('address', ${LINK_GROUP_CAPS.address}::int)) as caps(sp, cap)`;
+
+/** Links touching these entities (both directions, through the primary key and entity_link_b). */
+const touching = (ids: SQL) => sql`(
+  select l.* from entity_link l join ${ids} i on l.entity_a = i.id
+  union select l.* from entity_link l join ${ids} i on l.entity_b = i.id)`;
+
+interface Key {
+  sp: string;
+  k: string;
+  k2: string;
+}
+
+export async function refreshLinks(on: Executor, entityIds: readonly string[], now: Date): Promise<void> {
+  if (entityIds.length === 0) return;
+  const ids = idList(entityIds);
+  const at = now.toISOString();
+  // 1. Keys held before this refresh (data may have changed since the links were made).
+  const old = rowsOf<Key>(
+    await on.execute(sql`
+      with ids as ${ids}
+      select 'address' as sp, a.address_key as k, a.region_code as k2 from entity_address a join ids on a.entity_id = ids.id
+      union select r.party_kind, r.party_key, '' from party_relation r join ids on r.entity_id = ids.id
+      union select split_part(l.evidence, ':', 1), substr(l.evidence, strpos(l.evidence, ':') + 1), ''
+        from ${touching(sql`ids`)} l where l.kind <> 'address'`),
+  );
+
+  // 2. Current address keys and platform-reported party relations of these entities.
+  await on.execute(sql`
+    insert into entity_address (entity_id, region_code, address_key, updated_at)
+    select e.id, e.region_code, ${addressKeySql(sql`e.address`)}, ${at}::timestamptz from entity e where e.id in ${ids}
+    on conflict (entity_id) do update set region_code = excluded.region_code, address_key = excluded.address_key, updated_at = excluded.updated_at
+    where (entity_address.region_code, entity_address.address_key) is distinct from (excluded.region_code, excluded.address_key)`);
+  await on.execute(sql`
+    with ids as ${ids},
+    want as (
+      select distinct s.entity_id, p->>'role' as role, k.kind, k.key
+      from shop s join ids on s.entity_id = ids.id
+      cross join lateral jsonb_array_elements(case when jsonb_typeof(s.record->'relatedParties') = 'array' then s.record->'relatedParties' else '[]'::jsonb end) p
+      cross join lateral (values ('uscc', p->>'uscc'), ('person', p->>'idNumberHash')) as k(kind, key)
+      where k.key is not null and p->>'role' in ('investor', 'officer', 'legal_representative')
+    ),
+    gone as (
+      delete from party_relation r using ids
+      where r.entity_id = ids.id and r.source = 'platform'
+        and not exists (select 1 from want w where w.entity_id = r.entity_id and w.role = r.role and w.kind = r.party_kind and w.key = r.party_key)
+    )
+    insert into party_relation (entity_id, role, party_kind, party_key, source, created_at)
+    select entity_id, role, kind, key, 'platform', ${at}::timestamptz from want
+    on conflict do nothing`);
+
+  // 3. Every group those keys name, expanded (clique up to the cap, star above it), replaces
+  //    the links that touch the entities or came from those keys.
+  await on.execute(sql`
+    with ids as ${ids},
+    own as (
+      select 'person' as sp, s.legal_representative_hash as k, '' as k2 from shop s join ids on s.entity_id = ids.id where s.legal_representative_hash is not null
+      union select 'phone', s.phone_hash, '' from shop s join ids on s.entity_id = ids.id where s.phone_hash is not null
+      union select 'person', e.id_number_hash, '' from entity e join ids on e.id = ids.id where e.id_number_hash is not null
+      union select 'uscc', e.uscc, '' from entity e join ids on e.id = ids.id where e.uscc is not null
+      union select r.party_kind, r.party_key, '' from party_relation r join ids on r.entity_id = ids.id
+      union select 'address', a.address_key, a.region_code from entity_address a join ids on a.entity_id = ids.id
+    ),
+    keys as (
+      select sp, k, k2 from own
+      union select sp, k, k2 from jsonb_to_recordset(${JSON.stringify(old)}::jsonb) as o(sp text, k text, k2 text)
+    ),
+    members as (
+      select s.entity_id as e, keys.sp, keys.k, keys.k2, 'legal_representative' as role, 'platform' as src
+        from keys join shop s on keys.sp = 'person' and s.legal_representative_hash = keys.k
+      union all select s.entity_id, keys.sp, keys.k, keys.k2, 'phone', 'platform' from keys join shop s on keys.sp = 'phone' and s.phone_hash = keys.k
+      union all select e.id, keys.sp, keys.k, keys.k2, 'self', 'platform' from keys join entity e on keys.sp = 'person' and e.id_number_hash = keys.k
+      union all select e.id, keys.sp, keys.k, keys.k2, 'self', 'platform' from keys join entity e on keys.sp = 'uscc' and e.uscc = keys.k
+      union all select r.entity_id, keys.sp, keys.k, keys.k2, r.role, r.source
+        from keys join party_relation r on r.party_kind = keys.sp and r.party_key = keys.k
+      union all select a.entity_id, keys.sp, keys.k, keys.k2, 'address', 'derived'
+        from keys join entity_address a on keys.sp = 'address' and a.region_code = keys.k2 and a.address_key = keys.k
+    ),
+    sizes as (
+      select m.sp, m.k, m.k2, count(distinct m.e) <= min(caps.cap) as small
+      from members m join ${CAPS} on caps.sp = m.sp group by m.sp, m.k, m.k2
+    ),
+    small as (select m.* from members m join sizes z on z.sp = m.sp and z.k = m.k and z.k2 = m.k2 where z.small),
+    hubs as (
+      select m.* from members m join sizes z on z.sp = m.sp and z.k = m.k and z.k2 = m.k2
+      where not z.small and m.role = 'self'
+    ),
+    joined as (
+      select x.*, y.e as ye, y.role as yrole, y.src as ysrc from small x join small y on y.sp = x.sp and y.k = x.k and y.k2 = x.k2 and y.e <> x.e
+      union all
+      select x.*, y.e, y.role, y.src from hubs x join members y on y.sp = x.sp and y.k = x.k and y.k2 = x.k2 and y.e <> x.e
+    ),
+    pairs as (
+      select least(e, ye) as a, greatest(e, ye) as b,
+        case when sp = 'phone' then 'phone' when sp = 'address' then 'address'
+             when 'investor' in (role, yrole) then 'investor' when 'officer' in (role, yrole) then 'officer'
+             else 'legal_representative' end as kind,
+        case when sp = 'address' then 'derived' when 'cli' in (src, ysrc) then 'cli' else 'platform' end as source,
+        case when sp = 'address' then ${addressEvidenceSql(sql`k2`, sql`k`)} else sp || ':' || k end as evidence
+      from joined
+    ),
+    fresh as (
+      select distinct on (a, b, kind) a, b, kind, source, evidence from pairs
+      order by a, b, kind, (source = 'cli') desc, evidence
+    ),
+    evidence as (
+      select distinct case when sp = 'address' then ${addressEvidenceSql(sql`k2`, sql`k`)} else sp || ':' || k end as ev from keys
+    ),
+    candidates as (
+      select t.entity_a, t.entity_b, t.kind from ${touching(sql`ids`)} t
+      union
+      select l.entity_a, l.entity_b, l.kind from (select distinct e from members) m
+        join entity_link l on l.entity_a = m.e join evidence v on v.ev = l.evidence
+    ),
+    stale as (
+      delete from entity_link l using candidates c
+      where l.entity_a = c.entity_a and l.entity_b = c.entity_b and l.kind = c.kind
+        and not exists (select 1 from fresh f where f.a = l.entity_a and f.b = l.entity_b and f.kind = l.kind)
+    )
+    insert into entity_link (entity_a, entity_b, kind, source, evidence, created_at)
+    select a, b, kind, source, evidence, ${at}::timestamptz from fresh
+    on conflict (entity_a, entity_b, kind) do update set source = excluded.source, evidence = excluded.evidence
+    where (entity_link.source, entity_link.evidence) is distinct from (excluded.source, excluded.evidence)`);
+}

@@ -1,0 +1,86 @@
+// The relationship indicators of the scoring catalogue, read from the relationship graph
+// (entity_link, kept by refreshLinks in relationships-refresh.ts) and the address clusters
+// (entity_address). One set-based statement for a whole list of entities.
+//
+// Semantics (src/scoring/indicators.ts):
+// - related_entities: distinct entities linked to this one by any kind of link;
+// - related_worst_class: the worst CURRENT class (entity.risk_class, D > C > B > A) among them;
+//   'none' when none is linked or none of them is classified yet;
+// - related_violators_365d: linked entities with a violation_confirmed event in [T-365d, T);
+// - same_address_entities: other entities whose normalised registered address (and region)
+//   equals this one's — counted from the cluster, however large; pairwise links exist only for
+//   small clusters (see relationships-refresh.ts).
+// The graph is the current one (links are kept current as data changes); T applies to the
+// event window only.
+import { sql } from "drizzle-orm";
+import { rowsOf } from "../db/client.js";
+import { addressKeySql } from "./relationships-address.js";
+import { idList } from "./relationships-refresh.js";
+import type { ComputeRelationshipIndicators, RelatedEntityIds, RelationshipIndicators, RiskClass } from "./contracts.js";
+
+export { refreshLinks, LINK_GROUP_CAPS } from "./relationships-refresh.js";
+export { normaliseAddress } from "./relationships-address.js";
+
+const DAY_MS = 86_400_000;
+const CLASSES: readonly RiskClass[] = ["A", "B", "C", "D"];
+
+
+export const computeRelationshipIndicators: ComputeRelationshipIndicators = async (on, entityIds, asOf) => {
+  const out = new Map<string, RelationshipIndicators>();
+  if (entityIds.length === 0) return out;
+  const from = new Date(asOf.getTime() - 365 * DAY_MS).toISOString();
+  const to = asOf.toISOString();
+  const result = await on.execute(sql`
+    with ids as ${idList(entityIds)},
+    rel as (
+      select l.entity_a as s, l.entity_b as o from entity_link l join ids on l.entity_a = ids.id
+      union
+      select l.entity_b, l.entity_a from entity_link l join ids on l.entity_b = ids.id
+    ),
+    others as (
+      select o.o, e.risk_class,
+        exists (select 1 from event v where v.entity_id = o.o and v.kind = 'violation_confirmed'
+                and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz) as violator
+      from (select distinct o from rel) o join entity e on e.id = o.o
+    ),
+    agg as (
+      select r.s, count(*)::int as n,
+        max(case f.risk_class when 'A' then 1 when 'B' then 2 when 'C' then 3 when 'D' then 4 end)::int as worst,
+        (count(*) filter (where f.violator))::int as violators
+      from rel r join others f on f.o = r.o group by r.s
+    ),
+    addr as (select e.id, e.region_code as r, ${addressKeySql(sql`e.address`)} as k from entity e join ids on e.id = ids.id),
+    clusters as (
+      select c.r, c.k, count(x.entity_id)::int as n
+      from (select distinct r, k from addr) c join entity_address x on x.region_code = c.r and x.address_key = c.k
+      group by c.r, c.k
+    )
+    select addr.id, coalesce(agg.n, 0) as n, agg.worst, coalesce(agg.violators, 0) as violators,
+      greatest(coalesce(c.n, 0) - (case when me.entity_id is null then 0 else 1 end), 0)::int as same_address
+    from addr
+    left join agg on agg.s = addr.id
+    left join clusters c on c.r = addr.r and c.k = addr.k
+    left join entity_address me on me.entity_id = addr.id and me.region_code = addr.r and me.address_key = addr.k`);
+  for (const r of rowsOf<{ id: string; n: number; worst: number | null; violators: number; same_address: number }>(result)) {
+    out.set(r.id, {
+      related_entities: Number(r.n),
+      related_worst_class: r.worst === null ? "none" : (CLASSES[Number(r.worst) - 1] ?? "none"),
+      related_violators_365d: Number(r.violators),
+      same_address_entities: Number(r.same_address),
+    });
+  }
+  return out;
+};
+
+/** Entities linked to any of these, the given ones excluded (whom a risk signal should reach). */
+export const relatedEntityIds: RelatedEntityIds = async (on, entityIds) => {
+  if (entityIds.length === 0) return [];
+  const result = await on.execute(sql`
+    with ids as ${idList(entityIds)}
+    select distinct o from (
+      select l.entity_b as o from entity_link l join ids on l.entity_a = ids.id
+      union all
+      select l.entity_a from entity_link l join ids on l.entity_b = ids.id
+    ) r where o not in (select id from ids) order by o`);
+  return rowsOf<{ o: string }>(result).map((r) => r.o);
+};

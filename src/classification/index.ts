@@ -5,6 +5,10 @@ import type { JobRegistry } from "../jobs/registry.js";
 import type { ScheduleSpec } from "../jobs/schedules.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import type { ServiceDeps } from "../services.js";
+// H3 (runs, lifecycle, regulator API):
+import { regulatorHandlers } from "./regulator-handlers.js";
+import { DAILY_RUN_SCHEDULE, registerRunJobs } from "./runs-job.js";
+import type { ClassifyEntities } from "./contracts.js";
 
 export interface ClassificationModule {
   handlers: Handlers;
@@ -14,10 +18,15 @@ export interface ClassificationModule {
 }
 
 /** Recurring classification work (the daily full run). */
-export const CLASSIFICATION_SCHEDULES: readonly ScheduleSpec[] = [];
+export const CLASSIFICATION_SCHEDULES: readonly ScheduleSpec[] = [DAILY_RUN_SCHEDULE];
 
 const todo = () => {
   throw new AppError("INTERNAL", "not implemented yet");
+};
+void todo;
+/** H3 placeholder until classify.ts lands (H1 replaces it with classifyEntities). */
+const classifyTodo: ClassifyEntities = async () => {
+  throw new Error("classifyEntities is not wired yet");
 };
 
 export function createClassification(
@@ -25,14 +34,11 @@ export function createClassification(
 ): ClassificationModule {
   return {
     handlers: {
-      getClassDistribution: todo,
-      listModels: todo,
-      activateModel: todo,
-      listReclassifications: todo,
-      startReclassification: todo,
-      getReclassification: todo,
+      ...regulatorHandlers(_deps),
     },
-    register: () => {},
+    register: (registry) => {
+      registerRunJobs(registry, { ..._deps, classify: classifyTodo });
+    },
     start: async () => {},
   };
 }

@@ -9,7 +9,7 @@ import type { BatchEvidence } from "./batch-store.js";
 import type { ExchangeContext, ExchangeDeps, RecordValidators } from "./context.js";
 import { ingestEvents } from "./ingest-events.js";
 import { ingestMerchants } from "./ingest-merchants.js";
-import { getBatch, getEntityStatus, getRegulatorEntity } from "./read-entities.js";
+import { getBatch, getEntityStatus } from "./read-entities.js";
 
 /** The verified detached signature the body verifier leaves on the context (auth module). */
 function verifiedSignature(c: Context<AppEnv>): { kid: string; jws: string } {
@@ -52,6 +52,5 @@ export function exchangeHandlers(deps: ExchangeDeps, validators: () => RecordVal
       c.json(await ingestEvents(ctx(c), { platformId: platformIdOf(c), records: recordsOf(input.body), batchEvidence: batchEvidenceOf(c, input as OperationInput), screenNul: mayHoldNul(input as OperationInput) })),
     getBatch: async (c, input) => c.json(await getBatch(ctx(c), { batchId: input.params.batchId })),
     getEntityStatus: async (c, input) => c.json(await getEntityStatus(ctx(c), { entityId: input.params.entityId })),
-    getRegulatorEntity: async (c, input) => c.json(await getRegulatorEntity(ctx(c), { entityId: input.params.entityId })),
   };
 }

@@ -1,5 +1,5 @@
 // The exchange module: signed batch ingestion (merchants, events) with receipts, entity status
-// for platforms, the regulator's basic entity profile, Idempotency-Key replay and per-platform
+// for platforms, Idempotency-Key replay and per-platform
 // rate limits. The outbound channel (feed, webhooks) lives in ./outbound.
 import type { GatewaySigner } from "../auth/signer.js";
 import { idempotency, idempotencyCleanupJob, IDEMPOTENCY_CLEANUP_JOB } from "../http/idempotency.js";
@@ -17,7 +17,7 @@ import { rescoreJob } from "./rescore-job.js";
 
 export { ingestEvents, type IngestInput } from "./ingest-events.js";
 export { ingestMerchants } from "./ingest-merchants.js";
-export { getBatch, getEntityStatus, getRegulatorEntity } from "./read-entities.js";
+export { getBatch, getEntityStatus } from "./read-entities.js";
 export { RESCORE_JOB, rescoreJob } from "./rescore-job.js";
 export { RECEIPT_TYP, receiptClaims, type BatchEvidence, type BatchOutcome } from "./batch-store.js";
 export type { ExchangeContext, ExchangeDeps, RecordValidators } from "./context.js";

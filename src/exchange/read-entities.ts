@@ -1,16 +1,14 @@
-// Read verbs: a platform's view of an entity it has shops for, a regulator's profile of an
-// entity inside their region, and a platform's own batch. "Not yours" is always 404, never
+// Read verbs: a platform's view of an entity it has shops for and a platform's own batch (the
+// regulator's entity profile lives in src/regulator/entity-profile.ts). "Not yours" is always 404, never
 // 403, so nobody learns that an id exists outside what they may see.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { components } from "../generated/openapi.js";
 import { entity, shop } from "../db/schema/entity.js";
-import { platform } from "../db/schema/platform.js";
 import { AppError } from "../http/errors.js";
 import { findOwnBatch } from "./batch-store.js";
-import { requirePlatformScope, requireRegulator, type ExchangeContext } from "./context.js";
+import { requirePlatformScope, type ExchangeContext } from "./context.js";
 
 type EntityStatus = components["schemas"]["EntityStatus"];
-type EntityProfile = components["schemas"]["EntityProfile"];
 type BatchSummary = components["schemas"]["BatchSummary"];
 
 const notFound = (what: string) => new AppError("NOT_FOUND", `no such ${what}`);
@@ -38,38 +36,6 @@ export async function getEntityStatus(ctx: Pick<ExchangeContext, "deps" | "princ
     sandbox: "outside",
     openNotices: 0,
     shops: rows.map((r) => r.shopId),
-  };
-}
-
-/** Basic profile; the regulator-profile issue adds reasons, history, warnings and notices. */
-export async function getRegulatorEntity(ctx: Pick<ExchangeContext, "deps" | "principal">, input: { entityId: string }): Promise<EntityProfile> {
-  const regulator = requireRegulator(ctx.principal);
-  const db = ctx.deps.db.orm;
-  const [e] = await db
-    .select()
-    .from(entity)
-    .where(and(eq(entity.id, input.entityId), sql`starts_with(${entity.regionCode}, ${regulator.regionPrefix})`))
-    .limit(1);
-  if (!e) throw notFound("entity");
-  const shops = await db
-    .select({ platformId: shop.platformId, platformName: platform.name, shopId: shop.platformShopId, name: shop.name, url: shop.url })
-    .from(shop)
-    .innerJoin(platform, eq(platform.id, shop.platformId))
-    .where(eq(shop.entityId, e.id))
-    .orderBy(platform.name, shop.platformShopId);
-  return {
-    entityId: e.id,
-    uscc: e.uscc,
-    name: e.name,
-    entityType: e.entityType,
-    regionCode: e.regionCode,
-    address: e.address,
-    category: e.category,
-    riskClass: e.riskClass ?? null,
-    probability: e.probability,
-    loss: e.loss,
-    classifiedAt: e.classifiedAt?.toISOString() ?? null,
-    shops,
   };
 }
 

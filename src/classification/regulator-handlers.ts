@@ -1,0 +1,45 @@
+// The regulator operations of the classification module: thin handlers, validated input ->
+// verb -> JSON. Authorisation and region scope are checked inside the verbs.
+import type { Context } from "hono";
+import type { Actor } from "../auth/actor.js";
+import type { AppEnv } from "../http/context.js";
+import { AppError } from "../http/errors.js";
+import type { Handlers } from "../http/router.js";
+import { getRegulatorEntity } from "../regulator/entity-profile.js";
+import type { ServiceDeps } from "../services.js";
+import { classDistribution, effectivePrefix, type GroupBy } from "./distribution.js";
+import { activateModelVerb, listModels, requireReader, type LifecycleContext } from "./lifecycle.js";
+import { getReclassification, listReclassifications, startReclassification } from "./runs-verbs.js";
+
+type Deps = Pick<ServiceDeps, "db" | "clock" | "enqueue" | "kick">;
+
+function actorOf(c: Context<AppEnv>): Actor {
+  const p = c.get("principal");
+  if (!p) throw new AppError("UNAUTHORIZED", "authentication required");
+  return p;
+}
+
+export function regulatorHandlers(deps: Deps): Handlers {
+  const ctx = (c: Context<AppEnv>): LifecycleContext => ({ db: deps.db, clock: deps.clock, enqueue: deps.enqueue, kick: deps.kick, actor: actorOf(c) });
+  return {
+    getClassDistribution: async (c, input) => {
+      const actor = actorOf(c);
+      requireReader(actor);
+      if (actor.kind !== "regulator") throw new AppError("FORBIDDEN", "only a regulator may do this");
+      const q = input.query as { region?: string; platform?: string; groupBy?: GroupBy };
+      return c.json(await classDistribution(deps.db, { prefix: effectivePrefix(actor.regionPrefix, q.region), platformId: q.platform, groupBy: q.groupBy ?? "region" }));
+    },
+    listModels: async (c) => c.json({ models: await listModels(ctx(c)) }),
+    activateModel: async (c, input) => {
+      const { model, run } = await activateModelVerb(ctx(c), { version: input.params.version, reason: (input.body as { reason: string }).reason });
+      return c.json({ model, run }, 202);
+    },
+    listReclassifications: async (c, input) => c.json({ runs: await listReclassifications(ctx(c), { limit: (input.query as { limit?: number }).limit }) }),
+    startReclassification: async (c, input) => {
+      const body = input.body as { regionPrefix?: string; platformId?: string; reason: string };
+      return c.json(await startReclassification(ctx(c), body), 202);
+    },
+    getReclassification: async (c, input) => c.json(await getReclassification(ctx(c), { runId: input.params.runId })),
+    getRegulatorEntity: async (c, input) => c.json(await getRegulatorEntity({ db: deps.db, principal: c.get("principal") }, { entityId: input.params.entityId })),
+  };
+}

@@ -1,0 +1,133 @@
+// The regulator's entity profile (GET /v1/regulator/entities/{id}): current class with the
+// score behind it (p, loss, expected loss, override, model version, prior + every
+// contribution, the strongest in words), the classification history, related entities inside
+// the caller's region (and how many outside), and the shops per platform. Region-scoped:
+// an entity outside the caller's prefix is 404, like one that does not exist.
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import type { components } from "../generated/openapi.js";
+import type { Principal } from "../http/context.js";
+import { AppError } from "../http/errors.js";
+import { explainScore, type Contribution, type CreditClass, type Override, type ScoreResult } from "../scoring/index.js";
+
+type EntityProfile = components["schemas"]["EntityProfile"];
+type LinkKind = "legal_representative" | "address" | "phone" | "investor" | "officer";
+
+const HISTORY_LIMIT = 50;
+const RELATED_LIMIT = 200;
+const TOP_REASONS = 5;
+
+interface EntityRow extends Record<string, unknown> {
+  id: string;
+  uscc: string | null;
+  name: string;
+  entity_type: string;
+  region_code: string;
+  address: string;
+  category: string;
+  risk_class: CreditClass | null;
+  probability: number | null;
+  loss: number | null;
+  model_version: string | null;
+  classified_at: Date | string | null;
+}
+
+interface HistoryRow extends Record<string, unknown> {
+  model_version: string;
+  p: number;
+  loss: number;
+  expected_loss: number;
+  risk_class: CreditClass;
+  override: Override | null;
+  logit_prior: number;
+  contributions: Contribution[] | string;
+  computed_at: Date | string;
+  trigger: "event" | "run" | "manual";
+  run_id: string | null;
+}
+
+const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
+const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
+
+export async function getRegulatorEntity(ctx: { db: Database; principal: Principal | undefined }, input: { entityId: string }): Promise<EntityProfile> {
+  const regulator = ctx.principal;
+  if (regulator?.kind !== "regulator") throw new AppError("FORBIDDEN", "only a regulator may do this");
+  const prefix = regulator.regionPrefix;
+  const { db } = ctx;
+  const [e] = await db.rows<EntityRow>(sql`
+    select id, uscc, name, entity_type, region_code, address, category, risk_class, probability, loss, model_version, classified_at
+    from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${prefix})`);
+  if (!e) throw new AppError("NOT_FOUND", "no such entity");
+
+  const history = await db.rows<HistoryRow>(sql`
+    select model_version, p, loss, expected_loss, risk_class, override, logit_prior, contributions, computed_at, trigger, run_id
+    from classification where entity_id = ${e.id}::uuid order by computed_at desc, id desc limit ${HISTORY_LIMIT}`);
+  const related = await db.rows<{ id: string; name: string; region_code: string; risk_class: CreditClass | null; links: LinkKind[] | string; inside: boolean }>(sql`
+    with l as (
+      select entity_b as other, kind from entity_link where entity_a = ${e.id}::uuid
+      union all
+      select entity_a as other, kind from entity_link where entity_b = ${e.id}::uuid
+    )
+    select r.id, r.name, r.region_code, r.risk_class, array_agg(distinct l.kind order by l.kind) as links,
+           starts_with(r.region_code, ${prefix}) as inside
+    from l join entity r on r.id = l.other
+    group by r.id, r.name, r.region_code, r.risk_class
+    order by r.risk_class desc nulls last, r.name, r.id`);
+  const shops = await db.rows<{ platform_id: string; platform_name: string; shop_id: string; name: string; url: string | null }>(sql`
+    select s.platform_id, p.name as platform_name, s.platform_shop_id as shop_id, s.name, s.url
+    from shop s join platform p on p.id = s.platform_id
+    where s.entity_id = ${e.id}::uuid order by p.name, s.platform_shop_id`);
+
+  // The current score is the newest history row (written with the entity's class, same tx).
+  const latest = history[0];
+  const score: ScoreResult | undefined = latest && {
+    p: Number(latest.p),
+    logitPrior: Number(latest.logit_prior),
+    contributions: json(latest.contributions),
+    loss: Number(latest.loss),
+    expectedLoss: Number(latest.expected_loss),
+    class: latest.risk_class,
+    ...(latest.override ? { override: latest.override } : {}),
+    modelVersion: latest.model_version,
+  };
+  const inside = related.filter((r) => r.inside === true || (r.inside as unknown) === "t");
+  return {
+    entityId: e.id,
+    uscc: e.uscc,
+    name: e.name,
+    entityType: e.entity_type,
+    regionCode: e.region_code,
+    address: e.address,
+    category: e.category,
+    riskClass: e.risk_class ?? null,
+    probability: e.probability === null ? null : Number(e.probability),
+    loss: e.loss === null ? null : Number(e.loss),
+    classifiedAt: iso(e.classified_at),
+    expectedLoss: score?.expectedLoss ?? null,
+    logitPrior: score?.logitPrior ?? null,
+    override: score?.override ?? null,
+    modelVersion: e.model_version ?? score?.modelVersion ?? null,
+    contributions: score?.contributions ?? [],
+    reasons: score
+      ? explainScore(score, { top: TOP_REASONS }).map((r) => ({ indicator: r.indicator, state: r.state, logLR: r.logLR, textZh: r.zh, textEn: r.en }))
+      : [],
+    history: history.map((h) => ({
+      riskClass: h.risk_class,
+      probability: Number(h.p),
+      loss: Number(h.loss),
+      modelVersion: h.model_version,
+      computedAt: iso(h.computed_at)!,
+      trigger: h.trigger,
+      runId: h.run_id,
+    })),
+    related: inside.slice(0, RELATED_LIMIT).map((r) => ({
+      entityId: r.id,
+      name: r.name,
+      regionCode: r.region_code,
+      riskClass: r.risk_class,
+      links: typeof r.links === "string" ? (r.links.replace(/[{}]/g, "").split(",").filter(Boolean) as LinkKind[]) : r.links,
+    })),
+    relatedOutsideScope: related.length - inside.length,
+    shops: shops.map((s) => ({ platformId: s.platform_id, platformName: s.platform_name, shopId: s.shop_id, name: s.name, url: s.url })),
+  };
+}

@@ -1,0 +1,152 @@
+// computeFeatures (SQL) against the scoring core's reference computeIndicators: a synthetic
+// population ingested through the exchange verbs, every entity and every indicator, at two
+// points in time. Runs on PGlite, and on PostgreSQL with DATABASE_URL.
+import { uuidv7 } from "uuidv7";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/support/db.js";
+import { ManualClock } from "../clock.js";
+import { platform } from "../db/schema/platform.js";
+import type { ExchangeContext } from "../exchange/context.js";
+import { specRecordValidators } from "../exchange/index.js";
+import { ingestEvents } from "../exchange/ingest-events.js";
+import { ingestMerchants } from "../exchange/ingest-merchants.js";
+import { rescoreJob } from "../exchange/rescore-job.js";
+import { createEnqueueMany, JobRegistry } from "../jobs/index.js";
+import { createLogger } from "../logger.js";
+import { computeIndicators, INDICATORS, type EventRecord, type HeldMerchantRecord } from "../scoring/index.js";
+import { generatePopulation } from "../sim/index.js";
+import type { RelationshipIndicators } from "./contracts.js";
+import { makeComputeFeatures } from "./features.js";
+
+let t: TestDatabase;
+const clock = new ManualClock("2025-06-01T00:00:00Z");
+const evidence = { bodySha256: "ab".repeat(32), signature: "h..s", kid: "k1", idempotencyKey: undefined };
+/** gateway entity id -> what the reference sees */
+const histories = new Map<string, { merchants: HeldMerchantRecord[]; events: EventRecord[] }>();
+const REL: RelationshipIndicators = { related_entities: 2, related_worst_class: "C", related_violators_365d: 1, same_address_entities: 1 };
+const computeFeatures = makeComputeFeatures(async (_on, ids) => new Map(ids.map((id) => [id, REL])));
+
+/**
+ * The simulator writes events in the reference's spelling; the API's differs in places. A sim
+ * event becomes an API event (what the gateway stores), and the reference reads that same API
+ * event mapped back, so both sides see exactly the facts the API can carry (the API's Licence
+ * has no status/registryMatch yet: revocations cannot be sent, see the report).
+ */
+function apiEvent(e: EventRecord): EventRecord {
+  const d = e.data;
+  switch (e.kind) {
+    case "rating": return { ...e, data: { score: d.average, count: d.count } };
+    case "violation_confirmed": return { ...e, data: { violationType: "food_safety", serious: d.severity === "serious", ...(d.caseNumber ? { caseNumber: d.caseNumber } : {}) } };
+    case "penalty": return { ...e, data: { reason: "administrative penalty", amountCents: d.amountCents } };
+    case "complaint": return { ...e, data: { channel: "platform", reason: d.reason, ...(d.amountCents !== undefined ? { amountCents: d.amountCents } : {}) } };
+    case "report": return { ...e, data: { reason: d.reason } };
+    case "licence": return { ...e, data: { type: d.type, number: d.number, ...(d.validUntil ? { validUntil: d.validUntil } : {}) } };
+    default: return e;
+  }
+}
+function referenceEvent(e: EventRecord): EventRecord {
+  const d = e.data;
+  if (e.kind === "rating") return { ...e, data: { average: d.score, count: d.count } };
+  if (e.kind === "violation_confirmed") return { ...e, data: { ...d, severity: d.serious ? "serious" : "general" } };
+  return e;
+}
+
+/** openedAt is a date in the simulator; the API takes a date-time (the same instant). */
+const apiRecord = (r: HeldMerchantRecord["record"]) => (r.openedAt && r.openedAt.length === 10 ? { ...r, openedAt: `${r.openedAt}T00:00:00Z` } : r);
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const registry = new JobRegistry().define(rescoreJob());
+  const deps = {
+    db: t.db, clock, logger: createLogger("silent"), enqueueMany: createEnqueueMany({ clock, registry }), kick: () => {},
+    signer: { signCompact: async () => "x.y.z" }, publish: async () => {},
+  };
+  const platforms = new Map<string, string>();
+  const ctxOf = async (simId: string): Promise<ExchangeContext> => {
+    let id = platforms.get(simId);
+    if (!id) {
+      id = uuidv7();
+      platforms.set(simId, id);
+      await t.db.orm.insert(platform).values({ id, name: simId, clientId: `c-${id}`, scopes: ["merchants:write", "events:write"] });
+    }
+    return { deps, validators: specRecordValidators(), principal: { kind: "platform", platformId: id, clientId: `c-${id}`, scopes: ["merchants:write", "events:write"] } };
+  };
+  // The gateway holds each shop's latest record; the reference gets that same record.
+  const merchantsBy = new Map<string, HeldMerchantRecord[]>();
+  const eventsBy = new Map<string, { simEntity: string; event: EventRecord }[]>();
+  const simHistory = new Map<string, { merchants: HeldMerchantRecord[]; events: EventRecord[] }>();
+  for (const cluster of generatePopulation({ entities: 300, seed: "features-parity" })) {
+    for (const e of cluster.entities) {
+      const latest = new Map<string, HeldMerchantRecord>();
+      for (const m of e.merchants) latest.set(`${m.platformId}/${m.record.shopId}`, m);
+      const held = [...latest.values()].map((m) => ({ platformId: m.platformId, recordedAt: "2020-01-01T00:00:00Z", record: apiRecord(m.record) }));
+      simHistory.set(e.entityId, { merchants: held, events: e.events.map((x) => referenceEvent(apiEvent(x.event))) });
+      for (const m of held) merchantsBy.set(m.platformId, [...(merchantsBy.get(m.platformId) ?? []), m]);
+      for (const x of e.events) {
+        const list = eventsBy.get(x.platformId) ?? [];
+        list.push({ simEntity: e.entityId, event: apiEvent(x.event) });
+        eventsBy.set(x.platformId, list);
+      }
+    }
+  }
+  const simOfShop = new Map<string, string>();
+  clock.set("2020-01-01T00:00:00Z"); // shops are held from their recordedAt on
+  for (const [simId, held] of merchantsBy) {
+    const out = await ingestMerchants(await ctxOf(simId), { platformId: platforms.get(simId)!, records: held.map((m) => m.record), batchEvidence: evidence });
+    expect(out.rejected).toBe(0);
+    out.results.forEach((r, i) => {
+      const simEntity = held[i]!.record.shopId.split("-")[0]!;
+      simOfShop.set(r.entityId!, simEntity);
+      histories.set(r.entityId!, simHistory.get(simEntity)!);
+    });
+  }
+  clock.set("2025-06-01T00:00:00Z");
+  for (const [simId, list] of eventsBy) {
+    for (let at = 0; at < list.length; at += 5000) {
+      const records = list.slice(at, at + 5000).map((x) => x.event);
+      const out = await ingestEvents(await ctxOf(simId), { platformId: platforms.get(simId)!, records, batchEvidence: evidence });
+      const bad = out.results.find((r) => r.status === "rejected");
+      expect(out.rejected, JSON.stringify(bad?.error) + JSON.stringify(records[bad?.index ?? 0])).toBe(0);
+    }
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await t?.drop();
+});
+
+function expectSame(entityId: string, sqlRow: Record<string, unknown>, ref: Record<string, unknown>): void {
+  for (const ind of INDICATORS) {
+    const a = sqlRow[ind.id];
+    const b = ref[ind.id];
+    const where = `${entityId} ${ind.id}: sql=${String(a)} reference=${String(b)}`;
+    if (typeof b === "number" && typeof a === "number") expect(Math.abs(a - b), where).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+    else expect(a, where).toStrictEqual(b);
+  }
+}
+
+describe("computeFeatures agrees with the reference computeIndicators", () => {
+  for (const asOf of ["2024-01-01T00:00:00.000Z", "2024-07-15T12:34:56.789Z"]) {
+    it(`every entity, every indicator, as of ${asOf}`, async () => {
+      const ids = [...histories.keys()];
+      expect(ids.length).toBe(300);
+      const started = performance.now();
+      const rows = await computeFeatures(t.db.orm, ids, new Date(asOf));
+      const ms = performance.now() - started;
+      expect(rows.size).toBe(ids.length);
+      let decayedNonZero = 0;
+      for (const id of ids) {
+        const h = histories.get(id)!;
+        const ref = computeIndicators(
+          { ...h, relationships: { relatedEntities: 2, relatedWorstClass: "C", relatedViolators365d: 1, sameAddressEntities: 1 } },
+          asOf,
+        );
+        const row = rows.get(id)!;
+        if (Number(row.complaints_90d) > 0) decayedNonZero++;
+        expectSame(id, row as Record<string, unknown>, ref);
+      }
+      expect(decayedNonZero).toBeGreaterThan(10);
+      console.info(`computeFeatures: ${ids.length} entities in ${ms.toFixed(0)} ms (${t.db.kind})`);
+    });
+  }
+});

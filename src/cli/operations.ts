@@ -15,6 +15,7 @@ import { verifyAuditChain, type ChainHead } from "../audit/index.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
+import { runRelationsLoad } from "./relations.js";
 
 export const COMMANDS = [
   "platform.add",
@@ -25,6 +26,7 @@ export const COMMANDS = [
   "regulator.add",
   "keys.rotate",
   "audit.verify",
+  "relations.load",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -106,5 +108,7 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
         ...(expectedHead ? { expectedHead } : {}),
       });
     }
+    case "relations.load":
+      return runRelationsLoad(ctx, input);
   }
 }

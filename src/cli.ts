@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { parseArgs, UsageError } from "./cli/args.js";
 import { toRequest, USAGE } from "./cli/commands.js";
 import { CannotRun, CommandFailed, runCommand } from "./cli/run.js";
+import { RunInterrupted } from "./cli/reclassify.js";
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === "help" || argv.includes("--help") || argv.includes("-h")) {
@@ -34,6 +35,11 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError || err instanceof CannotRun) {
       console.error(err.message);
       process.exit(2);
+    }
+    if (err instanceof RunInterrupted) {
+      process.stdout.write(JSON.stringify(err.run, null, 2) + "\n");
+      console.error(err.message);
+      process.exit(130);
     }
     if (err instanceof CommandFailed) {
       console.error(JSON.stringify({ error: err.failure }));

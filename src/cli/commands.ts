@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { list, onlyOptions, optional, required, UsageError, type ParsedArgs } from "./args.js";
 import type { CommandRequest } from "./operations.js";
 import { relationsRequest, RELATIONS_USAGE } from "./relations.js";
+import { classificationRequest, CLASSIFICATION_USAGE } from "./classification-commands.js";
 
 export const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -20,6 +21,7 @@ export const USAGE = `usage: npm run cli -- <command> [options]
   keys rotate                      new gateway signing key; the old one stays published
   audit verify [--from-seq N] [--expected-head SEQ:HASH]
 ${RELATIONS_USAGE}
+${CLASSIFICATION_USAGE}
 
 Database: DATABASE_URL, or the embedded database in DATA_DIR (default ./.data). While a
 gateway runs on that DATA_DIR, commands go through its admin socket (DATA_DIR/admin.sock).`;
@@ -43,6 +45,7 @@ export const processIo: Io = {
 export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<CommandRequest> {
   const words = args.words.join(" ");
   if (args.words[0] === "relations") return relationsRequest(args, io.readFile);
+  if (args.words[0] === "reclassify" || args.words[0] === "model") return classificationRequest(args);
   switch (words) {
     case "platform add": {
       onlyOptions(args, ["name", "jwks", "webhook-url", "scopes"]);

@@ -16,6 +16,8 @@ import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
 import { runRelationsLoad } from "./relations.js";
+import type { ClassificationOps } from "../classification/lifecycle-ops.js";
+import { CLASSIFICATION_COMMANDS, runClassificationOperation } from "./classification-commands.js";
 
 export const COMMANDS = [
   "platform.add",
@@ -27,6 +29,7 @@ export const COMMANDS = [
   "keys.rotate",
   "audit.verify",
   "relations.load",
+  ...CLASSIFICATION_COMMANDS,
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -40,6 +43,8 @@ export interface OperationDeps {
   clock: Clock;
   /** Gateway key rotation: the running gateway passes its own key store (its cache follows). */
   rotateGatewayKey(ctx: { actor: Actor }): Promise<{ kid: string; retired: string[] }>;
+  /** Full runs and the model lifecycle (classification module); absent where not built. */
+  classification?: ClassificationOps;
 }
 
 export const CLI_ACTOR: Actor = { kind: "cli" };
@@ -110,5 +115,13 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
     }
     case "relations.load":
       return runRelationsLoad(ctx, input);
+    case "reclassify.start":
+    case "reclassify.get":
+    case "model.train":
+    case "model.compare":
+    case "model.activate":
+    case "model.rollback":
+    case "model.list":
+      return runClassificationOperation(deps.classification, request);
   }
 }

@@ -15,6 +15,8 @@ import { AppError } from "../http/errors.js";
 import { AdminSocketUnavailable, callAdminSocket } from "./admin-client.js";
 import { adminSocketPath } from "./admin-socket.js";
 import { runOperation, type CommandRequest } from "./operations.js";
+import { openClassificationOps } from "./classification-direct.js";
+import { followDirect, followViaSocket, startsRun } from "./reclassify.js";
 
 /** A command the gateway refused: printed as {error: {code, status, detail}}. */
 export class CommandFailed extends Error {
@@ -39,7 +41,9 @@ export async function runCommand(config: Config, request: CommandRequest): Promi
     const socket = adminSocketPath(config.dataDir);
     if (existsSync(socket)) {
       try {
-        return { result: await viaSocket(socket, request), via: "socket" };
+        const result = await viaSocket(socket, request);
+        // A command that starts a run returns at once; follow the run the gateway executes.
+        return { result: startsRun(request) ? await followViaSocket((r) => viaSocket(socket, r), result) : result, via: "socket" };
       } catch (err) {
         if (!(err instanceof AdminSocketUnavailable)) throw err;
         // A leftover socket file of a gateway that is gone: the lock below decides.
@@ -62,7 +66,8 @@ export async function runCommand(config: Config, request: CommandRequest): Promi
 async function viaSocket(socket: string, request: CommandRequest): Promise<unknown> {
   let answer;
   try {
-    answer = await callAdminSocket(socket, request);
+    // Training reads every entity's features twice: give it far longer than an ordinary command.
+    answer = await callAdminSocket(socket, request, request.command === "model.train" || request.command === "model.compare" ? 3_600_000 : undefined);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EACCES") {
       throw new CannotRun(`permission denied on ${socket}: run the CLI as the user that runs the gateway`);
@@ -83,9 +88,12 @@ async function direct(config: Config, request: CommandRequest): Promise<unknown>
       clock: systemClock,
       rotateGatewayKey: ({ actor }: { actor: Parameters<typeof rotateGatewayKey>[0]["actor"] }) =>
         rotateGatewayKey({ actor, db, clock: systemClock, keyEncryptionKey: config.keyEncryptionKey, embedded: db.kind === "pglite", dataDir: config.dataDir }),
+      ...(request.command.startsWith("model.") || request.command.startsWith("reclassify.") ? { classification: await openClassificationOps(config, db) } : {}),
     };
     try {
-      return await runOperation(deps, request);
+      const result = await runOperation(deps, request);
+      // Direct: this process executes the run it started, with progress.
+      return startsRun(request) && deps.classification ? await followDirect(deps.classification, result) : result;
     } catch (err) {
       if (err instanceof AppError) throw new CommandFailed({ code: err.code, status: err.status, detail: err.detail });
       throw err;

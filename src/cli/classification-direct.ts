@@ -1,0 +1,28 @@
+// The classification operations for a CLI process that opened the database itself: the same
+// module the gateway builds (same registry, so runs enqueue their jobs and classification
+// changes publish to platforms exactly as in the gateway), with no job runner started —
+// the outbox rows it writes are executed by a gateway.
+import { systemClock } from "../clock.js";
+import type { Config } from "../config.js";
+import type { Database } from "../db/client.js";
+import type { ClassificationOps } from "../classification/lifecycle-ops.js";
+import { createLogger } from "../logger.js";
+import { buildSystem } from "../system.js";
+
+export async function openClassificationOps(config: Config, db: Database): Promise<ClassificationOps> {
+  const system = buildSystem({
+    db,
+    clock: systemClock,
+    logger: createLogger("silent"),
+    issuer: config.issuer ?? "http://localhost",
+    bodyLimitBytes: config.bodyLimitBytes,
+    role: "all",
+    redisUrl: undefined,
+    workerConcurrency: 1,
+    dataDir: config.dataDir,
+    keyEncryptionKey: config.keyEncryptionKey,
+  });
+  // Seeds the expert default model on a database that has none yet.
+  await system.classification.start();
+  return system.classification.ops;
+}

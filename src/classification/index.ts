@@ -1,44 +1,62 @@
-// PLACEHOLDER (issue 5): replaced by the real classification module.
-import { AppError } from "../http/errors.js";
+// The classification module: features from the exchanged data, scoring with the active model,
+// history and classification.changed (H1: classify/features/models/rescore-job), the
+// relationship graph (H2: relationships*), full runs, model lifecycle and the regulator API
+// (H3: runs*, lifecycle*, regulator-handlers). Each part keeps its lines in its own block.
 import type { Handlers } from "../http/router.js";
 import type { JobRegistry } from "../jobs/registry.js";
 import type { ScheduleSpec } from "../jobs/schedules.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import type { ServiceDeps } from "../services.js";
+// H1 (pipeline):
+import { ensureHistoryPartition, makeClassifyEntities } from "./classify.js";
+import { computeFeatures } from "./features.js";
+import { seedExpertModel } from "./models.js";
+import { classificationRescoreJob } from "./rescore-job.js";
+// H2 (relationships):
+import { relatedEntityIds } from "./relationships.js";
 // H3 (runs, lifecycle, regulator API):
 import { regulatorHandlers } from "./regulator-handlers.js";
 import { DAILY_RUN_SCHEDULE, registerRunJobs } from "./runs-job.js";
-import type { ClassifyEntities } from "./contracts.js";
+import { createClassificationOps, type ClassificationOps } from "./lifecycle-ops.js";
+
+export { makeClassifyEntities, worsened, type ClassifyWithTransitions, type Transition } from "./classify.js";
+export { computeFeatures } from "./features.js";
+export { getActiveModel, activateModel, storeModel, seedExpertModel, invalidateActiveModel } from "./models.js";
 
 export interface ClassificationModule {
   handlers: Handlers;
   register(registry: JobRegistry): void;
   /** Seeds the expert default model when no model exists; before serving. */
   start(): Promise<void>;
+  /** Full runs and the model lifecycle for the operator CLI (direct or via the admin socket). */
+  ops: ClassificationOps;
 }
 
 /** Recurring classification work (the daily full run). */
 export const CLASSIFICATION_SCHEDULES: readonly ScheduleSpec[] = [DAILY_RUN_SCHEDULE];
 
-const todo = () => {
-  throw new AppError("INTERNAL", "not implemented yet");
-};
-void todo;
-/** H3 placeholder until classify.ts lands (H1 replaces it with classifyEntities). */
-const classifyTodo: ClassifyEntities = async () => {
-  throw new Error("classifyEntities is not wired yet");
-};
+const MONTH_MS = 31 * 86_400_000;
 
 export function createClassification(
-  _deps: ServiceDeps & { publishToEntityPlatforms: PublishToEntityPlatforms },
+  deps: ServiceDeps & { publishToEntityPlatforms: PublishToEntityPlatforms },
 ): ClassificationModule {
+  const classify = makeClassifyEntities({ clock: deps.clock, publishToEntityPlatforms: deps.publishToEntityPlatforms, computeFeatures });
   return {
     handlers: {
-      ...regulatorHandlers(_deps),
+      ...regulatorHandlers(deps),
     },
     register: (registry) => {
-      registerRunJobs(registry, { ..._deps, classify: classifyTodo });
+      registry.define(classificationRescoreJob({ ...deps, classify, relatedEntityIds }));
+      registerRunJobs(registry, { ...deps, classify });
     },
-    start: async () => {},
+    start: async () => {
+      const now = deps.clock.now();
+      await seedExpertModel(deps.db.orm, now);
+      // This month's and next month's history partitions, outside any classifying transaction
+      // (classify still ensures its month itself, in case the process outlives them).
+      await ensureHistoryPartition(deps.db.orm, now);
+      await ensureHistoryPartition(deps.db.orm, new Date(now.getTime() + MONTH_MS));
+    },
+    ops: createClassificationOps({ ...deps, classify, computeFeatures }),
   };
 }

@@ -13,7 +13,6 @@ import type { ServiceDeps } from "../services.js";
 import type { RecordValidators } from "./context.js";
 import { exchangeHandlers } from "./handlers.js";
 import type { Publish } from "./outbound/types.js";
-import { rescoreJob } from "./rescore-job.js";
 
 export { ingestEvents, type IngestInput } from "./ingest-events.js";
 export { ingestMerchants } from "./ingest-merchants.js";
@@ -68,7 +67,7 @@ export function createExchange(deps: ServiceDeps & { signer: GatewaySigner; publ
     afterAuthenticate: rateLimiter.hook,
     aroundHandler,
     register(registry) {
-      registry.define(rescoreJob());
+      // classification.rescore is registered by the classification module (src/classification).
       registry.define(idempotencyCleanupJob({ db: deps.db, clock: deps.clock }));
     },
     stop: () => rateLimiter.close(),

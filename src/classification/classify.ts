@@ -1,0 +1,117 @@
+// classifyEntities: features (one SQL statement) -> scoreEntity with the active model -> one
+// history insert -> one entity update -> classification.changed for the entities whose class
+// changed, all in the caller's transaction. No statement per entity.
+//
+// A first classification (no class before) counts as a change and is published with
+// from: null: a platform selling for the entity has no class to show until then, and the
+// feed is how it learns classes (the entity status endpoint answers on demand only).
+import { sql } from "drizzle-orm";
+import type { Clock } from "../clock.js";
+import { rowsOf, type Executor } from "../db/client.js";
+import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
+import { fastUuidv7 } from "../exchange/ids.js";
+import { explainScore, scoreEntity, type ScoreResult } from "../scoring/index.js";
+import type { ClassifyEntities, ClassifyOutcome, ComputeFeatures, RiskClass } from "./contracts.js";
+import { computeFeatures as defaultComputeFeatures } from "./features.js";
+import { getActiveModel } from "./models.js";
+
+export interface ClassifyDeps {
+  clock: Clock;
+  publishToEntityPlatforms: PublishToEntityPlatforms;
+  computeFeatures?: ComputeFeatures;
+}
+
+const CLASS_ORDER: Record<RiskClass, number> = { A: 0, B: 1, C: 2, D: 3 };
+
+/** Did the class get worse? A first class counts as worse than none (unknown). */
+export function worsened(from: RiskClass | null, to: RiskClass): boolean {
+  return from === null || CLASS_ORDER[to] > CLASS_ORDER[from];
+}
+
+/** "YYYY-MM-01" of an instant, UTC. */
+const monthOf = (d: Date) => `${d.toISOString().slice(0, 7)}-01`;
+
+/** The history partition for a month must exist before rows land in it (idempotent, cheap). */
+export async function ensureHistoryPartition(on: Executor, at: Date): Promise<void> {
+  await on.execute(sql`select ensure_classification_partition(${monthOf(at)}::date)`);
+}
+
+export interface Transition {
+  entityId: string;
+  from: RiskClass | null;
+  to: RiskClass;
+  result: ScoreResult;
+}
+
+/** classifyEntities that also hands back the transitions (the rescore job propagates on them). */
+export type ClassifyWithTransitions = (
+  ...args: Parameters<ClassifyEntities>
+) => Promise<ClassifyOutcome & { changes: Transition[] }>;
+
+export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransitions {
+  const computeFeatures = deps.computeFeatures ?? defaultComputeFeatures;
+  return async (on, entityIds, options) => {
+    const outcome: ClassifyOutcome & { changes: Transition[] } = {
+      classified: 0, changed: 0, counts: { A: 0, B: 0, C: 0, D: 0 }, transitions: {}, changes: [],
+    };
+    if (entityIds.length === 0) return outcome;
+    const asOf = options.asOf ?? deps.clock.now();
+    const at = asOf.toISOString();
+    // Lock the entities (in id order, so concurrent classifiers cannot deadlock): a rescore and
+    // a run chunk classifying the same entity at once then see each other's class, and a change
+    // is published once.
+    const current = rowsOf<{ id: string; risk_class: RiskClass | null }>(
+      await on.execute(sql`
+        select id::text as id, risk_class from entity
+        where id in (select (jsonb_array_elements_text(${JSON.stringify(entityIds)}::jsonb))::uuid)
+        order by id for update`),
+    );
+    if (current.length === 0) return outcome;
+    const model = await getActiveModel(on);
+    const features = await computeFeatures(on, current.map((c) => c.id), asOf);
+    const history: unknown[] = [];
+    const updates: unknown[] = [];
+    const messages: Parameters<PublishToEntityPlatforms>[1][number][] = [];
+    for (const { id, risk_class: from } of current) {
+      const row = features.get(id);
+      if (!row) continue;
+      const r = scoreEntity(model.compiled, row);
+      const to = r.class;
+      outcome.classified++;
+      outcome.counts[to]++;
+      history.push({
+        i: fastUuidv7(), e: id, p: r.p, l: r.loss, x: r.expectedLoss, c: to, o: r.override ?? null, lp: r.logitPrior, k: r.contributions,
+      });
+      updates.push({ e: id, c: to, p: r.p, l: r.loss });
+      if (from !== to) {
+        outcome.changed++;
+        const key = `${from ?? "none"}->${to}`;
+        outcome.transitions[key] = (outcome.transitions[key] ?? 0) + 1;
+        outcome.changes.push({ entityId: id, from, to, result: r });
+        messages.push({
+          entityId: id,
+          type: "classification.changed",
+          data: {
+            from, to, p: r.p, loss: r.loss, modelVersion: model.version, computedAt: at,
+            reasons: explainScore(r, { top: 3 }).map((x) => x.indicator),
+          },
+        });
+      }
+    }
+    if (history.length === 0) return outcome;
+    await ensureHistoryPartition(on, asOf);
+    await on.execute(sql`
+      insert into classification (id, entity_id, model_version, p, loss, expected_loss, risk_class, override, logit_prior,
+                                  contributions, computed_at, trigger, run_id)
+      select i, e, ${model.version}, p, l, x, c, o, lp, k, ${at}::timestamptz, ${options.trigger}, ${options.runId ?? null}::uuid
+      from jsonb_to_recordset(${JSON.stringify(history)}::jsonb)
+        as r(i uuid, e uuid, p float8, l float8, x float8, c text, o text, lp float8, k jsonb)`);
+    await on.execute(sql`
+      update entity e set risk_class = r.c, probability = r.p, loss = r.l, model_version = ${model.version},
+        classified_at = ${at}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as r(e uuid, c text, p float8, l float8)
+      where e.id = r.e`);
+    if (messages.length > 0) await deps.publishToEntityPlatforms(on, messages);
+    return outcome;
+  };
+}

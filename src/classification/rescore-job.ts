@@ -1,0 +1,41 @@
+// The real classification.rescore job (the exchange enqueues it per accepted change, coalesced
+// per entity by dedupKey rescore:<entityId>): classify the one entity in a transaction, then
+// pass a risk signal on. When the class WORSENED to C or D, the entity's related entities are
+// rescored too (their related_worst_class changed). This cannot ping-pong forever: a
+// propagation needs a strict worsening, and an entity can worsen at most four times
+// (none -> A -> B -> C -> D) before its class stops changing; dedupKey coalesces the rest.
+import { defineJob, PermanentJobError, type JobDefinition } from "../jobs/index.js";
+import { RESCORE_JOB, rescoreRows, type RescorePayload } from "../exchange/rescore-job.js";
+import type { ServiceDeps } from "../services.js";
+import { worsened, type ClassifyWithTransitions } from "./classify.js";
+import type { RelatedEntityIds } from "./contracts.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "enqueueMany" | "kick"> {
+  classify: ClassifyWithTransitions;
+  relatedEntityIds: RelatedEntityIds;
+}
+
+export function classificationRescoreJob(deps: RescoreJobDeps): JobDefinition<RescorePayload> {
+  return defineJob<RescorePayload>({
+    name: RESCORE_JOB,
+    parse(payload) {
+      const entityId = (payload as { entityId?: unknown } | null)?.entityId;
+      if (typeof entityId !== "string" || !UUID.test(entityId)) throw new PermanentJobError("rescore needs {entityId: uuid}");
+      return { entityId };
+    },
+    async handle({ entityId }) {
+      const propagated = await deps.db.transaction(async (tx) => {
+        const outcome = await deps.classify(tx, [entityId], { trigger: "event" });
+        const worse = outcome.changes.filter((c) => (c.to === "C" || c.to === "D") && worsened(c.from, c.to)).map((c) => c.entityId);
+        if (worse.length === 0) return outcome.changed > 0;
+        const related = (await deps.relatedEntityIds(tx, worse)).filter((id) => id !== entityId);
+        if (related.length > 0) await deps.enqueueMany(tx, rescoreRows(related));
+        return true;
+      });
+      // classification.changed deliveries and propagated rescores were enqueued in the transaction.
+      if (propagated) deps.kick();
+    },
+  });
+}

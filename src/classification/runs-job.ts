@@ -53,7 +53,12 @@ export function runJob(deps: RunJobDeps): JobDefinition<{ runId: string }> {
           onYield: (tx) => deps.enqueue(tx, RUN_JOB, { runId }, { dedupKey: `reclass-run:${runId}` }),
         });
         if (result.outcome === "yielded") deps.kick();
-        // "busy": another executor (the CLI, or a live job) holds the lease and will finish it.
+        if (result.outcome === "busy") {
+          // Another executor (the CLI, or a live job) holds the lease. Look again when it
+          // lapses: if that executor died, this run continues from its cursor then.
+          const at = new Date(Math.max(deps.clock.now().getTime(), result.run.leaseUntil?.getTime() ?? 0) + 1_000);
+          await deps.enqueue(deps.db.orm, RUN_JOB, { runId }, { runAt: at, dedupKey: `reclass-run:${runId}` });
+        }
       } catch (err) {
         if (ctx.attempt >= RUN_MAX_ATTEMPTS) await markRunFailed(deps, runId, err instanceof Error ? err.message : String(err));
         throw err;

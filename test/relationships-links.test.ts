@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { computeRelationshipIndicators, LINK_GROUP_CAPS, normaliseAddress, refreshLinks, relatedEntityIds } from "../src/classification/relationships.js";
 import { addressKeySql } from "../src/classification/relationships-address.js";
+import { rebuildLinks } from "../src/classification/relationships-rebuild.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
 import { makeUscc } from "./exchange-fixtures.js";
 import { graph, hex, links, type Graph } from "./relationships-fixtures.js";
@@ -185,5 +186,19 @@ describe("relationship indicators", () => {
     expect(ind.get(target)).toEqual({ related_entities: 2, related_worst_class: "D", related_violators_365d: 1, same_address_entities: 0 });
     expect(ind.get(lone)).toEqual({ related_entities: 0, related_worst_class: "none", related_violators_365d: 0, same_address_entities: 0 });
     expect(new Set(await relatedEntityIds(t.db.orm, [target, bad]))).toEqual(new Set([ok]));
+  });
+});
+
+describe("rebuild", () => {
+  it("rebuilding the whole graph in small chunks gives exactly the incrementally kept one", async () => {
+    const before = await links(t.db);
+    expect(before.length).toBeGreaterThan(50);
+    await t.db.orm.execute(sql`delete from entity_link`);
+    await t.db.orm.execute(sql`delete from entity_address`);
+    const done: number[] = [];
+    const result = await rebuildLinks(t.db, now, { chunkSize: 7, onChunk: (n) => done.push(n) });
+    expect(result.links).toBe(before.length);
+    expect(await links(t.db)).toEqual(before);
+    expect(done[done.length - 1]).toBe(result.entities);
   });
 });

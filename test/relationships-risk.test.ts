@@ -1,0 +1,91 @@
+// The issue's acceptance test for the relationship graph: "a bad actor's related entities get
+// higher risk than identical unrelated ones". Everything enters through the signed exchange API;
+// the graph is refreshed and the entities are classified with the active (expert default) model.
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { computeFeatures } from "../src/classification/features.js";
+import { computeRelationshipIndicators, refreshLinks, relatedEntityIds } from "../src/classification/relationships.js";
+import { compileModel, expertDefaultModel, scoreEntity } from "../src/scoring/index.js";
+import { startTestGateway, type TestGateway } from "./support/gateway.js";
+import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
+import { makeUscc, merchant } from "./exchange-fixtures.js";
+import { hex } from "./relationships-fixtures.js";
+
+let gw: TestGateway;
+let p: OnboardedPlatform;
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  p = await onboardPlatform(gw, { name: "Relationship platform" });
+});
+afterAll(async () => gw?.close());
+
+async function post(path: string, records: unknown[]): Promise<Array<{ status: string; entityId?: string }>> {
+  const res = await p.signedRequest(path, { records });
+  const body = (await res.json()) as { results: Array<{ status: string; entityId?: string }> };
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  expect(body.results.every((r) => r.status === "accepted"), JSON.stringify(body.results)).toBe(true);
+  return body.results;
+}
+
+describe("risk reaches related entities", () => {
+  it("a bad actor's related entity scores higher than an identical unrelated one", async () => {
+    const now = gw.clock.now();
+    const ago = (days: number) => new Date(now.getTime() - days * DAY).toISOString();
+    const day = (days: number) => ago(days).slice(0, 10);
+    const shared = hex("shared-legal-rep");
+    const clean = (shopId: string, legalRepresentativeHash: string, address: string) =>
+      merchant(shopId, {
+        uscc: makeUscc("510104"),
+        category: "apparel",
+        legalRepresentativeHash,
+        address,
+        url: `https://shop.example/${shopId}`,
+        openedAt: ago(1000),
+      });
+    const [bad, related, unrelated] = await post("/v1/merchants/batch", [
+      clean("bad", shared, "1 Bad Road"),
+      clean("related", shared, "2 Other Road"),
+      clean("unrelated", hex("someone-else"), "3 Far Road"),
+    ]).then((r) => r.map((x) => x.entityId!) as [string, string, string]);
+
+    // Same ordinary activity for all three; two confirmed violations (one serious: class D) for the
+    // bad actor only.
+    const activity = (shopId: string) => [
+      { eventId: `${shopId}-sales`, shopId, kind: "sales_summary", occurredAt: ago(20), data: { periodStart: day(50), periodEnd: day(20), orders: 1000, gmvCents: 5_000_000, refunds: 10 } },
+      { eventId: `${shopId}-rating`, shopId, kind: "rating", occurredAt: ago(15), data: { score: 4.7, count: 200 } },
+    ];
+    const violation = (n: number) => ({ eventId: `bad-violation-${n}`, shopId: "bad", kind: "violation_confirmed", occurredAt: ago(30 + n), data: { violationType: "counterfeit goods", serious: n === 1 } });
+    await post("/v1/events/batch", [...activity("bad"), ...activity("related"), ...activity("unrelated"), violation(1), violation(2)]);
+
+    const db = gw.system.deps.db;
+    const asOf = gw.clock.now(); // after the records were received: they count from then on
+    await db.transaction((tx) => refreshLinks(tx, [bad, related, unrelated], asOf));
+    expect(await relatedEntityIds(db.orm, [bad])).toEqual([related]);
+
+    // The bad actor is classified first (its class is what its relatives see) ...
+    const model = compileModel(expertDefaultModel());
+    const classify = async (ids: string[]) => {
+      const rows = await computeFeatures(db.orm, ids, asOf);
+      const out = new Map(ids.map((id) => [id, scoreEntity(model, rows.get(id)!)]));
+      for (const [id, s] of out) await db.orm.execute(sql`update entity set risk_class = ${s.class}, probability = ${s.p} where id = ${id}`);
+      return out;
+    };
+    const badScore = (await classify([bad])).get(bad)!;
+    expect(badScore.class).toBe("D");
+
+    // ... then the two look-alikes: identical own indicators, different family.
+    const rel = await computeRelationshipIndicators(db.orm, [related, unrelated], asOf);
+    expect(rel.get(related)).toEqual({ related_entities: 1, related_worst_class: badScore.class, related_violators_365d: 1, same_address_entities: 0 });
+    expect(rel.get(unrelated)).toEqual({ related_entities: 0, related_worst_class: "none", related_violators_365d: 0, same_address_entities: 0 });
+    const rows = await computeFeatures(db.orm, [related, unrelated], asOf);
+    const own = (id: string) => Object.fromEntries(Object.entries(rows.get(id)!).filter(([k]) => !k.startsWith("related_") && k !== "same_address_entities"));
+    expect(own(related)).toEqual(own(unrelated));
+
+    const scores = await classify([related, unrelated]);
+    expect(scores.get(related)!.p).toBeGreaterThan(scores.get(unrelated)!.p);
+    const relTerms = scores.get(related)!.contributions.filter((c) => c.indicator.startsWith("related_"));
+    expect(relTerms.reduce((s, c) => s + c.logLR, 0)).toBeGreaterThan(0);
+  });
+});

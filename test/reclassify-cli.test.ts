@@ -2,7 +2,8 @@
 // temporary DATA_DIR (embedded PGlite) or, with DATABASE_URL, a fresh PostgreSQL database.
 // The CLI executes the run itself, prints progress lines on a non-terminal stderr and the
 // run record as JSON on stdout.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,4 +83,46 @@ describe("reclassify CLI", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--all excludes --region");
   }, 60_000);
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+describe("reclassify while a gateway runs on the same database", () => {
+  let gateway: ChildProcess & { output: () => string };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { ...env, PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    gateway = Object.assign(child, { output: () => out });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on("data", () => /listening on/.test(out) && resolve());
+      child.on("exit", (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (gateway.exitCode === null) {
+      gateway.kill("SIGTERM");
+      await new Promise((r) => gateway.on("exit", r));
+    }
+  });
+
+  it("runs (embedded: the gateway executes the run for the CLI through its admin socket; PostgreSQL: the CLI itself)", async () => {
+    const run = await cli(["reclassify", "--platform", "00000000-0000-7000-8000-000000000001", "--reason", "with gateway"]);
+    expect(run.code, run.stderr + gateway.output()).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: "done", processed: N, scope: { platformId: "00000000-0000-7000-8000-000000000001" } });
+    if (!usingPostgres()) expect(run.stderr).toContain("admin socket");
+  }, 180_000);
 });

@@ -118,19 +118,25 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
       union all select a.entity_id, keys.sp, keys.k, keys.k2, 'address', 'derived'
         from keys join entity_address a on keys.sp = 'address' and a.region_code = keys.k2 and a.address_key = keys.k
     ),
-    sizes as (
-      select m.sp, m.k, m.k2, count(distinct m.e) <= min(caps.cap) as small
+    -- One row per group with its members as arrays: pairs are made inside each group (at most
+    -- cap² per small group, n per hub of a big one), never by joining members to members.
+    groups as (
+      select m.sp, m.k, m.k2, count(distinct m.e) <= min(caps.cap) as small,
+        array_agg(m.e) as es, array_agg(m.role) as roles, array_agg(m.src) as srcs
       from members m join ${CAPS} on caps.sp = m.sp group by m.sp, m.k, m.k2
     ),
-    small as (select m.* from members m join sizes z on z.sp = m.sp and z.k = m.k and z.k2 = m.k2 where z.small),
-    hubs as (
-      select m.* from members m join sizes z on z.sp = m.sp and z.k = m.k and z.k2 = m.k2
-      where not z.small and m.role = 'self'
-    ),
     joined as (
-      select x.*, y.e as ye, y.role as yrole, y.src as ysrc from small x join small y on y.sp = x.sp and y.k = x.k and y.k2 = x.k2 and y.e <> x.e
+      select g.sp, g.k, g.k2, x.e, x.role, x.src, y.e as ye, y.role as yrole, y.src as ysrc
+      from groups g
+      cross join lateral unnest(g.es, g.roles, g.srcs) as x(e, role, src)
+      cross join lateral unnest(g.es, g.roles, g.srcs) as y(e, role, src)
+      where g.small and x.e < y.e
       union all
-      select x.*, y.e, y.role, y.src from hubs x join members y on y.sp = x.sp and y.k = x.k and y.k2 = x.k2 and y.e <> x.e
+      select g.sp, g.k, g.k2, x.e, x.role, x.src, y.e, y.role, y.src
+      from groups g
+      cross join lateral (select * from unnest(g.es, g.roles, g.srcs) as u(e, role, src) where u.role = 'self') as x
+      cross join lateral unnest(g.es, g.roles, g.srcs) as y(e, role, src)
+      where not g.small and g.sp in ('person', 'uscc') and x.e <> y.e
     ),
     pairs as (
       select least(e, ye) as a, greatest(e, ye) as b,
@@ -154,10 +160,13 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
       select l.entity_a, l.entity_b, l.kind from (select distinct e from members) m
         join entity_link l on l.entity_a = m.e join evidence v on v.ev = l.evidence
     ),
+    doomed as (
+      select entity_a, entity_b, kind from candidates
+      except select a, b, kind from fresh
+    ),
     stale as (
-      delete from entity_link l using candidates c
-      where l.entity_a = c.entity_a and l.entity_b = c.entity_b and l.kind = c.kind
-        and not exists (select 1 from fresh f where f.a = l.entity_a and f.b = l.entity_b and f.kind = l.kind)
+      delete from entity_link l using doomed d
+      where l.entity_a = d.entity_a and l.entity_b = d.entity_b and l.kind = d.kind
     )
     insert into entity_link (entity_a, entity_b, kind, source, evidence, created_at)
     select a, b, kind, source, evidence, ${at}::timestamptz from fresh

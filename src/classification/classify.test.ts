@@ -103,7 +103,7 @@ describe("classification.rescore", () => {
     const enqueued: EnqueueRow[] = [];
     const job = classificationRescoreJob({
       db: t.db, kick: () => {}, classify,
-      enqueueMany: async (_on, rows) => void enqueued.push(...rows),
+      enqueueMany: async (_on, rows) => enqueued.push(...rows),
       relatedEntityIds: async (_on, list) => (list.includes(ids[0]!) ? [ids[1]!, ids[2]!] : []),
     });
     expect(job.name).toBe(RESCORE_JOB);

@@ -13,35 +13,31 @@ export interface CompiledActiveModel extends ActiveModel {
 
 export type ModelSource = "expert" | "trained";
 
-/** How long a process trusts its cached active version before asking the database again. */
-export const ACTIVE_MODEL_RECHECK_MS = 2_000;
+/** Compiled artifacts by version (content-derived, so one version is one artifact everywhere). */
+const compiledByVersion = new Map<string, CompiledActiveModel>();
+const MAX_CACHED_MODELS = 4;
 
-let cached: { model: CompiledActiveModel; checkedAt: number } | undefined;
-
-/** Forget the cached model (after an activation in this process; tests). */
+/** Forget the compiled models (tests). */
 export function invalidateActiveModel(): void {
-  cached = undefined;
+  compiledByVersion.clear();
 }
 
 /**
- * The active model, compiled. Re-reads only the active VERSION (a primary-key-sized row) at most
- * every ACTIVE_MODEL_RECHECK_MS, and the artifact only when the version changed, so an
- * activation in another process is picked up within seconds without a per-call artifact load.
- * Pass `fresh` inside a transaction that must see its own activation at once.
+ * The active model, compiled. Each call reads only the active VERSION (one row through the
+ * partial unique index, well under a millisecond), so an activation in any process is seen by
+ * the next classification; the artifact is loaded and compiled once per version and cached.
+ * `fresh` is accepted for callers that want to say so; every call is fresh.
  */
-export async function getActiveModel(on: Executor, opts: { fresh?: boolean } = {}): Promise<CompiledActiveModel> {
-  const now = Date.now(); // cache age only (not domain time), so not the injected clock
-  if (cached && !opts.fresh && now - cached.checkedAt < ACTIVE_MODEL_RECHECK_MS) return cached.model;
+export async function getActiveModel(on: Executor, _opts: { fresh?: boolean } = {}): Promise<CompiledActiveModel> {
   const [row] = rowsOf<{ version: string }>(await on.execute(sql`select version from model where status = 'active'`));
   if (!row) throw new Error("no active model: classification.start() seeds the expert default");
-  if (cached && cached.model.version === row.version) {
-    cached.checkedAt = now;
-    return cached.model;
-  }
+  const hit = compiledByVersion.get(row.version);
+  if (hit) return hit;
   const [full] = rowsOf<{ artifact: unknown }>(await on.execute(sql`select artifact from model where version = ${row.version}`));
   const artifact = validateModel(typeof full!.artifact === "string" ? JSON.parse(full!.artifact) : full!.artifact);
   const model: CompiledActiveModel = { version: row.version, artifact, compiled: compileModel(artifact) };
-  cached = { model, checkedAt: now };
+  if (compiledByVersion.size >= MAX_CACHED_MODELS) compiledByVersion.delete(compiledByVersion.keys().next().value!);
+  compiledByVersion.set(row.version, model);
   return model;
 }
 
@@ -79,7 +75,6 @@ export async function activateModel(tx: Executor, version: string, by: { actor: 
   await tx.execute(sql`
     update model set status = 'active', activated_at = ${by.now.toISOString()}::timestamptz, activated_by = ${by.actor}
     where version = ${version}`);
-  invalidateActiveModel();
   return { previous };
 }
 

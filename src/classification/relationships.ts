@@ -30,6 +30,10 @@ export const computeRelationshipIndicators: ComputeRelationshipIndicators = asyn
   if (entityIds.length === 0) return out;
   const from = new Date(asOf.getTime() - 365 * DAY_MS).toISOString();
   const to = asOf.toISOString();
+  // Shaped for the planner at any scale: related entities' violations are probed per entity
+  // through event_entity_kind_time (LATERAL .. LIMIT 1: never a scan of the window's events),
+  // each address cluster is counted once however many of its members are in the list, and
+  // every per-entity piece is joined on the entity id.
   const result = await on.execute(sql`
     with ids as ${idList(entityIds)},
     rel as (
@@ -38,10 +42,14 @@ export const computeRelationshipIndicators: ComputeRelationshipIndicators = asyn
       select l.entity_b, l.entity_a from entity_link l join ids on l.entity_b = ids.id
     ),
     others as (
-      select o.o, e.risk_class,
-        exists (select 1 from event v where v.entity_id = o.o and v.kind = 'violation_confirmed'
-                and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz) as violator
-      from (select distinct o from rel) o join entity e on e.id = o.o
+      select o.o, e.risk_class, v.hit is not null as violator
+      from (select distinct o from rel) o
+      join entity e on e.id = o.o
+      left join lateral (
+        select 1 as hit from event v
+        where v.entity_id = o.o and v.kind = 'violation_confirmed' and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz
+        limit 1
+      ) v on true
     ),
     agg as (
       select r.s, count(*)::int as n,
@@ -49,18 +57,29 @@ export const computeRelationshipIndicators: ComputeRelationshipIndicators = asyn
         (count(*) filter (where f.violator))::int as violators
       from rel r join others f on f.o = r.o group by r.s
     ),
-    addr as (select e.id, e.region_code as r, ${addressKeySql(sql`e.address`)} as k from entity e join ids on e.id = ids.id),
-    clusters as (
-      select c.r, c.k, count(x.entity_id)::int as n
-      from (select distinct r, k from addr) c join entity_address x on x.region_code = c.r and x.address_key = c.k
-      group by c.r, c.k
+    -- The address key as refreshLinks stored it (it runs whenever the entity's data changes,
+    -- before its features); normalised here only for an entity it has not seen yet. counted:
+    -- the entity is itself one of its cluster's rows, not an "other" entity.
+    addr as (
+      select e.id,
+        case when ea.entity_id is null then e.region_code else ea.region_code end as r,
+        case when ea.entity_id is null then ${addressKeySql(sql`e.address`)} else ea.address_key end as k,
+        ea.entity_id is not null as counted
+      from entity e join ids on e.id = ids.id left join entity_address ea on ea.entity_id = e.id
+    ),
+    clusters as materialized (
+      select c.members, c.counted,
+        (select count(*) from entity_address x where x.region_code = c.r and x.address_key = c.k)::int as n
+      from (select r, k, array_agg(id) as members, array_agg(counted) as counted from addr group by r, k) c
+    ),
+    same as (
+      select u.id, greatest(c.n - (case when u.counted then 1 else 0 end), 0)::int as n
+      from clusters c cross join lateral unnest(c.members, c.counted) as u(id, counted)
     )
-    select addr.id, coalesce(agg.n, 0) as n, agg.worst, coalesce(agg.violators, 0) as violators,
-      greatest(coalesce(c.n, 0) - (case when me.entity_id is null then 0 else 1 end), 0)::int as same_address
+    select addr.id, coalesce(agg.n, 0) as n, agg.worst, coalesce(agg.violators, 0) as violators, coalesce(same.n, 0) as same_address
     from addr
     left join agg on agg.s = addr.id
-    left join clusters c on c.r = addr.r and c.k = addr.k
-    left join entity_address me on me.entity_id = addr.id and me.region_code = addr.r and me.address_key = addr.k`);
+    left join same on same.id = addr.id`);
   for (const r of rowsOf<{ id: string; n: number; worst: number | null; violators: number; same_address: number }>(result)) {
     out.set(r.id, {
       related_entities: Number(r.n),

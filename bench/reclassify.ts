@@ -47,12 +47,16 @@ const line = (vs: unknown[]) => vs.map(field).join("\t") + "\n";
 
 async function copy(sql: postgres.Sql, statement: string, text: string) {
   if (!text) return;
-  const writable = await sql.unsafe(statement).writable();
-  await pipeline(Readable.from([text]), writable);
+  // Inside a transaction: the COPY owns that connection from start to end (a bare pooled
+  // COPY stream was seen to hang mid-load).
+  await sql.begin(async (tx) => {
+    const writable = await tx.unsafe(statement).writable();
+    await pipeline(Readable.from([text]), writable);
+  });
 }
 
 async function load(url: string): Promise<{ entities: number; shops: number; events: number; seconds: number }> {
-  const sql = postgres(url, { max: 4, onnotice: () => {} });
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
   const began = performance.now();
   const platformIds = new Map<string, string>();
   for (const p of SIM_PLATFORMS) {
@@ -99,7 +103,7 @@ async function load(url: string): Promise<{ entities: number; shops: number; eve
       if (++pending >= 5000) {
         await flush();
         pending = 0;
-        if (entities % 100_000 < 5000) console.error(`loaded ${entities.toLocaleString()} entities, ${events.toLocaleString()} events (${((performance.now() - began) / 1000).toFixed(0)} s)`);
+        if (entities % 25_000 < 5000) console.error(`loaded ${entities.toLocaleString()} entities, ${events.toLocaleString()} events (${((performance.now() - began) / 1000).toFixed(0)} s)`);
       }
     }
   }

@@ -48,12 +48,14 @@ export function featuresQuery(i: FeatureQueryInput): SQL {
   // The ids' range as well as the list: for a chunk of consecutive ids (full runs walk entities
   // in id order) each partition is read by one index range scan and hash-joined to the list,
   // instead of one index probe per entity per partition.
-  const sorted = [...i.entityIds].map((x) => x.toLowerCase()).sort();
+  // Deduplicated here, not by DISTINCT in SQL: after a DISTINCT the planner estimates ONE id
+  // and joins the CTEs by nested loops, quadratic in the chunk size (2,000 ids: 4.0 s -> 1.3 s).
+  const sorted = [...new Set(i.entityIds.map((x) => x.toLowerCase()))].sort();
   const inRange = (col: SQL) => sql`${col} between ${sorted[0] ?? "00000000-0000-0000-0000-000000000000"}::uuid and ${sorted.at(-1) ?? "00000000-0000-0000-0000-000000000000"}::uuid`;
   const ageOf = (x: SQL) => sql`(extract(epoch from (${t} - ${x})) / 86400)::float8`;
   return sql`
-with ids as (
-  select distinct (jsonb_array_elements_text(${JSON.stringify(i.entityIds)}::jsonb))::uuid as entity_id
+with ids as materialized (
+  select (jsonb_array_elements_text(${JSON.stringify(sorted)}::jsonb))::uuid as entity_id
 ), hz as (
   select key as category, value::float8 as hazard from jsonb_each_text(${JSON.stringify(i.hazard)}::jsonb)
 ), shops as materialized (

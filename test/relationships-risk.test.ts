@@ -1,10 +1,10 @@
 // The issue's acceptance test for the relationship graph: "a bad actor's related entities get
 // higher risk than identical unrelated ones". Everything enters through the signed exchange API;
-// the graph is refreshed and the entities are classified with the active (expert default) model.
+// the rescore path refreshes the graph and classifies with the active (expert default) model.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { computeFeatures } from "../src/classification/features.js";
-import { computeRelationshipIndicators, refreshLinks, relatedEntityIds } from "../src/classification/relationships.js";
+import { computeRelationshipIndicators, relatedEntityIds } from "../src/classification/relationships.js";
 import { compileModel, expertDefaultModel, scoreEntity } from "../src/scoring/index.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
@@ -20,6 +20,22 @@ beforeAll(async () => {
   p = await onboardPlatform(gw, { name: "Relationship platform" });
 });
 afterAll(async () => gw?.close());
+
+/** Waits (on job events, no sleeps) until no rescore job for these entities is left, propagated ones included. */
+async function quiescent(ids: string[]): Promise<void> {
+  const seen = new Set<number>();
+  for (;;) {
+    const rows = await gw.system.deps.db.rows<{ id: number }>(sql`
+      select id::int as id from outbox where job = 'classification.rescore' and payload->>'entityId' in ${sql`(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`}`);
+    const fresh = rows.map((r) => r.id).filter((id) => !seen.has(id));
+    if (fresh.length === 0) return;
+    for (const id of fresh) {
+      const e = await gw.jobEvents.waitFor((x) => x.id === id && (x.type === "done" || x.type === "failed"), 30_000);
+      expect(e.type, JSON.stringify(e)).toBe("done");
+      seen.add(id);
+    }
+  }
+}
 
 async function post(path: string, records: unknown[]): Promise<Array<{ status: string; entityId?: string }>> {
   const res = await p.signedRequest(path, { records });
@@ -60,32 +76,32 @@ describe("risk reaches related entities", () => {
     await post("/v1/events/batch", [...activity("bad"), ...activity("related"), ...activity("unrelated"), violation(1), violation(2)]);
 
     const db = gw.system.deps.db;
-    const asOf = gw.clock.now(); // after the records were received: they count from then on
-    await db.transaction((tx) => refreshLinks(tx, [bad, related, unrelated], asOf));
+    await quiescent([bad, related, unrelated]);
+    const asOf = gw.clock.now();
     expect(await relatedEntityIds(db.orm, [bad])).toEqual([related]);
 
-    // The bad actor is classified first (its class is what its relatives see) ...
-    const model = compileModel(expertDefaultModel());
-    const classify = async (ids: string[]) => {
-      const rows = await computeFeatures(db.orm, ids, asOf);
-      const out = new Map(ids.map((id) => [id, scoreEntity(model, rows.get(id)!)]));
-      for (const [id, s] of out) await db.orm.execute(sql`update entity set risk_class = ${s.class}, probability = ${s.p} where id = ${id}`);
-      return out;
-    };
-    const badScore = (await classify([bad])).get(bad)!;
-    expect(badScore.class).toBe("D");
+    // The pipeline classified all three (links refreshed on the rescore path, the bad actor's
+    // worsening to D propagated to its relative).
+    const stored = async (id: string) => (await db.rows<{ c: string; p: number }>(sql`select risk_class as c, probability as p from entity where id = ${id}`))[0]!;
+    const badScore = await stored(bad);
+    expect(badScore.c).toBe("D");
+    const [pRelated, pUnrelated] = [(await stored(related)).p, (await stored(unrelated)).p];
+    expect(pRelated).toBeGreaterThan(pUnrelated);
 
-    // ... then the two look-alikes: identical own indicators, different family.
+    // Why: identical own indicators, different family.
     const rel = await computeRelationshipIndicators(db.orm, [related, unrelated], asOf);
-    expect(rel.get(related)).toEqual({ related_entities: 1, related_worst_class: badScore.class, related_violators_365d: 1, same_address_entities: 0 });
+    expect(rel.get(related)).toEqual({ related_entities: 1, related_worst_class: "D", related_violators_365d: 1, same_address_entities: 0 });
     expect(rel.get(unrelated)).toEqual({ related_entities: 0, related_worst_class: "none", related_violators_365d: 0, same_address_entities: 0 });
     const rows = await computeFeatures(db.orm, [related, unrelated], asOf);
     const own = (id: string) => Object.fromEntries(Object.entries(rows.get(id)!).filter(([k]) => !k.startsWith("related_") && k !== "same_address_entities"));
     expect(own(related)).toEqual(own(unrelated));
 
-    const scores = await classify([related, unrelated]);
-    expect(scores.get(related)!.p).toBeGreaterThan(scores.get(unrelated)!.p);
-    const relTerms = scores.get(related)!.contributions.filter((c) => c.indicator.startsWith("related_"));
-    expect(relTerms.reduce((s, c) => s + c.logLR, 0)).toBeGreaterThan(0);
+    // And the same difference from the scoring core directly: only the relationship terms differ.
+    const model = compileModel(expertDefaultModel());
+    const [sRelated, sUnrelated] = [scoreEntity(model, rows.get(related)!), scoreEntity(model, rows.get(unrelated)!)];
+    expect(sRelated.p).toBeGreaterThan(sUnrelated.p);
+    expect(sRelated.p).toBeCloseTo(pRelated, 4); // what the pipeline stored
+    const relTerms = sRelated.contributions.filter((c) => c.indicator.startsWith("related_"));
+    expect(relTerms.reduce((sum, c) => sum + c.logLR, 0)).toBeGreaterThan(0);
   });
 });

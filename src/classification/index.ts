@@ -13,7 +13,7 @@ import { computeFeatures } from "./features.js";
 import { seedExpertModel } from "./models.js";
 import { classificationRescoreJob } from "./rescore-job.js";
 // H2 (relationships):
-import { relatedEntityIds } from "./relationships.js";
+import { relatedEntityIds, withFreshLinks } from "./relationships.js";
 // H3 (runs, lifecycle, regulator API):
 import { regulatorHandlers } from "./regulator-handlers.js";
 import { DAILY_RUN_SCHEDULE, registerRunJobs } from "./runs-job.js";
@@ -46,7 +46,8 @@ export function createClassification(
       ...regulatorHandlers(deps),
     },
     register: (registry) => {
-      registry.define(classificationRescoreJob({ ...deps, classify, relatedEntityIds }));
+      // H2: the rescore path refreshes the entity's links before its features.
+      registry.define(classificationRescoreJob({ ...deps, classify: withFreshLinks(classify, deps.clock), relatedEntityIds }));
       registerRunJobs(registry, { ...deps, classify });
     },
     start: async () => {

@@ -173,3 +173,18 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
     on conflict (entity_a, entity_b, kind) do update set source = excluded.source, evidence = excluded.evidence
     where (entity_link.source, entity_link.evidence) is distinct from (excluded.source, excluded.evidence)`);
 }
+
+/**
+ * Wraps a classify function for the event-driven rescore path: the entities' data just changed,
+ * so the graph around them is refreshed (same transaction) before their features are read.
+ * Full runs use the bare function: nothing changed that refreshLinks would see.
+ */
+export function withFreshLinks<A extends [Executor, readonly string[], ...unknown[]], R>(
+  classify: (...args: A) => Promise<R>,
+  clock: { now(): Date },
+): (...args: A) => Promise<R> {
+  return async (...args) => {
+    await refreshLinks(args[0], args[1], clock.now());
+    return classify(...args);
+  };
+}

@@ -18,7 +18,7 @@ import { addressKeySql } from "./relationships-address.js";
 import { idList } from "./relationships-refresh.js";
 import type { ComputeRelationshipIndicators, RelatedEntityIds, RelationshipIndicators, RiskClass } from "./contracts.js";
 
-export { refreshLinks, LINK_GROUP_CAPS } from "./relationships-refresh.js";
+export { refreshLinks, withFreshLinks, LINK_GROUP_CAPS } from "./relationships-refresh.js";
 export { normaliseAddress } from "./relationships-address.js";
 
 const DAY_MS = 86_400_000;

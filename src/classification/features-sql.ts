@@ -10,9 +10,9 @@
 // - Only licence events and the first-event fallback of entity_age_days look further back
 //   than 3 years (licence status is "the latest licence event", whenever it was).
 // - Event data as the API defines it (openapi EventRecord): a violation is serious when
-//   data.serious is true, a rating's mean is data.score. The reference's own spellings
-//   (severity='serious', average) and licence data.status / data.registryMatch (not in the API's
-//   Licence yet) are read too, so both agree on the same facts.
+//   data.serious is true, a rating's mean is data.score, a licence event carries data.status and
+//   data.registryMatch. The reference's own spellings (severity='serious', average) are read
+//   too, so both agree on the same facts.
 // - sales_summary counts by data.periodEnd; summaries sent more than 3 years before their
 //   period ended are outside the event scan (a platform cannot report a period that far ahead).
 import { sql, type SQL } from "drizzle-orm";

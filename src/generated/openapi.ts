@@ -619,6 +619,13 @@ export interface components {
             number: string;
             /** Format: date */
             validUntil?: string;
+            /**
+             * @description In a licence event: the licence's state as the platform last verified it; revoked forces class D.
+             * @enum {string}
+             */
+            status?: "valid" | "expired" | "suspended" | "revoked";
+            /** @description In a licence event: false when the licence data disagrees with the issuing registry. */
+            registryMatch?: boolean;
         };
         /**
          * @description A shop on the submitting platform. Enterprises must carry a USCC; individual sellers a USCC or an

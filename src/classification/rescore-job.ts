@@ -4,13 +4,11 @@
 // rescored too (their related_worst_class changed). This cannot ping-pong forever: a
 // propagation needs a strict worsening, and an entity can worsen at most four times
 // (none -> A -> B -> C -> D) before its class stops changing; dedupKey coalesces the rest.
-import { defineJob, PermanentJobError, type JobDefinition } from "../jobs/index.js";
-import { RESCORE_JOB, rescoreRows, type RescorePayload } from "../exchange/rescore-job.js";
+import { defineJob, type JobDefinition } from "../jobs/index.js";
+import { parseRescorePayload, RESCORE_JOB, rescoreRows, type RescorePayload } from "../exchange/rescore-job.js";
 import type { ServiceDeps } from "../services.js";
 import { worsened, type ClassifyWithTransitions } from "./classify.js";
 import type { RelatedEntityIds } from "./contracts.js";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "enqueueMany" | "kick"> {
   classify: ClassifyWithTransitions;
@@ -20,11 +18,7 @@ export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "enqueueMany" |
 export function classificationRescoreJob(deps: RescoreJobDeps): JobDefinition<RescorePayload> {
   return defineJob<RescorePayload>({
     name: RESCORE_JOB,
-    parse(payload) {
-      const entityId = (payload as { entityId?: unknown } | null)?.entityId;
-      if (typeof entityId !== "string" || !UUID.test(entityId)) throw new PermanentJobError("rescore needs {entityId: uuid}");
-      return { entityId };
-    },
+    parse: parseRescorePayload,
     async handle({ entityId }) {
       const propagated = await deps.db.transaction(async (tx) => {
         const outcome = await deps.classify(tx, [entityId], { trigger: "event" });

@@ -11,23 +11,19 @@ export interface RescorePayload {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The payload check shared by every definition of the job. */
+export function parseRescorePayload(payload: unknown): RescorePayload {
+  const entityId = (payload as { entityId?: unknown } | null)?.entityId;
+  if (typeof entityId !== "string" || !UUID.test(entityId)) throw new PermanentJobError("rescore needs {entityId: uuid}");
+  return { entityId };
+}
+
 /**
- * A documented no-op until the classification issue lands: it replaces this definition with
- * one that recomputes the entity's features and class. Until then the rows still prove that
- * every accepted change asked for a rescore exactly once per entity.
+ * The job with no work, for registries that only enqueue it (unit tests of ingestion, the
+ * relations loader's outbox rows). The classification module registers the real handler.
  */
 export function rescoreJob(): JobDefinition<RescorePayload> {
-  return defineJob<RescorePayload>({
-    name: RESCORE_JOB,
-    parse(payload) {
-      const entityId = (payload as { entityId?: unknown } | null)?.entityId;
-      if (typeof entityId !== "string" || !UUID.test(entityId)) throw new PermanentJobError("rescore needs {entityId: uuid}");
-      return { entityId };
-    },
-    async handle() {
-      // No-op: classification is not built yet (see the comment above).
-    },
-  });
+  return defineJob<RescorePayload>({ name: RESCORE_JOB, parse: parseRescorePayload, handle: async () => {} });
 }
 
 export function rescoreRows(entityIds: Iterable<string>): EnqueueRow[] {

@@ -1,20 +1,20 @@
 // The classification module: features from the exchanged data, scoring with the active model,
-// history and classification.changed (H1: classify/features/models/rescore-job), the
-// relationship graph (H2: relationships*), full runs, model lifecycle and the regulator API
-// (H3: runs*, lifecycle*, regulator-handlers). Each part keeps its lines in its own block.
+// history and classification.changed (classify, features, models, rescore-job), the
+// relationship graph (relationships*), full runs, the model lifecycle and the regulator API
+// (runs*, lifecycle*, regulator-handlers).
 import type { Handlers } from "../http/router.js";
 import type { JobRegistry } from "../jobs/registry.js";
 import type { ScheduleSpec } from "../jobs/schedules.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import type { ServiceDeps } from "../services.js";
-// H1 (pipeline):
+// The pipeline:
 import { ensureHistoryPartition, makeClassifyEntities } from "./classify.js";
 import { computeFeatures } from "./features.js";
 import { seedExpertModel } from "./models.js";
 import { classificationRescoreJob } from "./rescore-job.js";
-// H2 (relationships):
+// The relationship graph:
 import { relatedEntityIds, withFreshLinks } from "./relationships.js";
-// H3 (runs, lifecycle, regulator API):
+// Runs, lifecycle, regulator API:
 import { regulatorHandlers } from "./regulator-handlers.js";
 import { DAILY_RUN_SCHEDULE, registerRunJobs } from "./runs-job.js";
 import { createClassificationOps, type ClassificationOps } from "./lifecycle-ops.js";
@@ -46,7 +46,8 @@ export function createClassification(
       ...regulatorHandlers(deps),
     },
     register: (registry) => {
-      // H2: the rescore path refreshes the entity's links before its features.
+      // Event-driven rescoring refreshes the entity's links before its features; full runs read
+      // the graph as it is (their inputs did not change).
       registry.define(classificationRescoreJob({ ...deps, classify: withFreshLinks(classify, deps.clock), relatedEntityIds }));
       registerRunJobs(registry, { ...deps, classify });
     },

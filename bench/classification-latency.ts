@@ -13,12 +13,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
-import { exportJWK, FlattenedSign, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { exportJWK, generateKeyPair } from "jose";
 import { createPlatform } from "../src/auth/index.js";
 import { systemClock } from "../src/clock.js";
 import { openDatabase } from "../src/db/client.js";
@@ -27,6 +27,7 @@ import { JobEventLog } from "../src/jobs/index.js";
 import { createLogger } from "../src/logger.js";
 import { usccCheckChar } from "../src/scoring/index.js";
 import { buildSystem } from "../src/system.js";
+import { platformClient } from "./support/platform-client.js";
 
 const DAY = 86_400_000;
 
@@ -81,10 +82,10 @@ async function main(): Promise<void> {
     const shopIds = Array.from({ length: entities }, (_, i) => `shop-${i}`);
     for (let at = 0; at < entities; at += 5000) {
       const records = shopIds.slice(at, at + 5000).map((shopId, k) => merchantRecord(shopId, at + k));
-      await client.post("/v1/merchants/batch", { records });
+      await client.post("/v1/merchants/batch", JSON.stringify({ records }));
     }
     const history = shopIds.flatMap((shopId) => Array.from({ length: historyPerEntity }, () => complaint(shopId, Math.floor(Math.random() * 365 * DAY) + DAY)));
-    for (let at = 0; at < history.length; at += 10_000) await client.post("/v1/events/batch", { records: history.slice(at, at + 10_000) });
+    for (let at = 0; at < history.length; at += 10_000) await client.post("/v1/events/batch", JSON.stringify({ records: history.slice(at, at + 10_000) }));
     await idle();
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     const entityOf = new Map((await db.rows<{ k: string; e: string }>(sql`select platform_shop_id as k, entity_id::text as e from shop`)).map((r) => [r.k, r.e]));
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
       const entityId = entityOf.get(shopId)!;
       const t0 = performance.now();
       const sentAt = Date.now() - 1;
-      await client.post("/v1/events/batch", { records: Array.from({ length: 5 }, () => complaint(shopId, 3_600_000)) });
+      await client.post("/v1/events/batch", JSON.stringify({ records: Array.from({ length: 5 }, () => complaint(shopId, 3_600_000)) }));
       postMs.push(performance.now() - t0);
       await classifiedAfter(entityId, sentAt);
       latencies.push(performance.now() - t0);
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
     let lastSentAt = 0;
     for (let k = 0; k < burst; k++) {
       lastSentAt = Date.now() - 1;
-      await client.post("/v1/events/batch", { records: Array.from({ length: 5 }, () => complaint(burstShop, 3_600_000)) });
+      await client.post("/v1/events/batch", JSON.stringify({ records: Array.from({ length: 5 }, () => complaint(burstShop, 3_600_000)) }));
     }
     await classifiedAfter(burstEntity, lastSentAt);
     const burstMs = performance.now() - b0;
@@ -145,42 +146,6 @@ async function main(): Promise<void> {
   }
 }
 
-function platformClient(url: string, clientId: string, kid: string, key: CryptoKey) {
-  let token: { value: string; until: number } | undefined;
-  const accessToken = async () => {
-    const now = Math.floor(Date.now() / 1000);
-    if (token && token.until > now + 30) return token.value;
-    const assertion = await new SignJWT({ iss: clientId, sub: clientId, aud: `${url}/oauth/token`, jti: randomUUID(), iat: now, exp: now + 60 })
-      .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
-      .sign(key);
-    const res = await fetch(`${url}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials", client_id: clientId,
-        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: assertion,
-      }),
-    });
-    const body = (await res.json()) as { access_token: string; expires_in: number };
-    token = { value: body.access_token, until: now + body.expires_in };
-    return token.value;
-  };
-  return {
-    async post(path: string, body: unknown): Promise<{ accepted: number }> {
-      const bytes = Buffer.from(JSON.stringify(body));
-      const jws = await new FlattenedSign(bytes)
-        .setProtectedHeader({ alg: "ES256", kid, b64: false, crit: ["b64"], iat: Math.floor(Date.now() / 1000), jti: randomUUID() })
-        .sign(key);
-      const res = await fetch(url + path, {
-        method: "POST",
-        headers: { authorization: `Bearer ${await accessToken()}`, "content-type": "application/json", "x-jws-signature": `${jws.protected}..${jws.signature}` },
-        body: bytes,
-      });
-      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 300)}`);
-      return (await res.json()) as { accepted: number };
-    },
-  };
-}
 
 function merchantRecord(shopId: string, i: number) {
   const first17 = `91510104${String(i).padStart(8, "0")}0`;

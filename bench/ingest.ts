@@ -12,14 +12,14 @@
 // tokens and the detached JWS over each body are made inside the timed section.
 import { fork } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
-import { exportJWK, FlattenedSign, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { exportJWK, generateKeyPair } from "jose";
 import postgres from "postgres";
 import { uuidv7 } from "uuidv7";
 import { createPlatform } from "../src/auth/index.js";
@@ -29,6 +29,7 @@ import { migrate } from "../src/db/migrate.js";
 import { createLogger } from "../src/logger.js";
 import { usccCheckChar } from "../src/scoring/index.js";
 import { buildSystem } from "../src/system.js";
+import { platformClient } from "./support/platform-client.js";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:54349/postgres";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:63819";
@@ -182,49 +183,6 @@ async function main(): Promise<void> {
   }
 }
 
-function platformClient(url: string, clientId: string, kid: string, key: CryptoKey) {
-  let token: { value: string; until: number } | undefined;
-  const accessToken = async () => {
-    const now = Math.floor(Date.now() / 1000);
-    if (token && token.until > now + 30) return token.value;
-    const assertion = await new SignJWT({ iss: clientId, sub: clientId, aud: `${url}/oauth/token`, jti: randomUUID(), iat: now, exp: now + 60 })
-      .setProtectedHeader({ alg: "ES256", kid, typ: "JWT" })
-      .sign(key);
-    const res = await fetch(`${url}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: clientId,
-        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        client_assertion: assertion,
-      }),
-    });
-    const body = (await res.json()) as { access_token: string; expires_in: number };
-    token = { value: body.access_token, until: now + body.expires_in };
-    return token.value;
-  };
-  return {
-    async post(path: string, text: string): Promise<{ accepted: number }> {
-      const bytes = Buffer.from(text);
-      const jws = await new FlattenedSign(bytes)
-        .setProtectedHeader({ alg: "ES256", kid, b64: false, crit: ["b64"], iat: Math.floor(Date.now() / 1000), jti: randomUUID() })
-        .sign(key);
-      const res = await fetch(url + path, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${await accessToken()}`,
-          "content-type": "application/json",
-          "x-jws-signature": `${jws.protected}..${jws.signature}`,
-          "idempotency-key": randomUUID(),
-        },
-        body: bytes,
-      });
-      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 300)}`);
-      return (await res.json()) as { accepted: number };
-    },
-  };
-}
 
 function merchantRecord(shopId: string, i: number) {
   const first17 = `91510104${String(i).padStart(8, "0")}0`;

@@ -11,6 +11,8 @@ import { CLASSIFICATION_SCHEDULES, createClassification, type ClassificationModu
 import { createExchange, EXCHANGE_SCHEDULES, type ExchangeModule } from "./exchange/index.js";
 import { createOutbound, type OutboundModule, type OutboundOptions } from "./exchange/outbound/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
+import { loadSpec } from "./http/spec.js";
+import { SpecValidator } from "./http/validation.js";
 import type { ServiceDeps } from "./services.js";
 
 export interface SystemOptions {
@@ -73,13 +75,19 @@ export function buildSystem(o: SystemOptions): System {
   };
   const auth = createAuth(deps);
   const outbound = createOutbound({ ...deps, signer: auth.signer, ...o.outbound });
-  const exchange = createExchange({ ...deps, signer: auth.signer, publish: outbound.publish });
+  // The spec is parsed and compiled once: the app validates requests with it, the exchange
+  // validates batch records one by one with the same compiled schemas.
+  const spec = loadSpec();
+  const validator = new SpecValidator(spec);
+  const exchange = createExchange({ ...deps, signer: auth.signer, publish: outbound.publish, validator });
   const classification = createClassification({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
   outbound.register(registry);
   exchange.register(registry);
   classification.register(registry);
 
   const app = createApp({
+    spec,
+    validator,
     db: o.db,
     jobs: jobs.runner,
     logger: o.logger,

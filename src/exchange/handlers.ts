@@ -43,8 +43,8 @@ const recordsOf = (body: unknown): unknown[] => (body as { records: unknown[] })
 const mayHoldNul = (input: OperationInput) =>
   input.rawBody === undefined || Buffer.from(input.rawBody.buffer, input.rawBody.byteOffset, input.rawBody.byteLength).includes("\\u0000");
 
-export function exchangeHandlers(deps: ExchangeDeps, validators: () => RecordValidators): Handlers {
-  const ctx = (c: Context<AppEnv>): ExchangeContext => ({ deps, validators: validators(), principal: c.get("principal") });
+export function exchangeHandlers(deps: ExchangeDeps, validators: RecordValidators): Handlers {
+  const ctx = (c: Context<AppEnv>): ExchangeContext => ({ deps, validators, principal: c.get("principal") });
   return {
     postMerchantsBatch: async (c, input) =>
       c.json(await ingestMerchants(ctx(c), { platformId: platformIdOf(c), records: recordsOf(input.body), batchEvidence: batchEvidenceOf(c, input as OperationInput), screenNul: mayHoldNul(input as OperationInput) })),

@@ -33,16 +33,15 @@ export interface ExchangeModule {
   rateLimiter: RateLimiter;
 }
 
+/** The spec's record schemas from an already compiled validator (records are checked one by one). */
+export function recordValidatorsOf(v: SpecValidator): RecordValidators {
+  return { merchant: v.component("MerchantRecord"), event: v.component("EventRecord") };
+}
+
 let shared: RecordValidators | undefined;
-/**
- * The spec's record schemas, compiled once per process on first use (the app compiles its
- * own validator for whole requests; records are checked one by one here).
- */
+/** For unit tests that run verbs without an app: the spec compiled once per test process. */
 export function specRecordValidators(): RecordValidators {
-  if (!shared) {
-    const v = new SpecValidator(loadSpec());
-    shared = { merchant: v.component("MerchantRecord"), event: v.component("EventRecord") };
-  }
+  shared ??= recordValidatorsOf(new SpecValidator(loadSpec()));
   return shared;
 }
 
@@ -51,7 +50,10 @@ export const EXCHANGE_SCHEDULES: readonly ScheduleSpec[] = [
   { name: "idempotency-cleanup", job: IDEMPOTENCY_CLEANUP_JOB, everyMs: 86_400_000, at: "03:30" },
 ];
 
-export function createExchange(deps: ServiceDeps & { signer: GatewaySigner; publish: Publish }): ExchangeModule {
+export function createExchange(
+  deps: ServiceDeps & { signer: GatewaySigner; publish: Publish; validator: SpecValidator },
+): ExchangeModule {
+  const validators = recordValidatorsOf(deps.validator);
   const rateLimiter = createRateLimiter({
     store: deps.redisUrl ? new RedisBucketStore(deps.redisUrl) : new MemoryBucketStore(),
     clock: deps.clock,
@@ -63,7 +65,7 @@ export function createExchange(deps: ServiceDeps & { signer: GatewaySigner; publ
   });
   const exchangeDeps = deps;
   return {
-    handlers: exchangeHandlers(exchangeDeps, specRecordValidators),
+    handlers: exchangeHandlers(exchangeDeps, validators),
     afterAuthenticate: rateLimiter.hook,
     aroundHandler,
     register(registry) {

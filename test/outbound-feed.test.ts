@@ -5,23 +5,10 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entity, shop } from "../src/db/schema/entity.js";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
+import type { FeedMessage, FeedPage } from "../src/exchange/outbound/feed.js";
 import type { OutboundMessage } from "../src/exchange/outbound/types.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
-
-interface FeedMessage {
-  cursor: string;
-  id: string;
-  type: string;
-  createdAt: string;
-  entityId?: string;
-  data: Record<string, unknown>;
-}
-interface FeedPage {
-  messages: FeedMessage[];
-  nextCursor: string;
-  hasMore: boolean;
-}
 
 let gw: TestGateway;
 beforeAll(async () => {

@@ -108,7 +108,8 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
         as r(i uuid, e uuid, p float8, l float8, x float8, c text, o text, lp float8, k jsonb)`);
     await on.execute(sql`
       update entity e set risk_class = r.c, probability = r.p, loss = r.l, model_version = ${model.version},
-        classified_at = ${at}::timestamptz
+        classified_at = ${at}::timestamptz,
+        class_since = case when e.risk_class is distinct from r.c then ${at}::timestamptz else e.class_since end
       from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as r(e uuid, c text, p float8, l float8)
       where e.id = r.e`);
     if (messages.length > 0) await deps.publishToEntityPlatforms(on, messages);

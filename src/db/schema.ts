@@ -15,3 +15,5 @@ export * from "./schema/reclass-run.js";
 export * from "./schema/classification.js";
 export * from "./partitioned/classification.js";
 export * from "./schema/entity-link.js";
+export * from "./schema/monitoring.js";
+export * from "./schema/sandbox.js";

@@ -23,6 +23,8 @@ export const entity = pgTable(
     loss: doublePrecision("loss"),
     modelVersion: text("model_version"),
     classifiedAt: ts("classified_at"),
+    /** When the current class began (the sandbox's "minimum time in class"); null if unclassified. */
+    classSince: ts("class_since"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

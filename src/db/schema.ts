@@ -17,3 +17,4 @@ export * from "./partitioned/classification.js";
 export * from "./schema/entity-link.js";
 export * from "./schema/monitoring.js";
 export * from "./schema/sandbox.js";
+export * from "./schema/shop-history.js";

@@ -10,6 +10,7 @@ import type { Database } from "./db/client.js";
 import { CLASSIFICATION_SCHEDULES, createClassification, type ClassificationModule } from "./classification/index.js";
 import { createExchange, EXCHANGE_SCHEDULES, type ExchangeModule } from "./exchange/index.js";
 import { createOutbound, type OutboundModule, type OutboundOptions } from "./exchange/outbound/index.js";
+import { createMonitoring, MONITORING_SCHEDULES, type MonitoringModule } from "./monitoring/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
 import { loadSpec } from "./http/spec.js";
 import { SpecValidator } from "./http/validation.js";
@@ -42,6 +43,7 @@ export interface System {
   outbound: OutboundModule;
   exchange: ExchangeModule;
   classification: ClassificationModule;
+  monitoring: MonitoringModule;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -55,7 +57,7 @@ export function buildSystem(o: SystemOptions): System {
     redisUrl: o.redisUrl,
     role: o.role,
     concurrency: o.workerConcurrency,
-    schedules: [...EXCHANGE_SCHEDULES, ...CLASSIFICATION_SCHEDULES],
+    schedules: [...EXCHANGE_SCHEDULES, ...CLASSIFICATION_SCHEDULES, ...MONITORING_SCHEDULES],
     logger: o.logger.child({ component: "jobs" }),
     ...(o.onJobEvent ? { onEvent: o.onJobEvent } : {}),
     ...(o.bullPrefix ? { bullPrefix: o.bullPrefix } : {}),
@@ -84,6 +86,9 @@ export function buildSystem(o: SystemOptions): System {
   outbound.register(registry);
   exchange.register(registry);
   classification.register(registry);
+  // Monitoring rules and the warning library (issue 6).
+  const monitoring = createMonitoring({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
+  monitoring.register(registry);
 
   const app = createApp({
     spec,
@@ -93,7 +98,7 @@ export function buildSystem(o: SystemOptions): System {
     logger: o.logger,
     bodyLimitBytes: o.bodyLimitBytes,
     parts: {
-      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers },
+      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers },
       authenticators: auth.authenticators,
       bodyVerifier: auth.bodyVerifier,
       afterAuthenticate: exchange.afterAuthenticate,
@@ -109,9 +114,11 @@ export function buildSystem(o: SystemOptions): System {
     outbound,
     exchange,
     classification,
+    monitoring,
     async start() {
       await auth.start();
       await classification.start();
+      await monitoring.start();
       await jobs.start();
     },
     async stop() {

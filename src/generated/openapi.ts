@@ -486,10 +486,282 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/warnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The warning library (监测预警对象库), newest first, keyset-paged, inside the caller's region scope. */
+        get: operations["listWarnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/warnings/{warningId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One warning with its evidence (404 outside the caller's region scope). */
+        get: operations["getWarning"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/warnings/{warningId}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close an open warning with a reason (officer, region-scoped, audited). */
+        post: operations["closeWarning"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Monitoring rules (监测规则), current versions. */
+        get: operations["listMonitoringRules"];
+        put?: never;
+        /** Add a monitoring rule (admin, audited). An invalid rule is refused with every reason. */
+        post: operations["createMonitoringRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/rules/{ruleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A monitoring rule with every saved version, newest first. */
+        get: operations["getMonitoringRule"];
+        /** Save a new version of a rule (admin, audited); it applies from the next evaluation. The key cannot change. */
+        put: operations["updateMonitoringRule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/prohibited-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Business categories prohibited in a region prefix, those overlapping the caller's region scope. */
+        get: operations["listProhibitedTypes"];
+        put?: never;
+        /** Prohibit a category in a region prefix inside the caller's scope (admin, audited). */
+        post: operations["createProhibitedType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/prohibited-types/{prohibitedTypeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an entry whose region prefix lies inside the caller's scope (admin, audited). */
+        delete: operations["deleteProhibitedType"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        Severity: "low" | "medium" | "high" | "critical";
+        /** @enum {string} */
+        WarningStatus: "open" | "closed" | "expired";
+        /**
+         * @description A monitoring rule as data. The condition is a tree of {all: [...]}, {any: [...]}, {not: c} and comparisons
+         *     {metric, op, value}; a comparison whose metric is null is false. Saving also checks what a schema cannot:
+         *     known indicators (the scoring catalogue) and event kinds, windows of 1..1095 days, operators that fit the
+         *     metric (strings and booleans only == and !=), nesting <= 6 and <= 64 conditions; every problem is listed.
+         */
+        MonitoringRuleDefinition: {
+            key: string;
+            nameZh: string;
+            description?: string;
+            severity: components["schemas"]["Severity"];
+            /**
+             * @description Sandbox status of the entities the rule applies to.
+             * @enum {string}
+             */
+            scope: "inside" | "outside" | "all";
+            /** @enum {string} */
+            action: "record" | "warn" | "warn_and_notice";
+            /** @description Dedup window: one warning per rule and entity per window. */
+            windowDays: number;
+            condition: components["schemas"]["RuleCondition"];
+        };
+        RuleCondition: {
+            all: components["schemas"]["RuleCondition"][];
+        } | {
+            any: components["schemas"]["RuleCondition"][];
+        } | {
+            not: components["schemas"]["RuleCondition"];
+        } | components["schemas"]["RuleComparison"];
+        RuleComparison: {
+            metric: components["schemas"]["RuleMetric"];
+            /** @enum {string} */
+            op: ">=" | ">" | "<=" | "<" | "==" | "!=";
+            value: string | number | boolean;
+        };
+        RuleMetric: {
+            indicator: string;
+        } | {
+            events: {
+                kind: components["schemas"]["EventKind"];
+                days: number;
+                where?: {
+                    field: string;
+                    equals: string | number | boolean;
+                };
+                measure?: "count" | {
+                    sum: string;
+                };
+            };
+        } | {
+            growth: {
+                kind: components["schemas"]["EventKind"];
+                recentDays: number;
+                baselineDays: number;
+            };
+        } | {
+            /** @enum {string} */
+            entity: "category" | "regionCode" | "entityType";
+        } | {
+            /** @constant */
+            prohibitedType: true;
+        };
+        MonitoringRuleSave: {
+            definition: components["schemas"]["MonitoringRuleDefinition"];
+            /** @default true */
+            enabled: boolean;
+            /** @description On update: refuse with 409 unless this is the current version. */
+            expectedVersion?: number;
+            reason?: string;
+        };
+        MonitoringRule: {
+            /** Format: uuid */
+            ruleId: string;
+            key: string;
+            version: number;
+            enabled: boolean;
+            builtIn: boolean;
+            definition: components["schemas"]["MonitoringRuleDefinition"];
+            updatedBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Every saved version, newest first (single-rule reads only). */
+            versions?: {
+                version: number;
+                enabled: boolean;
+                definition: components["schemas"]["MonitoringRuleDefinition"];
+                savedBy: string;
+                /** Format: date-time */
+                savedAt: string;
+            }[];
+        };
+        /** @description A warning clue (预警线索). One per rule, entity and window; later hits in the window refresh it. */
+        Warning: {
+            /** Format: uuid */
+            warningId: string;
+            /** Format: uuid */
+            ruleId: string;
+            ruleKey: string;
+            ruleNameZh?: string | null;
+            /** @description The version that raised it. */
+            ruleVersion: number;
+            /** Format: uuid */
+            entityId: string;
+            entityName: string;
+            regionCode: string;
+            severity: components["schemas"]["Severity"];
+            status: components["schemas"]["WarningStatus"];
+            /**
+             * @description The action applied: remind for the first low-severity hit inside the sandbox, else the rule's.
+             * @enum {string}
+             */
+            action: "record" | "remind" | "warn" | "warn_and_notice";
+            /**
+             * @description The entity's sandbox status when the warning was raised.
+             * @enum {string}
+             */
+            sandboxStatus: "inside" | "outside";
+            /** Format: date-time */
+            windowStart: string;
+            /** Format: date-time */
+            windowEnd: string;
+            /** Format: date-time */
+            firstHitAt: string;
+            /** Format: date-time */
+            lastHitAt: string;
+            hitCount: number;
+            /** @description The figures of the latest hit, with up to 20 event references per event metric. */
+            evidence: {
+                [key: string]: unknown;
+            };
+            closedAt?: string | null;
+            closedBy?: string | null;
+            closeReason?: string | null;
+        };
+        ProhibitedType: {
+            /** Format: uuid */
+            id: string;
+            category: components["schemas"]["Category"];
+            regionPrefix: string;
+            note?: string | null;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
         ClassCounts: {
             total: number;
             A: number;
@@ -1814,6 +2086,280 @@ export interface operations {
                     "application/json": components["schemas"]["ReclassificationRun"];
                 };
             };
+            404: components["responses"]["Problem"];
+        };
+    };
+    listWarnings: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["WarningStatus"];
+                severity?: components["schemas"]["Severity"];
+                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                region?: string;
+                /** @description Only entities with a shop on this platform. */
+                platform?: string;
+                /** @description A rule's key or id. */
+                rule?: string;
+                /** @description The entity's current sandbox status. */
+                sandbox?: "inside" | "outside";
+                /** @description One entity's warnings. */
+                entity?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of warnings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        warnings: components["schemas"]["Warning"][];
+                        /** @description Pass as `cursor` for the next page; null at the end. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    getWarning: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                warningId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The warning. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Warning"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    closeWarning: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                warningId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Closed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Warning"];
+                };
+            };
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    listMonitoringRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rules by key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rules: components["schemas"]["MonitoringRule"][];
+                    };
+                };
+            };
+        };
+    };
+    createMonitoringRule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitoringRuleSave"];
+            };
+        };
+        responses: {
+            /** @description Created at version 1. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringRule"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    getMonitoringRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringRule"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    updateMonitoringRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitoringRuleSave"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringRule"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    listProhibitedTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ProhibitedType"][];
+                    };
+                };
+            };
+        };
+    };
+    createProhibitedType: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    category: components["schemas"]["Category"];
+                    regionPrefix: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Added. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProhibitedType"];
+                };
+            };
+            403: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    deleteProhibitedType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                prohibitedTypeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };

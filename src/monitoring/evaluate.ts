@@ -1,0 +1,171 @@
+// evaluate(tx, {entityIds, asOf, trigger, indicators?}): every enabled monitoring rule over a
+// list of entities, SET-BASED, in the caller's transaction. A fixed number of statements per
+// call whatever the list's length: rules (1), indicators (given by classification, else
+// computeFeatures), entity facts (1), event windows of all rules (1), warnings (1) and the
+// warning.raised jobs (1). Classification calls it after it updated the entities.
+import type { Clock } from "../clock.js";
+import type { Executor } from "../db/client.js";
+import type { EnqueueMany } from "../jobs/index.js";
+import type { IndicatorRow } from "../scoring/index.js";
+import { uuidv7 } from "uuidv7";
+import { computeWindows, entityFacts, eventsWindow, growthWindows, type EntityFacts, type EventRef, type WindowResult, type WindowSpec } from "./metrics-sql.js";
+import { evaluateCondition, metricKey, metricsOf, type Metric, type MetricValue } from "./rule-language.js";
+import { enabledRules, type StoredRule } from "./rules-store.js";
+import { recordHits, type Hit, type RecordedHit } from "./warnings-store.js";
+import { WARNING_RAISED_JOB } from "./jobs.js";
+
+export type ComputeIndicators = (on: Executor, entityIds: readonly string[], asOf: Date) => Promise<Map<string, IndicatorRow>>;
+
+export interface EvaluateInput {
+  entityIds: readonly string[];
+  asOf: Date;
+  trigger: "event" | "run" | "manual";
+  /** The indicator rows classification just computed for these entities (else computed here). */
+  indicators?: ReadonlyMap<string, IndicatorRow>;
+}
+
+export interface EvaluateOutcome {
+  entities: number;
+  hits: number;
+  raised: RecordedHit[];
+  refreshed: number;
+}
+
+export type Evaluate = (tx: Executor, input: EvaluateInput) => Promise<EvaluateOutcome>;
+
+export interface EvaluateDeps {
+  clock: Clock;
+  enqueueMany: EnqueueMany;
+  computeFeatures: ComputeIndicators;
+}
+
+interface MetricPlan {
+  metric: Metric;
+  /** The window index (events) or the first of two (growth). */
+  window?: number;
+}
+
+/** The metrics of all rules, each once, and the event windows they need. */
+function plan(rules: readonly StoredRule[], asOf: Date): { metrics: Map<string, MetricPlan>; windows: WindowSpec[]; needsIndicators: boolean } {
+  const metrics = new Map<string, MetricPlan>();
+  const windows: WindowSpec[] = [];
+  let needsIndicators = false;
+  for (const rule of rules) {
+    for (const m of metricsOf(rule.definition.condition)) {
+      const key = metricKey(m);
+      if (metrics.has(key)) continue;
+      if ("events" in m) {
+        metrics.set(key, { metric: m, window: windows.length });
+        windows.push(eventsWindow(windows.length, m.events, asOf));
+      } else if ("growth" in m) {
+        metrics.set(key, { metric: m, window: windows.length });
+        windows.push(...growthWindows(windows.length, m.growth, asOf));
+      } else {
+        if ("indicator" in m) needsIndicators = true;
+        metrics.set(key, { metric: m });
+      }
+    }
+  }
+  return { metrics, windows, needsIndicators };
+}
+
+function valueOf(p: MetricPlan, facts: EntityFacts, indicators: IndicatorRow | undefined, windows: Map<number, WindowResult> | undefined): MetricValue {
+  const m = p.metric;
+  if ("indicator" in m) return (indicators?.[m.indicator] ?? null) as MetricValue;
+  if ("entity" in m) return facts[m.entity];
+  if ("prohibitedType" in m) return facts.prohibited;
+  if ("events" in m) {
+    const w = windows?.get(p.window!);
+    return m.events.measure && m.events.measure !== "count" ? (w?.total ?? 0) : (w?.count ?? 0);
+  }
+  const g = m.growth;
+  const recent = windows?.get(p.window!)?.count ?? 0;
+  const baseline = windows?.get(p.window! + 1)?.count ?? 0;
+  if (baseline === 0) return null;
+  return recent / g.recentDays / (baseline / g.baselineDays);
+}
+
+export function makeEvaluate(deps: EvaluateDeps): Evaluate {
+  return async (tx, input) => {
+    const outcome: EvaluateOutcome = { entities: 0, hits: 0, raised: [], refreshed: 0 };
+    const ids = [...new Set(input.entityIds)];
+    if (ids.length === 0) return outcome;
+    const rules = await enabledRules(tx);
+    if (rules.length === 0) return outcome;
+    const { asOf } = input;
+    const facts = await entityFacts(tx, ids);
+    outcome.entities = facts.size;
+    if (facts.size === 0) return outcome;
+    const { metrics, windows, needsIndicators } = plan(rules, asOf);
+    const present = [...facts.keys()];
+    let indicators: ReadonlyMap<string, IndicatorRow> = input.indicators ?? new Map();
+    if (needsIndicators) {
+      const missing = present.filter((id) => !indicators.has(id));
+      if (missing.length > 0) {
+        const computed = await deps.computeFeatures(tx, missing, asOf);
+        indicators = new Map([...indicators, ...computed]);
+      }
+    }
+    const windowResults = await computeWindows(tx, present, windows);
+
+    const hits: Hit[] = [];
+    for (const f of facts.values()) {
+      const row = indicators.get(f.id);
+      const w = windowResults.get(f.id);
+      const cache = new Map<string, MetricValue>();
+      const lookup = (m: Metric): MetricValue => {
+        const key = metricKey(m);
+        if (!cache.has(key)) cache.set(key, valueOf(metrics.get(key)!, f, row, w));
+        return cache.get(key)!;
+      };
+      for (const rule of rules) {
+        const d = rule.definition;
+        if (d.scope !== "all" && d.scope !== f.sandbox) continue;
+        if (!evaluateCondition(d.condition, lookup)) continue;
+        hits.push({
+          newId: uuidv7(),
+          ruleId: rule.id,
+          ruleKey: rule.key,
+          ruleVersion: rule.version,
+          entityId: f.id,
+          regionCode: f.regionCode,
+          severity: d.severity,
+          action: d.action,
+          windowDays: d.windowDays,
+          sandbox: f.sandbox,
+          evidence: evidenceOf(rule, lookup, metrics, w, input),
+        });
+      }
+    }
+    outcome.hits = hits.length;
+    const recorded = await recordHits(tx, hits, asOf);
+    outcome.raised = recorded.filter((r) => r.outcome === "new");
+    outcome.refreshed = recorded.length - outcome.raised.length;
+    const jobs = outcome.raised
+      .filter((r) => r.action !== null && r.action !== "record")
+      .map((r) => ({ job: WARNING_RAISED_JOB, payload: { warningId: r.warningId, action: r.action }, dedupKey: `warning.raised:${r.warningId}` }));
+    if (jobs.length > 0) await deps.enqueueMany(tx, jobs);
+    return outcome;
+  };
+}
+
+/** The figures that fired the rule, with up to 20 event references per event metric. */
+function evidenceOf(
+  rule: StoredRule,
+  lookup: (m: Metric) => MetricValue,
+  metrics: Map<string, MetricPlan>,
+  windows: Map<number, WindowResult> | undefined,
+  input: EvaluateInput,
+): Record<string, unknown> {
+  const seen = new Set<string>();
+  const figures: Array<{ metric: Metric; value: MetricValue; events?: EventRef[] }> = [];
+  for (const m of metricsOf(rule.definition.condition)) {
+    const key = metricKey(m);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const p = metrics.get(key)!;
+    const refs = p.window !== undefined ? (windows?.get(p.window)?.refs ?? []) : undefined;
+    figures.push({ metric: m, value: lookup(m), ...(refs ? { events: refs } : {}) });
+  }
+  return { asOf: input.asOf.toISOString(), trigger: input.trigger, ruleVersion: rule.version, figures };
+}

@@ -7,6 +7,8 @@
 // - Duplicates inside one batch: the first valid record of a shopId is applied; later ones are
 //   `duplicate` with code DUPLICATE_IN_BATCH and are not applied.
 // - A record equal to the shop's stored record is `duplicate` (a resend changes nothing).
+// - A record that changes an existing shop's registered fields (name, address, regionCode,
+//   category, identifiers, entityType, licences) also leaves a shop_record_change row.
 // - Entity data (name, type, region, address, category) is last-write-wins across platforms;
 //   within a batch the last applied record of an entity wins. Identifiers are only ever
 //   added to an entity (a USCC to an individual known by hash), never replaced.
@@ -16,7 +18,7 @@ import { uuidv7 } from "uuidv7";
 import { countResults, recordBatch, type BatchOutcome } from "./batch-store.js";
 import { requestRescores, requirePlatformScope, type ExchangeContext } from "./context.js";
 import type { IngestInput } from "./ingest-events.js";
-import { findEntities, findShopStates, insertEntities, updateEntities, upsertShops, type EntityData, type ShopRow } from "./merchant-store.js";
+import { findEntities, findShopStates, insertEntities, recordShopChanges, updateEntities, upsertShops, type EntityData, type ShopRow } from "./merchant-store.js";
 import { checkMerchantRecord, rejected, type MerchantRecord, type RecordResult } from "./records.js";
 
 interface Valid {
@@ -150,6 +152,9 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
         });
       }
     }
+    // Registered-field changes of existing shops are kept (shop_record_change): the shop row
+    // only holds the latest record, and record_changes_365d and monitoring need the history.
+    await recordShopChanges(tx, { platformId, batchId, receivedAt, rows: shopRows });
     const written = await upsertShops(tx, platformId, shopRows, receivedAt);
     for (const row of shopRows) {
       const index = firstIndex.get(row.k)!;

@@ -3,6 +3,7 @@
 // parameter per statement (jsonb_to_recordset): the same SQL on PostgreSQL and PGlite.
 import { sql } from "drizzle-orm";
 import { rowsOf, type Executor } from "../db/client.js";
+import { REGISTERED_SHOP_FIELDS } from "../db/schema/shop-history.js";
 
 export interface EntityData {
   id: string;
@@ -103,4 +104,51 @@ export async function findShopStates(
     join shop s on s.platform_id = ${platformId}::uuid and s.platform_shop_id = r.k`);
   for (const r of rowsOf<{ k: string; e: string; same: boolean }>(result)) out.set(r.k, { entityId: r.e, same: r.same === true });
   return out;
+}
+
+// SQL over the registered fields, built once from constants (plain identifiers, checked).
+const FIELD_LITERALS = REGISTERED_SHOP_FIELDS.map((f) => {
+  if (!/^[A-Za-z]+$/.test(f)) throw new Error(`not a plain field name: ${f}`);
+  return `'${f}'`;
+});
+/** The fields (as text[]) whose values differ, or are equal, between jsonb `a` and `b`. */
+const fieldsWhere = (a: string, b: string, op: "is distinct from" | "is not distinct from") =>
+  sql.raw(`array_remove(array[${FIELD_LITERALS.map((f) => `case when (${a}->${f}) ${op} (${b}->${f}) then ${f} end`).join(", ")}]::text[], null)`);
+/** jsonb object of the registered fields of `a` (absent ones as JSON null). */
+const registeredOf = (a: string) => sql.raw(`jsonb_build_object(${FIELD_LITERALS.map((f) => `${f}, ${a}->${f}`).join(", ")})`);
+
+/**
+ * Logs, in ONE statement, the registered-field changes (REGISTERED_SHOP_FIELDS) these records
+ * make to the platform's EXISTING shops; call it in the batch's transaction just before
+ * upsertShops. New shops and records equal on every registered field write nothing. The shops
+ * are locked (in id order, so concurrent batches queue instead of deadlocking) and compared
+ * with their latest committed record, so `before` is exactly what upsertShops then overwrites.
+ * Returns the number of change rows written.
+ */
+export async function recordShopChanges(
+  on: Executor,
+  input: { platformId: string; batchId: string; receivedAt: Date; rows: ReadonlyArray<Pick<ShopRow, "k" | "e" | "rec">> },
+): Promise<number> {
+  if (input.rows.length === 0) return 0;
+  const rows = input.rows.map(({ k, e, rec }) => ({ k, e, rec }));
+  // Plain expressions per field rather than a subquery per row: a third of the cost at 10k rows.
+  // The comparisons are made once per row (materialized), in plain expressions per field rather
+  // than a subquery per row.
+  const result = await on.execute(sql`
+    with held as materialized (
+      select s.id as shop_id, r.e as entity_id, s.record as old, r.rec as new,
+             ${fieldsWhere("s.record", "r.rec", "is distinct from")} as changed,
+             ${fieldsWhere("s.record", "r.rec", "is not distinct from")} as same
+      from jsonb_to_recordset(${json(rows)}) as r(k text, e uuid, rec jsonb)
+      join shop s on s.platform_id = ${input.platformId}::uuid and s.platform_shop_id = r.k
+      order by s.id
+      for update of s
+    )
+    insert into shop_record_change (shop_id, batch_id, entity_id, platform_id, received_at, changed_fields, before, after)
+    select shop_id, ${input.batchId}::uuid, entity_id, ${input.platformId}::uuid, ${input.receivedAt.toISOString()}::timestamptz,
+           changed, ${registeredOf("old")} - same, ${registeredOf("new")} - same
+    from held
+    where cardinality(changed) > 0
+    returning 1`);
+  return rowsOf(result).length;
 }

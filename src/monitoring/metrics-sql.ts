@@ -70,14 +70,13 @@ export async function computeWindows(on: Executor, entityIds: readonly string[],
   const since = windows.reduce((m, w) => (w.since < m ? w.since : m), windows[0]!.since);
   const until = windows.reduce((m, w) => (w.until > m ? w.until : m), windows[0]!.until);
   const kinds = [...new Set(windows.map((w) => w.kind))];
-  // `eq` travels as jsonb so a where-clause compares JSON values (1 = 1.0, "a" <> 1).
-  const specs = windows.map((w) => ({ ...w, eq: w.eq === null ? null : w.eq }));
+  // `eq` travels as jsonb, so a where-clause compares JSON values (1 = 1.0, "1" <> 1).
   const rows = rowsOf<{ entity_id: string; i: number; n: number; total: number; refs: unknown }>(
     await on.execute(sql`
       with ids as materialized (
         select (jsonb_array_elements_text(${JSON.stringify(sorted)}::jsonb))::uuid as entity_id
       ), specs as (
-        select * from jsonb_to_recordset(${JSON.stringify(specs)}::jsonb)
+        select * from jsonb_to_recordset(${JSON.stringify(windows)}::jsonb)
           as s(i int, kind text, since timestamptz, until timestamptz, field text, eq jsonb, total text, refs boolean)
       ), hits as (
         select ev.entity_id, s.i, s.refs, ev.platform_event_id, ev.platform_id, ev.kind, ev.occurred_at,
@@ -119,7 +118,12 @@ export interface EntityFacts {
   prohibited: boolean;
 }
 
-/** Registered attributes, sandbox status (no membership row = outside) and prohibited-type hit. */
+/**
+ * Registered attributes, sandbox status (no membership row = outside) and prohibited-type hit.
+ * Locks the entity rows (in id order, as classification does; a no-op inside its transaction,
+ * which holds them already), so two evaluations of one entity cannot both raise a warning for
+ * the same window.
+ */
 export async function entityFacts(on: Executor, entityIds: readonly string[]): Promise<Map<string, EntityFacts>> {
   const out = new Map<string, EntityFacts>();
   if (entityIds.length === 0) return out;
@@ -129,7 +133,8 @@ export async function entityFacts(on: Executor, entityIds: readonly string[]): P
         exists (select 1 from prohibited_business_type p where p.category = e.category and starts_with(e.region_code, p.region_prefix)) as prohibited
       from entity e
       left join sandbox_membership m on m.entity_id = e.id
-      where e.id in (select (jsonb_array_elements_text(${JSON.stringify([...new Set(entityIds)])}::jsonb))::uuid)`),
+      where e.id in (select (jsonb_array_elements_text(${JSON.stringify([...new Set(entityIds)])}::jsonb))::uuid)
+      order by e.id for update of e`),
   );
   for (const r of rows) {
     out.set(r.id, {

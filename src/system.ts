@@ -10,6 +10,7 @@ import type { Database } from "./db/client.js";
 import { CLASSIFICATION_SCHEDULES, createClassification, type ClassificationModule } from "./classification/index.js";
 import { createExchange, EXCHANGE_SCHEDULES, type ExchangeModule } from "./exchange/index.js";
 import { createOutbound, type OutboundModule, type OutboundOptions } from "./exchange/outbound/index.js";
+import { createSandbox, type SandboxModule } from "./sandbox/index.js";
 import { createMonitoring, MONITORING_SCHEDULES, type MonitoringModule } from "./monitoring/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
 import { loadSpec } from "./http/spec.js";
@@ -44,6 +45,7 @@ export interface System {
   exchange: ExchangeModule;
   classification: ClassificationModule;
   monitoring: MonitoringModule;
+  sandbox: SandboxModule;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -89,6 +91,9 @@ export function buildSystem(o: SystemOptions): System {
   // Monitoring rules and the warning library (issue 6).
   const monitoring = createMonitoring({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
   monitoring.register(registry);
+  // The sandbox fence (issue 6).
+  const sandbox = createSandbox({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
+  sandbox.register(registry);
 
   const app = createApp({
     spec,
@@ -98,7 +103,7 @@ export function buildSystem(o: SystemOptions): System {
     logger: o.logger,
     bodyLimitBytes: o.bodyLimitBytes,
     parts: {
-      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers },
+      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers },
       authenticators: auth.authenticators,
       bodyVerifier: auth.bodyVerifier,
       afterAuthenticate: exchange.afterAuthenticate,
@@ -115,10 +120,12 @@ export function buildSystem(o: SystemOptions): System {
     exchange,
     classification,
     monitoring,
+    sandbox,
     async start() {
       await auth.start();
       await classification.start();
       await monitoring.start();
+      await sandbox.start();
       await jobs.start();
     },
     async stop() {

@@ -4,6 +4,7 @@
 import { and, eq } from "drizzle-orm";
 import type { components } from "../generated/openapi.js";
 import { entity, shop } from "../db/schema/entity.js";
+import { sandboxMembership } from "../db/schema/sandbox.js";
 import { AppError } from "../http/errors.js";
 import { findOwnBatch } from "./batch-store.js";
 import { requirePlatformScope, type ExchangeContext } from "./context.js";
@@ -16,9 +17,10 @@ const notFound = (what: string) => new AppError("NOT_FOUND", `no such ${what}`);
 export async function getEntityStatus(ctx: Pick<ExchangeContext, "deps" | "principal">, input: { entityId: string }): Promise<EntityStatus> {
   const caller = requirePlatformScope(ctx.principal, "entities:read");
   const rows = await ctx.deps.db.orm
-    .select({ e: entity, shopId: shop.platformShopId })
+    .select({ e: entity, shopId: shop.platformShopId, sandbox: sandboxMembership.status })
     .from(entity)
     .innerJoin(shop, and(eq(shop.entityId, entity.id), eq(shop.platformId, caller.platformId)))
+    .leftJoin(sandboxMembership, eq(sandboxMembership.entityId, entity.id))
     .where(eq(entity.id, input.entityId))
     .orderBy(shop.platformShopId);
   const e = rows[0]?.e;
@@ -31,9 +33,9 @@ export async function getEntityStatus(ctx: Pick<ExchangeContext, "deps" | "princ
     // Null until the classification issue lands and fills the denormalised columns.
     riskClass: e.riskClass ?? null,
     classifiedAt: e.classifiedAt?.toISOString() ?? null,
-    // The sandbox fence and administrative notices are later issues: until they exist every
-    // entity is outside the sandbox with no open notices.
-    sandbox: "outside",
+    // No membership row: never admitted.
+    sandbox: rows[0]?.sandbox ?? "outside",
+    // Administrative notices are a later issue: none open until they exist.
     openNotices: 0,
     shops: rows.map((r) => r.shopId),
   };

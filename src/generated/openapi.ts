@@ -486,6 +486,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/sandbox/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fence policy in force (the highest saved version). */
+        get: operations["getSandboxPolicy"];
+        /** Save a new fence policy version (admin, audited). It applies from the next evaluation; every semantic error is reported with its path. */
+        put: operations["putSandboxPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/sandbox/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sandbox membership inside the caller's region scope, in pages (keyset by entity id). */
+        get: operations["listSandboxMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/sandbox/{entityId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An entity's sandbox membership and its full fence audit history (404 outside the caller's region scope). */
+        get: operations["getSandboxEntity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/sandbox/{entityId}/admit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An officer admits an entity with a written reason (audited; its platforms are told). Refused (409) while a removal trigger holds, naming it. */
+        post: operations["admitToSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/sandbox/{entityId}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An officer removes an entity with a written reason (audited; its platforms are told). */
+        post: operations["removeFromSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/warnings": {
         parameters: {
             query?: never;
@@ -612,6 +698,118 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description The sandbox fence (准入/退出规则). Structure here; the gateway also refuses a policy whose parts
+         *     contradict each other (a class in both sets, a removal trigger admission does not refuse), naming
+         *     each error's path. Between the admission and removal class sets lies the hysteresis band: there
+         *     the current state holds. Durations are days (fractions allowed).
+         */
+        FencePolicy: {
+            admission: {
+                /** @description A subset of A, B including A (default [A]). */
+                classes: components["schemas"]["RiskClass"][];
+                /** @description Days the entity must have held its current class. */
+                minDaysInClass: number;
+                /** @description Days since the gateway first received data for the entity. */
+                minHistoryDays: number;
+                /** @description An open warning of this severity or higher blocks admission (default high). */
+                blockingWarningSeverity: components["schemas"]["FenceSeverity"] | null;
+                requireNoOverdueRectification: boolean;
+            };
+            removal: {
+                /** @description A subset of C, D including D (default [C, D]). */
+                classes: components["schemas"]["RiskClass"][];
+                /** @description A serious violation confirmed in the last 365 days. */
+                onSeriousViolation: boolean;
+                onOverdueRectification: boolean;
+                /** @description An open warning at or above it is a fence-rule breach (default critical; null: never). */
+                warningSeverity: components["schemas"]["FenceSeverity"] | null;
+            };
+            /** @description No automatic re-admission for this many days after a removal. */
+            coolDownDays: number;
+            /** @description After an officer's decision automatic changes wait this long, except removal for class D or a serious violation. */
+            manualHoldDays: number;
+        };
+        /**
+         * @description The warning severities, lowest first (the warning library's scale).
+         * @enum {string}
+         */
+        FenceSeverity: "low" | "medium" | "high" | "critical";
+        FencePolicyUpdate: {
+            policy: components["schemas"]["FencePolicy"];
+            reason: string;
+            /** @description Refuse (409) unless this is the version in force. */
+            expectedVersion?: number;
+        };
+        FencePolicyVersion: {
+            version: number;
+            policy: components["schemas"]["FencePolicy"];
+            savedBy: string;
+            /** Format: date-time */
+            savedAt: string;
+            reason: string | null;
+        };
+        SandboxMembership: {
+            /** @enum {string} */
+            status: "inside" | "outside";
+            /**
+             * Format: date-time
+             * @description When the current status began.
+             */
+            since: string;
+            lastAdmittedAt: string | null;
+            lastRemovedAt: string | null;
+            /** @description system, or regulator:<userId> for an officer's decision. */
+            lastActor: string;
+            policyVersion: number;
+        };
+        FenceAuditEntry: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            action: "admitted" | "removed";
+            /** @description e.g. admission.criteria_met, removal.class, removal.serious_violation, removal.overdue_rectification, removal.warning, manual.admit, manual.remove. */
+            rule: string;
+            reason: string;
+            /** @description The facts the decision was made on. */
+            evidence: {
+                [key: string]: unknown;
+            };
+            actor: string;
+            policyVersion: number;
+            /** Format: date-time */
+            at: string;
+        };
+        SandboxStatus: {
+            /** @enum {string} */
+            status: "inside" | "outside";
+            /** @description null: never admitted. */
+            membership: components["schemas"]["SandboxMembership"] | null;
+            /** @description Every admission and removal, newest first. */
+            history: components["schemas"]["FenceAuditEntry"][];
+        };
+        SandboxEntity: components["schemas"]["SandboxStatus"] & {
+            /** Format: uuid */
+            entityId: string;
+            name: string;
+            regionCode: string;
+            category: string;
+            riskClass: components["schemas"]["RiskClass"] | null;
+            classSince: string | null;
+        };
+        SandboxMember: components["schemas"]["SandboxMembership"] & {
+            /** Format: uuid */
+            entityId: string;
+            name: string;
+            regionCode: string;
+            category: string;
+            riskClass: components["schemas"]["RiskClass"] | null;
+        };
+        SandboxMemberPage: {
+            members: components["schemas"]["SandboxMember"][];
+            /** @description Pass as cursor for the next page; null on the last. */
+            nextCursor: string | null;
+        };
         /** @enum {string} */
         Severity: "low" | "medium" | "high" | "critical";
         /** @enum {string} */
@@ -1199,6 +1397,7 @@ export interface components {
             }[];
             /** @description Related entities outside the caller's region scope (not listed). */
             relatedOutsideScope?: number;
+            sandbox?: components["schemas"]["SandboxStatus"];
             shops: {
                 /** Format: uuid */
                 platformId: string;
@@ -2087,6 +2286,173 @@ export interface operations {
                 };
             };
             404: components["responses"]["Problem"];
+        };
+    };
+    getSandboxPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FencePolicyVersion"];
+                };
+            };
+        };
+    };
+    putSandboxPolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FencePolicyUpdate"];
+            };
+        };
+        responses: {
+            /** @description The new version, now in force. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FencePolicyVersion"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    listSandboxMembers: {
+        parameters: {
+            query?: {
+                /** @description inside (default), outside (removed at some time) or all. */
+                status?: "inside" | "outside" | "all";
+                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                region?: string;
+                /** @description Only entities with a shop on this platform. */
+                platform?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of members. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxMemberPage"];
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
+    getSandboxEntity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Membership and history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxEntity"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    admitToSandbox: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Admitted; the entity's membership and history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxEntity"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    removeFromSandbox: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Removed; the entity's membership and history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxEntity"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
         };
     };
     listWarnings: {

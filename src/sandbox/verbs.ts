@@ -1,0 +1,136 @@
+// Regulator verbs of the sandbox: read and edit the fence policy (admin, audited), and an
+// officer's manual admission or removal with a written reason. Role and region scope are checked
+// first; the work and the audit row share one transaction.
+import { sql } from "drizzle-orm";
+import { appendAudit } from "../audit/index.js";
+import { actorLabel, type Actor } from "../auth/actor.js";
+import type { Clock } from "../clock.js";
+import { rowsOf, type Database } from "../db/client.js";
+import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
+import { AppError } from "../http/errors.js";
+import type { Principal } from "../http/context.js";
+import { applyFenceChanges } from "./apply.js";
+import { factsEvidence, removalTriggers } from "./decide.js";
+import { gatherFacts, type OverdueRectifications } from "./facts.js";
+import { currentPolicy, insertPolicyVersion, validateFencePolicy, type FencePolicy, type PolicyVersion } from "./policy.js";
+import { getSandboxEntity } from "./queries.js";
+
+export interface SandboxContext {
+  db: Database;
+  clock: Clock;
+  actor: Actor;
+  /** Wakes the job runner after a commit that enqueued webhook deliveries. */
+  kick: () => void;
+  publishToEntityPlatforms: PublishToEntityPlatforms;
+  overdueRectifications?: OverdueRectifications | undefined;
+}
+
+type Regulator = Extract<Principal, { kind: "regulator" }>;
+const RANK = { viewer: 0, officer: 1, admin: 2 } as const;
+
+/** The calling regulator with at least `least` role, or 403. */
+export function requireRegulator(actor: Actor, least: Regulator["role"]): Regulator {
+  if (actor.kind !== "regulator") throw new AppError("FORBIDDEN", "only a regulator may do this");
+  if (RANK[actor.role] < RANK[least]) throw new AppError("FORBIDDEN", `this needs the ${least} role`);
+  return actor;
+}
+
+export const policyToApi = (p: PolicyVersion) => ({
+  version: p.version,
+  policy: p.policy,
+  savedBy: p.savedBy,
+  savedAt: p.savedAt.toISOString(),
+  reason: p.reason,
+});
+
+export async function getFencePolicy(ctx: Pick<SandboxContext, "db" | "actor">) {
+  requireRegulator(ctx.actor, "viewer");
+  return policyToApi(await currentPolicy(ctx.db.orm));
+}
+
+/** Saves a new policy version (admin); refused with every semantic error, each with its path. */
+export async function updateFencePolicy(
+  ctx: Pick<SandboxContext, "db" | "clock" | "actor">,
+  input: { policy: FencePolicy; reason: string; expectedVersion?: number | undefined },
+) {
+  requireRegulator(ctx.actor, "admin");
+  const errors = validateFencePolicy(input.policy, "/policy");
+  if (errors.length > 0) throw new AppError("VALIDATION_FAILED", "the fence policy is invalid", { errors });
+  const actor = actorLabel(ctx.actor);
+  return ctx.db.transaction(async (tx) => {
+    // Saves serialise on the newest version's row; the next number is read after the wait.
+    await tx.execute(sql`select version from fence_policy order by version desc limit 1 for update`);
+    const previous = await currentPolicy(tx);
+    if (input.expectedVersion !== undefined && input.expectedVersion !== previous.version) {
+      throw new AppError("CONFLICT", `the policy in force is version ${previous.version}, not ${input.expectedVersion}`, { currentVersion: previous.version });
+    }
+    const saved = await insertPolicyVersion(tx, { policy: input.policy, savedBy: actor, reason: input.reason, now: ctx.clock.now() });
+    await appendAudit(tx, ctx.clock, {
+      actor,
+      action: "sandbox.policy.update",
+      subjectType: "fence_policy",
+      subjectId: String(saved.version),
+      data: { reason: input.reason, previousVersion: previous.version, policy: input.policy },
+    });
+    return policyToApi(saved);
+  });
+}
+
+/**
+ * An officer admits or removes an entity inside their region (404 outside it) with a written
+ * reason. Admission is refused (409, naming the trigger) while a removal trigger holds; a no-op
+ * (already inside / not inside) is refused too, so every decision is a real change.
+ */
+export async function decideManually(ctx: SandboxContext, input: { entityId: string; action: "admit" | "remove"; reason: string }) {
+  const regulator = requireRegulator(ctx.actor, "officer");
+  const reason = input.reason.trim();
+  if (reason === "") throw new AppError("VALIDATION_FAILED", "a written reason is required", { errors: [{ pointer: "/reason", message: "must not be blank" }] });
+  const actor = actorLabel(ctx.actor);
+  await ctx.db.transaction(async (tx) => {
+    const [inScope] = rowsOf<{ id: string }>(await tx.execute(sql`
+      select id::text as id from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${regulator.regionPrefix})`));
+    if (!inScope) throw new AppError("NOT_FOUND", "no such entity");
+    const at = ctx.clock.now();
+    const policy = await currentPolicy(tx);
+    const [facts] = await gatherFacts(tx, [inScope.id], at, { overdueRectifications: ctx.overdueRectifications });
+    if (!facts) throw new AppError("NOT_FOUND", "no such entity");
+    const inside = facts.membership?.status === "inside";
+    const triggers = removalTriggers(policy.policy, facts);
+    if (input.action === "admit") {
+      if (inside) throw new AppError("CONFLICT", "the entity is already inside the sandbox");
+      if (triggers.length > 0) {
+        throw new AppError("CONFLICT", `a removal trigger holds: ${triggers.map((t) => `${t.rule} (${t.reasonZh})`).join("; ")}`, {
+          trigger: triggers[0]!.rule,
+          triggers: triggers.map((t) => t.rule),
+        });
+      }
+    } else if (!inside) {
+      throw new AppError("CONFLICT", "the entity is not inside the sandbox");
+    }
+    const [applied] = await applyFenceChanges(
+      tx,
+      ctx.publishToEntityPlatforms,
+      [{
+        entityId: facts.entityId,
+        regionCode: facts.regionCode,
+        action: input.action,
+        rule: `manual.${input.action}`,
+        reason,
+        evidence: { ...factsEvidence(facts, at), triggers: triggers.map((t) => t.rule), trigger: "manual" },
+        actor,
+        riskClass: facts.riskClass,
+      }],
+      { policyVersion: policy.version, at },
+    );
+    await appendAudit(tx, ctx.clock, {
+      actor,
+      action: `sandbox.${input.action}`,
+      subjectType: "entity",
+      subjectId: facts.entityId,
+      data: { reason, rule: `manual.${input.action}`, policyVersion: policy.version, fenceAuditId: applied!.auditId },
+    });
+  });
+  // The sandbox.* webhook deliveries were enqueued in the transaction.
+  ctx.kick();
+  return getSandboxEntity(ctx.db.orm, { prefix: regulator.regionPrefix, entityId: input.entityId });
+}

@@ -154,7 +154,8 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
     }
     // Registered-field changes of existing shops are kept (shop_record_change): the shop row
     // only holds the latest record, and record_changes_365d and monitoring need the history.
-    await recordShopChanges(tx, { platformId, batchId, receivedAt, rows: shopRows });
+    // Only shops found in step 2 can have changed (a new one has nothing to compare with).
+    await recordShopChanges(tx, { platformId, batchId, receivedAt, rows: shopRows.filter((row) => states.has(row.k)) });
     const written = await upsertShops(tx, platformId, shopRows, receivedAt);
     for (const row of shopRows) {
       const index = firstIndex.get(row.k)!;

@@ -121,7 +121,8 @@ const registeredOf = (a: string) => sql.raw(`jsonb_build_object(${FIELD_LITERALS
  * Logs, in ONE statement, the registered-field changes (REGISTERED_SHOP_FIELDS) these records
  * make to the platform's EXISTING shops; call it in the batch's transaction just before
  * upsertShops. New shops and records equal on every registered field write nothing. The shops
- * are locked (in id order, so concurrent batches queue instead of deadlocking) and compared
+ * are locked (in id order, so concurrent batches queue instead of deadlocking; NO KEY UPDATE,
+ * the lock upsertShops's update takes anyway, so foreign-key checks are not blocked) and compared
  * with their latest committed record (under READ COMMITTED a row updated meanwhile is re-read
  * after the wait), so `before` is exactly what upsertShops then overwrites. A shop created by a
  * concurrent batch after this statement began is not seen: that rare race logs no change.
@@ -152,7 +153,7 @@ export async function recordShopChanges(
         offset 0
       ) as d
       order by s.id
-      for update of s
+      for no key update of s
     )
     insert into shop_record_change (shop_id, batch_id, entity_id, platform_id, received_at, changed_fields, before, after)
     select shop_id, ${input.batchId}::uuid, entity_id, ${input.platformId}::uuid, ${input.receivedAt.toISOString()}::timestamptz,

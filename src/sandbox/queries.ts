@@ -101,13 +101,14 @@ export interface MemberQuery {
 /** Members in entity-id order (keyset: stable while rows change status). */
 export async function listMembers(on: Executor, q: MemberQuery): Promise<{ members: SandboxMember[]; nextCursor: string | null }> {
   if (q.prefix === null) return { members: [], nextCursor: null };
-  const where: SQL[] = [sql`starts_with(m.region_code, ${q.prefix})`];
+  // Scoped by the entity's region as it is now (the membership's copy is refreshed only on changes).
+  const where: SQL[] = [sql`starts_with(e.region_code, ${q.prefix})`];
   if (q.status !== "all") where.push(sql`m.status = ${q.status}`);
   if (q.platformId) where.push(sql`exists (select 1 from shop s where s.entity_id = m.entity_id and s.platform_id = ${q.platformId}::uuid)`);
   if (q.cursor) where.push(sql`m.entity_id > ${decodeCursor(q.cursor)}::uuid`);
   const rows = rowsOf<MembershipRow & { entity_id: string; name: string; region_code: string; category: string; risk_class: CreditClass | null }>(
     await on.execute(sql`
-      select m.entity_id::text as entity_id, e.name, m.region_code, e.category, e.risk_class,
+      select m.entity_id::text as entity_id, e.name, e.region_code, e.category, e.risk_class,
              m.status, m.since, m.last_admitted_at, m.last_removed_at, m.last_actor, m.policy_version
       from sandbox_membership m join entity e on e.id = m.entity_id
       where ${sql.join(where, sql` and `)}

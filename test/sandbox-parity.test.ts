@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Executor } from "../src/db/client.js";
 import { makeEvaluate, type Evaluate } from "../src/sandbox/evaluate.js";
+import type { IndicatorRow } from "../src/scoring/index.js";
 import { updateFencePolicy } from "../src/sandbox/verbs.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
@@ -198,6 +199,22 @@ describe("fence decisions are the same on every backend", () => {
     expect(again).toMatchObject({ evaluated: CASES.length, admitted: 0, removed: 0, changes: [] });
     expect(await db().rows(sql`select 1 from fence_audit`)).toHaveLength(8);
     expect(await db().rows(sql`select 1 from outbound_message where type like 'sandbox.%'`)).toHaveLength(expectedMessages);
+  });
+
+  it("reads serious violations from the classify hook's indicator rows when given", async () => {
+    const id = idOf("indicator-serious");
+    await db().rows(sql`
+      insert into entity (id, name, entity_type, region_code, address, category, risk_class, class_since, classified_at, created_at, updated_at)
+      values (${id}::uuid, 'indicator', 'enterprise', '510104', 'Road', 'apparel', 'A', ${ago(100)}::timestamptz, ${ago(100)}::timestamptz, ${ago(400)}::timestamptz, ${ago(400)}::timestamptz)`);
+    await db().rows(sql`
+      insert into sandbox_membership (entity_id, status, since, last_admitted_at, last_actor, policy_version, region_code, updated_at)
+      values (${id}::uuid, 'inside', ${ago(50)}::timestamptz, ${ago(50)}::timestamptz, 'system', 1, '510104', ${ago(50)}::timestamptz)`);
+    // no violation events: the events query finds nothing
+    expect(await db().transaction((tx) => evaluate(tx, { entityIds: [id], asOf: AS_OF, trigger: "event" }))).toMatchObject({ removed: 0 });
+    // the features classify just computed say otherwise (an event the same transaction stored)
+    const indicators = new Map([[id, { serious_violations_365d: 1 } as unknown as IndicatorRow]]);
+    const out = await db().transaction((tx) => evaluate(tx, { entityIds: [id], asOf: AS_OF, trigger: "event", indicators }));
+    expect(out.changes.map((c) => [c.action, c.rule])).toEqual([["remove", "removal.serious_violation"]]);
   });
 
   it("is set-based: as many statements for 2,000 entities as for 20", async () => {

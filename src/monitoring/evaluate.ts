@@ -1,14 +1,17 @@
 // evaluate(tx, {entityIds, asOf, trigger, indicators?}): every enabled monitoring rule over a
 // list of entities, SET-BASED, in the caller's transaction. A fixed number of statements per
 // call whatever the list's length: rules (1), indicators (given by classification, else
-// computeFeatures), entity facts (1), event windows of all rules (1), warnings (1) and the
-// warning.raised jobs (1). Classification calls it after it updated the entities.
+// computeFeatures), entity facts (1), event windows of all rules (1), the evidence events of the
+// hits (1), warnings (1) and the warning.raised jobs (1). Classification calls it after it
+// updated the entities.
 import type { Clock } from "../clock.js";
 import type { Executor } from "../db/client.js";
 import type { EnqueueMany } from "../jobs/index.js";
 import type { IndicatorRow } from "../scoring/index.js";
 import { uuidv7 } from "uuidv7";
-import { computeWindows, entityFacts, eventsWindow, growthWindows, type EntityFacts, type EventRef, type WindowResult, type WindowSpec } from "./metrics-sql.js";
+import {
+  computeWindows, EVIDENCE_EVENTS, entityFacts, eventsWindow, growthWindows, windowEvents, windowEventsKey, type EntityFacts, type EventRef, type WindowResult, type WindowSpec,
+} from "./metrics-sql.js";
 import { evaluateCondition, metricKey, metricsOf, type Metric, type MetricValue } from "./rule-language.js";
 import { enabledRules, type StoredRule } from "./rules-store.js";
 import { recordHits, type Hit, type RecordedHit } from "./warnings-store.js";
@@ -109,6 +112,7 @@ export function makeEvaluate(deps: EvaluateDeps): Evaluate {
     const windowResults = await computeWindows(tx, present, windows);
 
     const hits: Hit[] = [];
+    const pending: Array<{ hit: Hit; rule: StoredRule; lookup: (m: Metric) => MetricValue }> = [];
     for (const f of facts.values()) {
       const row = indicators.get(f.id);
       const w = windowResults.get(f.id);
@@ -122,7 +126,7 @@ export function makeEvaluate(deps: EvaluateDeps): Evaluate {
         const d = rule.definition;
         if (d.scope !== "all" && d.scope !== f.sandbox) continue;
         if (!evaluateCondition(d.condition, lookup)) continue;
-        hits.push({
+        const hit: Hit = {
           newId: uuidv7(),
           ruleId: rule.id,
           ruleKey: rule.key,
@@ -133,10 +137,34 @@ export function makeEvaluate(deps: EvaluateDeps): Evaluate {
           action: d.action,
           windowDays: d.windowDays,
           sandbox: f.sandbox,
-          evidence: evidenceOf(rule, lookup, metrics, w, input),
-        });
+          evidence: {},
+        };
+        hits.push(hit);
+        pending.push({ hit, rule, lookup });
       }
     }
+    // The evidence: every metric's figure, and the newest events of each event window read.
+    // Windows differing only in how far back they reach share one read (the widest): the newest
+    // 20 of a narrower window are the widest window's newest 20 that fall inside it.
+    const group = (w: WindowSpec) => JSON.stringify([w.kind, w.field, w.eq, w.until]);
+    const wanted = new Map<string, { entityId: string; window: WindowSpec }>();
+    for (const { hit, rule } of pending) {
+      for (const m of metricsOf(rule.definition.condition)) {
+        const i = metrics.get(metricKey(m))!.window;
+        if (i === undefined) continue;
+        const key = `${hit.entityId}:${group(windows[i]!)}`;
+        const prev = wanted.get(key);
+        if (!prev || windows[i]!.since < prev.window.since) wanted.set(key, { entityId: hit.entityId, window: windows[i]! });
+      }
+    }
+    const fetched = await windowEvents(tx, [...wanted.values()]);
+    const eventsOf = (entityId: string) => (i: number): EventRef[] => {
+      const w = windows[i]!;
+      const widest = wanted.get(`${entityId}:${group(w)}`)!.window;
+      const since = Date.parse(w.since);
+      return (fetched.get(windowEventsKey(entityId, widest.i)) ?? []).filter((e) => Date.parse(e.occurredAt) >= since);
+    };
+    for (const { hit, rule, lookup } of pending) hit.evidence = evidenceOf(rule, lookup, metrics, eventsOf(hit.entityId), input);
     outcome.hits = hits.length;
     const recorded = await recordHits(tx, hits, asOf);
     outcome.raised = recorded.filter((r) => r.outcome === "new");
@@ -149,23 +177,39 @@ export function makeEvaluate(deps: EvaluateDeps): Evaluate {
   };
 }
 
-/** The figures that fired the rule, with up to 20 event references per event metric. */
+/**
+ * The figures that fired the rule, and up to 20 event references in all, newest first, each
+ * listed under the first event metric whose window holds it (a 7-day count and a 30-day count
+ * share their newest events).
+ */
 function evidenceOf(
   rule: StoredRule,
   lookup: (m: Metric) => MetricValue,
   metrics: Map<string, MetricPlan>,
-  windows: Map<number, WindowResult> | undefined,
+  eventsOf: (window: number) => EventRef[],
   input: EvaluateInput,
 ): Record<string, unknown> {
   const seen = new Set<string>();
+  const listed = new Set<string>();
   const figures: Array<{ metric: Metric; value: MetricValue; events?: EventRef[] }> = [];
   for (const m of metricsOf(rule.definition.condition)) {
     const key = metricKey(m);
     if (seen.has(key)) continue;
     seen.add(key);
     const p = metrics.get(key)!;
-    const refs = p.window !== undefined ? (windows?.get(p.window)?.refs ?? []) : undefined;
-    figures.push({ metric: m, value: lookup(m), ...(refs ? { events: refs } : {}) });
+    if (p.window === undefined) {
+      figures.push({ metric: m, value: lookup(m) });
+      continue;
+    }
+    const events: EventRef[] = [];
+    for (const e of eventsOf(p.window)) {
+      const id = `${e.platformId}:${e.platformEventId}`;
+      if (listed.size >= EVIDENCE_EVENTS) break;
+      if (listed.has(id)) continue;
+      listed.add(id);
+      events.push(e);
+    }
+    figures.push({ metric: m, value: lookup(m), events });
   }
   return { asOf: input.asOf.toISOString(), trigger: input.trigger, ruleVersion: rule.version, figures };
 }

@@ -1,6 +1,7 @@
 // The set-based reads of an evaluation: ONE statement for every event-window and growth metric
-// of every enabled rule over the whole id list, and ONE for the entity attributes (category,
-// region, type, sandbox status, prohibited type). Plain SQL, identical on PGlite and PostgreSQL.
+// of every enabled rule over the whole id list, ONE for the entity attributes (category,
+// region, type, sandbox status, prohibited type), and ONE for the newest events of the windows
+// that fired a rule (the evidence). Plain SQL, identical on PGlite and PostgreSQL.
 import { sql } from "drizzle-orm";
 import { rowsOf, type Executor } from "../db/client.js";
 import type { EventsSpec, GrowthSpec, Scalar } from "./rule-language.js";
@@ -18,8 +19,6 @@ export interface WindowSpec {
   field: string | null;
   eq: Scalar | null;
   total: string | null;
-  /** Keep event references (the windows evidence points at; not growth baselines). */
-  refs: boolean;
 }
 
 export interface EventRef {
@@ -32,12 +31,11 @@ export interface EventRef {
 export interface WindowResult {
   count: number;
   total: number;
-  refs: EventRef[];
 }
 
 const dataField = (f: string) => f.replace(/^data\./, "");
 
-/** Windows for an events metric and for the two halves of a growth metric. */
+/** Windows for an events metric and for the two halves of a growth metric (recent first). */
 export function eventsWindow(i: number, e: EventsSpec, asOf: Date): WindowSpec {
   const T = asOf.getTime();
   return {
@@ -48,7 +46,6 @@ export function eventsWindow(i: number, e: EventsSpec, asOf: Date): WindowSpec {
     field: e.where ? dataField(e.where.field) : null,
     eq: e.where ? e.where.equals : null,
     total: e.measure && e.measure !== "count" ? dataField(e.measure.sum) : null,
-    refs: true,
   };
 }
 
@@ -57,57 +54,93 @@ export function growthWindows(i: number, g: GrowthSpec, asOf: Date): [WindowSpec
   const cut = new Date(T - g.recentDays * DAY_MS).toISOString();
   const base = { kind: g.kind, field: null, eq: null, total: null };
   return [
-    { ...base, i, since: cut, until: asOf.toISOString(), refs: true },
-    { ...base, i: i + 1, since: new Date(T - (g.recentDays + g.baselineDays) * DAY_MS).toISOString(), until: cut, refs: false },
+    { ...base, i, since: cut, until: asOf.toISOString() },
+    { ...base, i: i + 1, since: new Date(T - (g.recentDays + g.baselineDays) * DAY_MS).toISOString(), until: cut },
   ];
 }
 
-/** entity id -> window index -> result (absent = no events). */
+/** entity id -> window index -> count and sum (absent = no events). One statement. */
 export async function computeWindows(on: Executor, entityIds: readonly string[], windows: readonly WindowSpec[]): Promise<Map<string, Map<number, WindowResult>>> {
   const out = new Map<string, Map<number, WindowResult>>();
   if (entityIds.length === 0 || windows.length === 0) return out;
   const sorted = [...new Set(entityIds.map((x) => x.toLowerCase()))].sort();
-  const since = windows.reduce((m, w) => (w.since < m ? w.since : m), windows[0]!.since);
   const until = windows.reduce((m, w) => (w.until > m ? w.until : m), windows[0]!.until);
-  const kinds = [...new Set(windows.map((w) => w.kind))];
-  // `eq` travels as jsonb, so a where-clause compares JSON values (1 = 1.0, "1" <> 1).
-  const rows = rowsOf<{ entity_id: string; i: number; n: number; total: number; refs: unknown }>(
+  // Per kind, the earliest instant any window of that kind reaches back to: each kind's events
+  // are read only as far back as its longest window.
+  const earliest = new Map<string, string>();
+  for (const w of windows) if (!earliest.has(w.kind) || w.since < earliest.get(w.kind)!) earliest.set(w.kind, w.since);
+  const since = [...earliest.values()].reduce((m, x) => (x < m ? x : m));
+  const kindBounds = sql.join(
+    [...earliest].map(([kind, from]) => sql`(ev.kind = ${kind} and ev.occurred_at >= ${from}::timestamptz)`),
+    sql` or `,
+  );
+  // The ids' range as well as the list (as the features query does): a chunk of consecutive
+  // ids reads each partition by one range. `eq` travels as jsonb, so a where-clause compares
+  // JSON values (1 = 1.0, "1" <> 1). A hash aggregate: no sort, nothing per event kept.
+  const rows = rowsOf<{ entity_id: string; i: number; n: number; total: number }>(
     await on.execute(sql`
       with ids as materialized (
         select (jsonb_array_elements_text(${JSON.stringify(sorted)}::jsonb))::uuid as entity_id
       ), specs as (
         select * from jsonb_to_recordset(${JSON.stringify(windows)}::jsonb)
-          as s(i int, kind text, since timestamptz, until timestamptz, field text, eq jsonb, total text, refs boolean)
-      ), hits as (
-        select ev.entity_id, s.i, s.refs, ev.platform_event_id, ev.platform_id, ev.kind, ev.occurred_at,
-          case when s.total is not null and jsonb_typeof(ev.data->s.total) = 'number' then (ev.data->>s.total)::float8 else 0 end as amount,
-          row_number() over (partition by ev.entity_id, s.i order by ev.occurred_at desc, ev.id desc) as rn
-        from event ev
-        join ids on ids.entity_id = ev.entity_id
-        join specs s on s.kind = ev.kind and ev.occurred_at >= s.since and ev.occurred_at < s.until
-          and (s.field is null or ev.data->s.field = s.eq)
-        where ev.occurred_at >= ${since}::timestamptz and ev.occurred_at < ${until}::timestamptz
-          and ev.entity_id between ${sorted[0]!}::uuid and ${sorted.at(-1)!}::uuid
-          and ev.kind in (select jsonb_array_elements_text(${JSON.stringify(kinds)}::jsonb))
+          as s(i int, kind text, since timestamptz, until timestamptz, field text, eq jsonb, total text)
       )
-      select entity_id::text as entity_id, i, count(*)::int as n, coalesce(sum(amount), 0)::float8 as total,
-        coalesce(jsonb_agg(jsonb_build_object('platformEventId', platform_event_id, 'kind', kind,
-                   'occurredAt', extract(epoch from occurred_at)::float8, 'platformId', platform_id::text) order by rn)
-                 filter (where refs and rn <= ${EVIDENCE_EVENTS}), '[]'::jsonb) as refs
-      from hits group by entity_id, i`),
+      select ev.entity_id::text as entity_id, s.i, count(*)::int as n,
+        coalesce(sum(case when s.total is not null and jsonb_typeof(ev.data->s.total) = 'number' then (ev.data->>s.total)::float8 else 0 end), 0)::float8 as total
+      from event ev
+      join ids on ids.entity_id = ev.entity_id
+      join specs s on s.kind = ev.kind and ev.occurred_at >= s.since and ev.occurred_at < s.until
+        and (s.field is null or ev.data->s.field = s.eq)
+      where ev.occurred_at >= ${since}::timestamptz and ev.occurred_at < ${until}::timestamptz
+        and ev.entity_id between ${sorted[0]!}::uuid and ${sorted.at(-1)!}::uuid
+        and (${kindBounds})
+      group by ev.entity_id, s.i`),
   );
   for (const r of rows) {
     let byWindow = out.get(r.entity_id);
     if (!byWindow) out.set(r.entity_id, (byWindow = new Map()));
-    const refs = (typeof r.refs === "string" ? JSON.parse(r.refs) : r.refs) as Array<Omit<EventRef, "occurredAt"> & { occurredAt: number }>;
-    byWindow.set(Number(r.i), {
-      count: Number(r.n),
-      total: Number(r.total),
-      refs: refs.map((x) => ({ ...x, occurredAt: new Date(Math.round(Number(x.occurredAt) * 1000)).toISOString() })),
-    });
+    byWindow.set(Number(r.i), { count: Number(r.n), total: Number(r.total) });
   }
   return out;
 }
+
+/**
+ * The newest events (at most 20 each) of the windows that fired a rule, for its evidence: one
+ * statement for all (entity, window) pairs, each read backwards along the
+ * (entity_id, kind, occurred_at) index and stopped at 20. Hits are few, so this stays small
+ * where counting every window's events for references would not.
+ */
+export async function windowEvents(
+  on: Executor,
+  pairs: ReadonlyArray<{ entityId: string; window: WindowSpec }>,
+): Promise<Map<string, EventRef[]>> {
+  const out = new Map<string, EventRef[]>();
+  if (pairs.length === 0) return out;
+  const list = pairs.map((p) => ({ e: p.entityId, ...p.window }));
+  const rows = rowsOf<{ entity_id: string; i: number; platform_event_id: string; kind: string; occurred_at: Date | string; platform_id: string }>(
+    await on.execute(sql`
+      select p.e::text as entity_id, p.i, x.platform_event_id, x.kind, x.occurred_at, x.platform_id::text as platform_id
+      from jsonb_to_recordset(${JSON.stringify(list)}::jsonb)
+        as p(e uuid, i int, kind text, since timestamptz, until timestamptz, field text, eq jsonb)
+      cross join lateral (
+        select ev.platform_event_id, ev.kind, ev.occurred_at, ev.platform_id from event ev
+        where ev.entity_id = p.e and ev.kind = p.kind and ev.occurred_at >= p.since and ev.occurred_at < p.until
+          and (p.field is null or ev.data->p.field = p.eq)
+        order by ev.occurred_at desc, ev.id desc
+        limit ${EVIDENCE_EVENTS}
+      ) x
+      order by p.e, p.i, x.occurred_at desc`),
+  );
+  for (const r of rows) {
+    const key = windowEventsKey(r.entity_id, Number(r.i));
+    let refs = out.get(key);
+    if (!refs) out.set(key, (refs = []));
+    refs.push({ platformEventId: r.platform_event_id, kind: r.kind, occurredAt: new Date(r.occurred_at).toISOString(), platformId: r.platform_id });
+  }
+  return out;
+}
+
+export const windowEventsKey = (entityId: string, window: number) => `${entityId}:${window}`;
 
 export interface EntityFacts {
   id: string;

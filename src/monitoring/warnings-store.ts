@@ -56,18 +56,18 @@ export async function recordHits(on: Executor, hits: readonly Hit[], asOf: Date)
       from h
       where w.rule_id = h.r and w.entity_id = h.e and w.window_start <= ${T}::timestamptz and w.window_end > ${T}::timestamptz
       returning w.id, w.rule_id, w.entity_id
+    ), prior as (
+      -- warnings of the same rule for the entity that began in the 365 days before: a repeat
+      select distinct p.rule_id, p.entity_id from warning p join h on p.rule_id = h.r and p.entity_id = h.e
+      where p.window_start >= ${new Date(asOf.getTime() - REPEAT_LOOKBACK_DAYS * DAY_MS).toISOString()}::timestamptz
+        and p.window_start < ${T}::timestamptz
     ), inserted as (
       insert into warning (id, rule_id, rule_key, rule_version, entity_id, region_code, severity, status, window_start, window_end,
                            first_hit_at, last_hit_at, hit_count, evidence, action, sandbox_status, created_at, updated_at)
       select h.n, h.r, h.k, h.v, h.e, h.g, h.s, 'open', ${T}::timestamptz, h.we, ${T}::timestamptz, ${T}::timestamptz, 1, h.x,
-        case when h.a <> 'record' and h.b = 'inside' and h.s = 'low' and not exists (
-               select 1 from warning p
-               where p.rule_id = h.r and p.entity_id = h.e
-                 and p.window_start >= ${new Date(asOf.getTime() - REPEAT_LOOKBACK_DAYS * DAY_MS).toISOString()}::timestamptz
-                 and p.window_start < ${T}::timestamptz)
-             then 'remind' else h.a end,
+        case when h.a <> 'record' and h.b = 'inside' and h.s = 'low' and pr.rule_id is null then 'remind' else h.a end,
         h.b, ${T}::timestamptz, ${T}::timestamptz
-      from h
+      from h left join prior pr on pr.rule_id = h.r and pr.entity_id = h.e
       where not exists (select 1 from refreshed f where f.rule_id = h.r and f.entity_id = h.e)
       on conflict (rule_id, entity_id, window_start) do nothing
       returning id, rule_id, entity_id, action

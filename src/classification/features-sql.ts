@@ -2,42 +2,77 @@
 // of entities as of T, in ONE set-based statement, agreeing with the reference implementation
 // computeIndicators (src/scoring/compute-indicators.ts). Plain SQL that runs unchanged on
 // PGlite and PostgreSQL. Notes on how it reads:
-// - Window bounds come in as timestamptz parameters computed in JS (T - W x 86,400 s), so no
-//   session-time-zone or DST arithmetic is involved and the partitioned event table is pruned
-//   to the 37 months before T; the (entity_id, kind, occurred_at) index serves each entity.
+// - Two sources of entities: a list of ids (rescoring, training, small runs: each event partition
+//   is read by one index range scan over the ids' range) or every entity matching a filter (full
+//   runs: one sequential pass over the event rows, like a bare scan, hash-aggregated by entity).
+// - Every event row is read ONCE and grouped by entity; each indicator is a FILTERed sum, so a
+//   row evaluates only its own kind's expressions (window check, at most one power() each).
+//   Measured on 2.2M events: as cheap as a bare pass over the rows (bench/results/reclassify.md).
 // - Ages are exact: epoch(T - occurred_at) / 86,400; decayed counts are 0.5 ^ (age / half-life).
 // - Dates sent as 'YYYY-MM-DD' (periodEnd, validUntil) are UTC midnights, as Date.parse reads them.
-// - Only licence events and the first-event fallback of entity_age_days look further back
-//   than 3 years (licence status is "the latest licence event", whenever it was).
+// - Licence status is "the latest licence event", whenever it was: licence events come through
+//   the partial index event_licence, not the main pass.
 // - Event data as the API defines it (openapi EventRecord): a violation is serious when
 //   data.serious is true, a rating's mean is data.score, a licence event carries data.status and
 //   data.registryMatch. The reference's own spellings (severity='serious', average) are read
 //   too, so both agree on the same facts.
-// - sales_summary counts by data.periodEnd; summaries sent more than 3 years before their
-//   period ended are outside the event scan (a platform cannot report a period that far ahead).
+// - sales_summary counts by data.periodEnd.
 import { sql, type SQL } from "drizzle-orm";
 
 const DAY_MS = 86_400_000;
-const COUNTED_KINDS = [
-  "complaint", "refund_dispute", "violation_confirmed", "penalty", "takedown", "report", "rating", "litigation", "sales_summary", "licence",
-];
 
 /** A date or RFC 3339 date-time text as timestamptz; dates are UTC midnights. */
 const utc = (x: SQL) => sql`(case when ${x} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then (${x} || 'T00:00:00Z')::timestamptz else (${x})::timestamptz end)`;
-/** A JSON number, else 0 (the reference's num()). */
-const num = (path: string) => sql`(case when jsonb_typeof(data->${path}) = 'number' then (data->>${path})::float8 else 0 end)`;
-/** decayed (or plain, halfLife null) count of one kind over [T - window days, T) */
-const decayed = (kind: string, window: number, halfLife: number | null, extra: SQL = sql`true`) =>
-  sql`coalesce(sum(${halfLife === null ? sql`1::float8` : sql`power(0.5::float8, age / ${halfLife}::float8)`}) filter (where kind = ${kind} and age <= ${window} and ${extra}), 0)::float8`;
+/** A JSON value that is a number, else 0 (the reference's num()). */
+const num = (v: SQL) => sql`(case jsonb_typeof(${v}) when 'number' then (${v})::float8 else 0 end)`;
+/**
+ * Epoch seconds of a JSON date ('YYYY-MM-DD', a UTC midnight as Date.parse reads it) or
+ * RFC 3339 date-time; null otherwise. The date form is computed from ::date arithmetic: no
+ * regex, no dependence on the session's time zone.
+ */
+const epochOfDate = (v: SQL) => sql`(case when jsonb_typeof(${v}) <> 'string' then null when length(${v}#>> '{}') = 10 then ((${v}#>> '{}')::date - date '1970-01-01')::float8 * 86400 else date_part('epoch', (${v}#>> '{}')::timestamptz) end)`;
 
+/** rating weight: data.count, 1 when absent or 0 */
+const ratingCount = sql`coalesce(nullif(${num(sql`data->'count'`)}, 0), 1)`;
 /** rating: the API's data.score (the reference's data.average is read too) */
-const avgScore = sql`(case when jsonb_typeof(data->'score') = 'number' then (data->>'score')::float8 when jsonb_typeof(data->'average') = 'number' then (data->>'average')::float8 else 0 end)`;
+const score = sql`(case when jsonb_typeof(data->'score') = 'number' then (data->'score')::float8 when jsonb_typeof(data->'average') = 'number' then (data->'average')::float8 else 0 end)`;
+
+/** Which entities: a list of ids, or every entity `e` matching a filter (null: all; full runs). */
+export type FeatureSource = { entityIds: readonly string[] } | { scope: SQL | null };
 
 export interface FeatureQueryInput {
-  entityIds: readonly string[];
+  source: FeatureSource;
   asOf: Date;
   hazard: Record<string, number>;
   licenceRequired: readonly string[];
+}
+
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
+/** The ids CTE and a range condition for event/shop scans (a list's range; none for a scope). */
+function idsOf(source: FeatureSource): { ids: SQL; inRange: (col: SQL) => SQL; events: (col: SQL) => SQL } {
+  if ("scope" in source) {
+    // Every event row of the scope in one pass: no join for "all" (an event always has its
+    // entity), a hashed semi-join on the scope's ids otherwise.
+    const filter = source.scope;
+    return {
+      ids: sql`select e.id as entity_id from entity e where ${filter ?? sql`true`}`,
+      inRange: () => sql`true`,
+      events: (col) => (filter === null ? sql`true` : sql`${col} in (select entity_id from ids)`),
+    };
+  }
+  // The ids' range as well as the list: for a chunk of consecutive ids each partition is read by
+  // one index range scan and hash-joined to the list, instead of one index probe per entity per
+  // partition. Deduplicated here, not by DISTINCT in SQL: after a DISTINCT the planner estimates
+  // ONE id and joins the CTEs by nested loops, quadratic in the chunk size.
+  const sorted = [...new Set(source.entityIds.map((x) => x.toLowerCase()))].sort();
+  const lo = sorted[0] ?? NIL_UUID;
+  const hi = sorted.at(-1) ?? NIL_UUID;
+  return {
+    ids: sql`select (jsonb_array_elements_text(${JSON.stringify(sorted)}::jsonb))::uuid as entity_id`,
+    inRange: (col) => sql`${col} between ${lo}::uuid and ${hi}::uuid`,
+    events: (col) => sql`${col} in (select entity_id from ids) and ${col} between ${lo}::uuid and ${hi}::uuid`,
+  };
 }
 
 export function featuresQuery(i: FeatureQueryInput): SQL {
@@ -45,19 +80,19 @@ export function featuresQuery(i: FeatureQueryInput): SQL {
   const at = (days: number) => new Date(T - days * DAY_MS).toISOString();
   const t = sql`${new Date(T).toISOString()}::timestamptz`;
   const expiringBefore = sql`${new Date(T + 90 * DAY_MS).toISOString()}::timestamptz`;
-  // The ids' range as well as the list: for a chunk of consecutive ids (full runs walk entities
-  // in id order) each partition is read by one index range scan and hash-joined to the list,
-  // instead of one index probe per entity per partition.
-  // Deduplicated here, not by DISTINCT in SQL: after a DISTINCT the planner estimates ONE id
-  // and joins the CTEs by nested loops, quadratic in the chunk size (2,000 ids: 4.0 s -> 1.3 s).
-  const sorted = [...new Set(i.entityIds.map((x) => x.toLowerCase()))].sort();
-  const inRange = (col: SQL) => sql`${col} between ${sorted[0] ?? "00000000-0000-0000-0000-000000000000"}::uuid and ${sorted.at(-1) ?? "00000000-0000-0000-0000-000000000000"}::uuid`;
+  const { ids, inRange, events } = idsOf(i.source);
   // float8 throughout (numeric interval arithmetic per event row was a visible share of a run):
   // epoch seconds keep microseconds to ~1e-7 s, far inside the 1e-9 agreement with the reference.
-  const ageOf = (x: SQL) => sql`((${T / 1000}::float8 - extract(epoch from ${x})::float8) / 86400)`;
+  // date_part, not extract: extract(epoch ...) returns numeric since PostgreSQL 14 (slow per row).
+  const age = sql`((${sql.raw(String(T / 1000))}::float8 - date_part('epoch', occurred_at)) / 86400)`;
+  const weight = (window: number, halfLife: number | null, extra: SQL = sql`true`) =>
+    sql`case when ${age} <= ${sql.raw(String(window))} and ${extra} then ${halfLife === null ? sql`1::float8` : sql`power(0.5::float8, ${age} / ${sql.raw(String(halfLife))})`} end`;
+  // sales_summary counts by data.periodEnd: ages in (lo, hi] days.
+  const periodAge = sql`((${sql.raw(String(T / 1000))}::float8 - ${epochOfDate(sql`data->'periodEnd'`)}) / 86400)`;
+  const sales = (lo: number, hi: number) => sql`${periodAge} > ${sql.raw(String(lo))} and ${periodAge} <= ${sql.raw(String(hi))}`;
   return sql`
 with ids as materialized (
-  select (jsonb_array_elements_text(${JSON.stringify(sorted)}::jsonb))::uuid as entity_id
+  ${ids}
 ), hz as (
   select key as category, value::float8 as hazard from jsonb_each_text(${JSON.stringify(i.hazard)}::jsonb)
 ), shops as materialized (
@@ -96,8 +131,8 @@ with ids as materialized (
   order by s.entity_id, l.value->>'type', s.created_at desc, s.id desc, l.ord desc
 ), licence_events as materialized (
   select e.entity_id, e.occurred_at, e.data, coalesce(e.data->>'type', '') as type, coalesce(e.data->>'number', '') as number
-  from event e join ids on ids.entity_id = e.entity_id
-  where e.kind = 'licence' and e.occurred_at < ${t} and ${inRange(sql`e.entity_id`)}
+  from event e
+  where e.kind = 'licence' and e.occurred_at < ${t} and ${events(sql`e.entity_id`)}
 ), latest_licence_event as (
   select distinct on (entity_id, type) entity_id, type, data->>'status' = 'revoked' as revoked,
     case when jsonb_typeof(data->'validUntil') = 'string' then data->>'validUntil' end as valid_until
@@ -118,39 +153,38 @@ with ids as materialized (
   where le.occurred_at >= ${at(365)}::timestamptz
     and (le.data->'registryMatch' = 'false'::jsonb or (rl.number is not null and rl.number <> le.number))
   group by le.entity_id
-), ev as (
-  select e.entity_id, e.kind, e.data, ${ageOf(sql`e.occurred_at`)} as age,
-    case when e.kind = 'sales_summary' and jsonb_typeof(e.data->'periodEnd') = 'string' then ${ageOf(utc(sql`e.data->>'periodEnd'`))} end as period_age
-  from event e join ids on ids.entity_id = e.entity_id
-  where e.occurred_at >= ${at(1095)}::timestamptz and e.occurred_at < ${t} and ${inRange(sql`e.entity_id`)}
-    and e.kind in (${sql.raw(COUNTED_KINDS.map((k) => `'${k}'`).join(", "))})
 ), counts as materialized (
-  select entity_id,
-    ${decayed("complaint", 90, 30)} as complaints_90d,
-    ${decayed("complaint", 365, 90)} as complaints_365d_decayed,
-    ${decayed("refund_dispute", 180, 60)} as disputes_180d_decayed,
-    ${decayed("violation_confirmed", 365, 180)} as violations_365d,
-    ${decayed("violation_confirmed", 1095, null)} as violations_3y,
-    ${decayed("violation_confirmed", 365, null, sql`(data->'serious' = 'true'::jsonb or data->>'severity' = 'serious')`)} as serious_violations_365d,
-    ${decayed("penalty", 1095, 365)} as penalties_3y,
-    ${decayed("takedown", 365, 180)} as takedowns_365d,
-    ${decayed("report", 365, 90)} as reports_365d,
-    ${decayed("litigation", 365, 180)} as litigation_365d,
-    ${decayed("litigation", 1095, null, sql`data->>'role' = 'defendant'`)} as litigation_defendant_3y,
-    sum(${avgScore} * coalesce(nullif(${num("count")}, 0), 1)) filter (where kind = 'rating' and age <= 180)::float8 as rating_sum,
-    sum(coalesce(nullif(${num("count")}, 0), 1)) filter (where kind = 'rating' and age <= 180)::float8 as rating_count,
-    count(*) filter (where period_age > 0 and period_age <= 365)::int as sales_365_seen,
-    coalesce(sum(${num("orders")}) filter (where period_age > 0 and period_age <= 365), 0)::float8 as orders_365,
-    coalesce(sum(${num("gmvCents")}) filter (where period_age > 0 and period_age <= 365), 0)::float8 as gmv_365,
-    coalesce(sum(${num("orders")}) filter (where period_age > 0 and period_age <= 180), 0)::float8 as orders_180,
-    coalesce(sum(${num("refunds")}) filter (where period_age > 0 and period_age <= 180), 0)::float8 as refunds_180
-  from ev group by entity_id
+  -- Every event row once, grouped by entity only (grouping by entity AND kind cost more than
+  -- all the arithmetic): each indicator is a FILTERed sum, so a row evaluates its own kind's
+  -- few expressions and skips the rest after one comparison.
+  select entity_id, min(occurred_at) as first_event,
+    coalesce(sum(${weight(90, 30)}) filter (where kind = 'complaint'), 0) as complaints_90d,
+    coalesce(sum(${weight(365, 90)}) filter (where kind = 'complaint'), 0) as complaints_365d_decayed,
+    coalesce(sum(${weight(180, 60)}) filter (where kind = 'refund_dispute'), 0) as disputes_180d_decayed,
+    coalesce(sum(${weight(365, 180)}) filter (where kind = 'violation_confirmed'), 0) as violations_365d,
+    coalesce(sum(${weight(1095, null)}) filter (where kind = 'violation_confirmed'), 0) as violations_3y,
+    coalesce(sum(${weight(365, null, sql`(data->'serious' = 'true'::jsonb or data->>'severity' = 'serious')`)}) filter (where kind = 'violation_confirmed'), 0) as serious_violations_365d,
+    coalesce(sum(${weight(1095, 365)}) filter (where kind = 'penalty'), 0) as penalties_3y,
+    coalesce(sum(${weight(365, 180)}) filter (where kind = 'takedown'), 0) as takedowns_365d,
+    coalesce(sum(${weight(365, 90)}) filter (where kind = 'report'), 0) as reports_365d,
+    coalesce(sum(${weight(365, 180)}) filter (where kind = 'litigation'), 0) as litigation_365d,
+    coalesce(sum(${weight(1095, null, sql`data->>'role' = 'defendant'`)}) filter (where kind = 'litigation'), 0) as litigation_defendant_3y,
+    sum(case when ${age} <= 180 then ${score} * ${ratingCount} end) filter (where kind = 'rating') as rating_sum,
+    sum(case when ${age} <= 180 then ${ratingCount} end) filter (where kind = 'rating') as rating_count,
+    coalesce(sum(case when ${sales(0, 365)} then 1 end) filter (where kind = 'sales_summary'), 0)::int as sales_365_seen,
+    coalesce(sum(case when ${sales(0, 365)} then ${num(sql`data->'orders'`)} end) filter (where kind = 'sales_summary'), 0) as orders_365,
+    coalesce(sum(case when ${sales(0, 365)} then ${num(sql`data->'gmvCents'`)} end) filter (where kind = 'sales_summary'), 0) as gmv_365,
+    coalesce(sum(case when ${sales(0, 180)} then ${num(sql`data->'orders'`)} end) filter (where kind = 'sales_summary'), 0) as orders_180,
+    coalesce(sum(case when ${sales(0, 180)} then ${num(sql`data->'refunds'`)} end) filter (where kind = 'sales_summary'), 0) as refunds_180
+  from event e
+  where e.occurred_at < ${t} and ${events(sql`e.entity_id`)}
+  group by entity_id
 )
 select e.entity_id::text as entity_id, e.category, e.needs_licence,
   case when e.any_enterprise then 'enterprise' when e.n_shops > 0 then 'individual' end as entity_type,
   case when e.has_uscc then 1 else 0 end as has_uscc,
-  case when coalesce(e.first_opened, fe.first_event) is null then null
-       else greatest(0, floor(extract(epoch from (${t} - coalesce(e.first_opened, fe.first_event))) / 86400))::int end as entity_age_days,
+  case when coalesce(e.first_opened, c.first_event) is null then null
+       else greatest(0, floor(extract(epoch from (${t} - coalesce(e.first_opened, c.first_event))) / 86400))::int end as entity_age_days,
   cp.value as disclosure_completeness,
   coalesce(la.n, 0) as licence_count, coalesce(la.revoked, false) as licence_revoked,
   case when coalesce(la.n, 0) = 0 then null when la.unbounded then 'valid' when la.until < ${t} then 'expired'
@@ -164,10 +198,5 @@ from ent2 e
 left join completeness cp on cp.entity_id = e.entity_id
 left join licence_agg la on la.entity_id = e.entity_id
 left join inconsistencies inc on inc.entity_id = e.entity_id
-left join counts c on c.entity_id = e.entity_id
-left join lateral (
-  -- time in business falls back to the first event only when no shop states openedAt
-  select min(x.occurred_at) as first_event from event x
-  where e.first_opened is null and x.entity_id = e.entity_id and x.occurred_at < ${t}
-) fe on true`;
+left join counts c on c.entity_id = e.entity_id`;
 }

@@ -102,7 +102,7 @@ export async function computeOwnFeatures(on: Executor, entityIds: readonly strin
   const out = new Map<string, FeatureRow>();
   if (entityIds.length === 0) return out;
   const rows = rowsOf<FeatureRow>(
-    await on.execute(featuresQuery({ entityIds, asOf, hazard: CATEGORY_HAZARD, licenceRequired: LICENCE_REQUIRED })),
+    await on.execute(featuresQuery({ source: { entityIds }, asOf, hazard: CATEGORY_HAZARD, licenceRequired: LICENCE_REQUIRED })),
   );
   for (const r of rows) out.set(r.entity_id, r);
   return out;

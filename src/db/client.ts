@@ -45,6 +45,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       onnotice: () => {},
       // Timestamps come back as Date, jsonb as objects; bigint counts as numbers below 2^53.
       types: { bigint: postgres.BigInt },
+      // JIT off for every session: our big statements (features, full runs) are wide CTE queries
+      // whose cost estimates trip jit_above_cost, and compiling them took longer than running
+      // them (a full-run features pass: 27 s with JIT, 8 s without; bench/results/reclassify.md).
+      connection: { jit: "off" },
     });
     const orm = drizzlePostgres({ client: sql, schema }) as unknown as Orm;
     return wrap("postgres", orm, { kind: "postgres", sql, url: target.url }, () => sql.end({ timeout: 5 }));

@@ -28,6 +28,13 @@ export const reclassRun = pgTable(
     chunkSize: integer("chunk_size").notNull(),
     durationMs: bigint("duration_ms", { mode: "number" }),
     error: text("error"),
+    /**
+     * The run's features, computed for the whole scope in one pass over the event rows as of
+     * features_as_of (an UNLOGGED table named after the run; dropped when the run ends). Null
+     * until staged; a crash of PostgreSQL empties unlogged tables, so resume checks and restages.
+     */
+    featuresTable: text("features_table"),
+    featuresAsOf: ts("features_as_of"),
     leaseOwner: text("lease_owner"),
     leaseUntil: ts("lease_until"),
     createdAt: createdAt(),

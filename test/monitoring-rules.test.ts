@@ -134,4 +134,26 @@ describe("built-in monitoring rules: fire on their case, silent on a near miss",
       where w.action <> 'record' and not exists (select 1 from outbox o where o.job = 'warning.raised' and o.payload->>'warningId' = w.id::text)`)) as [{ n: number }];
     expect(Number(n)).toBe(0);
   });
+
+  it("is set-based: the same number of statements for 2 entities as for all of them", async () => {
+    const db = gw.system.deps.db;
+    const count = async (ids: string[]) => {
+      let n = 0;
+      await db.transaction(async (tx) => {
+        const counting = new Proxy(tx, {
+          get(target, prop, receiver) {
+            if (prop === "execute") return (...args: unknown[]) => (n++, (target.execute as (...a: unknown[]) => unknown)(...args));
+            return Reflect.get(target, prop, receiver);
+          },
+        });
+        await gw.system.monitoring.evaluate(counting, { entityIds: ids, asOf: T, trigger: "run" });
+      });
+      return n;
+    };
+    const all = Object.values(cases).map((c) => c.entityId);
+    const few = [cases.storm!.entityId, cases.litigation!.entityId];
+    const statements = await count(few);
+    expect(statements).toBeGreaterThanOrEqual(6); // rules, facts, features (2), windows, evidence, warnings, jobs
+    expect(await count(all)).toBe(statements);
+  });
 });

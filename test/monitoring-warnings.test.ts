@@ -176,3 +176,19 @@ describe("expiry", () => {
     expect(await statusOf(fresh.entityId)).toEqual(["expired", "open"]);
   }, 60_000);
 });
+
+describe("closing by rectification (the notice issue's seam)", () => {
+  it("closeWarnings closes the open ones among the ids, set-based, and leaves the rest", async () => {
+    const m = await s.merchant({ category: "apparel" });
+    await s.events(m, "litigation", [new Date(clock.now().getTime() - DAY)], { role: "defendant", caseType: "x" });
+    await evaluate(gw, { entityIds: [m.entityId], asOf: clock.now() });
+    const [open] = await warningsOf(db(), m.entityId);
+    const closedAlready = stormWarning;
+    const closed = await db().transaction((tx) =>
+      gw.system.monitoring.closeWarnings(tx, [open!.id, closedAlready], { by: "rectification:case-1", reason: "rectification accepted" }));
+    expect(closed).toEqual([open!.id]);
+    const reader = await loginRegulator(gw, { role: "viewer", regionPrefix: "5101" }); // the clock moved past earlier tokens
+    const res = await as(reader, `/v1/regulator/warnings/${open!.id}`);
+    expect(await res.json()).toMatchObject({ status: "closed", closedBy: "rectification:case-1", closeReason: "rectification accepted", closedAt: clock.now().toISOString() });
+  });
+});

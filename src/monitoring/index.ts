@@ -14,6 +14,8 @@ import type { ServiceDeps } from "../services.js";
 import { makeEvaluate, type ComputeIndicators, type Evaluate } from "./evaluate.js";
 import { EXPIRE_WARNINGS_SCHEDULE, expireWarningsJob, logWarningRaised, warningRaisedJob, type WarningRaisedHandler } from "./jobs.js";
 import { seedBuiltInRules } from "./rules-store.js";
+import { closeWarnings, type CloseBy } from "./warnings-store.js";
+import type { Executor } from "../db/client.js";
 import { monitoringHandlers } from "./handlers.js";
 
 export { closeWarnings, expireWarnings, type CloseBy } from "./warnings-store.js";
@@ -34,6 +36,12 @@ export interface MonitoringModule {
   start(): Promise<void>;
   /** Every enabled rule over these entities, in the caller's transaction (set-based). */
   evaluate: Evaluate;
+  /**
+   * Closes the open warnings among `ids` in the caller's transaction, at the clock's now (for
+   * the notice issue: an accepted rectification closes its warning; the caller audits).
+   * Returns the ids it closed; warnings already closed or expired are left as they are.
+   */
+  closeWarnings(tx: Executor, ids: readonly string[], close: CloseBy): Promise<string[]>;
 }
 
 export function createMonitoring(
@@ -56,5 +64,6 @@ export function createMonitoring(
       await deps.db.transaction((tx) => seedBuiltInRules(tx, deps.clock));
     },
     evaluate,
+    closeWarnings: (tx, ids, close) => closeWarnings(tx, ids, { ...close, at: deps.clock.now() }),
   };
 }

@@ -60,15 +60,18 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
     // Lock the entities (in id order, so concurrent classifiers cannot deadlock): a rescore and
     // a run chunk classifying the same entity at once then see each other's class, and a change
     // is published once.
-    const current = rowsOf<{ id: string; risk_class: RiskClass | null }>(
+    const locked = rowsOf<{ id: string; risk_class: RiskClass | null; classified_at: Date | string | null }>(
       await on.execute(sql`
-        select id::text as id, risk_class from entity
+        select id::text as id, risk_class, classified_at from entity
         where id in (select (jsonb_array_elements_text(${JSON.stringify(entityIds)}::jsonb))::uuid)
         order by id for update`),
     );
+    // A run's features are as of its start: an entity re-scored from newer events since then
+    // keeps that newer class (the run would overwrite it with an older view).
+    const current = options.trigger === "run" ? locked.filter((c) => c.classified_at === null || new Date(c.classified_at) <= asOf) : locked;
     if (current.length === 0) return outcome;
     const model = await getActiveModel(on);
-    const features = await computeFeatures(on, current.map((c) => c.id), asOf);
+    const features = await (options.computeFeatures ?? computeFeatures)(on, current.map((c) => c.id), asOf);
     const history: unknown[] = [];
     const updates: unknown[] = [];
     const messages: Parameters<PublishToEntityPlatforms>[1][number][] = [];

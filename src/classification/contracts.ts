@@ -14,6 +14,8 @@ export interface ClassifyOptions {
   runId?: string;
   /** Point in time the indicators are computed for (default: the clock's now). */
   asOf?: Date;
+  /** Where the indicators come from (default: the features query; full runs read their staged table). */
+  computeFeatures?: ComputeFeatures;
 }
 
 export interface ClassifyOutcome {

@@ -18,6 +18,7 @@
 //   too, so both agree on the same facts.
 // - sales_summary counts by data.periodEnd.
 import { sql, type SQL } from "drizzle-orm";
+import { recordChangesByEntity } from "./record-changes.js";
 
 const DAY_MS = 86_400_000;
 
@@ -190,6 +191,7 @@ select e.entity_id::text as entity_id, e.category, e.needs_licence,
   case when coalesce(la.n, 0) = 0 then null when la.unbounded then 'valid' when la.until < ${t} then 'expired'
        when la.until < ${expiringBefore} then 'expiring' else 'valid' end as licence_validity,
   coalesce(inc.n, 0) as licence_inconsistencies_365d,
+  coalesce(rcc.record_changes_365d, 0) as record_changes_365d,
   e.platforms as platform_count, e.regions as region_count,
   c.complaints_90d, c.complaints_365d_decayed, c.disputes_180d_decayed, c.violations_365d, c.violations_3y,
   c.serious_violations_365d, c.penalties_3y, c.takedowns_365d, c.reports_365d, c.litigation_365d, c.litigation_defendant_3y,
@@ -198,5 +200,6 @@ from ent2 e
 left join completeness cp on cp.entity_id = e.entity_id
 left join licence_agg la on la.entity_id = e.entity_id
 left join inconsistencies inc on inc.entity_id = e.entity_id
-left join counts c on c.entity_id = e.entity_id`;
+left join counts c on c.entity_id = e.entity_id
+left join ${recordChangesByEntity(sql`ids`, i.asOf)} as rcc on rcc.entity_id = e.entity_id`;
 }

@@ -17,6 +17,7 @@ import { computeIndicators, INDICATORS, type EventRecord, type HeldMerchantRecor
 import { generatePopulation } from "../sim/index.js";
 import type { RelationshipIndicators } from "./contracts.js";
 import { makeComputeFeatures } from "./features.js";
+import { dropStaged, stagedComputeFeatures, stageFeatures } from "./runs-stage.js";
 
 let t: TestDatabase;
 const clock = new ManualClock("2025-06-01T00:00:00Z");
@@ -149,4 +150,22 @@ describe("computeFeatures agrees with the reference computeIndicators", () => {
       console.info(`computeFeatures: ${ids.length} entities in ${ms.toFixed(0)} ms (${t.db.kind})`);
     });
   }
+
+  it("the full run's staged pass (every entity in one statement) agrees too", async () => {
+    const asOf = "2024-07-15T12:34:56.789Z";
+    const table = `reclass_features_${"0".repeat(31)}1`;
+    const staged = await t.db.transaction(async (tx) => {
+      const n = await stageFeatures(t.db, tx, table, null, new Date(asOf));
+      const read = stagedComputeFeatures(table, async (_on, ids) => new Map(ids.map((id) => [id, REL])));
+      const rows = await read(tx, [...histories.keys()], new Date(asOf));
+      await dropStaged(tx, table);
+      return { n, rows };
+    });
+    expect(staged.n).toBe(300);
+    expect(staged.rows.size).toBe(300);
+    for (const [id, h] of histories) {
+      const ref = computeIndicators({ ...h, relationships: { relatedEntities: 2, relatedWorstClass: "C", relatedViolators365d: 1, sameAddressEntities: 1 } }, asOf);
+      expectSame(id, staged.rows.get(id) as Record<string, unknown>, ref);
+    }
+  });
 });

@@ -7,7 +7,8 @@ import type { ComputeFeatures, ComputeRelationshipIndicators, RelationshipIndica
 import { featuresQuery } from "./features-sql.js";
 import { computeRelationshipIndicators } from "./relationships.js";
 
-interface FeatureRow {
+/** One entity's own indicators as the features query returns them. */
+export interface FeatureRow {
   entity_id: string;
   category: string | null;
   needs_licence: boolean;
@@ -19,6 +20,7 @@ interface FeatureRow {
   licence_revoked: boolean;
   licence_validity: "valid" | "expiring" | "expired" | null;
   licence_inconsistencies_365d: number;
+  record_changes_365d: number | null;
   platform_count: number;
   region_count: number;
   complaints_90d: number | null;
@@ -41,7 +43,7 @@ interface FeatureRow {
   refunds_180: number | null;
 }
 
-const NO_RELATIONSHIPS: RelationshipIndicators = { related_entities: 0, related_worst_class: "none", related_violators_365d: 0, same_address_entities: 0 };
+export const NO_RELATIONSHIPS: RelationshipIndicators = { related_entities: 0, related_worst_class: "none", related_violators_365d: 0, same_address_entities: 0 };
 const LICENCE_REQUIRED = [...LICENCE_REQUIRED_CATEGORIES];
 
 /** Drivers differ in what they return for float8/int (number vs string): normalise. */
@@ -65,9 +67,7 @@ export function indicatorRowOf(r: FeatureRow, rel: RelationshipIndicators): Indi
     has_uscc: n(r.has_uscc),
     entity_age_days: r.entity_age_days === null ? null : n(r.entity_age_days),
     disclosure_completeness: r.disclosure_completeness === null ? null : n(r.disclosure_completeness),
-    // The gateway keeps each shop's latest record only, so registration changes are not
-    // observable yet: 0 until a shop record history exists (see the report of issue 5).
-    record_changes_365d: 0,
+    record_changes_365d: n(r.record_changes_365d),
     licence_status: licenceStatus(r),
     licence_revoked: r.licence_revoked ? 1 : 0,
     licence_inconsistencies_365d: n(r.licence_inconsistencies_365d),

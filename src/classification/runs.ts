@@ -7,17 +7,23 @@
 //    chunk and never redoes or double-counts one;
 //  - two executors never run one run at once: a lease (owner + expiry) on the run row is
 //    taken before the first chunk and checked under FOR UPDATE in every chunk. A retry of the
-//    same job (same owner) takes its own lease back at once; anyone else only after it lapsed.
+//    same job (same owner) takes its own lease back at once; anyone else only after it lapsed;
+//  - before the first chunk the scope's features are staged in one pass over the event rows
+//    (runs-stage.ts); every chunk classifies as of that one instant.
 import { performance } from "node:perf_hooks";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { Database, Executor } from "../db/client.js";
 import { reclassRun } from "../db/schema/reclass-run.js";
-import type { ClassifyEntities } from "./contracts.js";
+import type { ClassifyEntities, ComputeRelationshipIndicators } from "./contracts.js";
 import { addTallies, findRun, type RunRow, type RunScope } from "./runs-store.js";
+import { computeRelationshipIndicators } from "./relationships.js";
+import { dropStaged, stagedComputeFeatures, stagedReady, stagedTableName, stageFeatures } from "./runs-stage.js";
 
 /** A lease outlives a slow chunk by far; a dead executor's run is taken over after it. */
 export const RUN_LEASE_MS = 120_000;
+/** Staging is one statement over the whole scope (minutes at city scale): a longer lease. */
+export const STAGE_LEASE_MS = 60 * 60_000;
 
 export interface RunEngineDeps {
   db: Database;
@@ -25,6 +31,8 @@ export interface RunEngineDeps {
   classify: ClassifyEntities;
   /** The active model's version, recorded on a run when it starts (pending -> running). */
   activeModelVersion?: (on: Executor) => Promise<string>;
+  /** Relationship indicators per chunk (default: the graph's; tests may pass their own). */
+  relationships?: ComputeRelationshipIndicators;
 }
 
 export interface ExecuteOptions {
@@ -99,6 +107,32 @@ async function release(db: Database, runId: string, owner: string, alongside?: (
   });
 }
 
+/**
+ * Stages the run's features (runs-stage.ts). The lease is first stretched, in its own committed
+ * transaction, to cover the long statement; the staging transaction then re-checks it. A
+ * restage (after a PostgreSQL crash emptied the table) keeps the run's first as-of instant.
+ */
+async function stage(deps: RunEngineDeps, claimed: RunRow, owner: string): Promise<RunRow> {
+  const { db, clock } = deps;
+  await db.orm
+    .update(reclassRun)
+    .set({ leaseUntil: new Date(clock.now().getTime() + STAGE_LEASE_MS) })
+    .where(and(eq(reclassRun.id, claimed.id), eq(reclassRun.leaseOwner, owner)));
+  return db.transaction(async (tx) => {
+    const [run] = await tx.select().from(reclassRun).where(eq(reclassRun.id, claimed.id)).for("update").limit(1);
+    if (!run || run.status !== "running" || run.leaseOwner !== owner) throw new LeaseLost(`run ${claimed.id} is no longer leased to ${owner}`);
+    const table = stagedTableName(run.id);
+    const asOf = run.featuresAsOf ?? clock.now();
+    await stageFeatures(db, tx, table, run.scope.regionPrefix || run.scope.platformId ? scopeFilter(run.scope) : null, asOf);
+    const [staged] = await tx
+      .update(reclassRun)
+      .set({ featuresTable: table, featuresAsOf: asOf, leaseUntil: new Date(clock.now().getTime() + RUN_LEASE_MS) })
+      .where(eq(reclassRun.id, run.id))
+      .returning();
+    return staged!;
+  });
+}
+
 /** One chunk in one transaction: classify, advance the cursor, add the tallies (or finish). */
 async function runChunk(deps: RunEngineDeps, runId: string, owner: string): Promise<RunRow> {
   const { db, clock } = deps;
@@ -108,14 +142,20 @@ async function runChunk(deps: RunEngineDeps, runId: string, owner: string): Prom
     const now = clock.now();
     const ids = await nextChunk(db, tx, run.scope, run.lastEntityId, run.chunkSize);
     if (ids.length === 0) {
+      await dropStaged(tx, run.featuresTable);
       const [done] = await tx
         .update(reclassRun)
-        .set({ status: "done", finishedAt: now, durationMs: Math.max(0, now.getTime() - run.startedAt.getTime()), leaseOwner: null, leaseUntil: null, total: run.processed })
+        .set({ status: "done", finishedAt: now, durationMs: Math.max(0, now.getTime() - run.startedAt.getTime()), leaseOwner: null, leaseUntil: null, total: run.processed, featuresTable: null })
         .where(eq(reclassRun.id, runId))
         .returning();
       return done!;
     }
-    const outcome = await deps.classify(tx, ids, { trigger: "run", runId });
+    const outcome = await deps.classify(tx, ids, {
+      trigger: "run",
+      runId,
+      asOf: run.featuresAsOf ?? now,
+      computeFeatures: run.featuresTable === null ? undefined : stagedComputeFeatures(run.featuresTable, deps.relationships ?? computeRelationshipIndicators),
+    });
     const [next] = await tx
       .update(reclassRun)
       .set({
@@ -149,6 +189,7 @@ export async function executeRun(deps: RunEngineDeps, runId: string, o: ExecuteO
   const began = performance.now();
   let run = claimed;
   try {
+    if (!(await stagedReady(deps.db, run.featuresTable))) run = await stage(deps, run, o.owner);
     for (;;) {
       run = await runChunk(deps, runId, o.owner);
       o.onProgress?.(run);
@@ -171,8 +212,12 @@ export async function executeRun(deps: RunEngineDeps, runId: string, o: ExecuteO
 /** Ends a run for good (retries exhausted, or the operator gave up on it). */
 export async function markRunFailed(deps: Pick<RunEngineDeps, "db" | "clock">, runId: string, error: string): Promise<void> {
   const now = deps.clock.now();
-  await deps.db.orm
-    .update(reclassRun)
-    .set({ status: "failed", error: error.slice(0, 2000), finishedAt: now, leaseOwner: null, leaseUntil: null })
-    .where(and(eq(reclassRun.id, runId), sql`${reclassRun.status} in ('pending', 'running')`));
+  await deps.db.transaction(async (tx) => {
+    const [failed] = await tx
+      .update(reclassRun)
+      .set({ status: "failed", error: error.slice(0, 2000), finishedAt: now, leaseOwner: null, leaseUntil: null, featuresTable: null })
+      .where(and(eq(reclassRun.id, runId), sql`${reclassRun.status} in ('pending', 'running')`))
+      .returning();
+    if (failed) await dropStaged(tx, stagedTableName(runId));
+  });
 }

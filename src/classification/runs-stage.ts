@@ -1,0 +1,79 @@
+// A full run's features, staged: ONE pass over the event rows computes every indicator of every
+// entity in the run's scope as of one instant, into an UNLOGGED table named after the run; the
+// chunks then read their rows from it by id instead of each looking up its entities' events in
+// every monthly partition. Why:
+//  - the run reads each event row about once, like a bare scan (bench/results/reclassify.md),
+//    instead of ~100 index probes per entity;
+//  - every chunk sees the same as-of instant, so a resumed run gives the same classes as an
+//    uninterrupted one;
+//  - unlogged: it is scratch derived from durable data (no WAL for millions of rows). A
+//    PostgreSQL crash empties it; resume notices and stages again.
+import { sql, type SQL } from "drizzle-orm";
+import type { Database, Executor } from "../db/client.js";
+import { rowsOf } from "../db/client.js";
+import { CATEGORY_HAZARD, LICENCE_REQUIRED_CATEGORIES } from "../scoring/index.js";
+import type { ComputeFeatures, ComputeRelationshipIndicators } from "./contracts.js";
+import { indicatorRowOf, NO_RELATIONSHIPS, type FeatureRow } from "./features.js";
+import { featuresQuery } from "./features-sql.js";
+
+/** The staged table of a run: its id's hex digits only, so the name is safe to inline. */
+export function stagedTableName(runId: string): string {
+  const hex = runId.replace(/-/g, "").toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error(`not a run id: ${runId}`);
+  return `reclass_features_${hex}`;
+}
+
+const ident = (table: string) => {
+  if (!/^reclass_features_[0-9a-f]{32}$/.test(table)) throw new Error(`not a staged features table: ${table}`);
+  return sql.raw(`"${table}"`);
+};
+
+/** Does the table exist with rows? (An empty one after a crash means: stage again.) */
+export async function stagedReady(db: Database, table: string | null): Promise<boolean> {
+  if (table === null) return false;
+  const [r] = await db.rows<{ ok: boolean }>(sql`select to_regclass(${table}) is not null as ok`);
+  if (!r?.ok) return false;
+  const [row] = await db.rows<{ one: number }>(sql`select 1 as one from ${ident(table)} limit 1`);
+  return row !== undefined;
+}
+
+/**
+ * Computes the scope's features as of `asOf` into `table` (replacing any earlier copy), inside
+ * the caller's transaction. `scopeFilter` is a condition on `entity e`, null for every entity.
+ */
+export async function stageFeatures(db: Database, tx: Executor, table: string, scopeFilter: SQL | null, asOf: Date): Promise<number> {
+  // One statement over the whole scope: give the hash aggregate room on PostgreSQL (it spills
+  // to disk beyond this). PGlite keeps its default (its memory is the gateway process's own).
+  if (db.kind === "postgres") await tx.execute(sql`set local work_mem = '256MB'`);
+  await tx.execute(sql`drop table if exists ${ident(table)}`);
+  const query = featuresQuery({
+    source: { scope: scopeFilter },
+    asOf,
+    hazard: CATEGORY_HAZARD,
+    licenceRequired: [...LICENCE_REQUIRED_CATEGORIES],
+  });
+  await tx.execute(sql`create unlogged table ${ident(table)} as ${query}`);
+  await tx.execute(sql`create unique index on ${ident(table)} (entity_id)`);
+  const [r] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*)::int as n from ${ident(table)}`));
+  return Number(r?.n ?? 0);
+}
+
+export async function dropStaged(on: Executor, table: string | null): Promise<void> {
+  if (table !== null) await on.execute(sql`drop table if exists ${ident(table)}`);
+}
+
+/** ComputeFeatures for a run's chunks: own indicators from the staged table, relationships live. */
+export function stagedComputeFeatures(table: string, relationships: ComputeRelationshipIndicators): ComputeFeatures {
+  return async (on, entityIds, asOf) => {
+    const out = new Map<string, ReturnType<typeof indicatorRowOf>>();
+    if (entityIds.length === 0) return out;
+    const rows = rowsOf<FeatureRow>(
+      await on.execute(sql`
+        select * from ${ident(table)}
+        where entity_id in (select (jsonb_array_elements_text(${JSON.stringify(entityIds)}::jsonb)))`),
+    );
+    const rel = await relationships(on, entityIds, asOf);
+    for (const r of rows) out.set(r.entity_id, indicatorRowOf(r, rel.get(r.entity_id) ?? NO_RELATIONSHIPS));
+    return out;
+  };
+}

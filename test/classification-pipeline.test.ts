@@ -5,7 +5,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
-import { logit } from "../src/scoring/index.js";
+import { getModelByVersion } from "../src/classification/models.js";
+import { contributionsOf, logit } from "../src/scoring/index.js";
 import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
@@ -102,8 +103,8 @@ describe("event-driven classification", () => {
     expect(["C", "D"]).toContain(seen.at(-1));
 
     // history keeps every classification; its class sequence is the sequence of changes
-    const rows = await db().rows<{ risk_class: string; p: number; logit_prior: number; contributions: Array<{ logLR: number }>; model_version: string; trigger: string }>(sql`
-      select risk_class, p, logit_prior, contributions, model_version, trigger from classification
+    const rows = await db().rows<{ risk_class: string; p: number; logit_prior: number; states: number[]; model_version: string; trigger: string }>(sql`
+      select risk_class, p, logit_prior, states, model_version, trigger from classification
       where entity_id = ${entityId}::uuid order by computed_at, id`);
     expect(rows.length).toBeGreaterThanOrEqual(seen.length);
     const changes: string[] = [];
@@ -111,7 +112,10 @@ describe("event-driven classification", () => {
     expect(changes).toEqual(seen);
     for (const r of rows) {
       expect(r.trigger).toBe("event");
-      const sum = r.logit_prior + r.contributions.reduce((s, x) => s + x.logLR, 0);
+      // history keeps the feature states; with the model version they give back every term
+      const model = (await getModelByVersion(db().orm, r.model_version))!;
+      const { contributions } = contributionsOf(model.compiled, Number(r.logit_prior), r.states.map(Number));
+      const sum = Number(r.logit_prior) + contributions.reduce((s, x) => s + x.logLR, 0);
       expect(Math.abs(sum - logit(r.p))).toBeLessThan(1e-9);
     }
 

@@ -83,7 +83,7 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
       outcome.classified++;
       outcome.counts[to]++;
       history.push({
-        i: fastUuidv7(), e: id, p: r.p, l: r.loss, x: r.expectedLoss, c: to, o: r.override ?? null, lp: r.logitPrior, k: r.contributions,
+        i: fastUuidv7(), e: id, p: r.p, l: r.loss, x: r.expectedLoss, c: to, o: r.override ?? null, lp: r.logitPrior, k: r.states,
       });
       updates.push({ e: id, c: to, p: r.p, l: r.loss });
       if (from !== to) {
@@ -105,10 +105,10 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
     await ensureHistoryPartition(on, asOf);
     await on.execute(sql`
       insert into classification (id, entity_id, model_version, p, loss, expected_loss, risk_class, override, logit_prior,
-                                  contributions, computed_at, trigger, run_id)
+                                  states, computed_at, trigger, run_id)
       select i, e, ${model.version}, p, l, x, c, o, lp, k, ${at}::timestamptz, ${options.trigger}, ${options.runId ?? null}::uuid
       from jsonb_to_recordset(${JSON.stringify(history)}::jsonb)
-        as r(i uuid, e uuid, p float8, l float8, x float8, c text, o text, lp float8, k jsonb)`);
+        as r(i uuid, e uuid, p float8, l float8, x float8, c text, o text, lp float8, k smallint[])`);
     await on.execute(sql`
       update entity e set risk_class = r.c, probability = r.p, loss = r.l, model_version = ${model.version},
         classified_at = ${at}::timestamptz,

@@ -31,13 +31,21 @@ export function invalidateActiveModel(): void {
 export async function getActiveModel(on: Executor, _opts: { fresh?: boolean } = {}): Promise<CompiledActiveModel> {
   const [row] = rowsOf<{ version: string }>(await on.execute(sql`select version from model where status = 'active'`));
   if (!row) throw new Error("no active model: classification.start() seeds the expert default");
-  const hit = compiledByVersion.get(row.version);
+  const model = await getModelByVersion(on, row.version);
+  if (!model) throw new Error(`active model ${row.version} has no artifact`);
+  return model;
+}
+
+/** Any stored model, compiled (history rows name the version that scored them); cached. */
+export async function getModelByVersion(on: Executor, version: string): Promise<CompiledActiveModel | undefined> {
+  const hit = compiledByVersion.get(version);
   if (hit) return hit;
-  const [full] = rowsOf<{ artifact: unknown }>(await on.execute(sql`select artifact from model where version = ${row.version}`));
-  const artifact = validateModel(typeof full!.artifact === "string" ? JSON.parse(full!.artifact) : full!.artifact);
-  const model: CompiledActiveModel = { version: row.version, artifact, compiled: compileModel(artifact) };
+  const [full] = rowsOf<{ artifact: unknown }>(await on.execute(sql`select artifact from model where version = ${version}`));
+  if (!full) return undefined;
+  const artifact = validateModel(typeof full.artifact === "string" ? JSON.parse(full.artifact) : full.artifact);
+  const model: CompiledActiveModel = { version, artifact, compiled: compileModel(artifact) };
   if (compiledByVersion.size >= MAX_CACHED_MODELS) compiledByVersion.delete(compiledByVersion.keys().next().value!);
-  compiledByVersion.set(row.version, model);
+  compiledByVersion.set(version, model);
   return model;
 }
 

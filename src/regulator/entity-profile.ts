@@ -9,7 +9,8 @@ import type { Database } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import type { Principal } from "../http/context.js";
 import { AppError } from "../http/errors.js";
-import { explainScore, type Contribution, type CreditClass, type Override, type ScoreResult } from "../scoring/index.js";
+import { contributionsOf, explainScore, type Contribution, type CreditClass, type Override, type ScoreResult } from "../scoring/index.js";
+import { getModelByVersion } from "../classification/models.js";
 import { sandboxOf } from "../sandbox/queries.js";
 
 type EntityProfile = components["schemas"]["EntityProfile"];
@@ -42,10 +43,20 @@ interface HistoryRow extends Record<string, unknown> {
   risk_class: CreditClass;
   override: Override | null;
   logit_prior: number;
-  contributions: Contribution[] | string;
+  contributions: Contribution[] | string | null;
+  states: number[] | string | null;
   computed_at: Date | string;
   trigger: "event" | "run" | "manual";
   run_id: string | null;
+}
+
+/** History keeps feature states; the scoring model of that version turns them back into words. */
+async function contributionsFrom(db: Database, h: HistoryRow): Promise<Contribution[]> {
+  if (h.contributions !== null) return json(h.contributions);
+  const model = await getModelByVersion(db.orm, h.model_version);
+  if (!model || h.states === null) return [];
+  const states = typeof h.states === "string" ? h.states.replace(/[{}]/g, "").split(",").map(Number) : h.states.map(Number);
+  return contributionsOf(model.compiled, Number(h.logit_prior), states).contributions;
 }
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
@@ -62,7 +73,7 @@ export async function getRegulatorEntity(ctx: { db: Database; principal: Princip
   if (!e) throw new AppError("NOT_FOUND", "no such entity");
 
   const history = await db.rows<HistoryRow>(sql`
-    select model_version, p, loss, expected_loss, risk_class, override, logit_prior, contributions, computed_at, trigger, run_id
+    select model_version, p, loss, expected_loss, risk_class, override, logit_prior, contributions, states, computed_at, trigger, run_id
     from classification where entity_id = ${e.id}::uuid order by computed_at desc, id desc limit ${HISTORY_LIMIT}`);
   const related = await db.rows<{ id: string; name: string; region_code: string; risk_class: CreditClass | null; links: LinkKind[] | string; inside: boolean }>(sql`
     with l as (
@@ -86,7 +97,7 @@ export async function getRegulatorEntity(ctx: { db: Database; principal: Princip
   const score: ScoreResult | undefined = latest && {
     p: Number(latest.p),
     logitPrior: Number(latest.logit_prior),
-    contributions: json(latest.contributions),
+    contributions: await contributionsFrom(db, latest),
     loss: Number(latest.loss),
     expectedLoss: Number(latest.expected_loss),
     class: latest.risk_class,

@@ -19,6 +19,7 @@ export { ModelArtifactError, validateModel, parseModel, serializeModel, deriveMo
 export { compileModel, type CompiledModel } from "./compile.js";
 export {
   scoreEntity,
+  contributionsOf,
   scoreColumns,
   allocateBatchScores,
   BOUND_INDICATOR,

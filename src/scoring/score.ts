@@ -15,21 +15,34 @@ function anySet(row: IndicatorRow, ids: readonly string[]): boolean {
   return false;
 }
 
-export function scoreEntity(m: CompiledModel, row: IndicatorRow): ScoreResult {
-  const category = m.priorColumn === null ? null : toLevel(row[m.priorColumn]);
-  const logitPrior = priorLogitFor(m, category);
+/**
+ * The contributions (reason codes) of a score from its feature states alone: a state fixes its
+ * term for a given model, so history can keep the states (a few bytes) and rebuild the words.
+ * Returns the bounded logit too; scoreEntity uses this very function, so both agree exactly.
+ */
+export function contributionsOf(m: CompiledModel, logitPrior: number, states: ArrayLike<number>): { contributions: Contribution[]; logit: number } {
   const contributions: Contribution[] = [];
   let s = logitPrior;
-  let known = 0;
-  for (const f of m.features) {
-    const state = stateOf(f, row[f.id]);
-    if (state !== f.missingState) known++;
+  m.features.forEach((f, i) => {
+    const state = states[i] as number;
     const c = f.logLR[state] as number;
     s += c;
     contributions.push({ indicator: f.id, state: f.stateLabels[state] ?? String(state), logLR: c });
-  }
+  });
   const bounded = boundLogit(m, s);
   if (bounded !== s) contributions.push({ indicator: BOUND_INDICATOR, state: "clipped", logLR: bounded - s });
+  return { contributions, logit: bounded };
+}
+
+export function scoreEntity(m: CompiledModel, row: IndicatorRow): ScoreResult {
+  const category = m.priorColumn === null ? null : toLevel(row[m.priorColumn]);
+  const logitPrior = priorLogitFor(m, category);
+  const states = m.features.map((f) => stateOf(f, row[f.id]));
+  let known = 0;
+  m.features.forEach((f, i) => {
+    if (states[i] !== f.missingState) known++;
+  });
+  const { contributions, logit: bounded } = contributionsOf(m, logitPrior, states);
   const p = sigmoid(bounded);
 
   const lm = m.artifact.loss;
@@ -51,7 +64,7 @@ export function scoreEntity(m: CompiledModel, row: IndicatorRow): ScoreResult {
     knownIndicators: known,
   });
   const cls = classWithOverride(classFromExpectedLoss(policy.cutoffs, expectedLoss), override);
-  const result: ScoreResult = { p, logitPrior, contributions, loss, expectedLoss, class: cls, modelVersion: m.version };
+  const result: ScoreResult = { p, logitPrior, contributions, states, loss, expectedLoss, class: cls, modelVersion: m.version };
   if (override !== undefined) result.override = override;
   return result;
 }

@@ -20,6 +20,8 @@ export interface ScoreResult {
   p: number;
   logitPrior: number;
   contributions: Contribution[];
+  /** The state index of each of the model's features, in model order (contributionsOf rebuilds the contributions). */
+  states?: number[];
   loss: number;
   expectedLoss: number;
   class: CreditClass;

@@ -84,15 +84,23 @@ export function buildSystem(o: SystemOptions): System {
   const spec = loadSpec();
   const validator = new SpecValidator(spec);
   const exchange = createExchange({ ...deps, signer: auth.signer, publish: outbound.publish, validator });
-  const classification = createClassification({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
+  // Monitoring rules and the warning library, and the sandbox fence (issue 6): both evaluate
+  // the entities classification has just (re)classified, in its transaction — rules first, so
+  // the fence sees the warnings they raise.
+  const monitoring = createMonitoring({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
+  const sandbox = createSandbox({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
+  const classification = createClassification({
+    ...deps,
+    publishToEntityPlatforms: outbound.publishToEntityPlatforms,
+    afterClassify: async (tx, input) => {
+      await monitoring.evaluate(tx, input);
+      await sandbox.evaluate(tx, input);
+    },
+  });
   outbound.register(registry);
   exchange.register(registry);
   classification.register(registry);
-  // Monitoring rules and the warning library (issue 6).
-  const monitoring = createMonitoring({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
   monitoring.register(registry);
-  // The sandbox fence (issue 6).
-  const sandbox = createSandbox({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
   sandbox.register(registry);
 
   const app = createApp({

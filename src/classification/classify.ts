@@ -11,7 +11,7 @@ import { rowsOf, type Executor } from "../db/client.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import { fastUuidv7 } from "../exchange/ids.js";
 import { explainScore, scoreEntity, type ScoreResult } from "../scoring/index.js";
-import type { ClassifyEntities, ClassifyOutcome, ComputeFeatures, RiskClass } from "./contracts.js";
+import type { AfterClassify, ClassifyEntities, ClassifyOutcome, ComputeFeatures, RiskClass } from "./contracts.js";
 import { computeFeatures as defaultComputeFeatures } from "./features.js";
 import { getActiveModel } from "./models.js";
 
@@ -19,6 +19,8 @@ export interface ClassifyDeps {
   clock: Clock;
   publishToEntityPlatforms: PublishToEntityPlatforms;
   computeFeatures?: ComputeFeatures;
+  /** Monitoring and the sandbox fence, in the classifying transaction (contracts.ts). */
+  afterClassify?: AfterClassify;
 }
 
 const CLASS_ORDER: Record<RiskClass, number> = { A: 0, B: 1, C: 2, D: 3 };
@@ -116,6 +118,7 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
       from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as r(e uuid, c text, p float8, l float8)
       where e.id = r.e`);
     if (messages.length > 0) await deps.publishToEntityPlatforms(on, messages);
+    await deps.afterClassify?.(on, { entityIds: current.map((c) => c.id).filter((id) => features.has(id)), asOf, trigger: options.trigger, indicators: features });
     return outcome;
   };
 }

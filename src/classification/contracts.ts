@@ -63,3 +63,13 @@ export interface ActiveModel {
   version: string;
   artifact: ModelArtifact;
 }
+
+/**
+ * What must happen after entities were (re)classified, in the same transaction, with the
+ * indicator rows just computed: monitoring rules, then the sandbox fence (issue 6). Set-based:
+ * called once per classify call (a full run: once per chunk).
+ */
+export type AfterClassify = (
+  tx: Executor,
+  input: { entityIds: readonly string[]; asOf: Date; trigger: ClassifyTrigger; indicators: ReadonlyMap<string, IndicatorRow> },
+) => Promise<void>;

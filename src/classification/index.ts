@@ -7,6 +7,7 @@ import type { JobRegistry } from "../jobs/registry.js";
 import type { ScheduleSpec } from "../jobs/schedules.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import type { ServiceDeps } from "../services.js";
+import type { AfterClassify } from "./contracts.js";
 // The pipeline:
 import { ensureHistoryPartition, makeClassifyEntities } from "./classify.js";
 import { computeFeatures } from "./features.js";
@@ -38,9 +39,14 @@ export const CLASSIFICATION_SCHEDULES: readonly ScheduleSpec[] = [DAILY_RUN_SCHE
 const MONTH_MS = 31 * 86_400_000;
 
 export function createClassification(
-  deps: ServiceDeps & { publishToEntityPlatforms: PublishToEntityPlatforms },
+  deps: ServiceDeps & { publishToEntityPlatforms: PublishToEntityPlatforms; afterClassify?: AfterClassify },
 ): ClassificationModule {
-  const classify = makeClassifyEntities({ clock: deps.clock, publishToEntityPlatforms: deps.publishToEntityPlatforms, computeFeatures });
+  const classify = makeClassifyEntities({
+    clock: deps.clock,
+    publishToEntityPlatforms: deps.publishToEntityPlatforms,
+    computeFeatures,
+    afterClassify: deps.afterClassify,
+  });
   return {
     handlers: {
       ...regulatorHandlers(deps),

@@ -94,6 +94,10 @@ describe("monitoring rules over HTTP", () => {
     const shapeless = await call(admin, "POST", "/v1/regulator/rules", { definition: { ...refundRule, condition: { metric: { events: { kind: "gossip", days: 7 } }, op: "~", value: 1 } } });
     expect(shapeless.status).toBe(400);
     expect(shapeless.body!.code).toBe("VALIDATION_FAILED");
+    // The spec tells condition and metric shapes apart by their property, so the reasons name
+    // the wrong parts instead of every alternative shape.
+    const pointers = (shapeless.body!.errors as Array<{ pointer: string }>).map((e) => e.pointer);
+    expect(pointers).toEqual(expect.arrayContaining(["/definition/condition/op", "/definition/condition/metric/events/kind"]));
     expect((await db().rows(sql`select 1 from monitoring_rule where key = 'bad.rule'`)).length).toBe(0);
   });
 

@@ -836,22 +836,35 @@ export interface components {
             windowDays: number;
             condition: components["schemas"]["RuleCondition"];
         };
+        /** @description {all: [...]}, {any: [...]}, {not: c} or a comparison; told apart by their property (if/then), so a refusal names the part that is wrong rather than every alternative. */
         RuleCondition: {
+            [key: string]: unknown;
+        };
+        RuleAll: {
             all: components["schemas"]["RuleCondition"][];
-        } | {
+        };
+        RuleAny: {
             any: components["schemas"]["RuleCondition"][];
-        } | {
+        };
+        RuleNot: {
             not: components["schemas"]["RuleCondition"];
-        } | components["schemas"]["RuleComparison"];
+        };
         RuleComparison: {
             metric: components["schemas"]["RuleMetric"];
             /** @enum {string} */
             op: ">=" | ">" | "<=" | "<" | "==" | "!=";
             value: string | number | boolean;
         };
+        /** @description One of the metric objects below, told apart by its property (if/then). */
         RuleMetric: {
+            [key: string]: unknown;
+        };
+        /** @description An indicator of the scoring catalogue, as classification computes it. */
+        IndicatorMetric: {
             indicator: string;
-        } | {
+        };
+        /** @description Events of a kind in [T - days, T) (optionally where data.<field> equals a value); their count or the sum of a data field. */
+        EventsMetric: {
             events: {
                 kind: components["schemas"]["EventKind"];
                 days: number;
@@ -863,16 +876,21 @@ export interface components {
                     sum: string;
                 };
             };
-        } | {
+        };
+        /** @description Per-day rate over the recent days divided by the per-day rate over the baseline days before them; null when the baseline is empty. */
+        GrowthMetric: {
             growth: {
                 kind: components["schemas"]["EventKind"];
                 recentDays: number;
                 baselineDays: number;
             };
-        } | {
+        };
+        EntityMetric: {
             /** @enum {string} */
             entity: "category" | "regionCode" | "entityType";
-        } | {
+        };
+        /** @description The entity's category is prohibited in a prefix of its region. */
+        ProhibitedTypeMetric: {
             /** @constant */
             prohibitedType: true;
         };

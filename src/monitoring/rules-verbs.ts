@@ -30,11 +30,11 @@ function toView(r: StoredRule, versions?: Awaited<ReturnType<typeof ruleVersions
     version: r.version,
     enabled: r.enabled,
     builtIn: r.builtIn,
-    definition: r.definition as RuleView["definition"],
+    definition: r.definition as unknown as RuleView["definition"],
     updatedBy: r.updatedBy,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
-    ...(versions ? { versions: versions.map((v) => ({ ...v, definition: v.definition as RuleView["definition"] })) } : {}),
+    ...(versions ? { versions: versions.map((v) => ({ ...v, definition: v.definition as unknown as RuleView["definition"] })) } : {}),
   };
 }
 

@@ -20,16 +20,16 @@ export function classificationRescoreJob(deps: RescoreJobDeps): JobDefinition<Re
     name: RESCORE_JOB,
     parse: parseRescorePayload,
     async handle({ entityId }) {
-      const propagated = await deps.db.transaction(async (tx) => {
+      await deps.db.transaction(async (tx) => {
         const outcome = await deps.classify(tx, [entityId], { trigger: "event" });
         const worse = outcome.changes.filter((c) => (c.to === "C" || c.to === "D") && worsened(c.from, c.to)).map((c) => c.entityId);
-        if (worse.length === 0) return outcome.changed > 0;
+        if (worse.length === 0) return;
         const related = (await deps.relatedEntityIds(tx, worse)).filter((id) => id !== entityId);
         if (related.length > 0) await deps.enqueueMany(tx, rescoreRows(related));
-        return true;
       });
-      // classification.changed deliveries and propagated rescores were enqueued in the transaction.
-      if (propagated) deps.kick();
+      // The transaction may have enqueued deliveries (classification.changed, and the sandbox's
+      // and monitoring's messages and jobs even when the class stayed) and propagated rescores.
+      deps.kick();
     },
   });
 }

@@ -52,8 +52,10 @@ export async function stageFeatures(db: Database, tx: Executor, table: string, s
     hazard: CATEGORY_HAZARD,
     licenceRequired: [...LICENCE_REQUIRED_CATEGORIES],
   });
-  await tx.execute(sql`create unlogged table ${ident(table)} as ${query}`);
-  await tx.execute(sql`create unique index on ${ident(table)} (entity_id)`);
+  // id (uuid) beside the query's text entity_id: chunks are runs of consecutive ids, read by
+  // one range scan in uuid order.
+  await tx.execute(sql`create unlogged table ${ident(table)} as select q.entity_id::uuid as id, q.* from (${query}) q`);
+  await tx.execute(sql`create unique index on ${ident(table)} (id)`);
   const [r] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*)::int as n from ${ident(table)}`));
   return Number(r?.n ?? 0);
 }
@@ -67,11 +69,13 @@ export function stagedComputeFeatures(table: string, relationships: ComputeRelat
   return async (on, entityIds, asOf) => {
     const out = new Map<string, ReturnType<typeof indicatorRowOf>>();
     if (entityIds.length === 0) return out;
+    const wanted = new Set(entityIds.map((id) => id.toLowerCase()));
+    const sorted = [...wanted].sort();
+    // A run's chunk is consecutive ids of its scope, so the range holds exactly the chunk's
+    // rows; the set check keeps any other caller exact too.
     const rows = rowsOf<FeatureRow>(
-      await on.execute(sql`
-        select * from ${ident(table)}
-        where entity_id in (select (jsonb_array_elements_text(${JSON.stringify(entityIds)}::jsonb)))`),
-    );
+      await on.execute(sql`select * from ${ident(table)} where id between ${sorted[0]}::uuid and ${sorted.at(-1)}::uuid`),
+    ).filter((r) => wanted.has(r.entity_id));
     const rel = await relationships(on, entityIds, asOf);
     for (const r of rows) out.set(r.entity_id, indicatorRowOf(r, rel.get(r.entity_id) ?? NO_RELATIONSHIPS));
     return out;

@@ -3,7 +3,8 @@
 // regulator lists and filters it over HTTP within their region; an officer closes it (region
 // scoped, audited); triggered supervision reminds inside the sandbox on a first low hit and
 // applies the rule's action outside, on a repeat or on severe hits; the daily expiry job closes
-// stale warnings. Evaluation is called in a transaction, as classification's hook calls it.
+// stale warnings. Most cases call evaluation in a transaction (as classification's hook calls it)
+// to control asOf; one goes through the hook alone (events API -> rescore job -> warning).
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
@@ -75,13 +76,36 @@ describe("a complaint storm through the events API", () => {
     expect(done.type).toBe("done");
   }, 60_000);
 
+  it("through classification's hook alone: re-scoring after each batch keeps one warning current", async () => {
+    const created = await post(b, "/v1/merchants/batch", [merchant("hook-shop", { category: "food", regionCode: "510104" })]);
+    const id = created.results[0]!.entityId!;
+    const settled = async () => {
+      const [row] = await db().rows<{ id: number }>(sql`
+        select max(id)::int as id from outbox where job = 'classification.rescore' and payload->>'entityId' = ${id}`);
+      const e = await gw.jobEvents.waitFor((x) => x.id === row!.id && (x.type === "done" || x.type === "failed"), 30_000);
+      expect(e.type, JSON.stringify(e)).toBe("done");
+    };
+    await settled();
+    let n = 0;
+    for (let round = 0; round < 3; round++) {
+      await post(b, "/v1/events/batch", Array.from({ length: 12 }, () => complaint(`hook-${++n}`, "hook-shop", new Date(clock.now().getTime() - n * 60_000).toISOString())));
+      await settled();
+      clock.advance(5 * 60_000);
+    }
+    const res = await as(viewer, `/v1/regulator/warnings?entity=${id}&rule=complaints.storm_high_hazard`);
+    const { warnings } = (await res.json()) as { warnings: Array<{ warningId: string; hitCount: number; action: string; evidence: { trigger: string } }> };
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ action: "warn_and_notice", evidence: { trigger: "event" } });
+    expect(warnings[0]!.hitCount).toBeGreaterThanOrEqual(2); // raised at 24 complaints, refreshed at 36
+  }, 60_000);
+
   it("is listed, filtered and read over HTTP within the caller's region", async () => {
     const list = async (who: LoggedInRegulator, q: string) => {
       const res = await as(who, `/v1/regulator/warnings?${q}`);
       expect(res.status).toBe(200);
       return ((await res.json()) as { warnings: Array<{ warningId: string; entityId: string }> }).warnings.map((w) => w.warningId);
     };
-    expect(await list(viewer, "rule=complaints.storm_high_hazard")).toEqual([stormWarning]);
+    expect(await list(viewer, `rule=complaints.storm_high_hazard&platform=${a.platformId}`)).toEqual([stormWarning]);
     expect(await list(viewer, `severity=high&status=open&platform=${a.platformId}&sandbox=outside&entity=${stormEntity}`)).toEqual([stormWarning]);
     expect(await list(viewer, `entity=${stormEntity}&platform=${b.platformId}`)).toEqual([]);
     expect(await list(viewer, `entity=${stormEntity}&sandbox=inside`)).toEqual([]);

@@ -115,6 +115,9 @@ describe("a complaint storm through the events API", () => {
     expect(one.status).toBe(200);
     expect(await one.json()).toMatchObject({ warningId: stormWarning, ruleKey: "complaints.storm_high_hazard", ruleNameZh: "高风险品类集中投诉", entityId: stormEntity, sandboxStatus: "outside" });
     expect((await as(farOfficer, `/v1/regulator/warnings/${stormWarning}`)).status).toBe(404);
+    const profile = (await (await as(viewer, `/v1/regulator/entities/${stormEntity}`)).json()) as { warnings: Array<{ warningId: string; status: string }> };
+    expect(profile.warnings.map((w) => w.warningId)).toContain(stormWarning);
+    expect(profile.warnings.every((w) => w.status === "open")).toBe(true);
   });
 
   it("pages with a keyset cursor", async () => {

@@ -1416,6 +1416,8 @@ export interface components {
             /** @description Related entities outside the caller's region scope (not listed). */
             relatedOutsideScope?: number;
             sandbox?: components["schemas"]["SandboxStatus"];
+            /** @description Warning clues of the entity (issue 6): open ones first, then the newest; at most 20. */
+            warnings?: components["schemas"]["Warning"][];
             shops: {
                 /** Format: uuid */
                 platformId: string;

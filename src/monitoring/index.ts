@@ -19,6 +19,7 @@ import type { Executor } from "../db/client.js";
 import { monitoringHandlers } from "./handlers.js";
 
 export { closeWarnings, expireWarnings, type CloseBy } from "./warnings-store.js";
+export { warningsOfEntity, type WarningView } from "./warnings-verbs.js";
 export { validateRule, evaluateCondition, type RuleDefinition, type Condition, type Metric, type AppliedAction } from "./rule-language.js";
 export { BUILT_IN_RULES } from "./built-in-rules.js";
 export {

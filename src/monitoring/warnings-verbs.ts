@@ -137,6 +137,14 @@ async function warningInScope(on: Executor, id: string, prefix: string, forUpdat
   return row;
 }
 
+/** An entity's warnings for its profile: open ones first, then the newest (the caller checked scope). */
+export async function warningsOfEntity(on: Executor, entityId: string, limit = 20): Promise<WarningView[]> {
+  const rows = rowsOf<WarningRow>(
+    await on.execute(sql`${SELECT} where w.entity_id = ${entityId}::uuid order by (w.status = 'open') desc, w.id desc limit ${limit}`),
+  );
+  return rows.map(toView);
+}
+
 export async function getWarning(ctx: MonitoringContext, input: { warningId: string }): Promise<WarningView> {
   const row = await warningInScope(ctx.db.orm, input.warningId, readerPrefix(ctx.actor));
   if (!row) throw new AppError("NOT_FOUND", "no such warning");

@@ -1,9 +1,9 @@
 // The regulator's entity profile (GET /v1/regulator/entities/{id}): current class with the
 // score behind it (p, loss, expected loss, override, model version, prior + every
 // contribution, the strongest in words), the classification history, related entities inside
-// the caller's region (and how many outside), the shops per platform, and the sandbox status
-// with its fence audit history. Region-scoped: an entity outside the caller's prefix is 404,
-// like one that does not exist.
+// the caller's region (and how many outside), the shops per platform, the sandbox status with
+// its fence audit history, and its warnings. Region-scoped: an entity outside the caller's
+// prefix is 404, like one that does not exist.
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
@@ -12,6 +12,7 @@ import { AppError } from "../http/errors.js";
 import { contributionsOf, explainScore, type Contribution, type CreditClass, type Override, type ScoreResult } from "../scoring/index.js";
 import { getModelByVersion } from "../classification/models.js";
 import { sandboxOf } from "../sandbox/queries.js";
+import { warningsOfEntity } from "../monitoring/warnings-verbs.js";
 
 type EntityProfile = components["schemas"]["EntityProfile"];
 type LinkKind = "legal_representative" | "address" | "phone" | "investor" | "officer";
@@ -91,6 +92,7 @@ export async function getRegulatorEntity(ctx: { db: Database; principal: Princip
     from shop s join platform p on p.id = s.platform_id
     where s.entity_id = ${e.id}::uuid order by p.name, s.platform_shop_id`);
   const sandbox = await sandboxOf(db.orm, e.id);
+  const warnings = await warningsOfEntity(db.orm, e.id);
 
   // The current score is the newest history row (written with the entity's class, same tx).
   const latest = history[0];
@@ -144,5 +146,6 @@ export async function getRegulatorEntity(ctx: { db: Database; principal: Princip
     relatedOutsideScope: related.length - inside.length,
     shops: shops.map((s) => ({ platformId: s.platform_id, platformName: s.platform_name, shopId: s.shop_id, name: s.name, url: s.url })),
     sandbox,
+    warnings,
   };
 }

@@ -90,7 +90,18 @@ export function featuresQuery(i: FeatureQueryInput): SQL {
     sql`case when ${age} <= ${sql.raw(String(window))} and ${extra} then ${halfLife === null ? sql`1::float8` : sql`power(0.5::float8, ${age} / ${sql.raw(String(halfLife))})`} end`;
   // sales_summary counts by data.periodEnd: ages in (lo, hi] days.
   const periodAge = sql`((${sql.raw(String(T / 1000))}::float8 - ${epochOfDate(sql`data->'periodEnd'`)}) / 86400)`;
-  const sales = (lo: number, hi: number) => sql`${periodAge} > ${sql.raw(String(lo))} and ${periodAge} <= ${sql.raw(String(hi))}`;
+  // A 'YYYY-MM-DD' periodEnd (what the API accepts) is compared as text against the first and
+  // last dates whose UTC midnight falls in the window: no date parsing per row (a third of all
+  // event rows are sales summaries, read by five indicators). Other forms take the exact path.
+  const sales = (lo: number, hi: number) => {
+    const latest = T - lo * DAY_MS; // midnight < latest
+    const earliest = T - hi * DAY_MS; // midnight >= earliest
+    const last = new Date(latest % DAY_MS === 0 ? latest - DAY_MS : latest).toISOString().slice(0, 10);
+    const first = new Date(Math.ceil(earliest / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+    return sql`(case when length(data->>'periodEnd') = 10 and jsonb_typeof(data->'periodEnd') = 'string'
+      then (data->>'periodEnd') collate "C" between ${sql.raw(`'${first}'`)} and ${sql.raw(`'${last}'`)}
+      else ${periodAge} > ${sql.raw(String(lo))} and ${periodAge} <= ${sql.raw(String(hi))} end)`;
+  };
   return sql`
 with ids as materialized (
   ${ids}

@@ -78,17 +78,18 @@ async function load(url: string): Promise<{ entities: number; shops: number; eve
     e = s = ev = "";
   };
   let pending = 0;
-  // The simulator lets one person run several individual businesses (the relationship graph's
-  // shared legal representative): the gateway keys individuals by idNumberHash, so those are one
-  // entity here too, as ingestion through the API would make them.
-  const byIdHash = new Map<string, string>();
+  // The simulator can give two of its entities one key (a person running several individual
+  // businesses; at city scale also a repeated USCC): the gateway keys entities by USCC or
+  // idNumberHash, so those are one entity here too, as ingestion through the API would make them.
+  const byKey = new Map<string, string>();
   for (const cluster of generatePopulation({ entities: N, seed: 7, start: args.start, cutDates: ["2025-11-20"], horizonDays: 365 })) {
     for (const sim of cluster.entities) {
       const first = sim.merchants[0]!.record;
-      const known = first.idNumberHash ? byIdHash.get(first.idNumberHash) : undefined;
+      const key = first.uscc ? `u:${first.uscc}` : `i:${first.idNumberHash}`;
+      const known = byKey.get(key);
       const entityId = known ?? uuidv7();
       if (!known) {
-        if (first.idNumberHash) byIdHash.set(first.idNumberHash, entityId);
+        byKey.set(key, entityId);
         e += line([entityId, first.uscc ?? null, first.idNumberHash ?? null, first.name, first.entityType, sim.regionCode, sim.address, sim.category]);
       }
       const shopIds = new Map<string, string>();

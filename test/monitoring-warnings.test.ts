@@ -219,3 +219,34 @@ describe("closing by rectification (the notice issue's seam)", () => {
     expect(await res.json()).toMatchObject({ status: "closed", closedBy: "rectification:case-1", closeReason: "rectification accepted", closedAt: clock.now().toISOString() });
   });
 });
+
+describe("registration changes through the merchants API", () => {
+  it("three changes of a shop's registered address in a year raise the rule; two do not", async () => {
+    const settledAll = async (id: string) => {
+      const [row] = await db().rows<{ id: number }>(sql`
+        select max(id)::int as id from outbox where job = 'classification.rescore' and payload->>'entityId' = ${id}`);
+      const e = await gw.jobEvents.waitFor((x) => x.id === row!.id && (x.type === "done" || x.type === "failed"), 30_000);
+      expect(e.type, JSON.stringify(e)).toBe("done");
+    };
+    const ids: Record<string, string> = {};
+    for (const [shop, changes] of [["moving-3", 3], ["moving-2", 2]] as const) {
+      const base = merchant(shop, { category: "apparel", regionCode: "510104", address: "1 First Street" });
+      ids[shop] = (await post(a, "/v1/merchants/batch", [base])).results[0]!.entityId!;
+      for (let i = 1; i <= changes; i++) {
+        clock.advance(60_000);
+        await post(a, "/v1/merchants/batch", [{ ...base, address: `${i + 1} Other Street` }]);
+        await settledAll(ids[shop]!);
+      }
+    }
+    // A change counts from the next instant on (windows are [T-365d, T)): the next re-scoring
+    // (here after a rating event) sees all of them.
+    clock.advance(60_000);
+    for (const shop of ["moving-3", "moving-2"]) {
+      await post(a, "/v1/events/batch", [{ eventId: `rating-${shop}`, shopId: shop, kind: "rating", occurredAt: new Date(clock.now().getTime() - 1000).toISOString(), data: { score: 4.6, count: 20 } }]);
+      await settledAll(ids[shop]!);
+    }
+    const rulesOf = async (id: string) => (await warningsOf(db(), id)).map((w) => w.rule_key);
+    expect(await rulesOf(ids["moving-3"]!)).toContain("registration.abnormal_changes");
+    expect(await rulesOf(ids["moving-2"]!)).not.toContain("registration.abnormal_changes");
+  }, 60_000);
+});

@@ -154,8 +154,13 @@ async function main() {
     const started = await system.classification.ops.startRun({ kind: "cli" }, { reason: `bench run ${k + 1}`, chunkSize: Number(args.chunk) });
     began = performance.now();
     let lastPct = -10;
+    let stageSeconds = 0;
     const out = await system.classification.ops.executeRun(started.runId, {
       owner: "bench",
+      onStaging: (phase) => {
+        if (phase === "done") stageSeconds = (performance.now() - began) / 1000;
+        console.error(`run ${k + 1}: staging ${phase} ${((performance.now() - began) / 1000).toFixed(1)} s`);
+      },
       onProgress: (r) => {
         const pct = (100 * r.processed) / (r.total ?? 1);
         if (pct - lastPct >= 10) {
@@ -166,7 +171,7 @@ async function main() {
     });
     const seconds = (performance.now() - began) / 1000;
     if (out.outcome !== "done") throw new Error(`run ended ${out.outcome}`);
-    runs.push({ run: k + 1, seconds: +seconds.toFixed(1), entitiesPerSecond: Math.round(out.run.processed / seconds), ratioToBare: +(seconds / bareSeconds).toFixed(2), peakRssMb: mb(peakRss), counts: out.run.counts, transitions: out.run.transitions });
+    runs.push({ run: k + 1, seconds: +seconds.toFixed(1), stageSeconds: +stageSeconds.toFixed(1), chunkSeconds: +(seconds - stageSeconds).toFixed(1), entitiesPerSecond: Math.round(out.run.processed / seconds), ratioToBare: +(seconds / bareSeconds).toFixed(2), peakRssMb: mb(peakRss), counts: out.run.counts, transitions: out.run.transitions });
     peakRss = Math.max(peakRss, rssBefore);
   }
   clearInterval(sampler);

@@ -42,6 +42,8 @@ export interface ExecuteOptions {
   sliceMs?: number;
   /** Called after each committed chunk with the run as committed. */
   onProgress?: (run: RunRow) => void;
+  /** Called around the one pass that stages the run's features (minutes at city scale). */
+  onStaging?: (phase: "start" | "done", run: RunRow) => void;
   /** Checked between chunks: stop cleanly (lease released) when it returns true. */
   shouldStop?: () => boolean;
   /** Runs in the transaction that releases the lease on "yielded" (enqueue the continuation). */
@@ -189,7 +191,11 @@ export async function executeRun(deps: RunEngineDeps, runId: string, o: ExecuteO
   const began = performance.now();
   let run = claimed;
   try {
-    if (!(await stagedReady(deps.db, run.featuresTable))) run = await stage(deps, run, o.owner);
+    if (!(await stagedReady(deps.db, run.featuresTable))) {
+      o.onStaging?.("start", run);
+      run = await stage(deps, run, o.owner);
+      o.onStaging?.("done", run);
+    }
     for (;;) {
       run = await runChunk(deps, runId, o.owner);
       o.onProgress?.(run);

@@ -75,6 +75,9 @@ export async function followDirect(ops: ClassificationOps, result: unknown, sink
   try {
     const outcome = await ops.executeRun(started.runId, {
       owner: `cli:${process.pid}:${randomBytes(4).toString("hex")}`,
+      onStaging: (phase, row) => {
+        if (phase === "start") sink.write(`computing the features of ${row.total ?? "all"} entities in one pass over their events...\n`);
+      },
       onProgress: (row) => progress.update(row.processed, row.total),
       shouldStop: () => stop,
     });

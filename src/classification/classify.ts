@@ -1,6 +1,7 @@
-// classifyEntities: features (one SQL statement) -> scoreEntity with the active model -> one
-// history insert -> one entity update -> classification.changed for the entities whose class
-// changed, all in the caller's transaction. No statement per entity.
+// classifyEntities: features (one SQL statement, or a run's staged rows) -> scoreEntity with the
+// active model -> one history insert (feature states, not spelled-out contributions) -> one
+// entity update -> classification.changed for the entities whose class changed -> monitoring
+// and the sandbox fence (afterClassify), all in the caller's transaction. No statement per entity.
 //
 // A first classification (no class before) counts as a change and is published with
 // from: null: a platform selling for the entity has no class to show until then, and the

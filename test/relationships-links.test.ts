@@ -54,8 +54,12 @@ describe("links", () => {
     const [a, b] = [await g.entity(), await g.entity()];
     await g.shop(a, { phone });
     await g.shop(b, { phone });
-    await refreshLinks(t.db.orm, [b], now);
+    // the partner whose links changed comes back (the rescore path re-scores it too) ...
+    expect(await refreshLinks(t.db.orm, [b], now)).toEqual([a]);
     expect(await linksOf(a)).toEqual([{ a: pair(a, b)[0], b: pair(a, b)[1], kind: "phone", source: "platform", evidence: `phone:${phone}` }]);
+    // ... once: refreshing either side again finds nothing new
+    expect(await refreshLinks(t.db.orm, [a], now)).toEqual([]);
+    expect(await refreshLinks(t.db.orm, [b], now)).toEqual([]);
   });
 
   it("links by normalised registered address within one region only", async () => {

@@ -104,4 +104,24 @@ describe("risk reaches related entities", () => {
     const relTerms = sRelated.contributions.filter((c) => c.indicator.startsWith("related_"));
     expect(relTerms.reduce((sum, c) => sum + c.logLR, 0)).toBeGreaterThan(0);
   });
+
+  it("a newcomer linked to a known entity gets that entity re-scored too (its family changed)", async () => {
+    const db = gw.system.deps.db;
+    const person = hex("newcomer-legal-rep");
+    const shop = (shopId: string, address: string) =>
+      merchant(shopId, { uscc: makeUscc("510104"), category: "apparel", legalRepresentativeHash: person, address });
+    const [known] = await post("/v1/merchants/batch", [shop("known", "5 Quiet Road")]).then((r) => r.map((x) => x.entityId!));
+    await quiescent([known!]);
+    const historyOf = async (id: string) => (await db.rows<{ n: number }>(sql`select count(*)::int as n from classification where entity_id = ${id}::uuid`))[0]!.n;
+    const before = await historyOf(known!);
+    expect(before).toBe(1);
+
+    // Only the newcomer's record arrives; the link to `known` is found on its rescore path.
+    const [newcomer] = await post("/v1/merchants/batch", [shop("newcomer", "6 Quiet Road")]).then((r) => r.map((x) => x.entityId!));
+    await quiescent([newcomer!, known!]);
+    expect(await relatedEntityIds(db.orm, [newcomer!])).toEqual([known]);
+    expect(await historyOf(known!)).toBe(before + 1);
+    const rel = await computeRelationshipIndicators(db.orm, [known!], gw.clock.now());
+    expect(rel.get(known!)?.related_entities).toBe(1);
+  });
 });

@@ -13,6 +13,7 @@ import { ensureHistoryPartition, makeClassifyEntities } from "./classify.js";
 import { computeFeatures } from "./features.js";
 import { seedExpertModel } from "./models.js";
 import { classificationRescoreJob } from "./rescore-job.js";
+import { rescoreRows } from "../exchange/rescore-job.js";
 // The relationship graph:
 import { relatedEntityIds, withFreshLinks } from "./relationships.js";
 // Runs, lifecycle, regulator API:
@@ -54,7 +55,12 @@ export function createClassification(
     register: (registry) => {
       // Event-driven rescoring refreshes the entity's links before its features; full runs read
       // the graph as it is (their inputs did not change).
-      registry.define(classificationRescoreJob({ ...deps, classify: withFreshLinks(classify, deps.clock), relatedEntityIds }));
+      // A new or removed link changes the partner's relationship indicators: it is re-scored too
+      // (its own refresh finds the link already there, so this does not ping-pong).
+      const classifyFresh = withFreshLinks(classify, deps.clock, async (tx, partners) => {
+        await deps.enqueueMany(tx, rescoreRows(partners));
+      });
+      registry.define(classificationRescoreJob({ ...deps, classify: classifyFresh, relatedEntityIds }));
       registerRunJobs(registry, { ...deps, classify });
     },
     start: async () => {

@@ -53,8 +53,12 @@ interface Key {
   k2: string;
 }
 
-export async function refreshLinks(on: Executor, entityIds: readonly string[], now: Date): Promise<void> {
-  if (entityIds.length === 0) return;
+/**
+ * Refreshes the graph around these entities; returns the OTHER entities whose links were added
+ * or removed by it (their relationship indicators changed: they deserve a re-score too).
+ */
+export async function refreshLinks(on: Executor, entityIds: readonly string[], now: Date): Promise<string[]> {
+  if (entityIds.length === 0) return [];
   const ids = idList(entityIds);
   const at = now.toISOString();
   // 1. Keys held before this refresh (data may have changed since the links were made).
@@ -93,7 +97,7 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
 
   // 3. Every group those keys name, expanded (clique up to the cap, star above it), replaces
   //    the links that touch the entities or came from those keys.
-  await on.execute(sql`
+  const changedPartners = await on.execute(sql`
     with ids as ${ids},
     own as (
       select 'person' as sp, s.legal_representative_hash as k, '' as k2 from shop s join ids on s.entity_id = ids.id where s.legal_representative_hash is not null
@@ -167,11 +171,22 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
     stale as (
       delete from entity_link l using doomed d
       where l.entity_a = d.entity_a and l.entity_b = d.entity_b and l.kind = d.kind
+      returning l.entity_a, l.entity_b
+    ),
+    added as (
+      insert into entity_link (entity_a, entity_b, kind, source, evidence, created_at)
+      select a, b, kind, source, evidence, ${at}::timestamptz from fresh
+      on conflict (entity_a, entity_b, kind) do update set source = excluded.source, evidence = excluded.evidence
+      where (entity_link.source, entity_link.evidence) is distinct from (excluded.source, excluded.evidence)
+      returning entity_a, entity_b, xmax = 0 as inserted
+    ),
+    changed as (
+      select entity_a, entity_b from stale
+      union all select entity_a, entity_b from added where inserted
     )
-    insert into entity_link (entity_a, entity_b, kind, source, evidence, created_at)
-    select a, b, kind, source, evidence, ${at}::timestamptz from fresh
-    on conflict (entity_a, entity_b, kind) do update set source = excluded.source, evidence = excluded.evidence
-    where (entity_link.source, entity_link.evidence) is distinct from (excluded.source, excluded.evidence)`);
+    select distinct x::text as id from changed cross join lateral (values (entity_a), (entity_b)) as v(x)
+    where x not in (select id from ids)`);
+  return rowsOf<{ id: string }>(changedPartners).map((r) => r.id);
 }
 
 /**
@@ -182,9 +197,12 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
 export function withFreshLinks<A extends [Executor, readonly string[], ...unknown[]], R>(
   classify: (...args: A) => Promise<R>,
   clock: { now(): Date },
+  /** Entities that gained or lost a link to these (enqueue their re-score, same transaction). */
+  onPartnersChanged?: (on: Executor, entityIds: string[]) => Promise<void>,
 ): (...args: A) => Promise<R> {
   return async (...args) => {
-    await refreshLinks(args[0], args[1], clock.now());
+    const partners = await refreshLinks(args[0], args[1], clock.now());
+    if (partners.length > 0) await onPartnersChanged?.(args[0], partners);
     return classify(...args);
   };
 }

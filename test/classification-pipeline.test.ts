@@ -78,7 +78,9 @@ describe("event-driven classification", () => {
     // B opens its shop for the same entity after the first classification: it hears the
     // changes from then on (the current class is on GET /v1/entities/{entityId}).
     await post(b, "/v1/merchants/batch", [merchant("shop-b", record)]);
-    const other = await post(c, "/v1/merchants/batch", [merchant("shop-c", { category: "apparel" })]);
+    // Another entity elsewhere: sharing the default address would make it family (an address
+    // link), and its own classification would re-score this one (relationships-risk.test.ts).
+    const other = await post(c, "/v1/merchants/batch", [merchant("shop-c", { category: "apparel", address: "99 Other Road, Wuhou, Chengdu", regionCode: "510107" })]);
     // a good trading history: sales and ratings over the last year
     const history = [0, 1, 2, 3].flatMap((q) => [
       { eventId: `sales-${q}`, shopId: "shop-a", kind: "sales_summary", occurredAt: iso((q * 91 + 1) * DAY),

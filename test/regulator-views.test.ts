@@ -89,10 +89,11 @@ describe("class distribution", () => {
     expect(all.counts.unclassified).toBe(0);
     expect(all.counts.A! + all.counts.B! + all.counts.C! + all.counts.D!).toBe(N);
     expect(all.groups.map((g) => g.key)).toEqual(["510104", "510107"]);
+    expect(all.groups.map((g) => g.label)).toEqual(["锦江区", "武侯区"]); // DESIGN §7 names
     const district = (await get(jinjiang, "/v1/regulator/classes?region=51")).body as Dist;
     expect(district.scope.regionPrefix).toBe("510104");
     expect(district.groups.map((g) => g.key)).toEqual(["510104"]);
-    const { key: _key, ...jinjiangGroup } = all.groups.find((g) => g.key === "510104")!;
+    const { key: _key, label: _label, ...jinjiangGroup } = all.groups.find((g) => g.key === "510104")!;
     expect(district.counts).toEqual(jinjiangGroup);
     expect(district.counts.total).toBe(N / 2);
     const disjoint = (await get(jinjiang, "/v1/regulator/classes?region=510107")).body as Dist;

@@ -2,6 +2,7 @@
 // platform, inside the caller's region scope, in ONE aggregate query (grouping sets give the
 // groups and the overall total in the same pass; per platform an entity with shops on two
 // platforms counts in both groups but once in the total).
+import { REGION_NAMES } from "../regulator/regions.js";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
@@ -82,6 +83,10 @@ export async function classDistribution(
   const whole = rows.find((r) => r.whole === true || (r.whole as unknown) === "t");
   const groups = rows
     .filter((r) => r !== whole)
-    .map((r) => ({ key: r.key ?? "none", ...(r.label ? { label: r.label } : {}), ...counts(r) }));
+    .map((r) => {
+      // Region groups are labelled with the district's name where the reference data has one.
+      const label = r.label ?? (input.groupBy === "region" && r.key ? REGION_NAMES[r.key] : undefined);
+      return { key: r.key ?? "none", ...(label ? { label } : {}), ...counts(r) };
+    });
   return { scope, counts: whole ? counts(whole) : { total: 0, A: 0, B: 0, C: 0, D: 0, unclassified: 0 }, groups };
 }

@@ -1,29 +1,36 @@
 // Reference data for the synthetic population: Chengdu's districts (DESIGN §7), category
 // shares and risk offsets, platform shares. Shares are plausible, not measured.
+import { REGION_NAMES } from "../regulator/regions.js";
 import type { Category } from "../scoring/index.js";
 
-export const CHENGDU_DISTRICTS: readonly { code: string; name: string; weight: number }[] = [
-  { code: "510104", name: "锦江区", weight: 8 },
-  { code: "510105", name: "青羊区", weight: 8 },
-  { code: "510106", name: "金牛区", weight: 9 },
-  { code: "510107", name: "武侯区", weight: 10 },
-  { code: "510108", name: "成华区", weight: 8 },
-  { code: "510112", name: "龙泉驿区", weight: 5 },
-  { code: "510113", name: "青白江区", weight: 2 },
-  { code: "510114", name: "新都区", weight: 5 },
-  { code: "510115", name: "温江区", weight: 4 },
-  { code: "510116", name: "双流区", weight: 7 },
-  { code: "510117", name: "郫都区", weight: 5 },
-  { code: "510118", name: "新津区", weight: 2 },
-  { code: "510121", name: "金堂县", weight: 2 },
-  { code: "510129", name: "大邑县", weight: 1 },
-  { code: "510131", name: "蒲江县", weight: 1 },
-  { code: "510181", name: "都江堰市", weight: 2 },
-  { code: "510182", name: "彭州市", weight: 2 },
-  { code: "510183", name: "邛崃市", weight: 1 },
-  { code: "510184", name: "崇州市", weight: 1 },
-  { code: "510185", name: "简阳市", weight: 2 },
+/** Chengdu's districts with a plausible share of online merchants (names: DESIGN §7 reference data). */
+const DISTRICT_WEIGHTS: readonly (readonly [string, number])[] = [
+  ["510104", 8],
+  ["510105", 8],
+  ["510106", 9],
+  ["510107", 10],
+  ["510108", 8],
+  ["510112", 5],
+  ["510113", 2],
+  ["510114", 5],
+  ["510115", 4],
+  ["510116", 7],
+  ["510117", 5],
+  ["510118", 2],
+  ["510121", 2],
+  ["510129", 1],
+  ["510131", 1],
+  ["510181", 2],
+  ["510182", 2],
+  ["510183", 1],
+  ["510184", 1],
+  ["510185", 2],
 ];
+export const CHENGDU_DISTRICTS: readonly { code: string; name: string; weight: number }[] = DISTRICT_WEIGHTS.map(([code, weight]) => ({
+  code,
+  name: REGION_NAMES[code]!,
+  weight,
+}));
 
 /** share of merchants, log-rate offset of violations, typical price in cents */
 export const CATEGORY_PROFILE: Readonly<Record<Category, { share: number; risk: number; priceCents: number; licence?: string }>> = {

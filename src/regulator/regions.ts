@@ -1,0 +1,25 @@
+// Reference data (DESIGN §7): the names of Chengdu's region codes (GB/T 2260), for labels in
+// regulator views. Any valid 6-digit code is accepted elsewhere; unknown codes simply have no name.
+export const REGION_NAMES: Readonly<Record<string, string>> = {
+  "510100": "成都市",
+  "510104": "锦江区",
+  "510105": "青羊区",
+  "510106": "金牛区",
+  "510107": "武侯区",
+  "510108": "成华区",
+  "510112": "龙泉驿区",
+  "510113": "青白江区",
+  "510114": "新都区",
+  "510115": "温江区",
+  "510116": "双流区",
+  "510117": "郫都区",
+  "510118": "新津区",
+  "510121": "金堂县",
+  "510129": "大邑县",
+  "510131": "蒲江县",
+  "510181": "都江堰市",
+  "510182": "彭州市",
+  "510183": "邛崃市",
+  "510184": "崇州市",
+  "510185": "简阳市",
+};

@@ -68,9 +68,19 @@ describe("a full run", () => {
     const runRows = await db().rows<{ n: number }>(sql`select count(*)::int as n from classification where run_id = ${broken.id}::uuid`);
     expect(Number(runRows[0]!.n)).toBe(21);
 
-    const resumed = await executeRun(engine(classify), broken.id, { owner: "test:second" });
+    // A PostgreSQL crash empties the unlogged staged table: the resume stages it again, as of
+    // the run's first instant, and still ends with the uninterrupted run's result.
+    expect(halfway.featuresTable).not.toBeNull();
+    await db().rows(sql.raw(`truncate "${halfway.featuresTable}"`));
+    const staging: string[] = [];
+    const resumed = await executeRun(engine(classify), broken.id, { owner: "test:second", onStaging: (phase) => staging.push(phase) });
     expect(resumed.outcome).toBe("done");
+    expect(staging).toEqual(["start", "done"]);
     const after = (await findRun(db().orm, broken.id))!;
+    expect(after.featuresAsOf).toEqual(halfway.featuresAsOf);
+    expect(after.featuresTable).toBeNull();
+    const [left] = await db().rows<{ t: string | null }>(sql`select to_regclass(${halfway.featuresTable!})::text as t`);
+    expect(left!.t).toBeNull(); // dropped when the run ended
     expect(await classes()).toEqual(expected.classes);
     expect(after.processed).toBe(N);
     expect(after.counts).toEqual(expected.run!.counts);

@@ -15,7 +15,7 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { Database, Executor } from "../db/client.js";
 import { reclassRun } from "../db/schema/reclass-run.js";
-import type { ClassifyEntities, ComputeRelationshipIndicators } from "./contracts.js";
+import type { ClassifyEntities } from "./contracts.js";
 import { addTallies, findRun, type RunRow, type RunScope } from "./runs-store.js";
 import { computeRelationshipIndicators } from "./relationships.js";
 import { dropStaged, stagedComputeFeatures, stagedReady, stagedTableName, stageFeatures } from "./runs-stage.js";
@@ -31,8 +31,6 @@ export interface RunEngineDeps {
   classify: ClassifyEntities;
   /** The active model's version, recorded on a run when it starts (pending -> running). */
   activeModelVersion?: (on: Executor) => Promise<string>;
-  /** Relationship indicators per chunk (default: the graph's; tests may pass their own). */
-  relationships?: ComputeRelationshipIndicators;
 }
 
 export interface ExecuteOptions {
@@ -156,7 +154,7 @@ async function runChunk(deps: RunEngineDeps, runId: string, owner: string): Prom
       trigger: "run",
       runId,
       asOf: run.featuresAsOf ?? now,
-      computeFeatures: run.featuresTable === null ? undefined : stagedComputeFeatures(run.featuresTable, deps.relationships ?? computeRelationshipIndicators),
+      computeFeatures: run.featuresTable === null ? undefined : stagedComputeFeatures(run.featuresTable, computeRelationshipIndicators),
     });
     const [next] = await tx
       .update(reclassRun)

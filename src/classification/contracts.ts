@@ -69,7 +69,14 @@ export interface ActiveModel {
  * indicator rows just computed: monitoring rules, then the sandbox fence (issue 6). Set-based:
  * called once per classify call (a full run: once per chunk).
  */
-export type AfterClassify = (
-  tx: Executor,
-  input: { entityIds: readonly string[]; asOf: Date; trigger: ClassifyTrigger; indicators: ReadonlyMap<string, IndicatorRow> },
-) => Promise<void>;
+export type AfterClassify = (tx: Executor, input: ClassifiedEntities & { indicators: ReadonlyMap<string, IndicatorRow> }) => Promise<void>;
+
+/** What the after-classify evaluations (monitoring, the fence) take; also called on their own. */
+export interface ClassifiedEntities {
+  entityIds: readonly string[];
+  /** The time decisions are made for (the classification's as-of). */
+  asOf: Date;
+  trigger: ClassifyTrigger;
+  /** The indicator rows classification just computed for these entities (else computed when needed). */
+  indicators?: ReadonlyMap<string, IndicatorRow>;
+}

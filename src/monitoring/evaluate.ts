@@ -5,6 +5,7 @@
 // hits (1), warnings (1) and the warning.raised jobs (1). Classification calls it after it
 // updated the entities.
 import type { Clock } from "../clock.js";
+import type { ClassifiedEntities, ComputeFeatures } from "../classification/contracts.js";
 import type { Executor } from "../db/client.js";
 import type { EnqueueMany } from "../jobs/index.js";
 import type { IndicatorRow } from "../scoring/index.js";
@@ -17,15 +18,7 @@ import { enabledRules, type StoredRule } from "./rules-store.js";
 import { recordHits, type Hit, type RecordedHit } from "./warnings-store.js";
 import { WARNING_RAISED_JOB } from "./jobs.js";
 
-export type ComputeIndicators = (on: Executor, entityIds: readonly string[], asOf: Date) => Promise<Map<string, IndicatorRow>>;
-
-export interface EvaluateInput {
-  entityIds: readonly string[];
-  asOf: Date;
-  trigger: "event" | "run" | "manual";
-  /** The indicator rows classification just computed for these entities (else computed here). */
-  indicators?: ReadonlyMap<string, IndicatorRow>;
-}
+export type EvaluateInput = ClassifiedEntities;
 
 export interface EvaluateOutcome {
   entities: number;
@@ -39,7 +32,7 @@ export type Evaluate = (tx: Executor, input: EvaluateInput) => Promise<EvaluateO
 export interface EvaluateDeps {
   clock: Clock;
   enqueueMany: EnqueueMany;
-  computeFeatures: ComputeIndicators;
+  computeFeatures: ComputeFeatures;
 }
 
 interface MetricPlan {

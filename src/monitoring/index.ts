@@ -11,7 +11,8 @@ import type { Handlers } from "../http/router.js";
 import type { JobRegistry } from "../jobs/registry.js";
 import type { ScheduleSpec } from "../jobs/schedules.js";
 import type { ServiceDeps } from "../services.js";
-import { makeEvaluate, type ComputeIndicators, type Evaluate } from "./evaluate.js";
+import type { ComputeFeatures } from "../classification/contracts.js";
+import { makeEvaluate, type Evaluate } from "./evaluate.js";
 import { EXPIRE_WARNINGS_SCHEDULE, expireWarningsJob, logWarningRaised, warningRaisedJob, type WarningRaisedHandler } from "./jobs.js";
 import { seedBuiltInRules } from "./rules-store.js";
 import { closeWarnings, type CloseBy } from "./warnings-store.js";
@@ -51,7 +52,7 @@ export function createMonitoring(
     /** The warning.raised handler: the notices module's; by default a log line only. */
     onWarningRaised?: WarningRaisedHandler;
     /** Indicators when classification does not pass them (default: classification's computeFeatures). */
-    computeFeatures?: ComputeIndicators;
+    computeFeatures?: ComputeFeatures;
   },
 ): MonitoringModule {
   const evaluate = makeEvaluate({ clock: deps.clock, enqueueMany: deps.enqueueMany, computeFeatures: deps.computeFeatures ?? computeFeatures });

@@ -3,22 +3,15 @@
 // the facts (two or three statements), decisions in memory, then at most one upsert, one audit
 // insert and one publish. No change, no row and no message, so a second call with the same facts
 // does nothing: a platform hears of each change once.
+import type { ClassifiedEntities } from "../classification/contracts.js";
 import type { Executor } from "../db/client.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
-import type { IndicatorRow } from "../scoring/index.js";
 import { applyFenceChanges, type AppliedChange, type FenceChange } from "./apply.js";
 import { decideFence } from "./decide.js";
 import { gatherFacts, type OverdueRectifications } from "./facts.js";
 import { currentPolicy } from "./policy.js";
 
-export interface EvaluateInput {
-  entityIds: readonly string[];
-  /** The time decisions are made for (the classification's asOf). */
-  asOf: Date;
-  trigger: "event" | "run" | "manual";
-  /** The indicator rows classify computed for these entities (saves the violations query). */
-  indicators?: ReadonlyMap<string, IndicatorRow>;
-}
+export type EvaluateInput = ClassifiedEntities;
 
 export interface EvaluateOutcome {
   evaluated: number;

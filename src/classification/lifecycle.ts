@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { actorLabel, type Actor } from "../auth/actor.js";
 import type { Clock } from "../clock.js";
-import { rowsOf, type Database } from "../db/client.js";
+import { rowsOf, type Database, isoTimeOrNull as iso } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import type { Enqueue } from "../jobs/index.js";
@@ -47,7 +47,6 @@ interface ModelRow extends Record<string, unknown> {
   activated_at: Date | string | null;
 }
 
-const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
 
 function modelToApi(r: ModelRow): ModelSummary {
   return {

@@ -99,3 +99,13 @@ export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
+
+/** A timestamp as the drivers return it (postgres.js: Date; PGlite: Date or text), in ISO 8601. */
+export function isoTime(v: Date | string): string {
+  return new Date(v).toISOString();
+}
+
+/** isoTime for a nullable column. */
+export function isoTimeOrNull(v: Date | string | null | undefined): string | null {
+  return v === null || v === undefined ? null : isoTime(v);
+}

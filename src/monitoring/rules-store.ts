@@ -3,7 +3,7 @@
 import { sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Clock } from "../clock.js";
-import { rowsOf, type Executor } from "../db/client.js";
+import { rowsOf, type Executor, isoTime as iso } from "../db/client.js";
 import { BUILT_IN_RULES } from "./built-in-rules.js";
 import type { RuleDefinition } from "./rule-language.js";
 
@@ -40,7 +40,6 @@ interface RuleRow extends Record<string, unknown> {
 }
 
 const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
-const iso = (v: Date | string) => new Date(v).toISOString();
 const COLUMNS = sql`id::text as id, key, version, enabled, built_in, definition, updated_by, created_at, updated_at`;
 
 const toRule = (r: RuleRow): StoredRule => ({

@@ -6,7 +6,7 @@ import { appendAudit } from "../audit/index.js";
 import { actorLabel, type Actor } from "../auth/actor.js";
 import { effectivePrefix } from "../classification/distribution.js";
 import type { Clock } from "../clock.js";
-import { rowsOf, type Database, type Executor } from "../db/client.js";
+import { rowsOf, type Database, type Executor, isoTime as iso } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import { closeWarnings } from "./warnings-store.js";
@@ -58,7 +58,6 @@ interface WarningRow extends Record<string, unknown> {
   close_reason: string | null;
 }
 
-const iso = (v: Date | string) => new Date(v).toISOString();
 
 function toView(r: WarningRow): WarningView {
   return {

@@ -6,6 +6,7 @@
 // prefix is 404, like one that does not exist.
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
+import { isoTimeOrNull as iso } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import type { Principal } from "../http/context.js";
 import { AppError } from "../http/errors.js";
@@ -60,7 +61,6 @@ async function contributionsFrom(db: Database, h: HistoryRow): Promise<Contribut
   return contributionsOf(model.compiled, Number(h.logit_prior), states).contributions;
 }
 
-const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
 const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
 
 export async function getRegulatorEntity(ctx: { db: Database; principal: Principal | undefined }, input: { entityId: string }): Promise<EntityProfile> {

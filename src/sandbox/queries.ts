@@ -2,7 +2,7 @@
 // membership with its fence audit history, and the keyset-paged member list. Plain functions
 // taking the database first; callers check role and region scope.
 import { sql, type SQL } from "drizzle-orm";
-import { rowsOf, type Executor } from "../db/client.js";
+import { rowsOf, type Executor, isoTimeOrNull as iso } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import type { CreditClass } from "../scoring/index.js";
@@ -14,7 +14,6 @@ type FenceAuditEntry = components["schemas"]["FenceAuditEntry"];
 /** Per entity, changes are rare (cool-down and hysteresis): this bounds a pathological history. */
 const HISTORY_LIMIT = 1000;
 
-const iso = (v: Date | string | null | undefined): string | null => (v === null || v === undefined ? null : new Date(v).toISOString());
 const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
 
 interface MembershipRow extends Record<string, unknown> {

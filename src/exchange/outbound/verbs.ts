@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import { appendAudit } from "../../audit/index.js";
 import type { Clock } from "../../clock.js";
 import type { Database } from "../../db/client.js";
+import { isoTimeOrNull as iso } from "../../db/client.js";
 import type { Principal } from "../../http/context.js";
 import { AppError } from "../../http/errors.js";
 import type { EnqueueMany } from "../../jobs/index.js";
@@ -56,7 +57,6 @@ interface DeliveryRow extends Record<string, unknown> {
   delivered_at: string | Date | null;
 }
 
-const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
 
 function view(r: DeliveryRow): WebhookDeliveryView {
   return {

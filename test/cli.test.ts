@@ -6,12 +6,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient } from "../sdk/index.js";
 import { createTestDatabase, usingPostgres, type TestDatabase } from "./support/db.js";
+import { freePort } from "./support/net.js";
 import { TEST_KEY_ENCRYPTION_KEY } from "./support/gateway.js";
 
 const dir = mkdtempSync(join(tmpdir(), "csg-cli-"));
@@ -97,15 +97,6 @@ describe("operator CLI", () => {
     expect(JSON.parse(dup.stderr)).toMatchObject({ error: { code: "CONFLICT", status: 409 } });
   }, 180_000);
 });
-
-/** A free port now: the issuer (token audience, discovery URLs) must name the real port. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 function startGateway(port: number): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {

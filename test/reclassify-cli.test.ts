@@ -3,7 +3,6 @@
 // The CLI executes the run itself, prints progress lines on a non-terminal stderr and the
 // run record as JSON on stdout.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { createTestDatabase, usingPostgres, type TestDatabase } from "./support/db.js";
+import { freePort } from "./support/net.js";
 import { TEST_KEY_ENCRYPTION_KEY } from "./support/gateway.js";
 import { seedEntities } from "./reclassify-seed.js";
 
@@ -84,14 +84,6 @@ describe("reclassify CLI", () => {
     expect(bad.stderr).toContain("--all excludes --region");
   }, 60_000);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe("reclassify while a gateway runs on the same database", () => {
   let gateway: ChildProcess & { output: () => string };

@@ -175,15 +175,19 @@ describe("admission and removal through the events API", () => {
     }
   });
 
-  it("a complaint storm moves it out after re-scoring, and its platforms are told once", async () => {
+  it("a complaint storm raises one warning per rule and moves it out after re-scoring, and its platforms are told once", async () => {
+    // Through the events API alone: the rescore runs monitoring and the fence in its transaction.
     let n = 0;
     for (let round = 0; round < 12 && !["C", "D"].includes((await classOf(clean))!); round++) {
       await post(pa, "/v1/events/batch", Array.from({ length: 40 }, () => complaint(`storm-${++n}`, "clean-a", iso((1 + (n % 20)) * 60_000))));
       await settled(clean);
-      await evaluate([clean]);
     }
     expect(["C", "D"]).toContain(await classOf(clean));
     expect(await statusOf(clean)).toBe("outside");
+    // dozens of complaints per batch: one warning per rule that fired, not one per complaint
+    const { warnings } = (await (await call(viewer, "GET", `/v1/regulator/warnings?entity=${clean}`)).json()) as { warnings: Array<{ ruleKey: string }> };
+    expect(warnings.map((w) => w.ruleKey)).toContain("complaints.high_frequency");
+    expect(new Set(warnings.map((w) => w.ruleKey)).size).toBe(warnings.length);
     for (const p of [pa, pb]) {
       const msgs = await feed(p, clean);
       expect(msgs.map((m) => m.type)).toEqual(["sandbox.admitted", "sandbox.removed"]);

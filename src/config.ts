@@ -29,6 +29,14 @@ export interface Config {
   keyEncryptionKey: string | undefined;
   /** Max concurrent jobs a worker runs per queue. */
   workerConcurrency: number;
+  /** Notice periods and delivery retries (NOTICE_*); see src/notices/options.ts. */
+  notices: {
+    defaultDueDays: number;
+    reminderBeforeMs: number;
+    linkGraceMs: number;
+    deliveryRetryMs: number;
+    deliveryMaxAttempts: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -108,6 +116,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: int("BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     keyEncryptionKey,
     workerConcurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
+    notices: {
+      defaultDueDays: int("NOTICE_DUE_DAYS", 15, 1, 365),
+      reminderBeforeMs: int("NOTICE_REMINDER_HOURS", 72, 0, 24 * 365) * 3_600_000,
+      linkGraceMs: int("NOTICE_LINK_GRACE_DAYS", 30, 0, 3650) * 86_400_000,
+      deliveryRetryMs: int("NOTICE_DELIVERY_RETRY_MINUTES", 60, 1, 7 * 24 * 60) * 60_000,
+      deliveryMaxAttempts: int("NOTICE_DELIVERY_ATTEMPTS", 5, 1, 50),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

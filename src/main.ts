@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     logger,
     issuer: config.issuer ?? (where || `http://${config.host}:${config.port}`),
     bodyLimitBytes: config.bodyLimitBytes,
+    notices: config.notices,
     role: config.role,
     redisUrl: config.redisUrl,
     workerConcurrency: config.workerConcurrency,

@@ -12,6 +12,7 @@ import { createExchange, EXCHANGE_SCHEDULES, type ExchangeModule } from "./excha
 import { createOutbound, type OutboundModule, type OutboundOptions } from "./exchange/outbound/index.js";
 import { createSandbox, type SandboxModule } from "./sandbox/index.js";
 import { createMonitoring, MONITORING_SCHEDULES, type MonitoringModule } from "./monitoring/index.js";
+import { createNotices, DEFAULT_NOTICE_OPTIONS, NOTICE_SCHEDULES, type NoticeOptions, type NoticesModule } from "./notices/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
 import { loadSpec } from "./http/spec.js";
 import { SpecValidator } from "./http/validation.js";
@@ -33,6 +34,8 @@ export interface SystemOptions {
   onJobEvent?: JobEventListener;
   /** Webhook retry policy / timeout (tests shorten them). */
   outbound?: OutboundOptions;
+  /** Notice periods and delivery retries (config's NOTICE_*; tests shorten them). */
+  notices?: Partial<NoticeOptions>;
 }
 
 export interface System {
@@ -46,6 +49,7 @@ export interface System {
   classification: ClassificationModule;
   monitoring: MonitoringModule;
   sandbox: SandboxModule;
+  notices: NoticesModule;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -59,7 +63,7 @@ export function buildSystem(o: SystemOptions): System {
     redisUrl: o.redisUrl,
     role: o.role,
     concurrency: o.workerConcurrency,
-    schedules: [...EXCHANGE_SCHEDULES, ...CLASSIFICATION_SCHEDULES, ...MONITORING_SCHEDULES],
+    schedules: [...EXCHANGE_SCHEDULES, ...CLASSIFICATION_SCHEDULES, ...MONITORING_SCHEDULES, ...NOTICE_SCHEDULES],
     logger: o.logger.child({ component: "jobs" }),
     ...(o.onJobEvent ? { onEvent: o.onJobEvent } : {}),
     ...(o.bullPrefix ? { bullPrefix: o.bullPrefix } : {}),
@@ -87,8 +91,21 @@ export function buildSystem(o: SystemOptions): System {
   // Monitoring rules and the warning library, and the sandbox fence (issue 6): both evaluate
   // the entities classification has just (re)classified, in its transaction — rules first, so
   // the fence sees the warnings they raise.
-  const monitoring = createMonitoring({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
-  const sandbox = createSandbox({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms });
+  // Notices (issue 7): issued from monitoring's warning.raised jobs; an accepted rectification
+  // closes its warning; escalated cases count against the entity at the fence.
+  const notices = createNotices({
+    ...deps,
+    signer: auth.signer,
+    publish: outbound.publish,
+    options: { ...DEFAULT_NOTICE_OPTIONS, ...o.notices },
+    closeWarnings: (tx, ids, close) => monitoring.closeWarnings(tx, ids, close),
+  });
+  const monitoring = createMonitoring({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms, onWarningRaised: notices.onWarningRaised });
+  const sandbox = createSandbox({
+    ...deps,
+    publishToEntityPlatforms: outbound.publishToEntityPlatforms,
+    overdueRectifications: notices.overdueRectifications,
+  });
   const classification = createClassification({
     ...deps,
     publishToEntityPlatforms: outbound.publishToEntityPlatforms,
@@ -102,6 +119,7 @@ export function buildSystem(o: SystemOptions): System {
   classification.register(registry);
   monitoring.register(registry);
   sandbox.register(registry);
+  notices.register(registry);
 
   const app = createApp({
     spec,
@@ -111,8 +129,8 @@ export function buildSystem(o: SystemOptions): System {
     logger: o.logger,
     bodyLimitBytes: o.bodyLimitBytes,
     parts: {
-      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers },
-      authenticators: auth.authenticators,
+      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers },
+      authenticators: { ...auth.authenticators, ...notices.authenticators },
       bodyVerifier: auth.bodyVerifier,
       afterAuthenticate: exchange.afterAuthenticate,
       aroundHandler: exchange.aroundHandler,
@@ -129,11 +147,13 @@ export function buildSystem(o: SystemOptions): System {
     classification,
     monitoring,
     sandbox,
+    notices,
     async start() {
       await auth.start();
       await classification.start();
       await monitoring.start();
       await sandbox.start();
+      await notices.start();
       await jobs.start();
     },
     async stop() {

@@ -18,3 +18,4 @@ export * from "./schema/entity-link.js";
 export * from "./schema/monitoring.js";
 export * from "./schema/sandbox.js";
 export * from "./schema/shop-history.js";
+export * from "./schema/notices.js";

@@ -280,6 +280,339 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notices/{noticeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A notice sent to the calling platform, its rectification status, the platform's delivery and a fresh merchant link (404 for notices not sent to it). */
+        get: operations["getPlatformNotice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notices/{noticeId}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report that a notice was delivered to the merchant, or read by it (read implies delivered). Repeats are harmless.
+         * @description Each platform reports for its own delivery of the notice. Until a `delivered` (or `read`)
+         *     receipt arrives the gateway re-sends `notice.issued` to the platform on a backoff; after
+         *     the last try the delivery is marked undeliverable and shown to regulators as such. A
+         *     receipt after that still counts: the delivery becomes delivered.
+         */
+        post: operations["reportNoticeReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notices/{noticeId}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Relay the merchant's acknowledgement of a notice (the same step as the merchant link's acknowledge). */
+        post: operations["relayNoticeAcknowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notices/{noticeId}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Relay the merchant's rectification evidence (the same step as the merchant link's evidence submission). */
+        post: operations["relayNoticeEvidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/m/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The merchant link - the notice as an HTML page readable on a phone, with acknowledge and evidence forms.
+         * @description The token is the capability (no account needed); an invalid or expired one gets an HTML page saying so (status 401).
+         */
+        get: operations["getMerchantNoticePage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchant/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The notice the merchant link's token opens, with the rectification case, its evidence and timeline. */
+        get: operations["getMerchantNotice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchant/notice/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The merchant acknowledges the notice (repeats are harmless). */
+        post: operations["acknowledgeMerchantNotice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchant/notice/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The merchant submits rectification evidence (text, links, files); the case becomes submitted for review.
+         * @description Files travel base64-encoded in JSON: at most 5 per submission, each at most 4 MiB decoded
+         *     and of one of the types image/jpeg, image/png, image/webp or application/pdf, the whole request
+         *     within the gateway's body limit (10 MB by default). The type is
+         *     read from the file's own bytes; a file whose bytes do not match its declared type, of
+         *     another type or too large is refused (400 / 413) and nothing of the submission is kept.
+         *     Allowed while the case is open, acknowledged, rejected (a resubmission) or escalated.
+         */
+        post: operations["submitMerchantEvidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchant/notice/evidence/{evidenceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One evidence file of the merchant's own case, as an attachment. */
+        get: operations["getMerchantEvidenceFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Notices inside the caller's region scope, newest first, keyset-paged. */
+        get: operations["listNotices"];
+        put?: never;
+        /** An officer issues an administrative notice by hand (optionally for one of the entity's warnings); audited. */
+        post: operations["createManualNotice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/notices/{noticeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One notice with its deliveries per platform (404 outside the caller's region scope). */
+        get: operations["getNotice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/notice-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The notice templates in force (the latest version of each key). */
+        get: operations["listNoticeTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/notice-templates/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save a new version of a notice template (admin; audited). Notices already issued keep the text they were issued with. */
+        put: operations["saveNoticeTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/rectifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rectification cases inside the caller's region scope, newest first, keyset-paged. */
+        get: operations["listRectifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/rectifications/{caseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One case with its notice, evidence and timeline (404 outside the caller's region scope). */
+        get: operations["getRectification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/rectifications/{caseId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept or reject a submitted rectification, with a comment (officer, inside the region scope; audited).
+         * @description Accepting closes the warning the notice came from and counts as a rectification in the merchant's history; rejecting sends the case back to the merchant, who may submit again.
+         */
+        post: operations["reviewRectification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/rectifications/{caseId}/evidence/{evidenceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One evidence file of a case inside the caller's region scope, as an attachment. */
+        get: operations["getRectificationEvidenceFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/notice-figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notice and rectification figures by region, platform or period, inside the caller's region scope.
+         * @description Counts the notices issued in [from, to) and what has become of them so far: delivered and
+         *     read (by some platform; by that platform when grouped by platform), acknowledged,
+         *     rectified (accepted), overdue (deadline passed before acceptance), escalated; the
+         *     rectification rate is rectified / issued (null when none were issued).
+         */
+        get: operations["getNoticeFigures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -835,6 +1168,10 @@ export interface components {
             /** @description Dedup window: one warning per rule and entity per window. */
             windowDays: number;
             condition: components["schemas"]["RuleCondition"];
+            /** @description warn_and_notice: days the merchant has to rectify (default: the gateway's notice period). */
+            noticeDueDays?: number;
+            /** @description warn_and_notice: the notice template's key (default warning.default). */
+            noticeTemplate?: string;
         };
         /** @description {all: [...]}, {any: [...]}, {not: c} or a comparison; told apart by their property (if/then), so a refusal names the part that is wrong rather than every alternative. */
         RuleCondition: {
@@ -1459,6 +1796,268 @@ export interface components {
                 message: string;
             }[];
         };
+        /** @enum {string} */
+        NoticeDeliveryStatus: "pending" | "delivered" | "read" | "undeliverable";
+        /**
+         * @description open -> acknowledged -> submitted -> accepted | rejected (the merchant may submit again); a deadline passing without acceptance escalates the case (escalated), from which the merchant may still submit.
+         * @enum {string}
+         */
+        RectificationStatus: "open" | "acknowledged" | "submitted" | "accepted" | "rejected" | "escalated";
+        NoticeReceipt: {
+            /** @enum {string} */
+            status: "delivered" | "read";
+            /**
+             * Format: date-time
+             * @description When it happened on the platform (default: when the gateway received the receipt); not after the receipt itself.
+             */
+            at?: string;
+            /** @description The shop it was delivered to, if the platform tracks that. */
+            shopId?: string;
+        };
+        NoticeDelivery: {
+            /** Format: uuid */
+            platformId: string;
+            platformName?: string;
+            status: components["schemas"]["NoticeDeliveryStatus"];
+            /** @description How many times notice.issued was sent to the platform. */
+            attempts: number;
+            lastSentAt?: string | null;
+            deliveredAt?: string | null;
+            readAt?: string | null;
+            undeliverableAt?: string | null;
+        };
+        Acknowledgement: {
+            note?: string;
+        };
+        /** @description At least one of text, links or files. */
+        EvidenceSubmission: {
+            text?: string;
+            links?: string[];
+            files?: {
+                name: string;
+                /** @enum {string} */
+                contentType: "image/jpeg" | "image/png" | "image/webp" | "application/pdf";
+                contentBase64: string;
+            }[];
+        };
+        EvidenceItem: {
+            /** Format: uuid */
+            evidenceId: string;
+            /** @description 1 for the first submission, 2 for a resubmission after a rejection, ... */
+            submission: number;
+            /** @enum {string} */
+            kind: "text" | "link" | "file";
+            text?: string;
+            url?: string;
+            fileName?: string;
+            contentType?: string;
+            sizeBytes?: number;
+            sha256?: string;
+            /** Format: date-time */
+            submittedAt: string;
+            /** @description merchant:<noticeId> (the link) or platform:<id> (relayed). */
+            submittedBy: string;
+        };
+        RectificationStep: {
+            /** Format: date-time */
+            at: string;
+            /** @description system:..., merchant:<noticeId>, platform:<id> or regulator:<userId>. */
+            actor: string;
+            /** @enum {string} */
+            action: "opened" | "delivered" | "read" | "undeliverable" | "acknowledged" | "submitted" | "accepted" | "rejected" | "reminded" | "escalated";
+            comment?: string | null;
+            detail?: {
+                [key: string]: unknown;
+            };
+        };
+        RectificationCase: {
+            /** Format: uuid */
+            caseId: string;
+            /** Format: uuid */
+            noticeId: string;
+            /** Format: uuid */
+            entityId: string;
+            entityName?: string;
+            regionCode: string;
+            ruleKey?: string | null;
+            status: components["schemas"]["RectificationStatus"];
+            /** Format: date-time */
+            dueAt: string;
+            /** @description The deadline has passed and the case is not accepted. */
+            overdue: boolean;
+            /** Format: date-time */
+            openedAt: string;
+            acknowledgedAt?: string | null;
+            submittedAt?: string | null;
+            /** @description The latest accept or reject. */
+            decidedAt?: string | null;
+            remindedAt?: string | null;
+            escalatedAt?: string | null;
+            submissions: number;
+            /** @description The latest reviewer's comment (a rejection's reason). */
+            lastComment?: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RectificationDetail: components["schemas"]["RectificationCase"] & {
+            notice: components["schemas"]["Notice"];
+            evidence: components["schemas"]["EvidenceItem"][];
+            timeline: components["schemas"]["RectificationStep"][];
+        };
+        RectificationReview: {
+            /** @enum {string} */
+            decision: "accept" | "reject";
+            comment: string;
+        };
+        /** @description An administrative notice (行政提示) as regulators see it. */
+        Notice: {
+            /** Format: uuid */
+            noticeId: string;
+            /** @description Human reference printed on the notice, e.g. 行提〔2026〕510104-000123. */
+            noticeNo: string;
+            /** Format: uuid */
+            entityId: string;
+            entityName: string;
+            regionCode: string;
+            /** @enum {string} */
+            source: "warning" | "manual";
+            warningId?: string | null;
+            ruleKey?: string | null;
+            templateKey: string;
+            templateVersion: number;
+            title: string;
+            /** @description The full text, rendered from the template when issued. */
+            body: string;
+            legalBasis: string;
+            facts: string;
+            /** @description What the merchant must rectify. */
+            rectify: string;
+            issuedBy: string;
+            /** Format: date-time */
+            issuedAt: string;
+            /** Format: date-time */
+            dueAt: string;
+            deliveryStatus: components["schemas"]["NoticeDeliveryStatus"];
+            deliveries: components["schemas"]["NoticeDelivery"][];
+            /** Format: uuid */
+            caseId: string;
+            caseStatus: components["schemas"]["RectificationStatus"];
+        };
+        /** @description The notice as the platform it was sent to sees it (the same fields as the notice.issued message). */
+        PlatformNotice: {
+            /** Format: uuid */
+            noticeId: string;
+            noticeNo: string;
+            /** Format: uuid */
+            entityId: string;
+            /** @description The platform's shops of the entity. */
+            shopIds: string[];
+            title: string;
+            body: string;
+            legalBasis: string;
+            facts: string;
+            rectify: string;
+            /** Format: date-time */
+            issuedAt: string;
+            /** Format: date-time */
+            dueAt: string;
+            /**
+             * Format: uri
+             * @description Capability link for the merchant (no account needed); treat it as a secret: give it to the merchant only.
+             */
+            merchantUrl: string;
+            /** Format: date-time */
+            merchantUrlExpiresAt: string;
+            /** Format: uuid */
+            caseId: string;
+            caseStatus: components["schemas"]["RectificationStatus"];
+            delivery: components["schemas"]["NoticeDelivery"];
+        };
+        MerchantNotice: {
+            /** Format: uuid */
+            noticeId: string;
+            noticeNo: string;
+            entityName: string;
+            title: string;
+            body: string;
+            legalBasis: string;
+            facts: string;
+            rectify: string;
+            /** Format: date-time */
+            issuedAt: string;
+            /** Format: date-time */
+            dueAt: string;
+            case: components["schemas"]["RectificationCase"];
+            evidence: components["schemas"]["EvidenceItem"][];
+            timeline: components["schemas"]["RectificationStep"][];
+            limits: {
+                maxFiles: number;
+                maxFileBytes: number;
+                contentTypes: string[];
+            };
+        };
+        ManualNotice: {
+            /** Format: uuid */
+            entityId: string;
+            /**
+             * Format: uuid
+             * @description One of the entity's warnings the notice is about (at most one notice per warning).
+             */
+            warningId?: string;
+            /** @description Default manual.default. */
+            templateKey?: string;
+            /** @description The facts found, in the notice's language. */
+            facts: string;
+            /** @description What to rectify (default: the template's). */
+            rectify?: string;
+            /**
+             * Format: date-time
+             * @description The deadline (default: now + the configured notice period).
+             */
+            dueAt?: string;
+        };
+        NoticeTemplateInput: {
+            title: string;
+            /** @description Text with placeholders {{noticeNo}} {{entityName}} {{uscc}} {{title}} {{facts}} {{legalBasis}} {{rectify}} {{dueDate}} {{issuedDate}}; any other {{...}} is refused. */
+            body: string;
+            legalBasis: string;
+            rectify: string;
+            /** @description The version the edit was based on (0 for a new key); another one is 409. */
+            expectedVersion?: number;
+        };
+        NoticeTemplate: {
+            key: string;
+            version: number;
+            title: string;
+            body: string;
+            legalBasis: string;
+            rectify: string;
+            savedBy: string;
+            /** Format: date-time */
+            savedAt: string;
+        };
+        NoticeFigureRow: {
+            /** @description Region code, platform id or the period's first day (YYYY-MM-DD). */
+            group: string;
+            /** @description District or platform name. */
+            label?: string | null;
+            issued: number;
+            delivered: number;
+            read: number;
+            acknowledged: number;
+            rectified: number;
+            overdue: number;
+            escalated: number;
+            rectificationRate: number | null;
+        };
+        NoticeFigures: {
+            /** @enum {string} */
+            by: "region" | "platform" | "period";
+            from?: string | null;
+            to?: string | null;
+            rows: components["schemas"]["NoticeFigureRow"][];
+            total: components["schemas"]["NoticeFigureRow"];
+        };
     };
     responses: {
         /** @description An error (RFC 9457). */
@@ -1929,6 +2528,555 @@ export interface operations {
             };
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+        };
+    };
+    getPlatformNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                noticeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformNotice"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    reportNoticeReceipt: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
+                 *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 */
+                "X-JWS-Signature": components["parameters"]["Signature"];
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                noticeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticeReceipt"];
+            };
+        };
+        responses: {
+            /** @description The platform's delivery of the notice, as it now stands. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeDelivery"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    relayNoticeAcknowledge: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
+                 *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 */
+                "X-JWS-Signature": components["parameters"]["Signature"];
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                noticeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Acknowledgement"];
+            };
+        };
+        responses: {
+            /** @description The rectification case. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationCase"];
+                };
+            };
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    relayNoticeEvidence: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
+                 *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 */
+                "X-JWS-Signature": components["parameters"]["Signature"];
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                noticeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvidenceSubmission"];
+            };
+        };
+        responses: {
+            /** @description The rectification case, now submitted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationCase"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+        };
+    };
+    getMerchantNoticePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is invalid or has expired (HTML page). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getMerchantNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerchantNotice"];
+                };
+            };
+            401: components["responses"]["Problem"];
+        };
+    };
+    acknowledgeMerchantNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Acknowledgement"];
+            };
+        };
+        responses: {
+            /** @description The rectification case. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationCase"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    submitMerchantEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvidenceSubmission"];
+            };
+        };
+        responses: {
+            /** @description The rectification case, now submitted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationCase"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+        };
+    };
+    getMerchantEvidenceFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                evidenceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    listNotices: {
+        parameters: {
+            query?: {
+                /** @description The notice's delivery status (undeliverable: some platform could not deliver it and none has). */
+                delivery?: components["schemas"]["NoticeDeliveryStatus"];
+                source?: "warning" | "manual";
+                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                region?: string;
+                /** @description Only notices sent to this platform. */
+                platform?: string;
+                entity?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of notices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notices: components["schemas"]["Notice"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
+    createManualNotice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualNotice"];
+            };
+        };
+        responses: {
+            /** @description Issued. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    getNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                noticeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    listNoticeTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        templates: components["schemas"]["NoticeTemplate"][];
+                    };
+                };
+            };
+        };
+    };
+    saveNoticeTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticeTemplateInput"];
+            };
+        };
+        responses: {
+            /** @description The saved version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeTemplate"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    listRectifications: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["RectificationStatus"];
+                /** @description true: the deadline has passed and the case is not accepted; false: the others. */
+                overdue?: boolean;
+                escalated?: boolean;
+                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                region?: string;
+                /** @description Only cases whose notice went to this platform. */
+                platform?: string;
+                /** @description The key of the monitoring rule whose warning led to the notice. */
+                rule?: string;
+                entity?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of cases. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cases: components["schemas"]["RectificationCase"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
+    getRectification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The case. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationDetail"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    reviewRectification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RectificationReview"];
+            };
+        };
+        responses: {
+            /** @description The case after the review. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationCase"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    getRectificationEvidenceFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+                evidenceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    getNoticeFigures: {
+        parameters: {
+            query: {
+                by: "region" | "platform" | "period";
+                /** @description Bucket size when by=period. */
+                period?: "day" | "week" | "month";
+                from?: string;
+                to?: string;
+                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                region?: string;
+                platform?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per group, and the total. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeFigures"];
+                };
+            };
+            400: components["responses"]["Problem"];
         };
     };
     login: {

@@ -39,6 +39,7 @@ export const BUILT_IN_RULES: readonly RuleDefinition[] = [
     severity: "high",
     scope: "all",
     action: "warn_and_notice",
+    noticeTemplate: "warning.complaints",
     windowDays: 30,
     condition: {
       all: [
@@ -71,6 +72,7 @@ export const BUILT_IN_RULES: readonly RuleDefinition[] = [
     severity: "medium",
     scope: "all",
     action: "warn_and_notice",
+    noticeTemplate: "warning.licence",
     windowDays: 90,
     condition: {
       any: [
@@ -87,6 +89,7 @@ export const BUILT_IN_RULES: readonly RuleDefinition[] = [
     severity: "high",
     scope: "all",
     action: "warn_and_notice",
+    noticeTemplate: "warning.prohibited_type",
     windowDays: 90,
     condition: { metric: { prohibitedType: true }, op: "==", value: true },
   },

@@ -84,6 +84,10 @@ export interface RuleDefinition {
   /** Dedup window: one warning per rule and entity per window. */
   windowDays: number;
   condition: Condition;
+  /** warn_and_notice: days the merchant has to rectify (default: the gateway's notice period). */
+  noticeDueDays?: number;
+  /** warn_and_notice: the notice template's key (default warning.default). */
+  noticeTemplate?: string;
 }
 
 export type ValidationResult = { ok: true; rule: RuleDefinition } | { ok: false; errors: FieldError[] };
@@ -105,7 +109,7 @@ export function validateRule(input: unknown): ValidationResult {
     errors.push({ pointer: pointer || "/", message });
   };
   if (!isObject(input)) return { ok: false, errors: [{ pointer: "/", message: "a rule is a JSON object" }] };
-  const known = new Set(["key", "nameZh", "description", "severity", "scope", "action", "windowDays", "condition"]);
+  const known = new Set(["key", "nameZh", "description", "severity", "scope", "action", "windowDays", "condition", "noticeDueDays", "noticeTemplate"]);
   for (const k of Object.keys(input)) if (!known.has(k)) err(`/${esc(k)}`, "unknown property");
   if (typeof input.key !== "string" || !KEY.test(input.key)) err("/key", "key must be 3-100 characters: lower-case letters, digits, '_', '.', '-', starting with a letter");
   if (typeof input.nameZh !== "string" || input.nameZh.trim() === "" || input.nameZh.length > 200) err("/nameZh", "nameZh must be 1-200 characters");
@@ -114,6 +118,10 @@ export function validateRule(input: unknown): ValidationResult {
   if (!(SCOPES as readonly unknown[]).includes(input.scope)) err("/scope", `scope must be one of ${SCOPES.join(", ")}`);
   if (!(RULE_ACTIONS as readonly unknown[]).includes(input.action)) err("/action", `action must be one of ${RULE_ACTIONS.join(", ")}`);
   checkDays(input.windowDays, "/windowDays", err);
+  if (input.noticeDueDays !== undefined && (!Number.isInteger(input.noticeDueDays) || (input.noticeDueDays as number) < 1 || (input.noticeDueDays as number) > 365)) {
+    err("/noticeDueDays", "noticeDueDays must be a whole number of days, 1-365");
+  }
+  if (input.noticeTemplate !== undefined && (typeof input.noticeTemplate !== "string" || !KEY.test(input.noticeTemplate))) err("/noticeTemplate", "noticeTemplate must be a template key");
   let nodes = 0;
   const walk = (c: unknown, path: string, depth: number): void => {
     nodes++;

@@ -1,0 +1,45 @@
+// The merchant link (DESIGN §5b): a capability URL `${issuer}/m/<token>`. The token is a
+// gateway-signed JWT (typ merchant+jwt, its own audience so no other gateway token passes for
+// it) whose subject is ONE notice; it expires at the notice's link expiry. Holding it is the
+// only credential a merchant needs: it opens that notice and nothing else.
+import type { JWTPayload } from "jose";
+import type { Clock } from "../clock.js";
+import { AppError } from "../http/errors.js";
+import type { GatewaySigner } from "../auth/signer.js";
+
+export const MERCHANT_TOKEN_TYP = "merchant+jwt";
+
+export interface MerchantLinkDeps {
+  signer: GatewaySigner;
+  clock: Clock;
+  issuer: string;
+}
+
+/** The merchant link token's audience: distinct from access and regulator tokens. */
+export const merchantAudience = (issuer: string) => `${issuer}/m`;
+
+export interface MerchantClaims {
+  noticeId: string;
+  entityId: string;
+}
+
+export async function mintMerchantToken(deps: MerchantLinkDeps, claims: MerchantClaims, expiresAt: Date): Promise<string> {
+  const seconds = Math.floor((expiresAt.getTime() - deps.clock.now().getTime()) / 1000);
+  if (seconds <= 0) throw new AppError("CONFLICT", "the notice's merchant link has expired");
+  return deps.signer.signJwt({ ent: claims.entityId }, { typ: MERCHANT_TOKEN_TYP, audience: merchantAudience(deps.issuer), expiresInSeconds: seconds, subject: claims.noticeId });
+}
+
+export const merchantUrl = (issuer: string, token: string) => `${issuer}/m/${token}`;
+
+/** Verifies a merchant token (signature, typ, iss, aud, exp); TOKEN_INVALID otherwise. */
+export async function verifyMerchantToken(deps: MerchantLinkDeps, token: string): Promise<MerchantClaims> {
+  let claims: JWTPayload;
+  try {
+    claims = await deps.signer.verifyJwt(token, { typ: MERCHANT_TOKEN_TYP, audience: merchantAudience(deps.issuer) });
+  } catch (err) {
+    if (err instanceof AppError) throw new AppError("TOKEN_INVALID", "the merchant link is invalid or has expired");
+    throw err;
+  }
+  if (typeof claims.sub !== "string" || typeof claims.ent !== "string") throw new AppError("TOKEN_INVALID", "not a merchant link");
+  return { noticeId: claims.sub, entityId: claims.ent };
+}

@@ -29,6 +29,8 @@ export interface TestGatewayOptions {
   beforeStart?: (system: System) => void;
   /** Outbound options, e.g. a tiny webhook retry backoff. */
   outbound?: SystemOptions["outbound"];
+  /** Notice periods and delivery retries, e.g. a short reminder period. */
+  notices?: SystemOptions["notices"];
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -56,6 +58,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     bullPrefix: `csg-test-${randomBytes(4).toString("hex")}`,
     onJobEvent: jobEvents.listener,
     ...(options.outbound ? { outbound: options.outbound } : {}),
+    ...(options.notices ? { notices: options.notices } : {}),
   });
   handler = system.app.fetch;
   options.beforeStart?.(system);

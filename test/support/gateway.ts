@@ -20,6 +20,11 @@ export interface TestGateway {
   clock: Clock;
   jobEvents: JobEventLog;
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Stops the gateway's system (runner, connections) and starts a new one on the same database,
+   * clock, Redis prefix and port: a process restart, with whatever jobs were pending.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,7 +49,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  const system = buildSystem({
+  const systemOptions: SystemOptions = {
     db: testDb.db,
     clock,
     logger: createLogger((process.env.TEST_LOG_LEVEL as "silent" | undefined) ?? "silent"),
@@ -59,13 +64,25 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     onJobEvent: jobEvents.listener,
     ...(options.outbound ? { outbound: options.outbound } : {}),
     ...(options.notices ? { notices: options.notices } : {}),
-  });
-  handler = system.app.fetch;
-  options.beforeStart?.(system);
-  await system.start();
+  };
+  const boot = async (): Promise<System> => {
+    const built = buildSystem(systemOptions);
+    handler = built.app.fetch;
+    options.beforeStart?.(built);
+    await built.start();
+    return built;
+  };
+  let system = await boot();
   return {
     url,
-    system,
+    get system() {
+      return system;
+    },
+    async restart() {
+      handler = async () => new Response("restarting", { status: 503 });
+      await system.stop();
+      system = await boot();
+    },
     testDb,
     clock,
     jobEvents,

@@ -1,0 +1,127 @@
+// The deadline of a rectification case, on whichever job runner the environment gives (in-process
+// on PGlite, Bull on PostgreSQL + Redis): a reminder before it and escalation after it, each
+// exactly once — also when the gateway restarts in between, when the deadline job runs again
+// (redelivery after a crash), and when the hourly sweep runs too. A case submitted in time and
+// awaiting review is not escalated; an escalation re-scores the entity and counts at the fence.
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../src/clock.js";
+import { escalateCase, remindCase } from "../src/notices/deadlines.js";
+import { applyStep, lockCase } from "../src/notices/cases.js";
+import { ESCALATE_JOB, ESCALATE_SWEEP_JOB, issueNotice, REMIND_JOB, DEFAULT_NOTICE_OPTIONS } from "../src/notices/index.js";
+import { linkDeps } from "../src/notices/deps.js";
+import { merchant } from "./exchange-fixtures.js";
+import { feedOf, HOUR, jobsDone, post } from "./notices-fixtures.js";
+import { startTestGateway, type TestGateway } from "./support/gateway.js";
+import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
+
+const clock = new ManualClock(`${new Date().toISOString().slice(0, 10)}T02:00:00Z`);
+const OPTIONS = { ...DEFAULT_NOTICE_OPTIONS, reminderBeforeMs: 2 * HOUR };
+let gw: TestGateway;
+let pa: OnboardedPlatform;
+
+beforeAll(async () => {
+  gw = await startTestGateway({ clock, notices: OPTIONS });
+  pa = await onboardPlatform(gw, { name: "Deadline A" });
+});
+afterAll(async () => gw?.close());
+
+const db = () => gw.system.deps.db;
+const caseDeps = () => ({ clock, publish: gw.system.outbound.publish, enqueueMany: gw.system.deps.enqueueMany });
+
+/** A merchant and a notice due in `dueInMs`; returns the ids. */
+async function noticeDueIn(shop: string, dueInMs: number): Promise<{ entityId: string; noticeId: string; caseId: string }> {
+  const [r] = await post(pa, "/v1/merchants/batch", [merchant(shop)]);
+  const entityId = r!.entityId!;
+  const issued = await db().transaction((tx) =>
+    issueNotice(
+      tx,
+      { ...caseDeps(), options: OPTIONS, link: linkDeps({ signer: gw.system.auth.signer, clock, issuer: gw.url }) },
+      { entityId, source: "manual", facts: "测试事实", dueAt: new Date(clock.now().getTime() + dueInMs), issuedBy: "cli" },
+    ),
+  );
+  gw.system.deps.kick();
+  return { entityId, noticeId: issued!.noticeId, caseId: issued!.caseId };
+}
+
+const stepsOf = async (caseId: string) =>
+  (await db().rows<{ action: string }>(sql`select action from rectification_step where case_id = ${caseId}::uuid order by seq`)).map((s) => s.action);
+const caseRow = async (caseId: string) =>
+  (await db().rows<{ status: string; escalated_at: unknown; reminded_at: unknown }>(sql`select status, escalated_at, reminded_at from rectification_case where id = ${caseId}::uuid`))[0]!;
+const updates = async (caseId: string) =>
+  (await feedOf(gw, pa)).filter((m) => m.type === "rectification.updated" && m.data.caseId === caseId).map((m) => m.data.action);
+
+async function advanceAndRun(ms: number, job: string, caseId: string): Promise<void> {
+  clock.advance(ms);
+  gw.system.deps.kick();
+  await jobsDone(gw, job, { caseId });
+}
+
+describe("a rectification deadline", () => {
+  it("reminds once before it and escalates once after it, across a restart, a redelivered job and the sweep", async () => {
+    const { entityId, caseId } = await noticeDueIn("late", 6 * HOUR);
+    expect(await stepsOf(caseId)).toEqual(["opened"]);
+
+    await advanceAndRun(4 * HOUR + 60_000, REMIND_JOB, caseId);
+    expect((await caseRow(caseId)).reminded_at).not.toBeNull();
+    expect(await updates(caseId)).toEqual(["reminded"]);
+
+    await gw.restart(); // the escalation job is still pending in the outbox (and, on Bull, not yet relayed)
+    await advanceAndRun(2 * HOUR, ESCALATE_JOB, caseId);
+    const escalated = await caseRow(caseId);
+    expect(escalated.status).toBe("escalated");
+    expect(escalated.escalated_at).not.toBeNull();
+
+    // The job delivered again (a crash between its commit and its acknowledgement), a reminder
+    // job redelivered, and the hourly sweep: none of them does anything more.
+    expect(await db().transaction((tx) => escalateCase(tx, caseDeps(), caseId))).toBe(false);
+    expect(await db().transaction((tx) => remindCase(tx, caseDeps(), caseId))).toBe(false);
+    await db().transaction((tx) => gw.system.deps.enqueueMany(tx, [{ job: ESCALATE_SWEEP_JOB, payload: {} }]));
+    gw.system.deps.kick();
+    await jobsDone(gw, ESCALATE_SWEEP_JOB);
+
+    expect(await stepsOf(caseId)).toEqual(["opened", "reminded", "escalated"]);
+    expect(await updates(caseId)).toEqual(["reminded", "escalated"]);
+    // Escalation re-scores the entity, and the fence counts the open escalated case.
+    await jobsDone(gw, "classification.rescore", { entityId });
+    const overdue = await db().transaction((tx) => gw.system.notices.overdueRectifications(tx, [entityId]));
+    expect(overdue.get(entityId)).toBe(1);
+  });
+
+  it("escalates exactly once when the gateway restarts right at the deadline", async () => {
+    const { caseId } = await noticeDueIn("edge", 2_000); // due inside the runners' look-ahead: may already be queued
+    clock.advance(HOUR);
+    gw.system.deps.kick();
+    await gw.restart();
+    gw.system.deps.kick();
+    await jobsDone(gw, ESCALATE_JOB, { caseId });
+    expect(await stepsOf(caseId)).toEqual(["opened", "escalated"]);
+    expect(await updates(caseId)).toEqual(["escalated"]);
+  });
+
+  it("does not escalate a case submitted in time and awaiting review; the sweep leaves it too", async () => {
+    const { noticeId, caseId } = await noticeDueIn("ontime", 3 * HOUR);
+    await db().transaction(async (tx) => {
+      const row = await lockCase(tx, { noticeId });
+      await applyStep(tx, caseDeps(), row!, { action: "submitted", actor: `merchant:${noticeId}` });
+    });
+    await advanceAndRun(3 * HOUR + 60_000, ESCALATE_JOB, caseId);
+    await db().transaction((tx) => gw.system.deps.enqueueMany(tx, [{ job: ESCALATE_SWEEP_JOB, payload: {} }]));
+    gw.system.deps.kick();
+    await jobsDone(gw, ESCALATE_SWEEP_JOB);
+    expect((await caseRow(caseId)).status).toBe("submitted");
+    expect(await stepsOf(caseId)).toEqual(["opened", "submitted"]);
+  });
+
+  it("is escalated by the sweep when its job went missing", async () => {
+    const { caseId } = await noticeDueIn("lost", 3 * HOUR);
+    // The job is lost (an operator deleted it, a bug): only the sweep is left.
+    await db().orm.execute(sql`delete from outbox where job = ${ESCALATE_JOB} and payload->>'caseId' = ${caseId}`);
+    clock.advance(3 * HOUR + 60_000);
+    await db().transaction((tx) => gw.system.deps.enqueueMany(tx, [{ job: ESCALATE_SWEEP_JOB, payload: {} }]));
+    gw.system.deps.kick();
+    await jobsDone(gw, ESCALATE_SWEEP_JOB);
+    expect((await caseRow(caseId)).status).toBe("escalated");
+    expect(await stepsOf(caseId)).toEqual(["opened", "escalated"]);
+  });
+});

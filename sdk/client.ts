@@ -23,6 +23,12 @@ export type RecordResult = Schemas["RecordResult"];
 export type BatchSummary = Schemas["BatchSummary"];
 export type EntityStatus = Schemas["EntityStatus"];
 export type PlatformKey = Schemas["PlatformKey"];
+/** A notice as the platform sees it; the data of a notice.issued message (plus `attempt`). */
+export type PlatformNotice = Schemas["PlatformNotice"];
+export type NoticeReceipt = Schemas["NoticeReceipt"];
+export type NoticeDelivery = Schemas["NoticeDelivery"];
+export type RectificationCase = Schemas["RectificationCase"];
+export type EvidenceSubmission = Schemas["EvidenceSubmission"];
 
 export interface GatewayClientOptions extends RuntimeOptions {
   /** The gateway's base URL, e.g. https://gateway.example.gov.cn */
@@ -73,6 +79,14 @@ export interface GatewayClient {
   retireKey(kid: string, reason: string): Promise<PlatformKey>;
   /** Checks a receipt against the gateway JWKS (and, if given, the body hash). */
   verifyReceipt(receipt: string, options?: { expectedBodySha256?: string }): Promise<Receipt>;
+  /** A notice sent to this platform, with a freshly minted merchant link (give it to the merchant only). */
+  getNotice(noticeId: string): Promise<PlatformNotice>;
+  /** Reports that the notice reached the merchant (`delivered`) or was opened (`read`); signed. */
+  reportNoticeReceipt(noticeId: string, receipt: NoticeReceipt): Promise<NoticeDelivery>;
+  /** Relays the merchant's acknowledgement of a notice; signed. */
+  acknowledgeNotice(noticeId: string, note?: string): Promise<RectificationCase>;
+  /** Relays the merchant's rectification evidence (text, links, base64 files); signed. */
+  submitRectification(noticeId: string, evidence: EvidenceSubmission): Promise<RectificationCase>;
 }
 
 /** Placeholder for the typed header: the transport always sets the real signature. */
@@ -144,5 +158,17 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     retireKey: async (kid, reason) =>
       unwrap(await api.POST("/v1/platform/keys/{kid}/retire", { params: { path: { kid }, header: { "X-JWS-Signature": SIGNED_BY_TRANSPORT } }, body: { reason } })),
     verifyReceipt,
+    getNotice: async (noticeId) => unwrap(await api.GET("/v1/notices/{noticeId}", { params: { path: { noticeId } } })),
+    reportNoticeReceipt: async (noticeId, receipt) =>
+      unwrap(await api.POST("/v1/notices/{noticeId}/receipts", { params: { path: { noticeId }, header: { "X-JWS-Signature": SIGNED_BY_TRANSPORT } }, body: receipt })),
+    acknowledgeNotice: async (noticeId, note) =>
+      unwrap(
+        await api.POST("/v1/notices/{noticeId}/acknowledge", {
+          params: { path: { noticeId }, header: { "X-JWS-Signature": SIGNED_BY_TRANSPORT } },
+          body: note === undefined ? {} : { note },
+        }),
+      ),
+    submitRectification: async (noticeId, evidence) =>
+      unwrap(await api.POST("/v1/notices/{noticeId}/evidence", { params: { path: { noticeId }, header: { "X-JWS-Signature": SIGNED_BY_TRANSPORT } }, body: evidence })),
   };
 }

@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+describe("config", () => {
+  it("defaults the notice periods and reads NOTICE_* in their units", () => {
+    expect(loadConfig({}).notices).toEqual({
+      defaultDueDays: 15,
+      reminderBeforeMs: 72 * 3_600_000,
+      linkGraceMs: 30 * 86_400_000,
+      deliveryRetryMs: 60 * 60_000,
+      deliveryMaxAttempts: 5,
+    });
+    const c = loadConfig({ NOTICE_DUE_DAYS: "7", NOTICE_REMINDER_HOURS: "24", NOTICE_LINK_GRACE_DAYS: "0", NOTICE_DELIVERY_RETRY_MINUTES: "5", NOTICE_DELIVERY_ATTEMPTS: "2" });
+    expect(c.notices).toEqual({ defaultDueDays: 7, reminderBeforeMs: 24 * 3_600_000, linkGraceMs: 0, deliveryRetryMs: 5 * 60_000, deliveryMaxAttempts: 2 });
+  });
+
+  it("refuses a bad value and names the variable", () => {
+    expect(() => loadConfig({ NOTICE_DUE_DAYS: "0" })).toThrow(ConfigError);
+    expect(() => loadConfig({ NOTICE_DELIVERY_ATTEMPTS: "many" })).toThrow(/NOTICE_DELIVERY_ATTEMPTS/);
+  });
+});

@@ -1,23 +1,49 @@
-// The regulator's notice and rectification operations. TODO(helper): implement.
+// The regulator's notice and rectification operations: thin handlers, validated input -> verb ->
+// JSON. Role and region scope are checked inside the verbs.
+import type { Context } from "hono";
+import type { Actor } from "../auth/actor.js";
+import type { AppEnv } from "../http/context.js";
 import { AppError } from "../http/errors.js";
 import type { Handlers } from "../http/router.js";
 import type { NoticesDeps } from "./deps.js";
+import { noticeFigures } from "./figures.js";
+import { getRectification, listRectifications, rectificationEvidenceFile, type EvidenceFile } from "./rectification-verbs.js";
+import { createManualNotice, getNotice, listNotices, listNoticeTemplates, saveNoticeTemplate } from "./regulator-verbs.js";
+import { reviewRectification } from "./review.js";
 
-const todo = () => {
-  throw new AppError("INTERNAL", "not built yet");
-};
+function actorOf(c: Context<AppEnv>): Actor {
+  const p = c.get("principal");
+  if (!p) throw new AppError("UNAUTHORIZED", "authentication required");
+  return p;
+}
 
-export function regulatorHandlers(_deps: NoticesDeps): Handlers {
+/** A stored file as a download that no browser renders in the gateway's origin. */
+export function attachment(file: EvidenceFile): Response {
+  const ascii = file.fileName.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+  return new Response(new Uint8Array(file.content), {
+    status: 200,
+    headers: {
+      "content-type": file.contentType,
+      "content-length": String(file.content.byteLength),
+      "content-disposition": `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "default-src 'none'; sandbox",
+      "cache-control": "private, no-store",
+    },
+  });
+}
+
+export function regulatorHandlers(deps: NoticesDeps): Handlers {
   return {
-    listNotices: todo,
-    createManualNotice: todo,
-    getNotice: todo,
-    listNoticeTemplates: todo,
-    saveNoticeTemplate: todo,
-    listRectifications: todo,
-    getRectification: todo,
-    reviewRectification: todo,
-    getRectificationEvidenceFile: todo,
-    getNoticeFigures: todo,
+    listNotices: async (c, input) => c.json(await listNotices(deps, actorOf(c), input.query)),
+    createManualNotice: async (c, input) => c.json(await createManualNotice(deps, actorOf(c), input.body), 201),
+    getNotice: async (c, input) => c.json(await getNotice(deps, actorOf(c), input.params.noticeId)),
+    listNoticeTemplates: async (c) => c.json({ templates: await listNoticeTemplates(deps, actorOf(c)) }),
+    saveNoticeTemplate: async (c, input) => c.json(await saveNoticeTemplate(deps, actorOf(c), input.params.key, input.body)),
+    listRectifications: async (c, input) => c.json(await listRectifications(deps, actorOf(c), input.query)),
+    getRectification: async (c, input) => c.json(await getRectification(deps, actorOf(c), input.params.caseId)),
+    reviewRectification: async (c, input) => c.json(await reviewRectification(deps, actorOf(c), { ...input.body, caseId: input.params.caseId })),
+    getRectificationEvidenceFile: async (c, input) => attachment(await rectificationEvidenceFile(deps, actorOf(c), input.params)),
+    getNoticeFigures: async (c, input) => c.json(await noticeFigures(deps, actorOf(c), input.query)),
   };
 }

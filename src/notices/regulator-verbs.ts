@@ -1,0 +1,134 @@
+// The regulator's notice verbs: list and read notices (region-scoped, keyset-paged), issue one by
+// hand (officer, audited), and the templates (read: any regulator; save: admin, audited).
+// Authorisation first; a notice or entity outside the caller's region is 404, like one that
+// does not exist.
+import { sql, type SQL } from "drizzle-orm";
+import { appendAudit } from "../audit/index.js";
+import { actorLabel, requireOperatorOrAdmin, type Actor } from "../auth/actor.js";
+import { effectivePrefix } from "../classification/distribution.js";
+import { rowsOf, isoTime as iso } from "../db/client.js";
+import type { components } from "../generated/openapi.js";
+import { AppError } from "../http/errors.js";
+import { officerPrefix, readerPrefix } from "../monitoring/warnings-verbs.js";
+import { linkDeps, type NoticesDeps } from "./deps.js";
+import { issueNotice } from "./issue.js";
+import { afterCursor, encodeCursor } from "./keyset.js";
+import { readNotice, readNotices, type NoticeView } from "./notice-views.js";
+import { currentTemplates, DEFAULT_MANUAL_TEMPLATE, saveTemplateVersion, type TemplateInput, type TemplateView } from "./templates.js";
+
+const DAY = 86_400_000;
+
+export type RegulatorDeps = Pick<NoticesDeps, "db" | "clock" | "publish" | "enqueueMany" | "kick" | "options" | "signer" | "issuer" | "closeWarnings">;
+
+export interface ListNoticesInput {
+  delivery?: NoticeView["deliveryStatus"] | undefined;
+  source?: NoticeView["source"] | undefined;
+  region?: string | undefined;
+  platform?: string | undefined;
+  entity?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+/** Newest first by issue time (then id); the cursor is the last notice of the page. */
+export async function listNotices(deps: Pick<RegulatorDeps, "db">, actor: Actor, q: ListNoticesInput): Promise<{ notices: NoticeView[]; nextCursor: string | null }> {
+  const prefix = effectivePrefix(readerPrefix(actor), q.region);
+  if (prefix === null) return { notices: [], nextCursor: null };
+  const limit = q.limit ?? 100;
+  const where: SQL[] = [sql`starts_with(n.region_code, ${prefix})`];
+  if (q.delivery) where.push(sql`n.delivery_status = ${q.delivery}`);
+  if (q.source) where.push(sql`n.source = ${q.source}`);
+  if (q.entity) where.push(sql`n.entity_id = ${q.entity}::uuid`);
+  if (q.platform) where.push(sql`exists (select 1 from notice_delivery d where d.notice_id = n.id and d.platform_id = ${q.platform}::uuid)`);
+  if (q.cursor) where.push(afterCursor(sql`n.issued_at`, sql`n.id`, q.cursor));
+  const { rows, views } = await readNotices(deps.db.orm, sql.join(where, sql` and `), sql`order by n.issued_at desc, n.id desc limit ${limit + 1}`);
+  const page = views.slice(0, limit);
+  const last = rows[page.length - 1];
+  return { notices: page, nextCursor: rows.length > limit && last ? encodeCursor(iso(last.issued_at), last.id) : null };
+}
+
+export async function getNotice(deps: Pick<RegulatorDeps, "db">, actor: Actor, noticeId: string): Promise<NoticeView> {
+  const view = await readNotice(deps.db.orm, noticeId, readerPrefix(actor));
+  if (!view) throw new AppError("NOT_FOUND", "no such notice");
+  return view;
+}
+
+export type ManualNoticeInput = components["schemas"]["ManualNotice"];
+
+/**
+ * An officer issues a notice by hand: for an entity inside their region, optionally about one
+ * of its warnings (which must not have a notice yet). The notice, its case, deliveries, messages
+ * and follow-up jobs are written with the audit row in one transaction.
+ */
+export async function createManualNotice(deps: RegulatorDeps, actor: Actor, input: ManualNoticeInput): Promise<NoticeView> {
+  const prefix = officerPrefix(actor);
+  const by = actorLabel(actor);
+  const view = await deps.db.transaction(async (tx) => {
+    const [entity] = rowsOf<{ id: string }>(
+      await tx.execute(sql`select id::text as id from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${prefix})`),
+    );
+    if (!entity) throw new AppError("NOT_FOUND", "no such entity");
+    let ruleKey: string | null = null;
+    if (input.warningId) {
+      const [w] = rowsOf<{ entity_id: string; rule_key: string }>(
+        await tx.execute(sql`select entity_id::text as entity_id, rule_key from warning where id = ${input.warningId}::uuid`),
+      );
+      if (!w || w.entity_id !== entity.id) {
+        throw new AppError("VALIDATION_FAILED", "the warning is not one of this entity's", { errors: [{ pointer: "/warningId", message: "not a warning of the entity" }] });
+      }
+      ruleKey = w.rule_key;
+    }
+    const dueAt = input.dueAt ? new Date(input.dueAt) : new Date(deps.clock.now().getTime() + deps.options.defaultDueDays * DAY);
+    const issued = await issueNotice(tx, { ...deps, link: linkDeps(deps) }, {
+      entityId: entity.id,
+      source: "manual",
+      warningId: input.warningId ?? null,
+      ruleKey,
+      templateKey: input.templateKey ?? DEFAULT_MANUAL_TEMPLATE,
+      facts: input.facts,
+      rectify: input.rectify ?? null,
+      dueAt,
+      issuedBy: by,
+    });
+    if (!issued) {
+      const [existing] = rowsOf<{ id: string; notice_no: string }>(
+        await tx.execute(sql`select id::text as id, notice_no from notice where warning_id = ${input.warningId!}::uuid`),
+      );
+      throw new AppError("CONFLICT", `the warning already has notice ${existing?.notice_no ?? ""}`.trim(), { noticeId: existing?.id ?? null, noticeNo: existing?.notice_no ?? null });
+    }
+    const notice = (await readNotice(tx, issued.noticeId, ""))!;
+    await appendAudit(tx, deps.clock, {
+      actor: by,
+      action: "notice.issue",
+      subjectType: "notice",
+      subjectId: issued.noticeId,
+      data: { noticeNo: issued.noticeNo, entityId: entity.id, warningId: input.warningId ?? null, templateKey: notice.templateKey, templateVersion: notice.templateVersion, dueAt: notice.dueAt },
+    });
+    return notice;
+  });
+  deps.kick();
+  return view;
+}
+
+/** The templates in force; any regulator may read them. */
+export async function listNoticeTemplates(deps: Pick<RegulatorDeps, "db">, actor: Actor): Promise<TemplateView[]> {
+  readerPrefix(actor);
+  return currentTemplates(deps.db.orm);
+}
+
+/** An admin saves a new version of a template (audited); notices already issued keep their text. */
+export async function saveNoticeTemplate(deps: Pick<RegulatorDeps, "db" | "clock">, actor: Actor, key: string, input: TemplateInput): Promise<TemplateView> {
+  requireOperatorOrAdmin(actor);
+  const by = actorLabel(actor);
+  return deps.db.transaction(async (tx) => {
+    const saved = await saveTemplateVersion(tx, deps.clock, key, input, by);
+    await appendAudit(tx, deps.clock, {
+      actor: by,
+      action: "notice.template.save",
+      subjectType: "notice_template",
+      subjectId: `${key}@${saved.version}`,
+      data: { key, version: saved.version, expectedVersion: input.expectedVersion ?? null, title: saved.title },
+    });
+    return saved;
+  });
+}

@@ -1,0 +1,60 @@
+// The officer's review of a submitted rectification (整改审核), in one transaction:
+// - accept: the case is accepted with the comment, the warning the notice came from is closed
+//   (by "rectification:<caseId>"), and the entity is re-scored — the accepted case now counts in
+//   its history (classification's rectification indicator, the sandbox fence's escalated count);
+// - reject: the case goes back to the merchant with the comment as the reason; a rejection after
+//   the deadline escalates the case at once (the merchant was given the time and missed it).
+// Each step publishes rectification.updated to the notice's platforms (cases.ts applyStep); the
+// audit row is the transaction's last statement.
+import { sql } from "drizzle-orm";
+import { appendAudit } from "../audit/index.js";
+import { actorLabel, type Actor } from "../auth/actor.js";
+import { rowsOf } from "../db/client.js";
+import { rescoreRows } from "../exchange/rescore-job.js";
+import type { components } from "../generated/openapi.js";
+import { AppError } from "../http/errors.js";
+import { officerPrefix } from "../monitoring/warnings-verbs.js";
+import { applyStep, lockCase, readCases, toCaseView, type CaseView } from "./cases.js";
+import { escalateIfDue } from "./deadlines.js";
+import type { RegulatorDeps } from "./regulator-verbs.js";
+
+export type ReviewInput = components["schemas"]["RectificationReview"];
+
+export async function reviewRectification(
+  deps: Pick<RegulatorDeps, "db" | "clock" | "publish" | "enqueueMany" | "kick" | "closeWarnings">,
+  actor: Actor,
+  input: ReviewInput & { caseId: string },
+): Promise<CaseView> {
+  const prefix = officerPrefix(actor);
+  const by = actorLabel(actor);
+  const caseDeps = { clock: deps.clock, publish: deps.publish, enqueueMany: deps.enqueueMany };
+  const view = await deps.db.transaction(async (tx) => {
+    const row = await lockCase(tx, { caseId: input.caseId });
+    if (!row || !row.region_code.startsWith(prefix)) throw new AppError("NOT_FOUND", "no such rectification case");
+    if (row.status !== "submitted") throw new AppError("CONFLICT", `the rectification case is ${row.status}: only a submitted case can be reviewed`);
+    let closedWarnings: string[] = [];
+    let escalated = false;
+    if (input.decision === "accept") {
+      await applyStep(tx, caseDeps, row, { action: "accepted", actor: by, comment: input.comment });
+      const [notice] = rowsOf<{ warning_id: string | null }>(
+        await tx.execute(sql`select warning_id::text as warning_id from notice where id = ${row.notice_id}::uuid`),
+      );
+      if (notice?.warning_id) closedWarnings = await deps.closeWarnings(tx, [notice.warning_id], { by: `rectification:${row.id}`, reason: input.comment });
+      await deps.enqueueMany(tx, rescoreRows([row.entity_id]));
+    } else {
+      const rejected = await applyStep(tx, caseDeps, row, { action: "rejected", actor: by, comment: input.comment });
+      escalated = await escalateIfDue(tx, caseDeps, rejected);
+    }
+    const [after] = await readCases(tx, sql`c.id = ${row.id}::uuid`);
+    await appendAudit(tx, deps.clock, {
+      actor: by,
+      action: "rectification.review",
+      subjectType: "rectification_case",
+      subjectId: row.id,
+      data: { decision: input.decision, comment: input.comment, noticeId: row.notice_id, entityId: row.entity_id, submissions: Number(row.submissions), closedWarnings, escalated },
+    });
+    return toCaseView(after!, deps.clock.now());
+  });
+  deps.kick();
+  return view;
+}

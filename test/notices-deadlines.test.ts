@@ -124,4 +124,12 @@ describe("a rectification deadline", () => {
     expect((await caseRow(caseId)).status).toBe("escalated");
     expect(await stepsOf(caseId)).toEqual(["opened", "escalated"]);
   });
+
+  it("keeps the timeline append-only: steps are never changed or removed", async () => {
+    const { caseId } = await noticeDueIn("frozen", 3 * HOUR);
+    const refusal = (q: Promise<unknown>) => q.then(() => "allowed", (e: Error & { cause?: Error }) => String(e.cause?.message ?? e.message));
+    expect(await refusal(db().orm.execute(sql`update rectification_step set actor = 'someone else' where case_id = ${caseId}::uuid`))).toMatch(/append-only/);
+    expect(await refusal(db().orm.execute(sql`delete from rectification_step where case_id = ${caseId}::uuid`))).toMatch(/append-only/);
+    expect(await stepsOf(caseId)).toEqual(["opened"]);
+  });
 });

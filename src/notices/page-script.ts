@@ -1,0 +1,116 @@
+// The merchant page's inline script (sent with the page's CSP nonce). It drives the JSON API
+// with the link's own token as the bearer: acknowledge, submit evidence (files read with
+// FileReader and sent base64-encoded), download evidence files. It reads the token from the
+// address bar, never from the page, and sends no referrer or cookies. Plain ES2017, no build.
+export const MERCHANT_PAGE_SCRIPT = String.raw`
+(function () {
+  "use strict";
+  var path = location.pathname;
+  var at = path.lastIndexOf("/m/");
+  var base = path.slice(0, at);
+  var token = decodeURIComponent(path.slice(at + 3));
+  var MESSAGES = {
+    400: "提交的内容不符合要求",
+    401: "链接无效或已过期，请向平台索取新的链接",
+    404: "未找到",
+    409: "当前整改状态下不能进行此操作",
+    413: "文件过大",
+    429: "操作过于频繁，请稍后再试"
+  };
+
+  function api(method, p, body) {
+    var headers = { authorization: "Bearer " + token };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    return fetch(base + p, {
+      method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer"
+    });
+  }
+
+  function failure(res) {
+    return res.json().catch(function () { return {}; }).then(function (p) {
+      var text = MESSAGES[res.status] || ("操作失败（" + res.status + "）");
+      return p && p.detail ? text + "：" + p.detail : text;
+    });
+  }
+
+  function show(id, text, ok) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    el.textContent = text;
+    el.className = ok ? "msg ok" : "msg err";
+  }
+
+  var ack = document.getElementById("ack");
+  if (ack) ack.addEventListener("click", function () {
+    ack.disabled = true;
+    api("POST", "/v1/merchant/notice/acknowledge", {}).then(function (res) {
+      if (res.ok) { location.reload(); return; }
+      return failure(res).then(function (t) { show("ack-msg", t, false); ack.disabled = false; });
+    }, function () { show("ack-msg", "网络错误，请重试", false); ack.disabled = false; });
+  });
+
+  function readBase64(file) {
+    return new Promise(function (resolve, reject) {
+      var r = new FileReader();
+      r.onload = function () { var s = String(r.result); resolve(s.slice(s.indexOf(",") + 1)); };
+      r.onerror = function () { reject(r.error); };
+      r.readAsDataURL(file);
+    });
+  }
+
+  var EXT_TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", pdf: "application/pdf" };
+  var form = document.getElementById("evidence");
+  if (form) form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var maxFiles = Number(form.getAttribute("data-max-files"));
+    var maxBytes = Number(form.getAttribute("data-max-bytes"));
+    var types = (form.getAttribute("data-types") || "").split(",");
+    var text = form.elements.namedItem("text").value.trim();
+    var links = form.elements.namedItem("links").value.split(/\s+/).filter(function (l) { return l !== ""; });
+    var files = Array.prototype.slice.call(form.elements.namedItem("files").files || []);
+    if (!text && links.length === 0 && files.length === 0) { show("evidence-msg", "请至少填写整改说明、链接或上传文件", false); return; }
+    if (links.some(function (l) { return !/^https?:\/\//i.test(l); })) { show("evidence-msg", "链接须以 http:// 或 https:// 开头", false); return; }
+    if (files.length > maxFiles) { show("evidence-msg", "每次最多上传 " + maxFiles + " 个文件", false); return; }
+    var typed = [];
+    for (var i = 0; i < files.length; i++) {
+      var f = files[i];
+      var t = types.indexOf(f.type) >= 0 ? f.type : EXT_TYPES[(f.name.split(".").pop() || "").toLowerCase()];
+      if (!t) { show("evidence-msg", "不支持的文件类型：" + f.name + "（仅限 JPG、PNG、WEBP、PDF）", false); return; }
+      if (f.size > maxBytes) { show("evidence-msg", "文件过大：" + f.name + "（每个文件不超过 " + Math.floor(maxBytes / 1048576) + " MB）", false); return; }
+      typed.push({ file: f, type: t });
+    }
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    show("evidence-msg", "正在提交……", true);
+    Promise.all(typed.map(function (x) {
+      return readBase64(x.file).then(function (b64) { return { name: x.file.name, contentType: x.type, contentBase64: b64 }; });
+    })).then(function (encoded) {
+      var body = {};
+      if (text) body.text = text;
+      if (links.length) body.links = links;
+      if (encoded.length) body.files = encoded;
+      return api("POST", "/v1/merchant/notice/evidence", body);
+    }).then(function (res) {
+      if (res.ok) { location.reload(); return; }
+      return failure(res).then(function (t) { show("evidence-msg", t, false); button.disabled = false; });
+    }, function () { show("evidence-msg", "网络错误，请重试", false); button.disabled = false; });
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("button[data-evidence]"), function (b) {
+    b.addEventListener("click", function () {
+      api("GET", "/v1/merchant/notice/evidence/" + encodeURIComponent(b.getAttribute("data-evidence"))).then(function (res) {
+        if (!res.ok) return failure(res).then(function (t) { alert(t); });
+        return res.blob().then(function (blob) {
+          var a = document.createElement("a");
+          a.href = URL.createObjectURL(blob);
+          a.download = b.getAttribute("data-name") || "evidence";
+          document.body.appendChild(a);
+          a.click();
+          setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        });
+      });
+    });
+  });
+})();
+`;

@@ -178,16 +178,18 @@ describe("the merchant link", () => {
     expect(view.case).toMatchObject({ status: "acknowledged", submissions: 0 });
   });
 
-  it("refuses a file over 4 MiB (413, naming it) and keeps nothing", async () => {
-    const big = Buffer.concat([PNG, Buffer.alloc(4 * 1024 * 1024 + 1024 - PNG.length)]);
-    const res = await asMerchant(first.token, "/v1/merchant/notice/evidence", {
-      text: "整改说明",
-      files: [{ name: "巨大.png", contentType: "image/png", contentBase64: big.toString("base64") }],
-    });
-    expect(res.status).toBe(413);
-    const problem = (await res.json()) as Json;
-    expect(problem.code).toBe("PAYLOAD_TOO_LARGE");
-    expect(problem.detail).toContain("巨大.png");
+  it("refuses a file over 4 MiB (413, naming it) and keeps nothing, just over the limit or well over it", async () => {
+    for (const size of [4 * 1024 * 1024 + 1024, 6 * 1024 * 1024]) {
+      const big = Buffer.concat([PNG, Buffer.alloc(size - PNG.length)]);
+      const res = await asMerchant(first.token, "/v1/merchant/notice/evidence", {
+        text: "整改说明",
+        files: [{ name: "巨大.png", contentType: "image/png", contentBase64: big.toString("base64") }],
+      });
+      expect(res.status).toBe(413);
+      const problem = (await res.json()) as Json;
+      expect(problem.code).toBe("PAYLOAD_TOO_LARGE");
+      expect(problem.detail).toContain("巨大.png");
+    }
     expect(await evidenceCount(first.caseId)).toBe(0);
   });
 

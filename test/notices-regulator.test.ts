@@ -34,6 +34,8 @@ let stormWarning: string;
 let frequencyWarning: string;
 let stormNotice: Notice;
 let manualNotice: Notice;
+/** The figures scenario's entities (A accepted in time, B escalated, C untouched). */
+const figureIds = {} as Record<"A" | "B" | "C", string>;
 
 interface Delivery { platformId: string; platformName: string; status: string }
 interface Notice { noticeId: string; noticeNo: string; entityId: string; source: string; warningId: string | null; ruleKey: string | null; templateKey: string; templateVersion: number; title: string; body: string; issuedBy: string; dueAt: string; deliveries: Delivery[]; caseId: string; caseStatus: string }
@@ -271,6 +273,7 @@ describe("figures and deadlines", () => {
     const res = await call<Notice>(cityOfficer, "POST", "/v1/regulator/notices", { entityId, facts: `事实 ${key}`, ...dueAt });
     expect(res.status).toBe(201);
     ids[key] = { entityId, notice: res.body };
+    figureIds[key] = entityId;
   }
 
   it("a rejection after the deadline escalates; overdue and escalated filter the cases", async () => {
@@ -344,5 +347,80 @@ describe("figures and deadlines", () => {
     expect(await figures(farOfficer, `by=region&${f}`)).toMatchObject({ rows: [], total: row("total", null, [0, 0, 0, 0, 0, 0, 0]) });
     // All time, the storm merchant's two accepted notices count too.
     expect((await figures(viewer, "by=region")).rows).toContainEqual(row("510104", "锦江区", [2, 0, 0, 2, 2, 0, 0]));
+  });
+});
+
+describe("the case history where others read it", () => {
+  it("classification: an escalated case counts against the entity (features SQL, per id and staged), an accepted one for it", async () => {
+    const [A, B, C] = [figureIds.A, figureIds.B, figureIds.C];
+    const asOf = clock.now();
+    const perId = await computeFeatures(db().orm, [A, B, C], asOf);
+    expect([A, B, C].map((id) => perId.get(id)!.rectifications_overdue_365d)).toEqual([0, 1, 0]);
+    const fresh = (await post(pc, "/v1/merchants/batch", [merchant("no-notice", { regionCode: "510107" })]))[0]!.entityId!;
+    expect((await computeFeatures(db().orm, [fresh], asOf)).get(fresh)!.rectifications_overdue_365d).toBeNull();
+    const table = `reclass_features_${"0".repeat(31)}7`;
+    const staged = await db().transaction(async (tx) => {
+      await stageFeatures(db(), tx, table, sql`e.region_code in ('510107', '510108')`, asOf);
+      const rows = await stagedComputeFeatures(table, computeRelationshipIndicators)(tx, [A, B, C, fresh], asOf);
+      await dropStaged(tx, table);
+      return rows;
+    });
+    expect([A, B, C, fresh].map((id) => staged.get(id)!.rectifications_overdue_365d)).toEqual([0, 1, 0, null]);
+    // The escalation re-scored B: its class now carries the overdue rectification as a reason.
+    await jobsDone(gw, "classification.rescore", { entityId: B });
+    const profile = await get<{ contributions: Array<{ indicator: string; logLR: number }> }>(viewer, `/v1/regulator/entities/${B}`);
+    expect(profile.body.contributions.find((c) => c.indicator === "rectifications_overdue_365d")!.logLR).toBeGreaterThan(0);
+  });
+
+  it("a platform's entity status counts the open notices sent to it; the regulator's profile lists the notices", async () => {
+    const status = async (p: OnboardedPlatform, id: string) => {
+      const res = await p.get(`/v1/entities/${id}`);
+      return res.status === 200 ? ((await res.json()) as { openNotices: number }).openNotices : res.status;
+    };
+    expect(await status(pa, figureIds.A)).toBe(0);
+    expect(await status(pa, figureIds.B)).toBe(1);
+    expect(await status(pb, figureIds.C)).toBe(1);
+    expect(await status(pa, figureIds.C)).toBe(404);
+    expect(await status(pa, stormEntity)).toBe(0);
+    const profile = await get<{ notices: Array<{ noticeId: string; caseStatus: string; noticeNo: string }> }>(viewer, `/v1/regulator/entities/${stormEntity}`);
+    expect(profile.body.notices.map((n) => [n.noticeId, n.caseStatus])).toEqual([[manualNotice.noticeId, "accepted"], [stormNotice.noticeId, "accepted"]]);
+    const b = await get<{ notices: Array<{ caseStatus: string; noticeNo: string }> }>(viewer, `/v1/regulator/entities/${figureIds.B}`);
+    expect(b.body.notices).toMatchObject([{ caseStatus: "escalated", noticeNo: expect.stringMatching(/^行提〔\d{4}〕510107-\d{6}$/) }]);
+  });
+});
+
+describe("templates", () => {
+  const v2 = {
+    title: "行政提示书（第二版）",
+    body: "V2 {{noticeNo}}\n{{entityName}}：\n{{facts}}\n依据{{legalBasis}}，请于{{dueDate}}前整改：\n{{rectify}}\n{{issuedDate}}",
+    legalBasis: "《网络交易监督管理办法》",
+    rectify: "请自查整改并提交材料。",
+  };
+
+  it("any regulator reads them; only an admin saves a version (audited); unknown placeholders and stale versions are refused", async () => {
+    const list = await get<{ templates: Array<{ key: string; version: number }> }>(viewer, "/v1/regulator/notice-templates");
+    expect(list.body.templates.find((t) => t.key === "manual.default")).toMatchObject({ version: 1 });
+    expect(list.body.templates.map((t) => t.key)).toContain("warning.complaints");
+    const put = (who: LoggedInRegulator, body: unknown) => call<{ version: number; errors?: Array<{ pointer: string; message: string }> }>(who, "PUT", "/v1/regulator/notice-templates/manual.default", body);
+    expect((await put(officer, { ...v2, expectedVersion: 1 })).status).toBe(403);
+    const typo = await put(admin, { ...v2, body: `${v2.body} {{deadline}}`, expectedVersion: 1 });
+    expect(typo.status).toBe(400);
+    expect(typo.body.errors).toEqual([{ pointer: "/body", message: expect.stringContaining("{{deadline}}") }]);
+    const saved = await put(admin, { ...v2, expectedVersion: 1 });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ key: "manual.default", version: 2, title: v2.title, savedBy: `regulator:${admin.userId}` });
+    expect((await put(admin, { ...v2, expectedVersion: 1 })).status).toBe(409);
+    const audit = await db().rows<{ actor: string; subject_id: string }>(sql`select actor, subject_id from audit_log where action = 'notice.template.save'`);
+    expect(audit).toEqual([{ actor: `regulator:${admin.userId}`, subject_id: "manual.default@2" }]);
+  });
+
+  it("a notice issued after the edit uses the new version; one issued before keeps its text", async () => {
+    const before = await get<Notice>(viewer, `/v1/regulator/notices/${manualNotice.noticeId}`);
+    expect(before.body).toMatchObject({ templateVersion: 1, title: "行政提示书", body: manualNotice.body });
+    const after = await call<Notice>(cityOfficer, "POST", "/v1/regulator/notices", { entityId: figureIds.C, facts: "新模板下的事实" });
+    expect(after.status).toBe(201);
+    expect(after.body).toMatchObject({ templateKey: "manual.default", templateVersion: 2, title: v2.title, rectify: v2.rectify });
+    expect(after.body.body.startsWith(`V2 ${after.body.noticeNo}\n`)).toBe(true);
+    expect(after.body.body).toContain("新模板下的事实");
   });
 });

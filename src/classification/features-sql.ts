@@ -17,6 +17,8 @@
 //   data.registryMatch. The reference's own spellings (severity='serious', average) are read
 //   too, so both agree on the same facts.
 // - sales_summary counts by data.periodEnd.
+// - rectifications_overdue_365d comes from rectification_case (one grouped read per statement),
+//   null for an entity that has had no case before T.
 import { sql, type SQL } from "drizzle-orm";
 import { recordChangesByEntity } from "./record-changes.js";
 
@@ -191,6 +193,15 @@ with ids as materialized (
   from event e
   where e.occurred_at < ${t} and ${events(sql`e.entity_id`)}
   group by entity_id
+), rectifications as materialized (
+  -- The notice system's record (src/notices): cases whose deadline fell in [T-365d, T) and that
+  -- were escalated as overdue by T. An entity with no case opened before T has no record (null,
+  -- the model's "missing"); one whose cases were all rectified in time has 0, which counts for it.
+  select rc.entity_id,
+    count(*) filter (where rc.escalated_at <= ${t} and rc.due_at >= ${at(365)}::timestamptz and rc.due_at < ${t})::int as overdue_365d
+  from rectification_case rc
+  where rc.opened_at < ${t} and ${events(sql`rc.entity_id`)}
+  group by rc.entity_id
 )
 select e.entity_id::text as entity_id, e.category, e.needs_licence,
   case when e.any_enterprise then 'enterprise' when e.n_shops > 0 then 'individual' end as entity_type,
@@ -206,11 +217,13 @@ select e.entity_id::text as entity_id, e.category, e.needs_licence,
   e.platforms as platform_count, e.regions as region_count,
   c.complaints_90d, c.complaints_365d_decayed, c.disputes_180d_decayed, c.violations_365d, c.violations_3y,
   c.serious_violations_365d, c.penalties_3y, c.takedowns_365d, c.reports_365d, c.litigation_365d, c.litigation_defendant_3y,
-  c.rating_sum, c.rating_count, c.sales_365_seen, c.orders_365, c.gmv_365, c.orders_180, c.refunds_180
+  c.rating_sum, c.rating_count, c.sales_365_seen, c.orders_365, c.gmv_365, c.orders_180, c.refunds_180,
+  rec.overdue_365d as rectifications_overdue_365d
 from ent2 e
 left join completeness cp on cp.entity_id = e.entity_id
 left join licence_agg la on la.entity_id = e.entity_id
 left join inconsistencies inc on inc.entity_id = e.entity_id
 left join counts c on c.entity_id = e.entity_id
+left join rectifications rec on rec.entity_id = e.entity_id
 left join ${recordChangesByEntity(sql`ids`, i.asOf)} as rcc on rcc.entity_id = e.entity_id`;
 }

@@ -1,6 +1,7 @@
 // computeFeatures (SQL) against the scoring core's reference computeIndicators: a synthetic
 // population ingested through the exchange verbs, every entity and every indicator, at two
 // points in time. Runs on PGlite, and on PostgreSQL with DATABASE_URL.
+import { sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/db.js";
@@ -167,5 +168,57 @@ describe("computeFeatures agrees with the reference computeIndicators", () => {
       const ref = computeIndicators({ ...h, relationships: { relatedEntities: 2, relatedWorstClass: "C", relatedViolators365d: 1, sameAddressEntities: 1 } }, asOf);
       expectSame(id, staged.rows.get(id) as Record<string, unknown>, ref);
     }
+  });
+});
+
+describe("rectifications_overdue_365d: the notice system's record", () => {
+  const asOf = "2024-07-15T12:34:56.789Z";
+  const T = Date.parse(asOf);
+  const DAY = 86_400_000;
+  const at = (days: number) => new Date(T + days * DAY).toISOString();
+
+  /** A notice and its case, as src/notices issues them (only what the indicator reads matters). */
+  async function rectification(entityId: string, c: { opened: number; due: number; escalated?: number; accepted?: number }): Promise<void> {
+    const noticeId = uuidv7();
+    await t.db.orm.execute(sql`
+      insert into notice (id, notice_no, entity_id, source, region_code, template_key, template_version, title, body, legal_basis, facts, rectify,
+                          issued_by, issued_at, due_at, link_expires_at, delivery_status)
+      select ${noticeId}::uuid, ${`test-${noticeId}`}, id, 'manual', region_code, 'manual.default', 1, 't', 'b', 'l', 'f', 'r',
+             'cli', ${at(c.opened)}::timestamptz, ${at(c.due)}::timestamptz, ${at(c.due + 30)}::timestamptz, 'pending'
+      from entity where id = ${entityId}::uuid`);
+    const status = c.accepted !== undefined ? "accepted" : c.escalated !== undefined ? "escalated" : "open";
+    await t.db.orm.execute(sql`
+      insert into rectification_case (id, notice_id, entity_id, region_code, status, due_at, opened_at, escalated_at, accepted_at, updated_at)
+      select ${uuidv7()}::uuid, ${noticeId}::uuid, id, region_code, ${status}, ${at(c.due)}::timestamptz, ${at(c.opened)}::timestamptz,
+             ${c.escalated === undefined ? null : at(c.escalated)}::timestamptz, ${c.accepted === undefined ? null : at(c.accepted)}::timestamptz,
+             ${at(c.opened)}::timestamptz
+      from entity where id = ${entityId}::uuid`);
+  }
+
+  it("counts cases escalated as overdue whose deadline fell in the year before T; null without any case; both paths agree with the reference", async () => {
+    const [twice, rectified, later, lateEscalation] = [...histories.keys()];
+    const expected = new Map<string, number | null>([[twice!, 2], [rectified!, 0], [later!, null], [lateEscalation!, 0]]);
+    await rectification(twice!, { opened: -130, due: -100, escalated: -99 });
+    await rectification(twice!, { opened: -40, due: -10, escalated: -9 });
+    await rectification(twice!, { opened: -420, due: -400, escalated: -399 }); // deadline more than a year ago
+    await rectification(rectified!, { opened: -60, due: -30, accepted: -35 });
+    await rectification(later!, { opened: 1, due: 20, escalated: 21 }); // opened after T: no record as of T
+    await rectification(lateEscalation!, { opened: -20, due: -0.5, escalated: 1 }); // escalated only after T
+
+    const reference = (id: string) =>
+      computeIndicators({ ...histories.get(id)!, relationships: { relatedEntities: 2, relatedWorstClass: "C", relatedViolators365d: 1, sameAddressEntities: 1 }, rectificationsOverdue365d: expected.get(id) ?? null }, asOf);
+    const perId = await computeFeatures(t.db.orm, [...histories.keys()], new Date(asOf));
+    const table = `reclass_features_${"0".repeat(31)}2`;
+    const staged = await t.db.transaction(async (tx) => {
+      await stageFeatures(t.db, tx, table, null, new Date(asOf));
+      const rows = await stagedComputeFeatures(table, async (_on, ids) => new Map(ids.map((id) => [id, REL])))(tx, [...histories.keys()], new Date(asOf));
+      await dropStaged(tx, table);
+      return rows;
+    });
+    for (const id of histories.keys()) {
+      expectSame(id, perId.get(id) as Record<string, unknown>, reference(id));
+      expectSame(id, staged.get(id) as Record<string, unknown>, reference(id));
+    }
+    expect([...expected.keys()].map((id) => perId.get(id)!.rectifications_overdue_365d)).toEqual([2, 0, null, 0]);
   });
 });

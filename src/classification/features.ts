@@ -41,6 +41,8 @@ export interface FeatureRow {
   gmv_365: number | null;
   orders_180: number | null;
   refunds_180: number | null;
+  /** null: no rectification case before asOf (absent too in a table staged before this column). */
+  rectifications_overdue_365d?: number | null;
 }
 
 export const NO_RELATIONSHIPS: RelationshipIndicators = { related_entities: 0, related_worst_class: "none", related_violators_365d: 0, same_address_entities: 0 };
@@ -82,8 +84,8 @@ export function indicatorRowOf(r: FeatureRow, rel: RelationshipIndicators): Indi
     serious_violations_365d: n(r.serious_violations_365d),
     penalties_3y: n(r.penalties_3y),
     takedowns_365d: n(r.takedowns_365d),
-    // No notice system yet: unknown, the model's own "missing" state.
-    rectifications_overdue_365d: null,
+    // No rectification case yet: unknown, the model's own "missing" state.
+    rectifications_overdue_365d: r.rectifications_overdue_365d == null ? null : n(r.rectifications_overdue_365d),
     complaints_90d: n(r.complaints_90d),
     complaint_rate_365d: orders365 > 0 ? (1000 * n(r.complaints_365d_decayed)) / orders365 : null,
     reports_365d: n(r.reports_365d),

@@ -1,7 +1,7 @@
 // Read verbs: a platform's view of an entity it has shops for and a platform's own batch (the
 // regulator's entity profile lives in src/regulator/entity-profile.ts). "Not yours" is always 404, never
 // 403, so nobody learns that an id exists outside what they may see.
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { components } from "../generated/openapi.js";
 import { entity, shop } from "../db/schema/entity.js";
 import { sandboxMembership } from "../db/schema/sandbox.js";
@@ -25,6 +25,11 @@ export async function getEntityStatus(ctx: Pick<ExchangeContext, "deps" | "princ
     .orderBy(shop.platformShopId);
   const e = rows[0]?.e;
   if (!e) throw notFound("entity");
+  // Open notices: the entity's rectification cases not (yet) accepted, of notices sent to this platform.
+  const [open] = await ctx.deps.db.rows<{ n: number | string }>(sql`
+    select count(*)::int as n from rectification_case c
+    where c.entity_id = ${e.id}::uuid and c.status <> 'accepted'
+      and exists (select 1 from notice_delivery d where d.notice_id = c.notice_id and d.platform_id = ${caller.platformId}::uuid)`);
   return {
     entityId: e.id,
     name: e.name,
@@ -35,8 +40,7 @@ export async function getEntityStatus(ctx: Pick<ExchangeContext, "deps" | "princ
     classifiedAt: e.classifiedAt?.toISOString() ?? null,
     // No membership row: never admitted.
     sandbox: rows[0]?.sandbox ?? "outside",
-    // Administrative notices are a later issue: none open until they exist.
-    openNotices: 0,
+    openNotices: Number(open?.n ?? 0),
     shops: rows.map((r) => r.shopId),
   };
 }

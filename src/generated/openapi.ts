@@ -1755,6 +1755,22 @@ export interface components {
             sandbox?: components["schemas"]["SandboxStatus"];
             /** @description Warning clues of the entity (issue 6): open ones first, then the newest; at most 20. */
             warnings?: components["schemas"]["Warning"][];
+            /** @description Administrative notices of the entity (issue 7) with their rectification status; cases not yet accepted first, then the newest; at most 20. */
+            notices?: {
+                /** Format: uuid */
+                noticeId: string;
+                noticeNo: string;
+                title: string;
+                /** @enum {string} */
+                source?: "warning" | "manual";
+                /** Format: date-time */
+                issuedAt: string;
+                /** Format: date-time */
+                dueAt: string;
+                /** Format: uuid */
+                caseId: string;
+                caseStatus: components["schemas"]["RectificationStatus"];
+            }[];
             shops: {
                 /** Format: uuid */
                 platformId: string;

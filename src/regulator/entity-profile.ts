@@ -2,8 +2,8 @@
 // score behind it (p, loss, expected loss, override, model version, prior + every
 // contribution, the strongest in words), the classification history, related entities inside
 // the caller's region (and how many outside), the shops per platform, the sandbox status with
-// its fence audit history, and its warnings. Region-scoped: an entity outside the caller's
-// prefix is 404, like one that does not exist.
+// its fence audit history, its warnings and its notices with their rectification status.
+// Region-scoped: an entity outside the caller's prefix is 404, like one that does not exist.
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { isoTimeOrNull as iso } from "../db/client.js";
@@ -16,11 +16,13 @@ import { sandboxOf } from "../sandbox/queries.js";
 import { warningsOfEntity } from "../monitoring/warnings-verbs.js";
 
 type EntityProfile = components["schemas"]["EntityProfile"];
+type NoticeOfEntity = NonNullable<EntityProfile["notices"]>[number];
 type LinkKind = "legal_representative" | "address" | "phone" | "investor" | "officer";
 
 const HISTORY_LIMIT = 50;
 const RELATED_LIMIT = 200;
 const TOP_REASONS = 5;
+const NOTICES_LIMIT = 20;
 
 interface EntityRow extends Record<string, unknown> {
   id: string;
@@ -93,6 +95,11 @@ export async function getRegulatorEntity(ctx: { db: Database; principal: Princip
     where s.entity_id = ${e.id}::uuid order by p.name, s.platform_shop_id`);
   const sandbox = await sandboxOf(db.orm, e.id);
   const warnings = await warningsOfEntity(db.orm, e.id);
+  const notices = await db.rows<{ id: string; notice_no: string; title: string; source: "warning" | "manual"; issued_at: Date | string; due_at: Date | string; case_id: string; status: NoticeOfEntity["caseStatus"] }>(sql`
+    select n.id::text as id, n.notice_no, n.title, n.source, n.issued_at, n.due_at, c.id::text as case_id, c.status
+    from notice n join rectification_case c on c.notice_id = n.id
+    where n.entity_id = ${e.id}::uuid
+    order by (c.status <> 'accepted') desc, n.issued_at desc, n.id desc limit ${NOTICES_LIMIT}`);
 
   // The current score is the newest history row (written with the entity's class, same tx).
   const latest = history[0];
@@ -147,5 +154,15 @@ export async function getRegulatorEntity(ctx: { db: Database; principal: Princip
     shops: shops.map((s) => ({ platformId: s.platform_id, platformName: s.platform_name, shopId: s.shop_id, name: s.name, url: s.url })),
     sandbox,
     warnings,
+    notices: notices.map((n) => ({
+      noticeId: n.id,
+      noticeNo: n.notice_no,
+      title: n.title,
+      source: n.source,
+      issuedAt: iso(n.issued_at)!,
+      dueAt: iso(n.due_at)!,
+      caseId: n.case_id,
+      caseStatus: n.status,
+    })),
   };
 }

@@ -5,7 +5,6 @@
 // platform and period for a small scenario with exact numbers, the templates API (a new version
 // applies to notices issued after it only), and the case history where classification, the
 // platform's entity status and the regulator's profile read it.
-import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +12,6 @@ import { computeFeatures } from "../src/classification/features.js";
 import { dropStaged, stagedComputeFeatures, stageFeatures } from "../src/classification/runs-stage.js";
 import { computeRelationshipIndicators } from "../src/classification/relationships.js";
 import { ManualClock } from "../src/clock.js";
-import { applyStep, lockCase } from "../src/notices/cases.js";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
 import { complaintStorm, DAY, feedOf, jobsDone, post, regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
@@ -68,29 +66,17 @@ const caseIds = async (who: LoggedInRegulator, q: string) => (await get<{ cases:
 const noticeIds = async (who: LoggedInRegulator, q: string) => (await get<{ notices: Notice[] }>(who, `/v1/regulator/notices?${q}`)).body.notices.map((n) => n.noticeId);
 const review = (who: LoggedInRegulator, caseId: string, decision: "accept" | "reject", comment: string) =>
   call<Case & { code?: string }>(who, "POST", `/v1/regulator/rectifications/${caseId}/review`, { decision, comment });
-const caseDeps = () => ({ clock, publish: gw.system.outbound.publish, enqueueMany: gw.system.deps.enqueueMany });
 
 const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201c3a4b1a30000000049454e44ae426082", "hex");
 
-/** The merchant's submission, as the merchant verbs store it: a text and, optionally, a PNG file. Returns the file's evidence id. */
-async function submit(caseId: string, withFile = false): Promise<string | null> {
-  return db().transaction(async (tx) => {
-    const row = (await lockCase(tx, { caseId }))!;
-    const submission = Number(row.submissions) + 1;
-    const by = `merchant:${row.notice_id}`;
-    const at = clock.now().toISOString();
-    await tx.execute(sql`insert into rectification_evidence (id, case_id, submission, kind, text, submitted_by, submitted_at)
-      values (${uuidv7()}::uuid, ${caseId}::uuid, ${submission}, 'text', ${`第${submission}次整改说明`}, ${by}, ${at}::timestamptz)`);
-    let fileId: string | null = null;
-    if (withFile) {
-      fileId = uuidv7();
-      await tx.execute(sql`insert into rectification_evidence (id, case_id, submission, kind, file_name, content_type, size_bytes, sha256, submitted_by, submitted_at)
-        values (${fileId}::uuid, ${caseId}::uuid, ${submission}, 'file', '整改照片.png', 'image/png', ${PNG.length}, ${createHash("sha256").update(PNG).digest("hex")}, ${by}, ${at}::timestamptz)`);
-      await tx.execute(sql`insert into rectification_file (evidence_id, content) values (${fileId}::uuid, decode(${PNG.toString("hex")}, 'hex'))`);
-    }
-    await applyStep(tx, caseDeps(), row, { action: "submitted", actor: by, detail: { submission } });
-    return fileId;
-  });
+/** The merchant answers through its link (from the notice.issued message): a text and, optionally, a PNG. */
+async function submit(n: Notice, withFile = false): Promise<void> {
+  const platform = [pa, pb, pc].find((p) => p.platformId === n.deliveries[0]!.platformId)!;
+  const sent = (await feedOf(gw, platform)).find((m) => m.type === "notice.issued" && m.data.noticeId === n.noticeId)!;
+  const token = String(sent.data.merchantUrl).split("/m/")[1]!;
+  const body = { text: "已整改，附说明。", ...(withFile ? { files: [{ name: "整改照片.png", contentType: "image/png", contentBase64: PNG.toString("base64") }] } : {}) };
+  const res = await gw.fetch("/v1/merchant/notice/evidence", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  expect(res.status, await res.clone().text()).toBe(200);
 }
 
 /** After the clock moves by days the regulators' tokens have expired: log them in again. */
@@ -192,7 +178,7 @@ describe("review", () => {
   it("only a submitted case, only an officer of its region", async () => {
     const open = await review(officer, stormNotice.caseId, "accept", "ok");
     expect(open.status).toBe(409);
-    await submit(stormNotice.caseId, true);
+    await submit(stormNotice, true);
     expect((await review(viewer, stormNotice.caseId, "accept", "ok")).status).toBe(403);
     expect((await review(farOfficer, stormNotice.caseId, "accept", "ok")).status).toBe(404);
   });
@@ -235,7 +221,7 @@ describe("review", () => {
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(PNG)).toBe(true);
     expect(res.headers.get("content-type")).toBe("image/png");
-    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="____.png"; filename*=UTF-8''${encodeURIComponent("整改照片.png")}`);
+    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="_.png"; filename*=UTF-8''${encodeURIComponent("整改照片.png")}`);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("content-security-policy")).toContain("sandbox");
     expect((await regulatorCall(gw, farOfficer, "GET", `/v1/regulator/rectifications/${stormNotice.caseId}/evidence/${file.evidenceId}`)).status).toBe(404);
@@ -244,11 +230,11 @@ describe("review", () => {
 
   it("rejecting sends the case back with the reason; the merchant submits again and is accepted", async () => {
     const caseId = manualNotice.caseId;
-    await submit(caseId);
+    await submit(manualNotice);
     const rejected = await review(officer, caseId, "reject", "整改材料不全，请补充投诉处理记录。");
     expect(rejected.body).toMatchObject({ status: "rejected", lastComment: "整改材料不全，请补充投诉处理记录。", escalatedAt: null, submissions: 1 });
     expect((await updatesOf(pa, caseId)).map((u) => [u.action, u.status])).toEqual([["submitted", "submitted"], ["rejected", "rejected"]]);
-    await submit(caseId);
+    await submit(manualNotice);
     expect(await caseIds(viewer, `entity=${stormEntity}&status=submitted`)).toEqual([caseId]);
     const accepted = await review(officer, caseId, "accept", "补充材料齐全。");
     expect(accepted.body).toMatchObject({ status: "accepted", submissions: 2 });
@@ -289,9 +275,9 @@ describe("figures and deadlines", () => {
     await issue("C", [pb], "510108");
     expect((await pa.signedRequest(`/v1/notices/${ids.A.notice.noticeId}/receipts`, { status: "read" })).status).toBe(200);
     expect((await pb.signedRequest(`/v1/notices/${ids.C.notice.noticeId}/receipts`, { status: "delivered" })).status).toBe(200);
-    await submit(ids.A.notice.caseId);
+    await submit(ids.A.notice);
     expect((await review(cityOfficer, ids.A.notice.caseId, "accept", "整改到位")).status).toBe(200);
-    await submit(ids.B.notice.caseId);
+    await submit(ids.B.notice);
     expect(await caseIds(viewer, "region=510107&overdue=true")).toEqual([]);
 
     clock.advance(DAY + 60_000); // B's deadline has passed while it awaits review: not escalated

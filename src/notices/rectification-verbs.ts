@@ -10,6 +10,7 @@ import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import { readerPrefix } from "../monitoring/warnings-verbs.js";
 import { readCases, toCaseView, type CaseView } from "./cases.js";
+import { readEvidenceFile, type StoredFile } from "./evidence.js";
 import { afterCursor, encodeCursor } from "./keyset.js";
 import { readNotice } from "./notice-views.js";
 import type { RegulatorDeps } from "./regulator-verbs.js";
@@ -110,24 +111,11 @@ export async function timelineOf(on: Executor, caseId: string): Promise<Timeline
   }));
 }
 
-export interface EvidenceFile {
-  fileName: string;
-  contentType: string;
-  content: Buffer;
-}
-
 /** One file of a case inside the caller's region; evidence of another case, or not a file, is 404. */
-export async function rectificationEvidenceFile(deps: Pick<RegulatorDeps, "db">, actor: Actor, input: { caseId: string; evidenceId: string }): Promise<EvidenceFile> {
+export async function rectificationEvidenceFile(deps: Pick<RegulatorDeps, "db">, actor: Actor, input: { caseId: string; evidenceId: string }): Promise<StoredFile> {
   const prefix = readerPrefix(actor);
-  const [row] = rowsOf<{ file_name: string | null; content_type: string | null; content: Buffer | Uint8Array }>(
-    await deps.db.orm.execute(sql`
-      select ev.file_name, ev.content_type, f.content
-      from rectification_evidence ev
-      join rectification_case c on c.id = ev.case_id
-      join rectification_file f on f.evidence_id = ev.id
-      where ev.id = ${input.evidenceId}::uuid and ev.case_id = ${input.caseId}::uuid and ev.kind = 'file'
-        and starts_with(c.region_code, ${prefix})`),
-  );
-  if (!row) throw new AppError("NOT_FOUND", "no such evidence file");
-  return { fileName: row.file_name ?? "evidence", contentType: row.content_type ?? "application/octet-stream", content: Buffer.from(row.content) };
+  const [row] = await readCases(deps.db.orm, sql`c.id = ${input.caseId}::uuid and starts_with(c.region_code, ${prefix})`);
+  const file = row ? await readEvidenceFile(deps.db.orm, { caseId: row.id, evidenceId: input.evidenceId }) : null;
+  if (!file) throw new AppError("NOT_FOUND", "no such evidence file");
+  return file;
 }

@@ -7,7 +7,8 @@ import { AppError } from "../http/errors.js";
 import type { Handlers } from "../http/router.js";
 import type { NoticesDeps } from "./deps.js";
 import { noticeFigures } from "./figures.js";
-import { getRectification, listRectifications, rectificationEvidenceFile, type EvidenceFile } from "./rectification-verbs.js";
+import { evidenceFileResponse } from "./evidence-files.js";
+import { getRectification, listRectifications, rectificationEvidenceFile } from "./rectification-verbs.js";
 import { createManualNotice, getNotice, listNotices, listNoticeTemplates, saveNoticeTemplate } from "./regulator-verbs.js";
 import { reviewRectification } from "./review.js";
 
@@ -15,22 +16,6 @@ function actorOf(c: Context<AppEnv>): Actor {
   const p = c.get("principal");
   if (!p) throw new AppError("UNAUTHORIZED", "authentication required");
   return p;
-}
-
-/** A stored file as a download that no browser renders in the gateway's origin. */
-export function attachment(file: EvidenceFile): Response {
-  const ascii = file.fileName.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
-  return new Response(new Uint8Array(file.content), {
-    status: 200,
-    headers: {
-      "content-type": file.contentType,
-      "content-length": String(file.content.byteLength),
-      "content-disposition": `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
-      "x-content-type-options": "nosniff",
-      "content-security-policy": "default-src 'none'; sandbox",
-      "cache-control": "private, no-store",
-    },
-  });
 }
 
 export function regulatorHandlers(deps: NoticesDeps): Handlers {
@@ -43,7 +28,7 @@ export function regulatorHandlers(deps: NoticesDeps): Handlers {
     listRectifications: async (c, input) => c.json(await listRectifications(deps, actorOf(c), input.query)),
     getRectification: async (c, input) => c.json(await getRectification(deps, actorOf(c), input.params.caseId)),
     reviewRectification: async (c, input) => c.json(await reviewRectification(deps, actorOf(c), { ...input.body, caseId: input.params.caseId })),
-    getRectificationEvidenceFile: async (c, input) => attachment(await rectificationEvidenceFile(deps, actorOf(c), input.params)),
+    getRectificationEvidenceFile: async (c, input) => evidenceFileResponse(c, await rectificationEvidenceFile(deps, actorOf(c), input.params)),
     getNoticeFigures: async (c, input) => c.json(await noticeFigures(deps, actorOf(c), input.query)),
   };
 }

@@ -44,7 +44,9 @@ export interface CaseRow extends Record<string, unknown> {
 
 /** The steps that change the status, and the states each may start from. */
 const TRANSITIONS = {
-  acknowledged: { from: ["open"], to: "acknowledged" },
+  // An escalated case the merchant acknowledges late records the acknowledgement and stays
+  // escalated (see targetStatus).
+  acknowledged: { from: ["open", "escalated"], to: "acknowledged" },
   submitted: { from: ["open", "acknowledged", "rejected", "escalated"], to: "submitted" },
   accepted: { from: ["submitted"], to: "accepted" },
   rejected: { from: ["submitted"], to: "rejected" },
@@ -56,6 +58,10 @@ export type Transition = keyof typeof TRANSITIONS;
 
 export function canApply(status: RectificationStatus, step: Transition): boolean {
   return (TRANSITIONS[step].from as readonly RectificationStatus[]).includes(status);
+}
+
+function targetStatus(from: RectificationStatus, step: Transition): RectificationStatus {
+  return step === "acknowledged" && from === "escalated" ? "escalated" : TRANSITIONS[step].to;
 }
 
 export interface CaseDeps {
@@ -106,7 +112,7 @@ export async function applyStep(tx: Executor, deps: CaseDeps, row: CaseRow, step
   }
   const now = deps.clock.now();
   const at = now.toISOString();
-  const to = TRANSITIONS[step.action].to;
+  const to = targetStatus(row.status, step.action);
   const set = {
     acknowledged: sql`acknowledged_at = coalesce(acknowledged_at, ${at}::timestamptz)`,
     // Submitting acknowledges too: a merchant who answers has evidently read the notice.

@@ -108,7 +108,8 @@ export async function acknowledgeNotice(deps: WriteDeps, input: { noticeId: stri
   const { row, moved } = await deps.db.transaction(async (tx) => {
     const locked = await lockCase(tx, { noticeId: input.noticeId });
     if (!locked) throw notFound();
-    if (locked.status !== "open") return { row: locked, moved: false };
+    // Once: a later status (or an earlier acknowledgement) leaves the case as it is.
+    if (locked.acknowledged_at !== null || !canApply(locked.status, "acknowledged")) return { row: locked, moved: false };
     return { row: await applyStep(tx, deps, locked, { action: "acknowledged", actor, comment: input.note ?? null }), moved: true };
   });
   if (moved) deps.kick();

@@ -70,6 +70,8 @@ export const notice = pgTable(
     uniqueIndex("notice_warning").on(t.warningId).where(sql`warning_id is not null`),
     uniqueIndex("notice_no").on(t.noticeNo),
     index("notice_region_issued").on(t.regionCode, t.issuedAt),
+    // The regulator's list, newest first, filtered by region prefix: read backwards and stop at the page.
+    index("notice_issued_id").on(t.issuedAt, t.id),
     index("notice_entity").on(t.entityId),
   ],
 );
@@ -122,6 +124,7 @@ export const rectificationCase = pgTable(
     uniqueIndex("rectification_case_notice").on(t.noticeId),
     index("rectification_case_status_region").on(t.status, t.regionCode),
     index("rectification_case_entity").on(t.entityId),
+    index("rectification_case_opened_id").on(t.openedAt, t.id),
     index("rectification_case_open_due").on(t.dueAt).where(sql`status <> 'accepted'`),
   ],
 );

@@ -108,7 +108,7 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     definition: "takedown events in [T-365d, T), decayed with half-life 180 d", unit: "decayed count",
     windowDays: 365, halfLifeDays: 180, kind: "count", uses: ["evidence"] }),
   d({ id: "rectifications_overdue_365d", group: "performance_history", nameZh: "整改逾期次数", nameEn: "Overdue rectifications",
-    definition: "rectification cases whose deadline fell in [T-365d, T) and that were escalated as overdue; NULL where the notice system has no history for the entity's region",
+    definition: "rectification cases whose deadline fell in [T-365d, T) and that were escalated as overdue; NULL when the entity had no rectification case opened before T (no record: the model's missing state)",
     unit: "count", windowDays: 365, halfLifeDays: null, kind: "count", uses: ["evidence"] }),
   // social evaluation
   d({ id: "complaints_90d", group: "social_evaluation", nameZh: "近期投诉", nameEn: "Recent complaints",

@@ -10,46 +10,23 @@
 //
 // PostgreSQL when DATABASE_URL is set (a fresh database is created and dropped), else PGlite in
 // memory. Events are generated in SQL (not through the API): this measures the evaluation.
-import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { computeFeatures } from "../src/classification/index.js";
 import { ManualClock } from "../src/clock.js";
-import { openDatabase, type Database } from "../src/db/client.js";
+import type { Database } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { createLogger } from "../src/logger.js";
 import { buildSystem } from "../src/system.js";
+import { openScratchDatabase } from "./support/scratch-database.js";
 
 const DAY = 86_400_000;
 const T = new Date("2026-06-15T00:00:00Z");
 
-async function open(): Promise<{ db: Database; drop(): Promise<void> }> {
-  const admin = process.env.DATABASE_URL;
-  if (!admin) {
-    const db = await openDatabase({ kind: "pglite", dataDir: "memory://" });
-    return { db, drop: () => db.close() };
-  }
-  const name = `bench_mon_${randomBytes(4).toString("hex")}`;
-  const a = postgres(admin, { max: 1, onnotice: () => {} });
-  await a.unsafe(`create database ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ kind: "postgres", url: url.toString(), maxConnections: 4 });
-  return {
-    db,
-    async drop() {
-      await db.close();
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { entities: { type: "string", default: "20000" }, events: { type: "string", default: "30" }, chunk: { type: "string", default: "2000" } } });
   const [n, perEntity, chunk] = [Number(values.entities), Number(values.events), Number(values.chunk)];
-  const { db, drop } = await open();
+  const { db, drop } = await openScratchDatabase("bench_mon");
   try {
     await migrate(db);
     const clock = new ManualClock(T);

@@ -4,14 +4,13 @@
 // notice.issued in its feed and by signed webhook, with its own shop ids and a merchant link;
 // platforms report delivered/read; a platform that never confirms is re-sent the notice on a
 // backoff and, after the last try, its delivery is undeliverable.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
 import { verifyWebhook } from "../sdk/index.js";
 import { complaint } from "./exchange-fixtures.js";
 import { complaintStorm, DAY, feedOf, HOUR, jobsDone, post, type FeedMsg } from "./notices-fixtures.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
 
@@ -20,31 +19,21 @@ let gw: TestGateway;
 let pa: OnboardedPlatform;
 let pb: OnboardedPlatform;
 let pc: OnboardedPlatform; // sells nothing for the stormed merchant
-let hook: Server;
-const received: Array<{ body: string; headers: Record<string, string> }> = [];
+let hook: WebhookReceiver;
 let entityId: string;
 let noticeId: string;
 
 beforeAll(async () => {
-  hook = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      received.push({ body, headers: req.headers as Record<string, string> });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
-  const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+  hook = await startWebhookReceiver();
   gw = await startTestGateway({ clock, notices: { deliveryRetryMs: HOUR, deliveryMaxAttempts: 3 } });
-  pa = await onboardPlatform(gw, { name: "Notice A", webhookUrl: hookUrl });
+  pa = await onboardPlatform(gw, { name: "Notice A", webhookUrl: hook.url });
   pb = await onboardPlatform(gw, { name: "Notice B" });
   pc = await onboardPlatform(gw, { name: "Notice C" });
   entityId = await complaintStorm(gw, clock, [pa, pb], "storm");
 });
 afterAll(async () => {
   await gw?.close();
-  await new Promise((r) => hook?.close(r));
+  await hook?.close();
 });
 
 const db = () => gw.system.deps.db;
@@ -100,9 +89,9 @@ describe("a notice from a warning", () => {
     expect(new Date(String(a[0]!.data.merchantUrlExpiresAt)).getTime()).toBe(new Date(String(a[0]!.data.dueAt)).getTime() + 30 * DAY);
 
     await jobsDone(gw, "webhook.deliver");
-    const pushed = received.map((r) => JSON.parse(r.body) as FeedMsg).filter((m) => m.type === "notice.issued");
+    const pushed = hook.hits.map((r) => JSON.parse(r.body.toString()) as FeedMsg).filter((m) => m.type === "notice.issued");
     expect(pushed.map((m) => m.id)).toEqual([a[0]!.id]);
-    const raw = received.find((r) => r.body.includes('"notice.issued"'))!;
+    const raw = hook.hits.find((r) => r.body.includes('"notice.issued"'))!;
     const verified = await verifyWebhook({ body: raw.body, headers: raw.headers, jwksUrl: `${gw.url}/.well-known/jwks.json`, now: () => clock.now().getTime() });
     expect(verified.data).toMatchObject({ noticeId });
 

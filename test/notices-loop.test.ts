@@ -3,8 +3,6 @@
 // feed -> delivered/read receipts -> the merchant acknowledges through the link -> evidence ->
 // an officer rejects, the merchant resubmits through the platform relay -> the officer accepts
 // -> the warning is closed -> the figures count it; rectification.updated at every step.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, verifyWebhook, type EventRecord, type FeedMessage, type GatewayClient, type MerchantRecord } from "../sdk/index.js";
@@ -12,6 +10,7 @@ import { ManualClock } from "../src/clock.js";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
 import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
 import { jobsDone, regulatorCall } from "./notices-fixtures.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator } from "./support/platform.js";
 
@@ -20,24 +19,15 @@ let gw: TestGateway;
 let sdkA: GatewayClient;
 let sdkB: GatewayClient;
 let officer: LoggedInRegulator;
-let hook: Server;
-const pushed: Array<{ body: string; headers: Record<string, string> }> = [];
+let hook: WebhookReceiver;
 
 // A 1x1 PNG.
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
 beforeAll(async () => {
-  hook = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      pushed.push({ body, headers: req.headers as Record<string, string> });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
+  hook = await startWebhookReceiver();
   gw = await startTestGateway({ clock });
-  const a = await onboardPlatform(gw, { name: "平台甲", webhookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` });
+  const a = await onboardPlatform(gw, { name: "平台甲", webhookUrl: hook.url });
   const b = await onboardPlatform(gw, { name: "平台乙" });
   const client = async (p: typeof a) =>
     createGatewayClient({ baseUrl: gw.url, clientId: p.clientId, privateJwk: { ...(await exportJWK(p.keys[0]!.privateKey)), kid: p.keys[0]!.kid }, now: () => clock.now().getTime() });
@@ -46,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gw?.close();
-  await new Promise((r) => hook?.close(r));
+  await hook?.close();
 });
 
 async function feed(client: GatewayClient): Promise<FeedMessage[]> {
@@ -93,7 +83,7 @@ describe("the notice and rectification loop", () => {
     token = new URL(String(issued[0]!.data.merchantUrl)).pathname.split("/").pop()!;
 
     await jobsDone(gw, "webhook.deliver");
-    const raw = pushed.find((p) => p.body.includes(noticeId))!;
+    const raw = hook.hits.find((p) => p.body.includes(noticeId))!;
     const message = await verifyWebhook({ body: raw.body, headers: raw.headers, jwksUrl: `${gw.url}/.well-known/jwks.json`, now: () => clock.now().getTime() });
     expect(message).toMatchObject({ type: "notice.issued", data: { noticeId, shopIds: ["loop-a"] } });
 

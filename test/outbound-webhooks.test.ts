@@ -2,8 +2,6 @@
 // message acknowledged exactly once (3 tries), and its signature verifies against the public
 // JWKS (jose directly, and the SDK's verifyWebhook); a receiver that always fails ends dead,
 // admins see it and retry it. Tiny backoff; waits on job events, never sleeps.
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { createLocalJWKSet, flattenedVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,36 +9,13 @@ import { verifyWebhook } from "../sdk/index.js";
 import type { MessageType } from "../src/exchange/outbound/types.js";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
 import { merchant } from "./exchange-fixtures.js";
+import { startWebhookReceiver } from "./support/webhook-receiver.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator } from "./support/platform.js";
 
 const MAX_ATTEMPTS = 3;
 
-interface Hit {
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  status: number;
-}
-
-/** A receiver on 127.0.0.1:0 answering `status(n)` to its n-th request (1-based). */
-async function startReceiver(status: (n: number) => number) {
-  const hits: Hit[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const s = status(hits.length + 1);
-      hits.push({ headers: req.headers, body: Buffer.concat(chunks), status: s });
-      res.writeHead(s).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`,
-    hits,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
+const startReceiver = startWebhookReceiver;
 
 let gw: TestGateway;
 let admin: LoggedInRegulator;

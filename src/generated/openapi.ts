@@ -750,6 +750,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The regulator's overview inside the caller's region scope — entities by class, sandbox size, open warnings, notice figures and rectification cases — as of now.
+         * @description Every figure is a count over the whole region (or the narrower `region`), read as of `asOf`. With `platform`, entities, sandbox members and warnings are those of entities with a shop on that platform; notices and rectification cases are those sent to it. A `region` outside the caller's scope gives zeros (and an empty `region`), not an error, as /v1/regulator/classes does.
+         */
+        get: operations["getRegulatorOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/models": {
         parameters: {
             query?: never;
@@ -1334,6 +1354,46 @@ export interface components {
                 key: string;
                 label?: string;
             })[];
+        };
+        RegulatorOverview: {
+            /** @description The region prefix the figures cover (the caller's scope narrowed by `region`); empty when the requested region lies outside the scope. */
+            region: string;
+            platform: string | null;
+            /** Format: date-time */
+            asOf: string;
+            entities: {
+                total: number;
+                byClass: {
+                    A: number;
+                    B: number;
+                    C: number;
+                    D: number;
+                    unclassified: number;
+                };
+            };
+            sandbox: {
+                /** @description Entities inside the sandbox now. */
+                inside: number;
+            };
+            warnings: {
+                open: number;
+                openBySeverity: {
+                    low: number;
+                    medium: number;
+                    high: number;
+                    critical: number;
+                };
+            };
+            /** @description All-time notice figures (the `total` of /v1/regulator/notice-figures for the same region and platform). */
+            notices: components["schemas"]["NoticeFigureRow"];
+            rectifications: {
+                /** @description Cases not accepted (open, acknowledged, submitted, rejected or escalated). */
+                open: number;
+                /** @description Cases not accepted whose deadline has passed. */
+                overdue: number;
+                /** @description Escalated cases not accepted (since). */
+                escalatedOpen: number;
+            };
         };
         ModelSummary: {
             version: string;
@@ -3333,6 +3393,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClassDistribution"];
+                };
+            };
+        };
+    };
+    getRegulatorOverview: {
+        parameters: {
+            query?: {
+                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                region?: string;
+                /** @description Only entities with a shop on this platform (notices and cases: sent to it). */
+                platform?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatorOverview"];
                 };
             };
         };

@@ -57,4 +57,19 @@ describe("gateway keys", () => {
     await expect(keys.rotate({ kind: "regulator", userId: "u", role: "officer", regionPrefix: "" })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(keys.rotate({ kind: "platform", platformId: "p", clientId: "c", scopes: [] })).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
+
+  it("signs inside a transaction when the cached keys have gone stale, without waiting on the database", async () => {
+    // On the embedded database a reload awaited here would queue behind this very transaction
+    // on PGlite's single connection and never finish; the stale set is served and refreshed later.
+    const keys = createGatewayKeys({ db: t.db, clock, kek: () => kek, cacheTtlMs: 0 });
+    await keys.ensureActive();
+    const kid = await t.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      const active = await keys.active();
+      await keys.jwks();
+      await tx.execute(sql`select 1`);
+      return active.kid;
+    });
+    expect((await keys.jwks()).keys.map((k) => k.kid)).toContain(kid);
+  }, 15_000);
 });

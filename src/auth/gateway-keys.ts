@@ -37,6 +37,8 @@ export interface GatewayKeysDeps {
   clock: Clock;
   kek: () => Buffer;
   retentionMs?: number;
+  /** How long a loaded key set is fresh (default 30 s; tests shorten it). */
+  cacheTtlMs?: number;
 }
 
 export interface GatewayKeys {
@@ -74,12 +76,23 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
     return { at: Date.now(), active, published };
   }
 
+  const ttl = deps.cacheTtlMs ?? CACHE_TTL_MS;
+  const startLoad = (): Promise<Loaded> =>
+    (loading ??= load()
+      .then((loaded) => (cache = loaded))
+      .finally(() => (loading = undefined)));
+
   // Wall time (not the injected clock) drives the cache: it is about freshness, not business time.
-  async function current(forceIfOlderThan = CACHE_TTL_MS): Promise<Loaded> {
-    if (cache && Date.now() - cache.at < forceIfOlderThan) return cache;
-    loading ??= load().finally(() => (loading = undefined));
-    cache = await loading;
-    return cache;
+  // Past its TTL a loaded set is still served while a reload runs in the background, never
+  // awaited: callers sign inside transactions (notices, receipts), and on the embedded database
+  // a reload would queue behind the caller's own transaction on its single connection and wait
+  // for it forever. Only a first load, or a forced one (unknown kid), is awaited.
+  async function current(force = false): Promise<Loaded> {
+    if (cache && !force) {
+      if (Date.now() - cache.at >= ttl) startLoad().catch(() => {}); // a failed refresh keeps the old set; the next call retries
+      return cache;
+    }
+    return startLoad();
   }
 
   async function newKeyRow(tx: Tx, now: Date) {
@@ -107,9 +120,8 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
         const [existing] = await tx.select({ kid: gatewayKey.kid }).from(gatewayKey).where(eq(gatewayKey.status, "active")).limit(1);
         if (!existing) await newKeyRow(tx, deps.clock.now());
       });
-      cache = undefined;
       // Fails here, at start, when the KEK cannot open the active key.
-      const loaded = await current();
+      const loaded = await current(true);
       if (!loaded.active) throw new Error("no active gateway key after start");
     },
     async active() {
@@ -121,7 +133,7 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
       let loaded = await current();
       if (!loaded.published.has(kid) && Date.now() - lastMissReload > MISS_RELOAD_MS) {
         lastMissReload = Date.now();
-        loaded = await current(0);
+        loaded = await current(true);
       }
       return loaded.published.get(kid)?.key;
     },
@@ -149,9 +161,11 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
         });
         return { kid, retired: retired.map((r) => r.kid) };
       });
-      cache = undefined;
+      // Reloaded here, outside any transaction, so the next signature uses the new key at once.
+      await current(true);
       return result;
     },
+    /** The next read reloads and waits for it (operators and tests; never call it inside a transaction). */
     invalidate() {
       cache = undefined;
     },

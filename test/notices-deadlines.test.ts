@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
 import { escalateCase, remindCase } from "../src/notices/deadlines.js";
 import { applyStep, lockCase } from "../src/notices/cases.js";
-import { ESCALATE_JOB, ESCALATE_SWEEP_JOB, issueNotice, REMIND_JOB, DEFAULT_NOTICE_OPTIONS } from "../src/notices/index.js";
+import { DELIVERY_CHECK_JOB, ESCALATE_JOB, ESCALATE_SWEEP_JOB, issueNotice, REMIND_JOB, DEFAULT_NOTICE_OPTIONS } from "../src/notices/index.js";
 import { linkDeps } from "../src/notices/deps.js";
 import { merchant } from "./exchange-fixtures.js";
 import { feedOf, HOUR, jobsDone, post } from "./notices-fixtures.js";
@@ -131,5 +131,19 @@ describe("a rectification deadline", () => {
     expect(await refusal(db().orm.execute(sql`update rectification_step set actor = 'someone else' where case_id = ${caseId}::uuid`))).toMatch(/append-only/);
     expect(await refusal(db().orm.execute(sql`delete from rectification_step where case_id = ${caseId}::uuid`))).toMatch(/append-only/);
     expect(await stepsOf(caseId)).toEqual(["opened"]);
+  });
+
+  it("stops re-sending a notice no platform confirmed once its case is accepted", async () => {
+    const { noticeId, caseId } = await noticeDueIn("settled", 10 * HOUR);
+    await db().transaction(async (tx) => {
+      const submitted = await applyStep(tx, caseDeps(), (await lockCase(tx, { noticeId }))!, { action: "submitted", actor: `platform:${pa.platformId}` });
+      await applyStep(tx, caseDeps(), submitted, { action: "accepted", actor: "cli", comment: "整改到位" });
+    });
+    clock.advance(OPTIONS.deliveryRetryMs);
+    gw.system.deps.kick();
+    await jobsDone(gw, DELIVERY_CHECK_JOB, { noticeId });
+    const sends = (await feedOf(gw, pa)).filter((m) => m.type === "notice.issued" && m.data.noticeId === noticeId);
+    expect(sends.map((m) => m.data.attempt)).toEqual([1]);
+    expect(await stepsOf(caseId)).toEqual(["opened", "submitted", "accepted"]);
   });
 });

@@ -83,18 +83,19 @@ export interface DeliveryCheckDeps {
 
 /**
  * The delivery check: every platform still pending gets notice.issued again (attempt n+1),
- * or, when it has had every attempt, is marked undeliverable. Schedules the next check while
+ * or, when it has had every attempt, is marked undeliverable; nothing once the case is accepted. Schedules the next check while
  * some platform is still pending; the backoff doubles from deliveryRetryMs.
  */
 export async function checkDeliveries(tx: Executor, deps: DeliveryCheckDeps, noticeId: string): Promise<{ resent: number; undeliverable: number }> {
   const now = deps.clock.now();
   const at = now.toISOString();
   const max = deps.options.deliveryMaxAttempts;
+  // An accepted case needs no more sends: the merchant has evidently had the notice.
   const pending = rowsOf<{ platform_id: string; attempts: number; case_id: string }>(
     await tx.execute(sql`
       select d.platform_id, d.attempts, c.id as case_id
       from notice_delivery d join rectification_case c on c.notice_id = d.notice_id
-      where d.notice_id = ${noticeId}::uuid and d.status = 'pending'
+      where d.notice_id = ${noticeId}::uuid and d.status = 'pending' and c.status <> 'accepted'
       order by d.platform_id for update of d`),
   );
   const givingUp = pending.filter((p) => Number(p.attempts) >= max);

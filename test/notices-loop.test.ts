@@ -48,10 +48,10 @@ async function feed(client: GatewayClient): Promise<FeedMessage[]> {
 const caseUpdates = async (client: GatewayClient, caseId: string) =>
   (await feed(client)).filter((m) => m.type === "rectification.updated" && m.data.caseId === caseId).map((m) => `${m.data.action}:${m.data.status}`);
 
-const merchantCall = (token: string, method: string, path: string, body?: unknown) =>
+const merchantCall = (token: string, method: string, path: string, body?: unknown, extra: Record<string, string> = {}) =>
   gw.fetch(path, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...extra },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 
@@ -109,13 +109,20 @@ describe("the notice and rectification loop", () => {
     const ack = await merchantCall(token, "POST", "/v1/merchant/notice/acknowledge", { note: "已收到，立即整改" });
     expect(ack.status).toBe(200);
     expect(await ack.json()).toMatchObject({ caseId, status: "acknowledged" });
-    const submitted = await merchantCall(token, "POST", "/v1/merchant/notice/evidence", {
+    const evidence = {
       text: "已下架涉事批次并全额退款。",
       links: ["https://shop.example/loop-a/recall"],
       files: [{ name: "退款记录.png", contentType: "image/png", contentBase64: PNG }],
-    });
+    };
+    const key = { "idempotency-key": "merchant-submission-1" };
+    const submitted = await merchantCall(token, "POST", "/v1/merchant/notice/evidence", evidence, key);
     expect(submitted.status).toBe(200);
-    expect(await submitted.json()).toMatchObject({ status: "submitted", submissions: 1 });
+    const first = await submitted.json();
+    expect(first).toMatchObject({ status: "submitted", submissions: 1 });
+    // The page retries a submission whose answer was lost with the same key: the first answer, nothing stored twice.
+    const retried = await merchantCall(token, "POST", "/v1/merchant/notice/evidence", evidence, key);
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toEqual(first);
   });
 
   it("lets an officer reject with a reason; the merchant resubmits through the platform's relay; the officer accepts", async () => {

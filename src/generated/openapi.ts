@@ -425,6 +425,7 @@ export interface paths {
          *     read from the file's own bytes; a file whose bytes do not match its declared type, of
          *     another type or too large is refused (400 / 413) and nothing of the submission is kept.
          *     Allowed while the case is open, acknowledged, rejected (a resubmission) or escalated.
+         *     Send an Idempotency-Key so that a retry after a lost answer gets the first answer back.
          */
         post: operations["submitMerchantEvidence"];
         delete?: never;
@@ -2823,7 +2824,10 @@ export interface operations {
     submitMerchantEvidence: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };

@@ -18,9 +18,10 @@ export const MERCHANT_PAGE_SCRIPT = String.raw`
     429: "操作过于频繁，请稍后再试"
   };
 
-  function api(method, p, body) {
+  function api(method, p, body, idempotencyKey) {
     var headers = { authorization: "Bearer " + token };
     if (body !== undefined) headers["content-type"] = "application/json";
+    if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
     return fetch(base + p, {
       method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer"
@@ -59,6 +60,13 @@ export const MERCHANT_PAGE_SCRIPT = String.raw`
     });
   }
 
+  // One key per submission, kept across retries after a network error (the gateway then answers a
+  // retry of a submission that did arrive with its first answer), new after any answer.
+  var evidenceKey = null;
+  function newKey() {
+    return (typeof crypto !== "undefined" && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + "-" + String(Math.random()).slice(2);
+  }
+
   var EXT_TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", pdf: "application/pdf" };
   var form = document.getElementById("evidence");
   if (form) form.addEventListener("submit", function (ev) {
@@ -90,8 +98,10 @@ export const MERCHANT_PAGE_SCRIPT = String.raw`
       if (text) body.text = text;
       if (links.length) body.links = links;
       if (encoded.length) body.files = encoded;
-      return api("POST", "/v1/merchant/notice/evidence", body);
+      evidenceKey = evidenceKey || newKey();
+      return api("POST", "/v1/merchant/notice/evidence", body, evidenceKey);
     }).then(function (res) {
+      evidenceKey = null;
       if (res.ok) { location.reload(); return; }
       return failure(res).then(function (t) { show("evidence-msg", t, false); button.disabled = false; });
     }, function () { show("evidence-msg", "网络错误，请重试", false); button.disabled = false; });

@@ -128,6 +128,7 @@ describe("the page script", () => {
       Array,
       Number,
       String,
+      crypto: { randomUUID: () => "0b1d3f4e-5a6b-4c7d-8e9f-a0b1c2d3e4f5" },
     });
     return { listeners, calls };
   }
@@ -142,6 +143,9 @@ describe("the page script", () => {
       ["/gw/v1/merchant/notice/evidence", "POST", "Bearer tok.en-1"],
     ]);
     expect(JSON.parse(calls[1]!.init.body!)).toEqual({ text: "已整改", links: ["https://a.example/x", "https://b.example/y"] });
+    // The submission carries an idempotency key (a retry after a lost answer gets the first answer).
+    expect(calls[1]!.init.headers["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(calls[0]!.init.headers["idempotency-key"]).toBeUndefined();
   });
 
   it("does not send an empty submission or a link that is not http(s)", async () => {

@@ -109,8 +109,11 @@ describe("a notice from a warning", () => {
     expect((await pc.signedRequest(`/v1/notices/${noticeId}/receipts`, { status: "delivered" })).status).toBe(404);
     expect((await pa.signedRequest(`/v1/notices/${noticeId}/receipts`, { status: "opened" })).status).toBe(400);
 
-    const at = new Date(clock.now().getTime() - 60_000).toISOString();
-    const delivered = await pa.signedRequest(`/v1/notices/${noticeId}/receipts`, { status: "delivered", at, shopId: "storm-0" });
+    // A platform clock behind the gateway's: the time is kept no earlier than the notice's issue.
+    const [{ issued_at: issuedAt }] = (await db().rows<{ issued_at: Date | string }>(sql`select issued_at from notice where id = ${noticeId}::uuid`)) as [{ issued_at: Date | string }];
+    const at = new Date(issuedAt).toISOString();
+    const early = new Date(new Date(issuedAt).getTime() - DAY).toISOString();
+    const delivered = await pa.signedRequest(`/v1/notices/${noticeId}/receipts`, { status: "delivered", at: early, shopId: "storm-0" });
     expect(delivered.status).toBe(200);
     expect(await delivered.json()).toMatchObject({ status: "delivered", deliveredAt: at, readAt: null });
     const read = await pa.signedRequest(`/v1/notices/${noticeId}/receipts`, { status: "read" });

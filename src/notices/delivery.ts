@@ -4,7 +4,7 @@
 // undeliverable, so regulators see a notice as undeliverable only when no platform got it through.
 import { sql } from "drizzle-orm";
 import type { Clock } from "../clock.js";
-import { rowsOf, type Executor } from "../db/client.js";
+import { isoTime, rowsOf, type Executor } from "../db/client.js";
 import type { Publish } from "../exchange/outbound/types.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
@@ -41,8 +41,8 @@ export interface ReceiptDeps {
 
 /**
  * A platform's receipt for its own delivery of a notice (404 for a notice not sent to it).
- * `read` implies delivered; an earlier time never overwrites a later one's step, and a repeat
- * changes nothing. Returns the platform id and case id for the caller's view.
+ * `read` implies delivered; the earliest reported time is kept, a repeat changes nothing. A
+ * platform's clock may be off: its time is kept within [issued, now].
  */
 export async function recordReceipt(tx: Executor, deps: ReceiptDeps, input: { noticeId: string; platformId: string; receipt: NoticeReceipt }): Promise<void> {
   const now = deps.clock.now();
@@ -50,14 +50,16 @@ export async function recordReceipt(tx: Executor, deps: ReceiptDeps, input: { no
   if (at.getTime() > now.getTime() + 300_000) {
     throw new AppError("VALIDATION_FAILED", "a receipt cannot be dated in the future", { errors: [{ pointer: "/at", message: "after the gateway's clock" }] });
   }
-  const iso = at.toISOString();
   const read = input.receipt.status === "read";
-  const [before] = rowsOf<{ status: string; case_id: string }>(
+  const [before] = rowsOf<{ status: string; case_id: string; issued_at: Date | string }>(
     await tx.execute(sql`
-      select d.status, c.id as case_id from notice_delivery d join rectification_case c on c.notice_id = d.notice_id
+      select d.status, c.id as case_id, n.issued_at from notice_delivery d
+      join rectification_case c on c.notice_id = d.notice_id join notice n on n.id = d.notice_id
       where d.notice_id = ${input.noticeId}::uuid and d.platform_id = ${input.platformId}::uuid for update of d`),
   );
   if (!before) throw new AppError("NOT_FOUND", "no such notice for this platform");
+  const issued = new Date(isoTime(before.issued_at)).getTime();
+  const iso = new Date(Math.max(issued, Math.min(at.getTime(), now.getTime()))).toISOString();
   await tx.execute(sql`
     update notice_delivery set
       status = case when ${read} or status = 'read' then 'read' else 'delivered' end,

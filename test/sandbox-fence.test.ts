@@ -15,6 +15,7 @@ import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
 import { currentPolicy, decideFence } from "../src/sandbox/index.js";
 import { gatherFacts } from "../src/sandbox/facts.js";
 import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
+import { usingPostgres } from "./support/db.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 
@@ -353,5 +354,38 @@ describe("regulator reads", () => {
     const p = (await profile.json()) as { sandbox: { status: string; history: Array<{ rule: string }> } };
     expect(p.sandbox.status).toBe("outside");
     expect(p.sandbox.history.map((h) => h.rule)).toEqual(["removal.class", "manual.admit", "manual.remove", "admission.criteria_met"]);
+  });
+});
+
+describe("concurrent evaluations", () => {
+  // PostgreSQL only: PGlite runs one transaction at a time, so there is no race to lose there.
+  it.skipIf(!usingPostgres())("of one entity admit it once: the second waits for the first and then sees it inside", async () => {
+    const racer = await cleanMerchant("racer");
+    clock.advance(2 * HOUR);
+    const input = { entityIds: [racer], asOf: clock.now(), trigger: "event" as const };
+    let evaluated!: () => void;
+    const firstEvaluated = new Promise<void>((r) => (evaluated = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = db().transaction(async (tx) => {
+      const out = await gw.system.sandbox.evaluate(tx, input);
+      evaluated();
+      await gate; // hold the entity's lock, the admission not yet committed
+      return out;
+    });
+    await firstEvaluated;
+    const second = db().transaction((tx) => gw.system.sandbox.evaluate(tx, input));
+    // Let the second reach the lock it must wait for, then commit the first.
+    for (let i = 0; ; i++) {
+      const [w] = await db().rows<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`);
+      if (w!.n > 0) break;
+      if (i > 500) throw new Error("the second evaluation never waited for the lock");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    release();
+    expect((await first).admitted).toBe(1);
+    expect((await second).admitted).toBe(0);
+    gw.system.deps.kick();
+    for (const p of [pa, pb]) expect((await feed(p, racer)).map((m) => m.type)).toEqual(["sandbox.admitted"]);
   });
 });

@@ -48,17 +48,22 @@ const idList = (ids: readonly string[]) => sql`(select (jsonb_array_elements_tex
  * Locks the entities (FOR UPDATE, in id order: the classify hook already holds these locks in the
  * same transaction; a manual decision and an evaluation of one entity serialise on them) and
  * returns their facts as of `asOf`. Unknown ids are left out.
+ *
+ * The lock is its own statement, before the facts are read: a SELECT ... FOR UPDATE that waited
+ * for another evaluation re-reads the locked entity rows but not the joined membership rows
+ * (PostgreSQL's EvalPlanQual keeps them from the statement's first snapshot), so the loser of a
+ * race would decide on the membership as it was before the winner's admission and admit again.
  */
 export async function gatherFacts(tx: Executor, entityIds: readonly string[], asOf: Date, options: FactsOptions = {}): Promise<EntityFacts[]> {
   const ids = [...new Set(entityIds.map((x) => x.toLowerCase()))];
   if (ids.length === 0) return [];
+  await tx.execute(sql`select e.id from entity e where e.id in ${idList(ids)} order by e.id for update of e`);
   const entities = rowsOf<EntityRow>(await tx.execute(sql`
     select e.id::text as entity_id, e.region_code, e.risk_class, e.class_since, e.created_at,
            m.status, m.since, m.last_removed_at, m.last_actor
     from entity e left join sandbox_membership m on m.entity_id = e.id
     where e.id in ${idList(ids)}
-    order by e.id
-    for update of e`));
+    order by e.id`));
   if (entities.length === 0) return [];
   const found = entities.map((e) => e.entity_id);
   const indicators = options.indicators;

@@ -155,19 +155,23 @@ export interface EntityFacts {
  * Registered attributes, sandbox status (no membership row = outside) and prohibited-type hit.
  * Locks the entity rows (in id order, as classification does; a no-op inside its transaction,
  * which holds them already), so two evaluations of one entity cannot both raise a warning for
- * the same window.
+ * the same window. The lock is its own statement so that, after waiting for it, the facts read
+ * the membership as committed then (a joined row in a FOR UPDATE statement keeps its first
+ * snapshot; see sandbox/facts.ts).
  */
 export async function entityFacts(on: Executor, entityIds: readonly string[]): Promise<Map<string, EntityFacts>> {
   const out = new Map<string, EntityFacts>();
   if (entityIds.length === 0) return out;
+  const ids = sql`(select (jsonb_array_elements_text(${JSON.stringify([...new Set(entityIds)])}::jsonb))::uuid)`;
+  await on.execute(sql`select e.id from entity e where e.id in ${ids} order by e.id for update of e`);
   const rows = rowsOf<{ id: string; category: string; region_code: string; entity_type: string; sandbox: string; prohibited: boolean | string }>(
     await on.execute(sql`
       select e.id::text as id, e.category, e.region_code, e.entity_type, coalesce(m.status, 'outside') as sandbox,
         exists (select 1 from prohibited_business_type p where p.category = e.category and starts_with(e.region_code, p.region_prefix)) as prohibited
       from entity e
       left join sandbox_membership m on m.entity_id = e.id
-      where e.id in (select (jsonb_array_elements_text(${JSON.stringify([...new Set(entityIds)])}::jsonb))::uuid)
-      order by e.id for update of e`),
+      where e.id in ${ids}
+      order by e.id`),
   );
   for (const r of rows) {
     out.set(r.id, {

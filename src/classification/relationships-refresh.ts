@@ -29,15 +29,12 @@
 // member leaving a group that was above the cap (so it had no links to name the key) does not
 // bring the group's other members their links until one of them is refreshed.
 import { sql, type SQL } from "drizzle-orm";
+import { idList } from "../db/id-list.js";
 import { rowsOf, type Executor } from "../db/client.js";
 import { addressEvidenceSql, addressKeySql } from "./relationships-address.js";
 
 /** Largest group of entities sharing one key that is expanded into pairwise links. */
 export const LINK_GROUP_CAPS = { person: 50, uscc: 50, phone: 20, address: 10 } as const;
-
-/** A list of entity ids as a subquery (one jsonb parameter, however long the list). */
-export const idList = (ids: readonly string[]) =>
-  sql`(select distinct x::uuid as id from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as x)`;
 
 const CAPS = sql`(values ('person', ${LINK_GROUP_CAPS.person}::int), ('uscc', ${LINK_GROUP_CAPS.uscc}::int),
   ('phone', ${LINK_GROUP_CAPS.phone}::int), ('address', ${LINK_GROUP_CAPS.address}::int)) as caps(sp, cap)`;

@@ -13,9 +13,9 @@
 // The graph is the current one (links are kept current as data changes); T applies to the
 // event window only.
 import { sql } from "drizzle-orm";
+import { idList } from "../db/id-list.js";
 import { rowsOf } from "../db/client.js";
 import { addressKeySql } from "./relationships-address.js";
-import { idList } from "./relationships-refresh.js";
 import type { ComputeRelationshipIndicators, RelatedEntityIds, RelationshipIndicators, RiskClass } from "./contracts.js";
 
 export { refreshLinks, withFreshLinks, LINK_GROUP_CAPS } from "./relationships-refresh.js";

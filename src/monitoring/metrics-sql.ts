@@ -3,6 +3,7 @@
 // region, type, sandbox status, prohibited type), and ONE for the newest events of the windows
 // that fired a rule (the evidence). Plain SQL, identical on PGlite and PostgreSQL.
 import { sql } from "drizzle-orm";
+import { idList } from "../db/id-list.js";
 import { rowsOf, type Executor } from "../db/client.js";
 import type { EventsSpec, GrowthSpec, Scalar } from "./rule-language.js";
 
@@ -162,7 +163,7 @@ export interface EntityFacts {
 export async function entityFacts(on: Executor, entityIds: readonly string[]): Promise<Map<string, EntityFacts>> {
   const out = new Map<string, EntityFacts>();
   if (entityIds.length === 0) return out;
-  const ids = sql`(select (jsonb_array_elements_text(${JSON.stringify([...new Set(entityIds)])}::jsonb))::uuid)`;
+  const ids = idList(entityIds);
   await on.execute(sql`select e.id from entity e where e.id in ${ids} order by e.id for update of e`);
   const rows = rowsOf<{ id: string; category: string; region_code: string; entity_type: string; sandbox: string; prohibited: boolean | string }>(
     await on.execute(sql`

@@ -3,6 +3,7 @@
 // The notice's own delivery_status summarises its platforms: read > delivered > pending >
 // undeliverable, so regulators see a notice as undeliverable only when no platform got it through.
 import { sql } from "drizzle-orm";
+import { idList } from "../db/id-list.js";
 import type { Clock } from "../clock.js";
 import { isoTime, rowsOf, type Executor } from "../db/client.js";
 import type { Publish } from "../exchange/outbound/types.js";
@@ -106,7 +107,7 @@ export async function checkDeliveries(tx: Executor, deps: DeliveryCheckDeps, not
     const ids = givingUp.map((p) => p.platform_id);
     await tx.execute(sql`
       update notice_delivery set status = 'undeliverable', undeliverable_at = ${at}::timestamptz
-      where notice_id = ${noticeId}::uuid and platform_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)`);
+      where notice_id = ${noticeId}::uuid and platform_id in ${idList(ids)}`);
     for (const p of givingUp) {
       await recordStep(tx, p.case_id, now, { action: "undeliverable", actor: "system:notice-delivery", detail: { platformId: p.platform_id, attempts: Number(p.attempts) } });
     }
@@ -116,7 +117,7 @@ export async function checkDeliveries(tx: Executor, deps: DeliveryCheckDeps, not
     const ids = resend.map((p) => p.platform_id);
     await tx.execute(sql`
       update notice_delivery set attempts = attempts + 1, last_sent_at = ${at}::timestamptz
-      where notice_id = ${noticeId}::uuid and platform_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)`);
+      where notice_id = ${noticeId}::uuid and platform_id in ${idList(ids)}`);
     const notices = await platformNotices(tx, deps.link, ids.map((platformId) => ({ noticeId, platformId })));
     await deps.publish(tx, noticeIssuedMessages(notices));
     // The next check waits twice as long as the last one: retry, 2 x retry, 4 x retry, ...

@@ -7,6 +7,7 @@
 // Monitoring's warning.raised job calls `onWarningRaised`; the sandbox fence asks
 // `overdueRectifications` how many escalated cases an entity has open.
 import { sql } from "drizzle-orm";
+import { idList } from "../db/id-list.js";
 import { rowsOf, type Executor } from "../db/client.js";
 import type { Handlers, Authenticator } from "../http/router.js";
 import type { JobRegistry } from "../jobs/registry.js";
@@ -53,7 +54,7 @@ export function createNotices(deps: NoticesDeps): NoticesModule {
       const rows = rowsOf<{ entity_id: string; n: number | string }>(
         await tx.execute(sql`
           select entity_id, count(*) as n from rectification_case
-          where entity_id in (select jsonb_array_elements_text(${JSON.stringify(entityIds)}::jsonb)::uuid)
+          where entity_id in ${idList(entityIds)}
             and escalated_at is not null and status <> 'accepted'
           group by entity_id`),
       );

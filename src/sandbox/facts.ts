@@ -3,6 +3,7 @@
 // did not pass the indicator rows) serious violations; the rectification seam may add one.
 // A fixed number of statements whatever the number of ids.
 import { sql } from "drizzle-orm";
+import { idList } from "../db/id-list.js";
 import { rowsOf, type Executor } from "../db/client.js";
 import type { Severity } from "../db/schema/monitoring.js";
 import type { CreditClass, IndicatorRow } from "../scoring/index.js";
@@ -42,7 +43,6 @@ interface SignalRow extends Record<string, unknown> {
 
 const SEVERITY_BY_RANK: Record<number, Severity> = { 1: "low", 2: "medium", 3: "high", 4: "critical" };
 const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
-const idList = (ids: readonly string[]) => sql`(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::uuid)`;
 
 /**
  * Locks the entities (FOR UPDATE, in id order: the classify hook already holds these locks in the

@@ -42,26 +42,24 @@ export interface CaseRow extends Record<string, unknown> {
   updated_at: Date | string;
 }
 
-/** The steps that change the status, and the states each may start from. */
+/** For each step, the states it may start from and the state it leads to from each. */
 const TRANSITIONS = {
-  // An escalated case the merchant acknowledges late records the acknowledgement and stays
-  // escalated (see targetStatus).
-  acknowledged: { from: ["open", "escalated"], to: "acknowledged" },
-  submitted: { from: ["open", "acknowledged", "rejected", "escalated"], to: "submitted" },
-  accepted: { from: ["submitted"], to: "accepted" },
-  rejected: { from: ["submitted"], to: "rejected" },
+  // An escalated case the merchant acknowledges late records the acknowledgement and stays escalated.
+  acknowledged: { open: "acknowledged", escalated: "escalated" },
+  submitted: { open: "submitted", acknowledged: "submitted", rejected: "submitted", escalated: "submitted" },
+  accepted: { submitted: "accepted" },
+  rejected: { submitted: "rejected" },
   // A case submitted in time and awaiting review is not escalated at the deadline: the wait is
   // the regulator's. If the review rejects it after the deadline, it escalates then.
-  escalated: { from: ["open", "acknowledged", "rejected"], to: "escalated" },
-} as const satisfies Record<string, { from: readonly RectificationStatus[]; to: RectificationStatus }>;
+  escalated: { open: "escalated", acknowledged: "escalated", rejected: "escalated" },
+} as const satisfies Record<string, Partial<Record<RectificationStatus, RectificationStatus>>>;
 export type Transition = keyof typeof TRANSITIONS;
 
-export function canApply(status: RectificationStatus, step: Transition): boolean {
-  return (TRANSITIONS[step].from as readonly RectificationStatus[]).includes(status);
-}
+const targetStatus = (from: RectificationStatus, step: Transition): RectificationStatus | undefined =>
+  (TRANSITIONS[step] as Partial<Record<RectificationStatus, RectificationStatus>>)[from];
 
-function targetStatus(from: RectificationStatus, step: Transition): RectificationStatus {
-  return step === "acknowledged" && from === "escalated" ? "escalated" : TRANSITIONS[step].to;
+export function canApply(status: RectificationStatus, step: Transition): boolean {
+  return targetStatus(status, step) !== undefined;
 }
 
 export interface CaseDeps {
@@ -107,12 +105,10 @@ export async function recordStep(tx: Executor, caseId: string, at: Date, step: S
  * as it now is.
  */
 export async function applyStep(tx: Executor, deps: CaseDeps, row: CaseRow, step: StepInput & { action: Transition }): Promise<CaseRow> {
-  if (!canApply(row.status, step.action)) {
-    throw new AppError("CONFLICT", `the rectification case is ${row.status}: it cannot be ${step.action} now`);
-  }
+  const to = targetStatus(row.status, step.action);
+  if (to === undefined) throw new AppError("CONFLICT", `the rectification case is ${row.status}: it cannot be ${step.action} now`);
   const now = deps.clock.now();
   const at = now.toISOString();
-  const to = targetStatus(row.status, step.action);
   const set = {
     acknowledged: sql`acknowledged_at = coalesce(acknowledged_at, ${at}::timestamptz)`,
     // Submitting acknowledges too: a merchant who answers has evidently read the notice.

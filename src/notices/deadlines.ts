@@ -17,21 +17,22 @@ const ESCALATION_ACTOR = "system:rectification-deadline";
 
 /**
  * Escalates a locked case if its deadline has passed, it is not escalated yet and its status
- * allows it (not accepted, not awaiting review). Returns whether it did. The entity is re-scored
- * (an escalation counts in its history and may move it out of the sandbox).
+ * allows it (not accepted, not awaiting review). Returns the escalated row, or null when it did
+ * not. The entity is re-scored (an escalation counts in its history and may move it out of the
+ * sandbox).
  */
-export async function escalateIfDue(tx: Executor, deps: DeadlineDeps, row: CaseRow): Promise<boolean> {
+export async function escalateIfDue(tx: Executor, deps: DeadlineDeps, row: CaseRow): Promise<CaseRow | null> {
   const now = deps.clock.now();
-  if (row.escalated_at !== null || new Date(iso(row.due_at)).getTime() > now.getTime() || !canApply(row.status, "escalated")) return false;
-  await applyStep(tx, deps, row, { action: "escalated", actor: ESCALATION_ACTOR, detail: { dueAt: iso(row.due_at), from: row.status } });
+  if (row.escalated_at !== null || new Date(iso(row.due_at)).getTime() > now.getTime() || !canApply(row.status, "escalated")) return null;
+  const escalated = await applyStep(tx, deps, row, { action: "escalated", actor: ESCALATION_ACTOR, detail: { dueAt: iso(row.due_at), from: row.status } });
   await deps.enqueueMany(tx, rescoreRows([row.entity_id]));
-  return true;
+  return escalated;
 }
 
-/** The escalation job's body: one case, in its own transaction. */
+/** The escalation job's body: one case, in its own transaction. Returns whether it escalated. */
 export async function escalateCase(tx: Executor, deps: DeadlineDeps, caseId: string): Promise<boolean> {
   const row = await lockCase(tx, { caseId });
-  return row ? escalateIfDue(tx, deps, row) : false;
+  return row !== null && (await escalateIfDue(tx, deps, row)) !== null;
 }
 
 /** Cases the sweep should look at: past due, never escalated, in a status that escalates. */

@@ -13,6 +13,7 @@ import { applyStep, canApply, lockCase, readCases, toCaseView, type CaseView } f
 import type { NoticesDeps } from "./deps.js";
 import { checkEvidenceFiles } from "./evidence-check.js";
 import { readEvidenceFile, storeSubmission, type StoredFile } from "./evidence.js";
+import { NOTICE_SELECT, type NoticeRow } from "./notice-views.js";
 import { EVIDENCE_LIMITS } from "./options.js";
 import { evidenceOf, timelineOf } from "./rectification-verbs.js";
 
@@ -58,29 +59,12 @@ const noticeOf = (actor: Actor | undefined, noticeId?: string): string => {
  */
 const publicActor = (actor: string) => (actor.startsWith("regulator:") ? "regulator" : actor);
 
-interface NoticeRow extends Record<string, unknown> {
-  id: string;
-  notice_no: string;
-  entity_name: string;
-  title: string;
-  body: string;
-  legal_basis: string;
-  facts: string;
-  rectify: string;
-  issued_at: Date | string;
-  due_at: Date | string;
-}
-
 /** The notice with its case, evidence (metadata) and timeline, as its merchant sees it. */
 export async function merchantNoticeView(deps: ReadDeps, actor: Actor | undefined, noticeId?: string): Promise<MerchantNotice> {
   const id = noticeOf(actor, noticeId);
   const on = deps.db.orm;
   await authoriseNoticeActor(on, actor, id, "read");
-  const [n] = rowsOf<NoticeRow>(
-    await on.execute(sql`
-      select n.id, n.notice_no, e.name as entity_name, n.title, n.body, n.legal_basis, n.facts, n.rectify, n.issued_at, n.due_at
-      from notice n join entity e on e.id = n.entity_id where n.id = ${id}::uuid`),
-  );
+  const [n] = rowsOf<NoticeRow>(await on.execute(sql`${NOTICE_SELECT} where n.id = ${id}::uuid`));
   const [c] = await readCases(on, sql`c.notice_id = ${id}::uuid`);
   if (!n || !c) throw notFound();
   return {

@@ -2,6 +2,7 @@
 // status, and its deliveries per platform with the platforms' names. A page of notices is read in
 // two statements (the notices, then every delivery of those notices), never one per notice.
 import { sql, type SQL } from "drizzle-orm";
+import { idList } from "../db/id-list.js";
 import { rowsOf, type Executor, isoTime as iso, isoTimeOrNull as isoOrNull } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 
@@ -63,20 +64,19 @@ export async function readNotice(on: Executor, noticeId: string, prefix: string)
   return views[0] ?? null;
 }
 
-async function withDeliveries(on: Executor, rows: readonly NoticeRow[]): Promise<NoticeView[]> {
-  if (rows.length === 0) return [];
-  const deliveries = rowsOf<DeliveryRow>(
+/** Deliveries matching `where` (over notice_delivery d), with their platforms' names. */
+export async function readDeliveries(on: Executor, where: SQL): Promise<Array<{ noticeId: string; delivery: DeliveryView }>> {
+  const rows = rowsOf<DeliveryRow>(
     await on.execute(sql`
       select d.notice_id::text as notice_id, d.platform_id::text as platform_id, p.name as platform_name, d.status, d.attempts,
              d.last_sent_at, d.delivered_at, d.read_at, d.undeliverable_at
       from notice_delivery d join platform p on p.id = d.platform_id
-      where d.notice_id in (select jsonb_array_elements_text(${JSON.stringify(rows.map((r) => r.id))}::jsonb)::uuid)
+      where ${where}
       order by d.notice_id, p.name, d.platform_id`),
   );
-  const byNotice = new Map<string, DeliveryView[]>();
-  for (const d of deliveries) {
-    const list = byNotice.get(d.notice_id) ?? [];
-    list.push({
+  return rows.map((d) => ({
+    noticeId: d.notice_id,
+    delivery: {
       platformId: d.platform_id,
       platformName: d.platform_name,
       status: d.status,
@@ -85,8 +85,15 @@ async function withDeliveries(on: Executor, rows: readonly NoticeRow[]): Promise
       deliveredAt: isoOrNull(d.delivered_at),
       readAt: isoOrNull(d.read_at),
       undeliverableAt: isoOrNull(d.undeliverable_at),
-    });
-    byNotice.set(d.notice_id, list);
+    },
+  }));
+}
+
+async function withDeliveries(on: Executor, rows: readonly NoticeRow[]): Promise<NoticeView[]> {
+  if (rows.length === 0) return [];
+  const byNotice = new Map<string, DeliveryView[]>();
+  for (const { noticeId, delivery } of await readDeliveries(on, sql`d.notice_id in ${idList(rows.map((r) => r.id))}`)) {
+    byNotice.set(noticeId, [...(byNotice.get(noticeId) ?? []), delivery]);
   }
   return rows.map((r) => toNoticeView(r, byNotice.get(r.id) ?? []));
 }

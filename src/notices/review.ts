@@ -14,7 +14,7 @@ import { rescoreRows } from "../exchange/rescore-job.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import { officerPrefix } from "../monitoring/warnings-verbs.js";
-import { applyStep, lockCase, readCases, toCaseView, type CaseView } from "./cases.js";
+import { applyStep, lockCase, toCaseView, type CaseRow, type CaseView } from "./cases.js";
 import { escalateIfDue } from "./deadlines.js";
 import type { RegulatorDeps } from "./regulator-verbs.js";
 
@@ -33,9 +33,10 @@ export async function reviewRectification(
     if (!row || !row.region_code.startsWith(prefix)) throw new AppError("NOT_FOUND", "no such rectification case");
     if (row.status !== "submitted") throw new AppError("CONFLICT", `the rectification case is ${row.status}: only a submitted case can be reviewed`);
     let closedWarnings: string[] = [];
+    let after: CaseRow;
     let escalated = false;
     if (input.decision === "accept") {
-      await applyStep(tx, caseDeps, row, { action: "accepted", actor: by, comment: input.comment });
+      after = await applyStep(tx, caseDeps, row, { action: "accepted", actor: by, comment: input.comment });
       const [notice] = rowsOf<{ warning_id: string | null }>(
         await tx.execute(sql`select warning_id::text as warning_id from notice where id = ${row.notice_id}::uuid`),
       );
@@ -43,9 +44,10 @@ export async function reviewRectification(
       await deps.enqueueMany(tx, rescoreRows([row.entity_id]));
     } else {
       const rejected = await applyStep(tx, caseDeps, row, { action: "rejected", actor: by, comment: input.comment });
-      escalated = await escalateIfDue(tx, caseDeps, rejected);
+      const late = await escalateIfDue(tx, caseDeps, rejected);
+      escalated = late !== null;
+      after = late ?? rejected;
     }
-    const [after] = await readCases(tx, sql`c.id = ${row.id}::uuid`);
     await appendAudit(tx, deps.clock, {
       actor: by,
       action: "rectification.review",
@@ -53,7 +55,7 @@ export async function reviewRectification(
       subjectId: row.id,
       data: { decision: input.decision, comment: input.comment, noticeId: row.notice_id, entityId: row.entity_id, submissions: Number(row.submissions), closedWarnings, escalated },
     });
-    return toCaseView(after!, deps.clock.now());
+    return toCaseView(after, deps.clock.now());
   });
   deps.kick();
   return view;

@@ -4,21 +4,21 @@
 // notice.issued in its feed and by signed webhook, with its own shop ids and a merchant link;
 // platforms report delivered/read; a platform that never confirms is re-sent the notice on a
 // backoff and, after the last try, its delivery is undeliverable.
-import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
 import { verifyWebhook } from "../sdk/index.js";
 import { complaint } from "./exchange-fixtures.js";
-import { complaintStorm, DAY, feedOf, HOUR, jobsDone, post, type FeedMsg } from "./notices-fixtures.js";
+import { complaintStorm, DAY, feedOf, HOUR, jobsDone, post, regulatorCall, type FeedMsg } from "./notices-fixtures.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
-import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
+import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 
 const clock = new ManualClock(`${new Date().toISOString().slice(0, 10)}T03:00:00Z`);
 let gw: TestGateway;
 let pa: OnboardedPlatform;
 let pb: OnboardedPlatform;
 let pc: OnboardedPlatform; // sells nothing for the stormed merchant
+let officer: LoggedInRegulator;
 let hook: WebhookReceiver;
 let entityId: string;
 let noticeId: string;
@@ -29,6 +29,7 @@ beforeAll(async () => {
   pa = await onboardPlatform(gw, { name: "Notice A", webhookUrl: hook.url });
   pb = await onboardPlatform(gw, { name: "Notice B" });
   pc = await onboardPlatform(gw, { name: "Notice C" });
+  officer = await loginRegulator(gw, { role: "officer", regionPrefix: "5101" });
   entityId = await complaintStorm(gw, clock, [pa, pb], "storm");
 });
 afterAll(async () => {
@@ -36,45 +37,47 @@ afterAll(async () => {
   await hook?.close();
 });
 
-const db = () => gw.system.deps.db;
+type NoticeView = { noticeId: string; caseId: string; warningId: string | null; templateKey: string; title: string; body: string; facts: string; issuedAt: string; dueAt: string; deliveryStatus: string };
+const noticesFor = async (entity: string): Promise<NoticeView[]> =>
+  ((await (await regulatorCall(gw, officer, "GET", `/v1/regulator/notices?entity=${entity}`)).json()) as { notices: NoticeView[] }).notices;
+const noticeOf = async (id: string): Promise<NoticeView> => (await (await regulatorCall(gw, officer, "GET", `/v1/regulator/notices/${id}`)).json()) as NoticeView;
+const timelineOf = async (id: string): Promise<Array<{ action: string; actor: string }>> =>
+  ((await (await regulatorCall(gw, officer, "GET", `/v1/regulator/rectifications/${(await noticeOf(id)).caseId}`)).json()) as { timeline: Array<{ action: string; actor: string }> }).timeline;
 const noticesOf = (p: OnboardedPlatform) => async (): Promise<FeedMsg[]> => (await feedOf(gw, p)).filter((m) => m.type === "notice.issued");
 
 describe("a notice from a warning", () => {
   it("is issued once for the storm's warn_and_notice warning, with the template's Chinese text and the evidence's facts", async () => {
-    const warnings = await db().rows<{ id: string; rule_key: string }>(sql`select id, rule_key from warning where entity_id = ${entityId}::uuid`);
-    const storm = warnings.find((w) => w.rule_key === "complaints.storm_high_hazard");
+    const { warnings } = (await (await regulatorCall(gw, officer, "GET", `/v1/regulator/warnings?entity=${entityId}`)).json()) as { warnings: Array<{ warningId: string; ruleKey: string }> };
+    const storm = warnings.find((w) => w.ruleKey === "complaints.storm_high_hazard");
     expect(storm, JSON.stringify(warnings)).toBeDefined();
-    const notices = await db().rows<{ id: string; warning_id: string; title: string; body: string; facts: string; template_key: string; due_at: Date | string; issued_at: Date | string; delivery_status: string }>(
-      sql`select id, warning_id, title, body, facts, template_key, due_at, issued_at, delivery_status from notice where entity_id = ${entityId}::uuid`,
-    );
+    const notices = await noticesFor(entityId);
     // Only the storm rule issues notices (complaints.high_frequency warns only).
     expect(notices).toHaveLength(1);
     const n = notices[0]!;
-    noticeId = n.id;
-    expect(n.warning_id).toBe(storm!.id);
-    expect(n.template_key).toBe("warning.complaints");
+    noticeId = n.noticeId;
+    expect(n.warningId).toBe(storm!.warningId);
+    expect(n.templateKey).toBe("warning.complaints");
     expect(n.title).toBe("关于消费投诉集中问题的行政提示书");
     expect(n.facts).toContain("高风险品类集中投诉");
     expect(n.facts).toMatch(/近7日消费投诉2\d次/);
     expect(n.body).toContain("storm 小吃店");
     expect(n.body).toContain("《中华人民共和国消费者权益保护法》");
     expect(n.body).not.toMatch(/\{\{/);
-    expect(new Date(n.due_at).getTime() - new Date(n.issued_at).getTime()).toBe(15 * DAY);
-    expect(n.delivery_status).toBe("pending");
+    expect(new Date(n.dueAt).getTime() - new Date(n.issuedAt).getTime()).toBe(15 * DAY);
+    expect(n.deliveryStatus).toBe("pending");
   });
 
   it("is never issued twice for one warning: the job run again, more hits in the window, a duplicate job", async () => {
-    const [w] = await db().rows<{ id: string }>(sql`select warning_id as id from notice where id = ${noticeId}::uuid`);
+    const w = { id: (await noticeOf(noticeId)).warningId! };
     await gw.system.notices.onWarningRaised({ warningId: w!.id, action: "warn_and_notice" }, { jobId: 0, attempt: 2 });
     await Promise.all([1, 2, 3].map(() => gw.system.notices.onWarningRaised({ warningId: w!.id, action: "warn_and_notice" }, { jobId: 0, attempt: 1 })));
     // More complaints in the window: the warning is refreshed, not raised again.
     await post(pa, "/v1/events/batch", Array.from({ length: 5 }, (_, k) => complaint(`storm-more-${k}`, "storm-0", new Date(clock.now().getTime() - k * 60_000).toISOString())));
     await jobsDone(gw, "classification.rescore", { entityId });
     await jobsDone(gw, "warning.raised");
-    const [hits] = await db().rows<{ hit_count: number }>(sql`select hit_count from warning where id = ${w!.id}::uuid`);
-    expect(hits!.hit_count).toBeGreaterThan(1);
-    const [{ n }] = (await db().rows<{ n: number }>(sql`select count(*)::int as n from notice where entity_id = ${entityId}::uuid`)) as [{ n: number }];
-    expect(n).toBe(1);
+    const warning = (await (await regulatorCall(gw, officer, "GET", `/v1/regulator/warnings/${w.id}`)).json()) as { hitCount: number };
+    expect(warning.hitCount).toBeGreaterThan(1);
+    expect(await noticesFor(entityId)).toHaveLength(1);
   });
 
   it("goes to every platform with a shop of the merchant, feed and signed webhook, each with its own shops and a merchant link", async () => {
@@ -110,7 +113,7 @@ describe("a notice from a warning", () => {
     expect((await pa.signedRequest(`/v1/notices/${noticeId}/receipts`, { status: "opened" })).status).toBe(400);
 
     // A platform clock behind the gateway's: the time is kept no earlier than the notice's issue.
-    const [{ issued_at: issuedAt }] = (await db().rows<{ issued_at: Date | string }>(sql`select issued_at from notice where id = ${noticeId}::uuid`)) as [{ issued_at: Date | string }];
+    const { issuedAt } = await noticeOf(noticeId);
     const at = new Date(issuedAt).toISOString();
     const early = new Date(new Date(issuedAt).getTime() - DAY).toISOString();
     const delivered = await pa.signedRequest(`/v1/notices/${noticeId}/receipts`, { status: "delivered", at: early, shopId: "storm-0" });
@@ -121,10 +124,8 @@ describe("a notice from a warning", () => {
     const again = await pa.signedRequest(`/v1/notices/${noticeId}/receipts`, { status: "delivered" });
     expect(await again.json()).toMatchObject({ status: "read" });
 
-    const [n] = await db().rows<{ delivery_status: string }>(sql`select delivery_status from notice where id = ${noticeId}::uuid`);
-    expect(n!.delivery_status).toBe("read");
-    const steps = await db().rows<{ action: string; actor: string }>(sql`
-      select s.action, s.actor from rectification_step s join rectification_case c on c.id = s.case_id where c.notice_id = ${noticeId}::uuid order by s.seq`);
+    expect((await noticeOf(noticeId)).deliveryStatus).toBe("read");
+    const steps = await timelineOf(noticeId);
     expect(steps.map((s) => s.action)).toEqual(["opened", "delivered", "read"]);
     expect(steps[1]!.actor).toBe(`platform:${pa.platformId}`);
   });
@@ -150,8 +151,7 @@ describe("a notice from a warning", () => {
     const own = (await (await pb.get(`/v1/notices/${noticeId}`)).json()) as { delivery: { status: string; attempts: number; undeliverableAt: string } };
     expect(own.delivery).toMatchObject({ status: "undeliverable", attempts: 3, undeliverableAt: clock.now().toISOString() });
     // Platform A read it, so the notice as a whole is not undeliverable.
-    const [n] = await db().rows<{ delivery_status: string }>(sql`select delivery_status from notice where id = ${noticeId}::uuid`);
-    expect(n!.delivery_status).toBe("read");
+    expect((await noticeOf(noticeId)).deliveryStatus).toBe("read");
     // A late receipt still counts.
     const late = await pb.signedRequest(`/v1/notices/${noticeId}/receipts`, { status: "delivered" });
     expect(await late.json()).toMatchObject({ status: "delivered" });
@@ -159,16 +159,16 @@ describe("a notice from a warning", () => {
 
   it("is undeliverable as a whole when no platform confirms it", async () => {
     const lonely = await complaintStorm(gw, clock, [pc], "lonely");
-    const [n] = await db().rows<{ id: string }>(sql`select id from notice where entity_id = ${lonely}::uuid`);
+    const [n] = await noticesFor(lonely);
     for (const step of [HOUR, 2 * HOUR, 4 * HOUR]) {
       clock.advance(step);
       gw.system.deps.kick();
-      await jobsDone(gw, "notice.delivery-check", { noticeId: n!.id });
+      await jobsDone(gw, "notice.delivery-check", { noticeId: n!.noticeId });
     }
-    const [after] = await db().rows<{ delivery_status: string }>(sql`select delivery_status from notice where id = ${n!.id}::uuid`);
-    expect(after!.delivery_status).toBe("undeliverable");
-    const steps = await db().rows<{ action: string }>(sql`
-      select s.action from rectification_step s join rectification_case c on c.id = s.case_id where c.notice_id = ${n!.id}::uuid order by s.seq`);
-    expect(steps.map((s) => s.action)).toEqual(["opened", "undeliverable"]);
+    // Regulators find it among the undeliverable notices (hours later: a fresh login).
+    officer = await loginRegulator(gw, { role: "officer", regionPrefix: "5101" });
+    const { notices } = (await (await regulatorCall(gw, officer, "GET", "/v1/regulator/notices?delivery=undeliverable")).json()) as { notices: NoticeView[] };
+    expect(notices.map((x) => x.noticeId)).toEqual([n!.noticeId]);
+    expect((await timelineOf(n!.noticeId)).map((s) => s.action)).toEqual(["opened", "undeliverable"]);
   });
 });

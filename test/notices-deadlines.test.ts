@@ -7,13 +7,11 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
 import { escalateCase, remindCase } from "../src/notices/deadlines.js";
-import { applyStep, lockCase } from "../src/notices/cases.js";
-import { DELIVERY_CHECK_JOB, ESCALATE_JOB, ESCALATE_SWEEP_JOB, issueNotice, REMIND_JOB, DEFAULT_NOTICE_OPTIONS } from "../src/notices/index.js";
-import { linkDeps } from "../src/notices/deps.js";
+import { DELIVERY_CHECK_JOB, ESCALATE_JOB, ESCALATE_SWEEP_JOB, REMIND_JOB, DEFAULT_NOTICE_OPTIONS } from "../src/notices/index.js";
 import { merchant } from "./exchange-fixtures.js";
-import { feedOf, HOUR, jobsDone, post } from "./notices-fixtures.js";
+import { feedOf, HOUR, jobsDone, post, regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
-import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
+import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 
 const clock = new ManualClock(`${new Date().toISOString().slice(0, 10)}T02:00:00Z`);
 const OPTIONS = { ...DEFAULT_NOTICE_OPTIONS, reminderBeforeMs: 2 * HOUR };
@@ -29,25 +27,40 @@ afterAll(async () => gw?.close());
 const db = () => gw.system.deps.db;
 const caseDeps = () => ({ clock, publish: gw.system.outbound.publish, enqueueMany: gw.system.deps.enqueueMany });
 
-/** A merchant and a notice due in `dueInMs`; returns the ids. */
+/** An officer of the city, logged in again as the clock moves on (tokens expire). */
+let officer: { who: LoggedInRegulator; at: number } | undefined;
+async function asOfficer(method: string, path: string, body?: unknown): Promise<Response> {
+  if (!officer || clock.now().getTime() - officer.at > HOUR) officer = { who: await loginRegulator(gw, { role: "officer", regionPrefix: "5101" }), at: clock.now().getTime() };
+  return regulatorCall(gw, officer.who, method, path, body);
+}
+
+/** A merchant and a notice an officer issues due in `dueInMs` (POST /v1/regulator/notices); returns the ids. */
 async function noticeDueIn(shop: string, dueInMs: number): Promise<{ entityId: string; noticeId: string; caseId: string }> {
   const [r] = await post(pa, "/v1/merchants/batch", [merchant(shop)]);
   const entityId = r!.entityId!;
-  const issued = await db().transaction((tx) =>
-    issueNotice(
-      tx,
-      { ...caseDeps(), options: OPTIONS, link: linkDeps({ signer: gw.system.auth.signer, clock, issuer: gw.url }) },
-      { entityId, source: "manual", facts: "测试事实", dueAt: new Date(clock.now().getTime() + dueInMs), issuedBy: "cli" },
-    ),
-  );
-  gw.system.deps.kick();
-  return { entityId, noticeId: issued!.noticeId, caseId: issued!.caseId };
+  const res = await asOfficer("POST", "/v1/regulator/notices", { entityId, facts: "测试事实", dueAt: new Date(clock.now().getTime() + dueInMs).toISOString() });
+  expect(res.status).toBe(201);
+  const { noticeId, caseId } = (await res.json()) as { noticeId: string; caseId: string };
+  return { entityId, noticeId, caseId };
 }
 
-const stepsOf = async (caseId: string) =>
-  (await db().rows<{ action: string }>(sql`select action from rectification_step where case_id = ${caseId}::uuid order by seq`)).map((s) => s.action);
-const caseRow = async (caseId: string) =>
-  (await db().rows<{ status: string; escalated_at: unknown; reminded_at: unknown }>(sql`select status, escalated_at, reminded_at from rectification_case where id = ${caseId}::uuid`))[0]!;
+/** The case as regulators read it: status, reminder and escalation times, timeline. */
+const caseOf = async (caseId: string) =>
+  (await (await asOfficer("GET", `/v1/regulator/rectifications/${caseId}`)).json()) as { status: string; remindedAt: string | null; escalatedAt: string | null; timeline: Array<{ action: string }> };
+const stepsOf = async (caseId: string) => (await caseOf(caseId)).timeline.map((s) => s.action);
+
+/** The hourly sweep, run now. */
+async function runSweep(): Promise<void> {
+  await db().transaction((tx) => gw.system.deps.enqueueMany(tx, [{ job: ESCALATE_SWEEP_JOB, payload: {} }]));
+  gw.system.deps.kick();
+  await jobsDone(gw, ESCALATE_SWEEP_JOB);
+}
+
+/** The merchant's evidence, relayed by its platform (signed). */
+async function submit(noticeId: string): Promise<void> {
+  expect((await pa.signedRequest(`/v1/notices/${noticeId}/evidence`, { text: "已整改" })).status).toBe(200);
+}
+
 const updates = async (caseId: string) =>
   (await feedOf(gw, pa)).filter((m) => m.type === "rectification.updated" && m.data.caseId === caseId).map((m) => m.data.action);
 
@@ -63,22 +76,20 @@ describe("a rectification deadline", () => {
     expect(await stepsOf(caseId)).toEqual(["opened"]);
 
     await advanceAndRun(4 * HOUR + 60_000, REMIND_JOB, caseId);
-    expect((await caseRow(caseId)).reminded_at).not.toBeNull();
+    expect((await caseOf(caseId)).remindedAt).not.toBeNull();
     expect(await updates(caseId)).toEqual(["reminded"]);
 
     await gw.restart(); // the escalation job is still pending in the outbox (and, on Bull, not yet relayed)
     await advanceAndRun(2 * HOUR, ESCALATE_JOB, caseId);
-    const escalated = await caseRow(caseId);
+    const escalated = await caseOf(caseId);
     expect(escalated.status).toBe("escalated");
-    expect(escalated.escalated_at).not.toBeNull();
+    expect(escalated.escalatedAt).not.toBeNull();
 
     // The job delivered again (a crash between its commit and its acknowledgement), a reminder
     // job redelivered, and the hourly sweep: none of them does anything more.
     expect(await db().transaction((tx) => escalateCase(tx, caseDeps(), caseId))).toBe(false);
     expect(await db().transaction((tx) => remindCase(tx, caseDeps(), caseId))).toBe(false);
-    await db().transaction((tx) => gw.system.deps.enqueueMany(tx, [{ job: ESCALATE_SWEEP_JOB, payload: {} }]));
-    gw.system.deps.kick();
-    await jobsDone(gw, ESCALATE_SWEEP_JOB);
+    await runSweep();
 
     expect(await stepsOf(caseId)).toEqual(["opened", "reminded", "escalated"]);
     expect(await updates(caseId)).toEqual(["reminded", "escalated"]);
@@ -101,15 +112,10 @@ describe("a rectification deadline", () => {
 
   it("does not escalate a case submitted in time and awaiting review; the sweep leaves it too", async () => {
     const { noticeId, caseId } = await noticeDueIn("ontime", 3 * HOUR);
-    await db().transaction(async (tx) => {
-      const row = await lockCase(tx, { noticeId });
-      await applyStep(tx, caseDeps(), row!, { action: "submitted", actor: `merchant:${noticeId}` });
-    });
+    await submit(noticeId);
     await advanceAndRun(3 * HOUR + 60_000, ESCALATE_JOB, caseId);
-    await db().transaction((tx) => gw.system.deps.enqueueMany(tx, [{ job: ESCALATE_SWEEP_JOB, payload: {} }]));
-    gw.system.deps.kick();
-    await jobsDone(gw, ESCALATE_SWEEP_JOB);
-    expect((await caseRow(caseId)).status).toBe("submitted");
+    await runSweep();
+    expect((await caseOf(caseId)).status).toBe("submitted");
     expect(await stepsOf(caseId)).toEqual(["opened", "submitted"]);
   });
 
@@ -118,10 +124,8 @@ describe("a rectification deadline", () => {
     // The job is lost (an operator deleted it, a bug): only the sweep is left.
     await db().orm.execute(sql`delete from outbox where job = ${ESCALATE_JOB} and payload->>'caseId' = ${caseId}`);
     clock.advance(3 * HOUR + 60_000);
-    await db().transaction((tx) => gw.system.deps.enqueueMany(tx, [{ job: ESCALATE_SWEEP_JOB, payload: {} }]));
-    gw.system.deps.kick();
-    await jobsDone(gw, ESCALATE_SWEEP_JOB);
-    expect((await caseRow(caseId)).status).toBe("escalated");
+    await runSweep();
+    expect((await caseOf(caseId)).status).toBe("escalated");
     expect(await stepsOf(caseId)).toEqual(["opened", "escalated"]);
   });
 
@@ -135,10 +139,8 @@ describe("a rectification deadline", () => {
 
   it("stops re-sending a notice no platform confirmed once its case is accepted", async () => {
     const { noticeId, caseId } = await noticeDueIn("settled", 10 * HOUR);
-    await db().transaction(async (tx) => {
-      const submitted = await applyStep(tx, caseDeps(), (await lockCase(tx, { noticeId }))!, { action: "submitted", actor: `platform:${pa.platformId}` });
-      await applyStep(tx, caseDeps(), submitted, { action: "accepted", actor: "cli", comment: "整改到位" });
-    });
+    await submit(noticeId);
+    expect((await asOfficer("POST", `/v1/regulator/rectifications/${caseId}/review`, { decision: "accept", comment: "整改到位" })).status).toBe(200);
     clock.advance(OPTIONS.deliveryRetryMs);
     gw.system.deps.kick();
     await jobsDone(gw, DELIVERY_CHECK_JOB, { noticeId });

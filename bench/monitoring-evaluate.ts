@@ -16,9 +16,7 @@ import { computeFeatures } from "../src/classification/index.js";
 import { ManualClock } from "../src/clock.js";
 import type { Database } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
-import { createLogger } from "../src/logger.js";
-import { buildSystem } from "../src/system.js";
-import { openScratchDatabase } from "./support/scratch-database.js";
+import { benchSystem, openScratchDatabase } from "./support/scratch-database.js";
 
 const DAY = 86_400_000;
 const T = new Date("2026-06-15T00:00:00Z");
@@ -30,10 +28,7 @@ async function main(): Promise<void> {
   try {
     await migrate(db);
     const clock = new ManualClock(T);
-    const system = buildSystem({
-      db, clock, logger: createLogger("silent"), issuer: "http://bench", bodyLimitBytes: 1 << 20, role: "all", redisUrl: undefined,
-      workerConcurrency: 1, dataDir: "memory://", keyEncryptionKey: Buffer.alloc(32, 7).toString("base64"),
-    });
+    const system = benchSystem(db, clock);
     await system.monitoring.start();
     const t0 = performance.now();
     await load(db, n, perEntity);

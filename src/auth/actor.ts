@@ -1,9 +1,10 @@
 // Who performs an auth verb, and the checks every verb runs first. The CLI and the gateway's
 // own start-up act as trusted operators (they already hold the database credentials).
+import type { Context } from "hono";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
-import type { Principal } from "../http/context.js";
+import type { AppEnv, Principal } from "../http/context.js";
 
 export type Actor = Principal | { kind: "cli" } | { kind: "system"; name: string };
 
@@ -12,6 +13,13 @@ export interface VerbContext {
   db: Database;
   clock: Clock;
   actor: Actor;
+}
+
+/** The authenticated caller of a request (the handlers' way into the verbs), or 401. */
+export function actorOf(c: Context<AppEnv>): Actor {
+  const p = c.get("principal");
+  if (!p) throw new AppError("UNAUTHORIZED", "authentication required");
+  return p;
 }
 
 /** The audit log's actor string. */

@@ -1,7 +1,7 @@
 // The regulator operations of the classification module: thin handlers, validated input ->
 // verb -> JSON. Authorisation and region scope are checked inside the verbs.
 import type { Context } from "hono";
-import type { Actor } from "../auth/actor.js";
+import { actorOf } from "../auth/actor.js";
 import type { AppEnv } from "../http/context.js";
 import { AppError } from "../http/errors.js";
 import type { Handlers } from "../http/router.js";
@@ -13,12 +13,6 @@ import { activateModelVerb, listModels, requireReader, type LifecycleContext } f
 import { getReclassification, listReclassifications, startReclassification } from "./runs-verbs.js";
 
 type Deps = Pick<ServiceDeps, "db" | "clock" | "enqueue" | "kick">;
-
-function actorOf(c: Context<AppEnv>): Actor {
-  const p = c.get("principal");
-  if (!p) throw new AppError("UNAUTHORIZED", "authentication required");
-  return p;
-}
 
 export function regulatorHandlers(deps: Deps): Handlers {
   const ctx = (c: Context<AppEnv>): LifecycleContext => ({ db: deps.db, clock: deps.clock, enqueue: deps.enqueue, kick: deps.kick, actor: actorOf(c) });

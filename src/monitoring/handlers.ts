@@ -1,19 +1,12 @@
 // The regulator operations of the monitoring module: thin handlers, validated input -> verb ->
 // JSON. Role and region scope are checked inside the verbs.
 import type { Context } from "hono";
-import type { Actor } from "../auth/actor.js";
+import { actorOf } from "../auth/actor.js";
 import type { AppEnv } from "../http/context.js";
-import { AppError } from "../http/errors.js";
 import type { Handlers } from "../http/router.js";
 import type { ServiceDeps } from "../services.js";
 import { createProhibitedType, createRuleVerb, deleteProhibitedType, getRuleVerb, listProhibitedTypes, listRulesVerb, updateRuleVerb } from "./rules-verbs.js";
 import { closeWarningVerb, getWarning, listWarnings, type MonitoringContext } from "./warnings-verbs.js";
-
-function actorOf(c: Context<AppEnv>): Actor {
-  const p = c.get("principal");
-  if (!p) throw new AppError("UNAUTHORIZED", "authentication required");
-  return p;
-}
 
 export function monitoringHandlers(deps: Pick<ServiceDeps, "db" | "clock">): Handlers {
   const ctx = (c: Context<AppEnv>): MonitoringContext => ({ db: deps.db, clock: deps.clock, actor: actorOf(c) });

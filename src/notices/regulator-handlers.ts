@@ -1,9 +1,6 @@
 // The regulator's notice and rectification operations: thin handlers, validated input -> verb ->
 // JSON. Role and region scope are checked inside the verbs.
-import type { Context } from "hono";
-import type { Actor } from "../auth/actor.js";
-import type { AppEnv } from "../http/context.js";
-import { AppError } from "../http/errors.js";
+import { actorOf } from "../auth/actor.js";
 import type { Handlers } from "../http/router.js";
 import type { NoticesDeps } from "./deps.js";
 import { noticeFigures } from "./figures.js";
@@ -11,12 +8,6 @@ import { evidenceFileResponse } from "./evidence-files.js";
 import { getRectification, listRectifications, rectificationEvidenceFile } from "./rectification-verbs.js";
 import { createManualNotice, getNotice, listNotices, listNoticeTemplates, saveNoticeTemplate } from "./regulator-verbs.js";
 import { reviewRectification } from "./review.js";
-
-function actorOf(c: Context<AppEnv>): Actor {
-  const p = c.get("principal");
-  if (!p) throw new AppError("UNAUTHORIZED", "authentication required");
-  return p;
-}
 
 export function regulatorHandlers(deps: NoticesDeps): Handlers {
   return {

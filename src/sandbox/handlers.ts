@@ -1,20 +1,13 @@
 // The regulator operations of the sandbox: thin handlers, validated input -> verb -> JSON.
 // Role and region scope are checked inside the verbs.
 import type { Context } from "hono";
-import type { Actor } from "../auth/actor.js";
+import { actorOf } from "../auth/actor.js";
 import { effectivePrefix } from "../classification/distribution.js";
 import type { AppEnv } from "../http/context.js";
-import { AppError } from "../http/errors.js";
 import type { Handlers } from "../http/router.js";
 import type { FencePolicy } from "./policy.js";
 import { getSandboxEntity, listMembers } from "./queries.js";
 import { decideManually, getFencePolicy, requireRegulator, updateFencePolicy, type SandboxContext } from "./verbs.js";
-
-function actorOf(c: Context<AppEnv>): Actor {
-  const p = c.get("principal");
-  if (!p) throw new AppError("UNAUTHORIZED", "authentication required");
-  return p;
-}
 
 export function sandboxHandlers(deps: Omit<SandboxContext, "actor">): Handlers {
   const ctx = (c: Context<AppEnv>): SandboxContext => ({ ...deps, actor: actorOf(c) });

@@ -105,6 +105,11 @@ export function validateModel(value: unknown): ModelArtifact {
   const cut = finiteArray(classes.cutoffs, "classes.cutoffs");
   if (cut.length !== 3) fail(`classes.cutoffs must have 3 values, got ${cut.length}`);
   if (!((cut[0] ?? 0) <= (cut[1] ?? 0) && (cut[1] ?? 0) <= (cut[2] ?? 0))) fail("classes.cutoffs must be ascending");
+  if (classes.probabilityFloors !== undefined && classes.probabilityFloors !== null) {
+    const f = finiteArray(classes.probabilityFloors, "classes.probabilityFloors");
+    if (f.length !== 2) fail(`classes.probabilityFloors must have 2 values, got ${f.length}`);
+    if (!(0 < (f[0] ?? 0) && (f[0] ?? 0) <= (f[1] ?? 0) && (f[1] ?? 0) <= 1)) fail("classes.probabilityFloors must be ascending within (0, 1]");
+  }
   const ov = obj(classes.overrides, "classes.overrides");
   for (const k of ["seriousViolation", "licenceRevoked"]) {
     if (!Array.isArray(ov[k])) fail(`classes.overrides.${k} must be an array`);

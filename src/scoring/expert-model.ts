@@ -51,9 +51,9 @@ const FEATURES: FeatureModel[] = [
   num("penalties_3y", [0.01, 1.5], [-0.1, 0.5, 0.9]),
   num("takedowns_365d", [0.01, 1.5], [-0.05, 0.5, 0.9]),
   num("rectifications_overdue_365d", [0.5], [-0.1, 0.9]),
-  num("complaints_90d", [0.01, 1, 3, 10], [-0.4, 0.1, 0.4, 0.8, 1.2]),
+  num("complaints_90d", [0.01, 1, 3, 10, 30], [-0.4, 0.1, 0.4, 0.8, 1.2, 1.8]),
   num("complaint_rate_365d", [0.5, 2, 5], [-0.4, 0, 0.5, 1.0]),
-  num("reports_365d", [0.01, 1.5], [-0.1, 0.5, 0.9]),
+  num("reports_365d", [0.01, 1.5, 5.5], [-0.1, 0.5, 0.9, 1.4]),
   num("rating_avg_180d", [3.5, 4.2, 4.6], [0.8, 0.3, -0.1, -0.3], 0.1),
   num("litigation_365d", [0.01, 1.5], [-0.05, 0.4, 0.8]),
   num("litigation_defendant_3y", [0.5, 2.5], [-0.05, 0.3, 0.6]),
@@ -81,6 +81,8 @@ function build(): ModelArtifact {
     classes: {
       // expected-loss points (p x loss, 0..100)
       cutoffs: [2, 5, 12],
+      // a violation more likely than not is D, a 30% chance at least C, whatever the loss
+      probabilityFloors: [0.3, 0.5],
       overrides: {
         seriousViolation: ["serious_violations_365d"],
         licenceRevoked: ["licence_revoked"],

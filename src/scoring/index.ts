@@ -28,7 +28,7 @@ export {
   type ColumnarInput,
 } from "./score.js";
 export { DEFAULT_LOSS_MODEL, lossFor, type LossInputs } from "./loss.js";
-export { classFromExpectedLoss, OVERRIDE_CODES } from "./classify.js";
+export { classFromExpectedLoss, decideClass, scoredClass, thinData, OVERRIDE_CODES } from "./classify.js";
 export { explainScore, type Reason, type ExplainOptions } from "./reasons.js";
 export { expertDefaultModel } from "./expert-model.js";
 export { trainModel, evaluateModel, DEFAULT_CLASS_SHARES, type TrainOptions, type FeatureSpec } from "./train.js";

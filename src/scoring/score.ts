@@ -1,7 +1,7 @@
 // Scoring: one entity at a time with full reason codes (scoreEntity), or a whole population
 // over columnar typed arrays without per-row allocation (scoreColumns). Both sum the terms in
 // the same order — prior, then features in model order — so they agree to the last bit.
-import { classFromExpectedLoss, classIndex, classWithOverride, OVERRIDE_CODES, overrideFor } from "./classify.js";
+import { classIndex, decideClass, OVERRIDE_CODES, scoredClass } from "./classify.js";
 import { boundLogit, hazardFor, priorLogitFor, stateOf, type CompiledModel } from "./compile.js";
 import { computeLoss } from "./loss.js";
 import { sigmoid } from "./math.js";
@@ -38,9 +38,14 @@ export function scoreEntity(m: CompiledModel, row: IndicatorRow): ScoreResult {
   const category = m.priorColumn === null ? null : toLevel(row[m.priorColumn]);
   const logitPrior = priorLogitFor(m, category);
   const states = m.features.map((f) => stateOf(f, row[f.id]));
+  const history = m.artifact.classes.overrides.history;
   let known = 0;
+  let knownEvidence = 0;
   m.features.forEach((f, i) => {
-    if (states[i] !== f.missingState) known++;
+    const state = states[i] as number;
+    if (state === f.missingState) return;
+    known++;
+    if (f.id !== history) knownEvidence += f.logLR[state] as number;
   });
   const { contributions, logit: bounded } = contributionsOf(m, logitPrior, states);
   const p = sigmoid(bounded);
@@ -57,15 +62,15 @@ export function scoreEntity(m: CompiledModel, row: IndicatorRow): ScoreResult {
   );
   const expectedLoss = p * loss;
   const policy = m.artifact.classes;
-  const override = overrideFor(policy, {
+  const decided = decideClass(policy, scoredClass(policy, p, expectedLoss), {
     seriousViolation: anySet(row, policy.overrides.seriousViolation),
     licenceRevoked: anySet(row, policy.overrides.licenceRevoked),
-    historyDays: policy.overrides.history === null ? NaN : toNumber(row[policy.overrides.history]),
+    historyDays: history === null ? NaN : toNumber(row[history]),
     knownIndicators: known,
+    knownEvidence,
   });
-  const cls = classWithOverride(classFromExpectedLoss(policy.cutoffs, expectedLoss), override);
-  const result: ScoreResult = { p, logitPrior, contributions, states, loss, expectedLoss, class: cls, modelVersion: m.version };
-  if (override !== undefined) result.override = override;
+  const result: ScoreResult = { p, logitPrior, contributions, states, loss, expectedLoss, class: decided.class, modelVersion: m.version };
+  if (decided.override !== undefined) result.override = decided.override;
   return result;
 }
 
@@ -122,10 +127,14 @@ export function scoreColumns(m: CompiledModel, input: ColumnarInput, out: BatchS
   for (let i = 0; i < n; i++) sum[i] = priorLogitFor(m, levelAt(priorCol, i));
   const acc = Float64Array.from(sum);
   const known = new Uint16Array(n);
+  // The known evidence's log-odds (history indicator aside), for the thin-data override.
+  const knownEvidence = new Float64Array(n);
+  const history = m.artifact.classes.overrides.history;
   for (const f of m.features) {
     const col = input.columns[f.id];
     const table = f.logLR;
     const missing = f.missingState;
+    const evidence = f.id !== history;
     if (col === undefined) {
       const c = table[missing] as number;
       for (let i = 0; i < n; i++) acc[i] = (acc[i] as number) + c;
@@ -146,13 +155,17 @@ export function scoreColumns(m: CompiledModel, input: ColumnarInput, out: BatchS
           }
           st = lo;
           known[i] = (known[i] as number) + 1;
+          if (evidence) knownEvidence[i] = (knownEvidence[i] as number) + (table[st] as number);
         }
         acc[i] = (acc[i] as number) + (table[st] as number);
       }
     } else {
       for (let i = 0; i < n; i++) {
         const st = stateOf(f, col instanceof Float64Array ? col[i] : col[i]);
-        if (st !== missing) known[i] = (known[i] as number) + 1;
+        if (st !== missing) {
+          known[i] = (known[i] as number) + 1;
+          if (evidence) knownEvidence[i] = (knownEvidence[i] as number) + (table[st] as number);
+        }
         acc[i] = (acc[i] as number) + (table[st] as number);
       }
     }
@@ -167,7 +180,7 @@ export function scoreColumns(m: CompiledModel, input: ColumnarInput, out: BatchS
   const ov = policy.overrides;
   const seriousCols = ov.seriousViolation.map((id) => input.columns[id]);
   const revokedCols = ov.licenceRevoked.map((id) => input.columns[id]);
-  const historyCol = ov.history === null ? undefined : input.columns[ov.history];
+  const historyCol = history === null ? undefined : input.columns[history];
   const anyPositive = (cols: (Column | undefined)[], i: number): boolean => {
     for (const c of cols) {
       if (c === undefined) continue;
@@ -182,14 +195,15 @@ export function scoreColumns(m: CompiledModel, input: ColumnarInput, out: BatchS
     out.p[i] = p;
     out.loss[i] = loss;
     out.expectedLoss[i] = el;
-    const override = overrideFor(policy, {
+    const decided = decideClass(policy, scoredClass(policy, p, el), {
       seriousViolation: anyPositive(seriousCols, i),
       licenceRevoked: anyPositive(revokedCols, i),
       historyDays: numAt(historyCol, i),
       knownIndicators: known[i] as number,
+      knownEvidence: knownEvidence[i] as number,
     });
-    out.classCode[i] = classIndex(classWithOverride(classFromExpectedLoss(policy.cutoffs, el), override));
-    out.overrideCode[i] = OVERRIDE_CODES.indexOf(override);
+    out.classCode[i] = classIndex(decided.class);
+    out.overrideCode[i] = OVERRIDE_CODES.indexOf(decided.override);
   }
   return out;
 }

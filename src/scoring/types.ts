@@ -80,6 +80,11 @@ export interface LossModel {
 export interface ClassPolicy {
   /** expected-loss cut-offs [A|B, B|C, C|D], ascending: class A if EL < cutoffs[0] ... */
   cutoffs: [number, number, number];
+  /**
+   * [C, D]: a probability at or above the first puts the class at least at C, at or above the
+   * second at D, whatever the loss. Absent or null: expected loss alone decides.
+   */
+  probabilityFloors?: [number, number] | null;
   overrides: {
     seriousViolation: string[];
     licenceRevoked: string[];

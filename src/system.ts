@@ -10,7 +10,7 @@ import type { Database } from "./db/client.js";
 import { CLASSIFICATION_SCHEDULES, createClassification, type ClassificationModule } from "./classification/index.js";
 import { createExchange, EXCHANGE_SCHEDULES, type ExchangeModule } from "./exchange/index.js";
 import { createOutbound, type OutboundModule, type OutboundOptions } from "./exchange/outbound/index.js";
-import { createSandbox, type SandboxModule } from "./sandbox/index.js";
+import { createSandbox, currentPolicy, type SandboxModule } from "./sandbox/index.js";
 import { createMonitoring, MONITORING_SCHEDULES, type MonitoringModule } from "./monitoring/index.js";
 import { createNotices, DEFAULT_NOTICE_OPTIONS, NOTICE_SCHEDULES, type NoticeOptions, type NoticesModule } from "./notices/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
@@ -88,11 +88,11 @@ export function buildSystem(o: SystemOptions): System {
   const spec = loadSpec();
   const validator = new SpecValidator(spec);
   const exchange = createExchange({ ...deps, signer: auth.signer, publish: outbound.publish, validator });
-  // Monitoring rules and the warning library, and the sandbox fence (issue 6): both evaluate
-  // the entities classification has just (re)classified, in its transaction — rules first, so
-  // the fence sees the warnings they raise.
-  // Notices (issue 7): issued from monitoring's warning.raised jobs; an accepted rectification
-  // closes its warning; escalated cases count against the entity at the fence.
+  // Monitoring rules and the warning library, and the sandbox fence: both evaluate the entities
+  // classification has just (re)classified, in its transaction — rules first, so the fence sees
+  // the warnings they raise. Notices are issued from monitoring's warning.raised jobs; an
+  // accepted rectification closes its warning; escalated cases count against the entity at the
+  // fence. A first class is checked back over the fence's minimum time in class.
   const notices = createNotices({
     ...deps,
     signer: auth.signer,
@@ -109,6 +109,7 @@ export function buildSystem(o: SystemOptions): System {
   const classification = createClassification({
     ...deps,
     publishToEntityPlatforms: outbound.publishToEntityPlatforms,
+    heldLookbackDays: async (on) => (await currentPolicy(on)).policy.admission.minDaysInClass,
     afterClassify: async (tx, input) => {
       await monitoring.evaluate(tx, input);
       await sandbox.evaluate(tx, input);

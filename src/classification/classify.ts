@@ -6,12 +6,21 @@
 // A first classification (no class before) counts as a change and is published with
 // from: null: a platform selling for the entity has no class to show until then, and the
 // feed is how it learns classes (the entity status endpoint answers on demand only).
+//
+// How long an entity has held its class (class_since) matters to the sandbox fence. An entity
+// classified for the first time often brings years of history (a city connecting its existing
+// merchants): its first class then counts as held since `heldLookbackDays` ago when the same
+// model, over the history as it stood then (the entity registered as now), gave the same
+// class — so the first full run can admit the merchants whose record earns it.
+//
+// The entity's operating_since (where its time in business counts from) is written with its
+// class: the fence's minimum history reads it.
 import { sql } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import { rowsOf, type Executor } from "../db/client.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import { fastUuidv7 } from "../exchange/ids.js";
-import { explainScore, scoreEntity, type ScoreResult } from "../scoring/index.js";
+import { explainScore, scoreEntity, type IndicatorRow, type ScoreResult } from "../scoring/index.js";
 import type { AfterClassify, ClassifyEntities, ClassifyOutcome, ComputeFeatures, RiskClass } from "./contracts.js";
 import { computeFeatures as defaultComputeFeatures } from "./features.js";
 import { getActiveModel } from "./models.js";
@@ -22,7 +31,11 @@ export interface ClassifyDeps {
   computeFeatures?: ComputeFeatures;
   /** Monitoring and the sandbox fence, in the classifying transaction (contracts.ts). */
   afterClassify?: AfterClassify;
+  /** Days a first class is checked back over the history (the fence's minimum time in class); 0 or absent: not checked. */
+  heldLookbackDays?: (on: Executor) => Promise<number>;
 }
+
+const DAY_MS = 86_400_000;
 
 const CLASS_ORDER: Record<RiskClass, number> = { A: 0, B: 1, C: 2, D: 3 };
 
@@ -78,17 +91,28 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
     const history: unknown[] = [];
     const updates: unknown[] = [];
     const messages: Parameters<PublishToEntityPlatforms>[1][number][] = [];
+    const scores = new Map<string, ScoreResult>();
+    for (const { id } of current) {
+      const row = features.get(id);
+      if (row) scores.set(id, scoreEntity(model.compiled, row));
+    }
+    const heldSince = await firstClassesHeld(on, deps, current, features, scores, asOf);
     for (const { id, risk_class: from } of current) {
       const row = features.get(id);
-      if (!row) continue;
-      const r = scoreEntity(model.compiled, row);
+      const r = scores.get(id);
+      if (!row || !r) continue;
       const to = r.class;
       outcome.classified++;
       outcome.counts[to]++;
       history.push({
         i: fastUuidv7(), e: id, p: r.p, l: r.loss, x: r.expectedLoss, c: to, o: r.override ?? null, lp: r.logitPrior, k: r.states,
       });
-      updates.push({ e: id, c: to, p: r.p, l: r.loss });
+      const age = row.entity_age_days;
+      updates.push({
+        e: id, c: to, p: r.p, l: r.loss,
+        s: heldSince.get(id)?.toISOString() ?? null,
+        o: typeof age === "number" ? new Date(asOf.getTime() - age * DAY_MS).toISOString() : null,
+      });
       if (from !== to) {
         outcome.changed++;
         const key = `${from ?? "none"}->${to}`;
@@ -114,12 +138,44 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
         as r(i uuid, e uuid, p float8, l float8, x float8, c text, o text, lp float8, k smallint[])`);
     await on.execute(sql`
       update entity e set risk_class = r.c, probability = r.p, loss = r.l, model_version = ${model.version},
-        classified_at = ${at}::timestamptz,
-        class_since = case when e.risk_class is distinct from r.c then ${at}::timestamptz else e.class_since end
-      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as r(e uuid, c text, p float8, l float8)
+        classified_at = ${at}::timestamptz, operating_since = r.o,
+        class_since = case when e.risk_class is distinct from r.c then coalesce(r.s, ${at}::timestamptz) else e.class_since end
+      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as r(e uuid, c text, p float8, l float8, s timestamptz, o timestamptz)
       where e.id = r.e`);
     if (messages.length > 0) await deps.publishToEntityPlatforms(on, messages);
     await deps.afterClassify?.(on, { entityIds: current.map((c) => c.id).filter((id) => features.has(id)), asOf, trigger: options.trigger, indicators: features });
     return outcome;
   };
+}
+
+/**
+ * For entities classified for the first time: since when their new class counts as held. The
+ * entities old enough are scored again over their history as of `lookback` days ago (one more
+ * features statement for all of them); where the class then was the same, it has been held
+ * since then. Entities seen before keep the usual rule (a class holds from when it changed).
+ */
+async function firstClassesHeld(
+  on: Executor,
+  deps: ClassifyDeps,
+  current: ReadonlyArray<{ id: string; risk_class: RiskClass | null }>,
+  features: ReadonlyMap<string, IndicatorRow>,
+  scores: ReadonlyMap<string, ScoreResult>,
+  asOf: Date,
+): Promise<Map<string, Date>> {
+  const held = new Map<string, Date>();
+  const lookback = deps.heldLookbackDays ? await deps.heldLookbackDays(on) : 0;
+  if (!(lookback > 0)) return held;
+  const ids = current.filter((c) => {
+    const age = features.get(c.id)?.entity_age_days;
+    return c.risk_class === null && scores.has(c.id) && typeof age === "number" && age >= lookback;
+  }).map((c) => c.id);
+  if (ids.length === 0) return held;
+  const then = new Date(asOf.getTime() - lookback * DAY_MS);
+  const model = await getActiveModel(on);
+  const past = await (deps.computeFeatures ?? defaultComputeFeatures)(on, ids, then, { registeredAsOf: asOf });
+  for (const id of ids) {
+    const row = past.get(id);
+    if (row && scoreEntity(model.compiled, row).class === scores.get(id)!.class) held.set(id, then);
+  }
+  return held;
 }

@@ -40,7 +40,16 @@ export type ClassifyEntities = (on: Executor, entityIds: readonly string[], opti
  * including the relationship indicators (relationships.ts). Used by classification and by
  * training (features as of the cut date).
  */
-export type ComputeFeatures = (on: Executor, entityIds: readonly string[], asOf: Date) => Promise<Map<string, IndicatorRow>>;
+/**
+ * Indicator rows as of `asOf`. registeredAsOf: the instant whose shop records count (default
+ * asOf) — later than asOf to ask how the entity, as registered now, stood by its behaviour then.
+ */
+export type ComputeFeatures = (
+  on: Executor,
+  entityIds: readonly string[],
+  asOf: Date,
+  options?: { registeredAsOf?: Date },
+) => Promise<Map<string, IndicatorRow>>;
 
 /** Relationship indicators per entity (relationships.ts); ComputeFeatures merges them in. */
 export interface RelationshipIndicators {
@@ -66,7 +75,7 @@ export interface ActiveModel {
 
 /**
  * What must happen after entities were (re)classified, in the same transaction, with the
- * indicator rows just computed: monitoring rules, then the sandbox fence (issue 6). Set-based:
+ * indicator rows just computed: monitoring rules, then the sandbox fence. Set-based:
  * called once per classify call (a full run: once per chunk).
  */
 export type AfterClassify = (tx: Executor, input: ClassifiedEntities & { indicators: ReadonlyMap<string, IndicatorRow> }) => Promise<void>;

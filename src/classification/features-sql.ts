@@ -9,6 +9,8 @@
 //   row evaluates only its own kind's expressions (window check, at most one power() each).
 //   Measured on 2.2M events: as cheap as a bare pass over the rows (bench/results/reclassify.md).
 // - Ages are exact: epoch(T - occurred_at) / 86,400; decayed counts are 0.5 ^ (age / half-life).
+// - Time in business (entity_age_days) counts from the entity's registered
+//   establishment date, else from the earliest shop opening or event held.
 // - Dates sent as 'YYYY-MM-DD' (periodEnd, validUntil) are UTC midnights, as Date.parse reads them.
 // - Licence status is "the latest licence event", whenever it was: licence events come through
 //   the partial index event_licence, not the main pass.
@@ -46,6 +48,8 @@ export type FeatureSource = { entityIds: readonly string[] } | { scope: SQL | nu
 export interface FeatureQueryInput {
   source: FeatureSource;
   asOf: Date;
+  /** The instant whose shop records count (default asOf). */
+  registeredAsOf?: Date;
   hazard: Record<string, number>;
   licenceRequired: readonly string[];
 }
@@ -113,9 +117,9 @@ with ids as materialized (
   -- the shops as held at T (the gateway keeps each shop's latest record)
   select s.id, s.entity_id, s.platform_id, s.region_code, s.category, s.record, s.created_at, coalesce(hz.hazard, 0) as hazard
   from shop s join ids on ids.entity_id = s.entity_id and ${inRange(sql`s.entity_id`)} left join hz on hz.category = s.category
-  where s.created_at <= ${t}
+  where s.created_at <= ${new Date(i.registeredAsOf ?? i.asOf).toISOString()}::timestamptz
 ), ent as materialized (
-  select ids.entity_id,
+  select ids.entity_id, min(en.established_on) as established_on,
     (array_agg(s.category order by s.hazard desc, s.category collate "C" asc))[1] as category,
     count(s.id)::int as n_shops,
     bool_or(s.record->>'entityType' = 'enterprise') as any_enterprise,
@@ -123,7 +127,7 @@ with ids as materialized (
     min(case when coalesce(s.record->>'openedAt', '') <> '' then ${utc(sql`s.record->>'openedAt'`)} end) as first_opened,
     count(distinct s.platform_id)::int as platforms,
     count(distinct s.region_code)::int as regions
-  from ids left join shops s on s.entity_id = ids.entity_id
+  from ids join entity en on en.id = ids.entity_id left join shops s on s.entity_id = ids.entity_id
   group by ids.entity_id
 ), ent2 as (
   select ent.*, coalesce(ent.category in (select jsonb_array_elements_text(${JSON.stringify(i.licenceRequired)}::jsonb)), false) as needs_licence
@@ -206,8 +210,7 @@ with ids as materialized (
 select e.entity_id::text as entity_id, e.category, e.needs_licence,
   case when e.any_enterprise then 'enterprise' when e.n_shops > 0 then 'individual' end as entity_type,
   case when e.has_uscc then 1 else 0 end as has_uscc,
-  case when coalesce(e.first_opened, c.first_event) is null then null
-       else greatest(0, floor(extract(epoch from (${t} - coalesce(e.first_opened, c.first_event))) / 86400))::int end as entity_age_days,
+  case when o.since is null then null else greatest(0, floor(extract(epoch from (${t} - o.since)) / 86400))::int end as entity_age_days,
   cp.value as disclosure_completeness,
   coalesce(la.n, 0) as licence_count, coalesce(la.revoked, false) as licence_revoked,
   case when coalesce(la.n, 0) = 0 then null when la.unbounded then 'valid' when la.until < ${t} then 'expired'
@@ -220,10 +223,15 @@ select e.entity_id::text as entity_id, e.category, e.needs_licence,
   c.rating_sum, c.rating_count, c.sales_365_seen, c.orders_365, c.gmv_365, c.orders_180, c.refunds_180,
   rec.overdue_365d as rectifications_overdue_365d
 from ent2 e
+left join counts c on c.entity_id = e.entity_id
+-- time in business: the registered establishment date (a UTC midnight), else the earliest shop
+-- opening or event held; never when the gateway first saw the entity
+cross join lateral (
+  select coalesce(to_timestamp((e.established_on - date '1970-01-01') * 86400::float8), least(e.first_opened, c.first_event)) as since
+) o
 left join completeness cp on cp.entity_id = e.entity_id
 left join licence_agg la on la.entity_id = e.entity_id
 left join inconsistencies inc on inc.entity_id = e.entity_id
-left join counts c on c.entity_id = e.entity_id
 left join rectifications rec on rec.entity_id = e.entity_id
 left join ${recordChangesByEntity(sql`ids`, i.asOf)} as rcc on rcc.entity_id = e.entity_id`;
 }

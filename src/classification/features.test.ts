@@ -92,7 +92,9 @@ beforeAll(async () => {
     }
   }
   const simOfShop = new Map<string, string>();
-  clock.set("2020-01-01T00:00:00Z"); // shops are held from their recordedAt on
+  // Received after every establishment date (none may lie in the future), then held from 2020
+  // on: every shop counts at both as-of dates.
+  clock.set("2025-06-01T00:00:00Z");
   for (const [simId, held] of merchantsBy) {
     const out = await ingestMerchants(await ctxOf(simId), { platformId: platforms.get(simId)!, records: held.map((m) => m.record), batchEvidence: evidence });
     expect(out.rejected).toBe(0);
@@ -102,6 +104,7 @@ beforeAll(async () => {
       histories.set(r.entityId!, simHistory.get(simEntity)!);
     });
   }
+  await t.db.orm.execute(sql`update shop set created_at = '2020-01-01T00:00:00Z'`);
   clock.set("2025-06-01T00:00:00Z");
   for (const [simId, list] of eventsBy) {
     for (let at = 0; at < list.length; at += 5000) {

@@ -100,19 +100,24 @@ export function indicatorRowOf(r: FeatureRow, rel: RelationshipIndicators): Indi
 }
 
 /** The entity's own indicators (no relationships); exported for tests and training. */
-export async function computeOwnFeatures(on: Executor, entityIds: readonly string[], asOf: Date): Promise<Map<string, FeatureRow>> {
+export async function computeOwnFeatures(
+  on: Executor,
+  entityIds: readonly string[],
+  asOf: Date,
+  options: { registeredAsOf?: Date } = {},
+): Promise<Map<string, FeatureRow>> {
   const out = new Map<string, FeatureRow>();
   if (entityIds.length === 0) return out;
   const rows = rowsOf<FeatureRow>(
-    await on.execute(featuresQuery({ source: { entityIds }, asOf, hazard: CATEGORY_HAZARD, licenceRequired: LICENCE_REQUIRED })),
+    await on.execute(featuresQuery({ source: { entityIds }, asOf, ...options, hazard: CATEGORY_HAZARD, licenceRequired: LICENCE_REQUIRED })),
   );
   for (const r of rows) out.set(r.entity_id, r);
   return out;
 }
 
 export function makeComputeFeatures(relationships: ComputeRelationshipIndicators): ComputeFeatures {
-  return async (on, entityIds, asOf) => {
-    const own = await computeOwnFeatures(on, entityIds, asOf);
+  return async (on, entityIds, asOf, options) => {
+    const own = await computeOwnFeatures(on, entityIds, asOf, options);
     const rel = await relationships(on, entityIds, asOf);
     const out = new Map<string, IndicatorRow>();
     for (const [id, r] of own) out.set(id, indicatorRowOf(r, rel.get(id) ?? NO_RELATIONSHIPS));

@@ -9,7 +9,7 @@ import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import type { ServiceDeps } from "../services.js";
 import type { AfterClassify } from "./contracts.js";
 // The pipeline:
-import { ensureHistoryPartition, makeClassifyEntities } from "./classify.js";
+import { ensureHistoryPartition, makeClassifyEntities, type ClassifyDeps } from "./classify.js";
 import { computeFeatures } from "./features.js";
 import { seedExpertModel } from "./models.js";
 import { classificationRescoreJob } from "./rescore-job.js";
@@ -40,13 +40,14 @@ export const CLASSIFICATION_SCHEDULES: readonly ScheduleSpec[] = [DAILY_RUN_SCHE
 const MONTH_MS = 31 * 86_400_000;
 
 export function createClassification(
-  deps: ServiceDeps & { publishToEntityPlatforms: PublishToEntityPlatforms; afterClassify?: AfterClassify },
+  deps: ServiceDeps & Pick<ClassifyDeps, "publishToEntityPlatforms" | "afterClassify" | "heldLookbackDays">,
 ): ClassificationModule {
   const classify = makeClassifyEntities({
     clock: deps.clock,
     publishToEntityPlatforms: deps.publishToEntityPlatforms,
     computeFeatures,
     afterClassify: deps.afterClassify,
+    heldLookbackDays: deps.heldLookbackDays,
   });
   return {
     handlers: {

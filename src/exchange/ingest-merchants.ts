@@ -10,8 +10,9 @@
 // - A record that changes an existing shop's registered fields (name, address, regionCode,
 //   category, identifiers, entityType, licences) also leaves a shop_record_change row.
 // - Entity data (name, type, region, address, category) is last-write-wins across platforms;
-//   within a batch the last applied record of an entity wins. Identifiers are only ever
-//   added to an entity (a USCC to an individual known by hash), never replaced.
+//   within a batch the last applied record of an entity wins. Identifiers and registration
+//   facts (establishedOn, registered capital, authority) are only ever added to an entity
+//   (a USCC to an individual known by hash, a date to an entity without one), never replaced.
 // - A record whose USCC and idNumberHash point at two different entities is rejected
 //   (IDENTITY_CONFLICT): the gateway will not merge entities on a platform's word.
 import { uuidv7 } from "uuidv7";
@@ -28,6 +29,13 @@ interface Valid {
 
 const identityOf = (r: MerchantRecord) => (r.uscc !== undefined ? `u:${r.uscc}` : `h:${r.idNumberHash!}`);
 
+/** The group's entity data: the last record's, with registration facts from the first record that has them. */
+function entityDataOfGroup(id: string, members: readonly Valid[]): EntityData {
+  const data = entityDataOf(id, members[members.length - 1]!.record);
+  const first = <T>(pick: (r: MerchantRecord) => T | undefined): T | null => members.map((m) => pick(m.record)).find((x) => x !== undefined) ?? null;
+  return { ...data, est: first((r) => r.establishedOn), cap: first((r) => r.registeredCapitalCents), auth: first((r) => r.registrationAuthority) };
+}
+
 function entityDataOf(id: string, r: MerchantRecord): EntityData {
   return {
     id,
@@ -38,12 +46,16 @@ function entityDataOf(id: string, r: MerchantRecord): EntityData {
     region: r.regionCode,
     address: r.address,
     category: r.category,
+    est: r.establishedOn ?? null,
+    cap: r.registeredCapitalCents ?? null,
+    auth: r.registrationAuthority ?? null,
   };
 }
 
 const differs = (a: EntityData, b: EntityData) =>
   a.name !== b.name || a.type !== b.type || a.region !== b.region || a.address !== b.address || a.category !== b.category ||
-  (a.uscc === null && b.uscc !== null) || (a.h === null && b.h !== null);
+  (a.uscc === null && b.uscc !== null) || (a.h === null && b.h !== null) ||
+  (a.est === null && b.est !== null) || (a.cap === null && b.cap !== null) || (a.auth === null && b.auth !== null);
 
 export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput): Promise<BatchOutcome> {
   const platform = requirePlatformScope(ctx.principal, "merchants:write", input.platformId);
@@ -58,7 +70,7 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
   const firstIndex = new Map<string, number>();
   const laterDuplicates: Array<{ index: number; shopId: string; first: number }> = [];
   input.records.forEach((raw, index) => {
-    const checked = checkMerchantRecord(ctx.validators.merchant, raw, index, input.screenNul ?? true);
+    const checked = checkMerchantRecord(ctx.validators.merchant, raw, index, receivedAt.getTime(), input.screenNul ?? true);
     if (!checked.ok) return void (results[index] = rejected(index, checked.error));
     const first = firstIndex.get(checked.record.shopId);
     if (first !== undefined) return void laterDuplicates.push({ index, shopId: checked.record.shopId, first });
@@ -107,10 +119,10 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
         const found = eU ?? eH;
         if (found) {
           entityOfGroup.set(key, found.id);
-          const desired = entityDataOf(found.id, last);
+          const desired = entityDataOfGroup(found.id, members);
           if (differs(found, desired)) toUpdate.set(found.id, desired);
         } else if (allowNew) {
-          fresh.push(entityDataOf(uuidv7(), last));
+          fresh.push(entityDataOfGroup(uuidv7(), members));
           entityOfGroup.set(key, fresh[fresh.length - 1]!.id);
         }
       }

@@ -14,6 +14,10 @@ export interface EntityData {
   region: string;
   address: string;
   category: string;
+  /** registration facts: filled in when unknown, never replaced */
+  est: string | null;
+  cap: number | null;
+  auth: string | null;
 }
 
 const json = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`;
@@ -23,7 +27,8 @@ const list = (v: readonly string[]) => sql`(select jsonb_array_elements_text(${J
 export async function findEntities(on: Executor, usccs: readonly string[], hashes: readonly string[]): Promise<EntityData[]> {
   if (usccs.length === 0 && hashes.length === 0) return [];
   const result = await on.execute(sql`
-    select id, uscc, id_number_hash as h, name, entity_type as type, region_code as region, address, category
+    select id, uscc, id_number_hash as h, name, entity_type as type, region_code as region, address, category,
+           established_on::text as est, registered_capital_cents::float8 as cap, registration_authority as auth
     from entity where uscc in ${list(usccs)} or id_number_hash in ${list(hashes)}`);
   return rowsOf<EntityData>(result);
 }
@@ -32,15 +37,20 @@ export async function findEntities(on: Executor, usccs: readonly string[], hashe
 export async function insertEntities(on: Executor, rows: readonly EntityData[], now: Date): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const result = await on.execute(sql`
-    insert into entity (id, uscc, id_number_hash, name, entity_type, region_code, address, category, created_at, updated_at)
-    select id, uscc, h, name, type, region, address, category, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
-    from jsonb_to_recordset(${json(rows)}) as r(id uuid, uscc text, h text, name text, type text, region text, address text, category text)
+    insert into entity (id, uscc, id_number_hash, name, entity_type, region_code, address, category,
+                        established_on, registered_capital_cents, registration_authority, created_at, updated_at)
+    select id, uscc, h, name, type, region, address, category, est, cap, auth, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+    from jsonb_to_recordset(${json(rows)})
+      as r(id uuid, uscc text, h text, name text, type text, region text, address text, category text, est date, cap bigint, auth text)
     on conflict do nothing
     returning id`);
   return new Set(rowsOf<{ id: string }>(result).map((r) => r.id));
 }
 
-/** Overwrites entity data (last write wins); identifiers are only filled in, never replaced. */
+/**
+ * Overwrites entity data (last write wins); identifiers and registration facts are only filled
+ * in, never replaced (a registry fact does not change because a second platform says otherwise).
+ */
 export async function updateEntities(on: Executor, rows: readonly EntityData[], now: Date): Promise<void> {
   if (rows.length === 0) return;
   // Sorted by id so concurrent batches lock rows in the same order.
@@ -49,8 +59,11 @@ export async function updateEntities(on: Executor, rows: readonly EntityData[], 
     update entity e set
       uscc = coalesce(e.uscc, r.uscc), id_number_hash = coalesce(e.id_number_hash, r.h),
       name = r.name, entity_type = r.type, region_code = r.region, address = r.address, category = r.category,
+      established_on = coalesce(e.established_on, r.est), registered_capital_cents = coalesce(e.registered_capital_cents, r.cap),
+      registration_authority = coalesce(e.registration_authority, r.auth),
       updated_at = ${now.toISOString()}::timestamptz
-    from jsonb_to_recordset(${json(sorted)}) as r(id uuid, uscc text, h text, name text, type text, region text, address text, category text)
+    from jsonb_to_recordset(${json(sorted)})
+      as r(id uuid, uscc text, h text, name text, type text, region text, address text, category text, est date, cap bigint, auth text)
     where e.id = r.id`);
 }
 

@@ -46,8 +46,11 @@ export function hasNul(value: unknown): boolean {
 
 const nulError = (index: number): RecordError => ({ code: "UNSUPPORTED_CHARACTER", message: "the record contains U+0000, which cannot be stored", pointer: pointerOf(index) });
 
+/** Establishment dates: none before the People's Republic's registries, none after the day of receipt (UTC). */
+export const EARLIEST_ESTABLISHED_ON = "1949-01-01";
+
 /** screenNul: the body may contain "\u0000" (handlers pass false when the raw bytes show it cannot). */
-export function checkMerchantRecord(validate: ValidateFunction, raw: unknown, index: number, screenNul = true): Checked<MerchantRecord> {
+export function checkMerchantRecord(validate: ValidateFunction, raw: unknown, index: number, receivedAtMs: number, screenNul = true): Checked<MerchantRecord> {
   if (raw instanceof MalformedLine) return { ok: false, error: malformed(raw, index) };
   if (!validate(raw)) return { ok: false, error: schemaError(validate.errors, index) };
   if (screenNul && hasNul(raw)) return { ok: false, error: nulError(index) };
@@ -60,6 +63,14 @@ export function checkMerchantRecord(validate: ValidateFunction, raw: unknown, in
   }
   if (record.entityType === "individual" && record.uscc === undefined && record.idNumberHash === undefined) {
     return { ok: false, error: { code: "IDENTIFIER_REQUIRED", message: "an individual seller needs a uscc or an idNumberHash", pointer: pointerOf(index) } };
+  }
+  const established = record.establishedOn;
+  // 'YYYY-MM-DD' strings compare as dates; the schema has already checked the form.
+  if (established !== undefined && (established < EARLIEST_ESTABLISHED_ON || established > new Date(receivedAtMs).toISOString().slice(0, 10))) {
+    return {
+      ok: false,
+      error: { code: "ESTABLISHED_ON_OUT_OF_RANGE", message: `establishedOn must lie between ${EARLIEST_ESTABLISHED_ON} and the day of receipt`, pointer: pointerOf(index, "/establishedOn") },
+    };
   }
   return { ok: true, record };
 }

@@ -1064,7 +1064,7 @@ export interface components {
                 classes: components["schemas"]["RiskClass"][];
                 /** @description Days the entity must have held its current class. */
                 minDaysInClass: number;
-                /** @description Days since the gateway first received data for the entity. */
+                /** @description Days in business: since the entity's registered establishment date, else its earliest shop opening or event the gateway holds (never since the gateway first saw it). Unknown blocks admission. */
                 minHistoryDays: number;
                 /** @description An open warning of this severity or higher blocks admission (default high). */
                 blockingWarningSeverity: components["schemas"]["FenceSeverity"] | null;
@@ -1534,8 +1534,23 @@ export interface components {
             licences?: components["schemas"]["Licence"][];
             /** Format: uri */
             url?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the shop opened on the platform.
+             */
             openedAt?: string;
+            /**
+             * Format: date
+             * @description 成立日期: the entity's establishment date as registered (business licence), YYYY-MM-DD; not in the
+             *     future, not before 1949-01-01. Registration facts belong to the entity, not the shop: the first
+             *     value the gateway receives is kept. The entity's time in business counts from it (without it,
+             *     from the earliest event the gateway holds for the entity).
+             */
+            establishedOn?: string;
+            /** @description 注册资本 in fen (integer cents of CNY). */
+            registeredCapitalCents?: number;
+            /** @description 登记机关, e.g. 成都市锦江区市场监督管理局. */
+            registrationAuthority?: string;
             /** @description Investors and officers of the entity as the platform knows them; they link entities in the relationship graph. */
             relatedParties?: {
                 /** @enum {string} */
@@ -1623,7 +1638,7 @@ export interface components {
             /** Format: uuid */
             entityId?: string;
             error?: {
-                /** @description e.g. VALIDATION_FAILED, USCC_CHECK_FAILED, UNKNOWN_SHOP, MALFORMED_LINE, OCCURRED_AT_OUT_OF_RANGE */
+                /** @description e.g. VALIDATION_FAILED, USCC_CHECK_FAILED, UNKNOWN_SHOP, MALFORMED_LINE, OCCURRED_AT_OUT_OF_RANGE, ESTABLISHED_ON_OUT_OF_RANGE */
                 code: string;
                 message: string;
                 pointer?: string;
@@ -1814,9 +1829,9 @@ export interface components {
             /** @description Related entities outside the caller's region scope (not listed). */
             relatedOutsideScope?: number;
             sandbox?: components["schemas"]["SandboxStatus"];
-            /** @description Warning clues of the entity (issue 6): open ones first, then the newest; at most 20. */
+            /** @description Warning clues of the entity: open ones first, then the newest; at most 20. */
             warnings?: components["schemas"]["Warning"][];
-            /** @description Administrative notices of the entity (issue 7) with their rectification status; cases not yet accepted first, then the newest; at most 20. */
+            /** @description Administrative notices of the entity with their rectification status; cases not yet accepted first, then the newest; at most 20. */
             notices?: {
                 /** Format: uuid */
                 noticeId: string;

@@ -24,7 +24,7 @@ const policy = (patch: { admission?: Partial<FencePolicy["admission"]>; removal?
 const CLEAN: FenceFacts = {
   riskClass: "A",
   classSince: ago(40),
-  createdAt: ago(100),
+  operatingSince: ago(100),
   maxOpenWarningSeverity: null,
   overdueRectifications: 0,
   seriousViolations365d: 0,
@@ -58,7 +58,8 @@ describe("admission", () => {
     ["class in the hysteresis band", { riskClass: "B" }, "blocked.class"],
     ["too short in class", { classSince: ago(29.9) }, "blocked.min_days_in_class"],
     ["class start unknown", { classSince: null }, "blocked.min_days_in_class"],
-    ["too little history", { createdAt: ago(59) }, "blocked.min_history"],
+    ["too little history", { operatingSince: ago(59) }, "blocked.min_history"],
+    ["history unknown", { operatingSince: null }, "blocked.min_history"],
     ["an open high warning", { maxOpenWarningSeverity: "high" }, "blocked.warning"],
     ["the cool-down after a removal", { membership: outside({ lastRemovedAt: ago(19) }) }, "blocked.cool_down"],
     ["an officer's recent removal (manual hold)", { membership: outside({ since: ago(3), lastRemovedAt: ago(30), lastActor: "regulator:u1" }) }, "blocked.manual_hold"],
@@ -97,14 +98,14 @@ describe("admission", () => {
   });
 
   it("reports every unmet criterion, the first as the rule", () => {
-    const d = decide({ classSince: ago(1), createdAt: ago(2), maxOpenWarningSeverity: "high", membership: outside({ lastRemovedAt: ago(1) }) });
+    const d = decide({ classSince: ago(1), operatingSince: ago(2), maxOpenWarningSeverity: "high", membership: outside({ lastRemovedAt: ago(1) }) });
     expect(d.rule).toBe("blocked.min_days_in_class");
     expect(d.evidence.blockers).toEqual(["blocked.min_days_in_class", "blocked.min_history", "blocked.warning", "blocked.cool_down"]);
   });
 
   it("zero durations admit at once", () => {
     const p = policy({ admission: { minDaysInClass: 0, minHistoryDays: 0 }, coolDownDays: 0 });
-    expect(decide({ classSince: NOW, createdAt: NOW, membership: outside({ lastRemovedAt: NOW }) }, p).action).toBe("admit");
+    expect(decide({ classSince: NOW, operatingSince: NOW, membership: outside({ lastRemovedAt: NOW }) }, p).action).toBe("admit");
   });
 });
 

@@ -31,8 +31,11 @@ export interface FenceFacts {
   riskClass: CreditClass | null;
   /** When the current class began (entity.class_since). */
   classSince: Date | null;
-  /** When the gateway first received data for the entity (entity.created_at). */
-  createdAt: Date;
+  /**
+   * Where the entity's business history starts (entity.operating_since: its establishment date,
+   * else the earliest shop opening or event held); null: unknown, which is not enough history.
+   */
+  operatingSince: Date | null;
   /** The highest severity among the entity's open warnings. */
   maxOpenWarningSeverity: Severity | null;
   overdueRectifications: number;
@@ -95,7 +98,8 @@ function admissionBlockers(policy: FencePolicy, f: FenceFacts, now: Date): Array
   else if (days(f.classSince ?? now, now) < a.minDaysInClass) {
     out.push({ rule: "blocked.min_days_in_class", reasonZh: `保持${f.riskClass}类未满${a.minDaysInClass}天` });
   }
-  if (days(f.createdAt, now) < a.minHistoryDays) out.push({ rule: "blocked.min_history", reasonZh: `数据历史未满${a.minHistoryDays}天` });
+  if (f.operatingSince === null) out.push({ rule: "blocked.min_history", reasonZh: "经营时长未知（无成立日期或经营记录）" });
+  else if (days(f.operatingSince, now) < a.minHistoryDays) out.push({ rule: "blocked.min_history", reasonZh: `经营时长未满${a.minHistoryDays}天` });
   if (a.blockingWarningSeverity !== null && severityAtLeast(f.maxOpenWarningSeverity, a.blockingWarningSeverity)) {
     out.push({ rule: "blocked.warning", reasonZh: `有${SEVERITY_ZH[f.maxOpenWarningSeverity!]}等级的未结预警` });
   }
@@ -118,7 +122,7 @@ export function factsEvidence(f: FenceFacts, now: Date): Record<string, unknown>
     riskClass: f.riskClass,
     classSince: f.classSince?.toISOString() ?? null,
     daysInClass: f.classSince ? round2(days(f.classSince, now)) : null,
-    historyDays: round2(days(f.createdAt, now)),
+    historyDays: f.operatingSince ? round2(days(f.operatingSince, now)) : null,
     maxOpenWarningSeverity: f.maxOpenWarningSeverity,
     overdueRectifications: f.overdueRectifications,
     seriousViolations365d: f.seriousViolations365d,
@@ -154,7 +158,7 @@ export function decideFence(policy: FencePolicy, f: FenceFacts, now: Date): Fenc
   return {
     action: "admit",
     rule: "admission.criteria_met",
-    reasonZh: `信用风险分类为${f.riskClass}类已满${a.minDaysInClass}天，数据历史满${a.minHistoryDays}天，无阻止准入的预警或逾期整改，纳入沙盒`,
+    reasonZh: `信用风险分类为${f.riskClass}类已满${a.minDaysInClass}天，经营时长满${a.minHistoryDays}天，无阻止准入的预警或逾期整改，纳入沙盒`,
     evidence,
   };
 }

@@ -28,7 +28,7 @@ interface EntityRow extends Record<string, unknown> {
   region_code: string;
   risk_class: CreditClass | null;
   class_since: Date | string | null;
-  created_at: Date | string;
+  operating_since: Date | string | null;
   status: "inside" | "outside" | null;
   since: Date | string | null;
   last_removed_at: Date | string | null;
@@ -59,7 +59,7 @@ export async function gatherFacts(tx: Executor, entityIds: readonly string[], as
   if (ids.length === 0) return [];
   await tx.execute(sql`select e.id from entity e where e.id in ${idList(ids)} order by e.id for update of e`);
   const entities = rowsOf<EntityRow>(await tx.execute(sql`
-    select e.id::text as entity_id, e.region_code, e.risk_class, e.class_since, e.created_at,
+    select e.id::text as entity_id, e.region_code, e.risk_class, e.class_since, e.operating_since,
            m.status, m.since, m.last_removed_at, m.last_actor
     from entity e left join sandbox_membership m on m.entity_id = e.id
     where e.id in ${idList(ids)}
@@ -96,7 +96,7 @@ export async function gatherFacts(tx: Executor, entityIds: readonly string[], as
       regionCode: e.region_code,
       riskClass: e.risk_class,
       classSince: date(e.class_since),
-      createdAt: new Date(e.created_at),
+      operatingSince: date(e.operating_since),
       maxOpenWarningSeverity: s?.sev ? (SEVERITY_BY_RANK[Number(s.sev)] ?? null) : null,
       overdueRectifications: overdue.get(e.entity_id) ?? 0,
       seriousViolations365d: typeof fromIndicators === "number" ? fromIndicators : Number(s?.serious ?? 0),

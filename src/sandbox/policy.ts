@@ -17,7 +17,7 @@ export interface FencePolicy {
     classes: CreditClass[];
     /** Days the entity must have held its current class. */
     minDaysInClass: number;
-    /** Days since the gateway first received data for the entity (entity.created_at). */
+    /** Days in business: since the entity's establishment date, else its earliest shop opening or event (entity.operating_since). */
     minHistoryDays: number;
     /** An open warning of this severity or higher blocks admission; null: warnings do not block. */
     blockingWarningSeverity: Severity | null;

@@ -17,6 +17,8 @@ export interface MerchantRecord {
   licences?: { type: string; number: string; validUntil?: string }[];
   url?: string;
   openedAt?: string;
+  /** the entity's registered establishment date, YYYY-MM-DD */
+  establishedOn?: string;
 }
 
 export interface EventRecord {
@@ -147,8 +149,15 @@ export function computeIndicators(h: EntityHistory, asOf: string): ComputedIndic
     ratingCount += c;
   }
 
-  const opened = records.map((r) => r.openedAt).filter((x): x is string => typeof x === "string").map(Date.parse);
-  const firstSeen = opened.length > 0 ? Math.min(...opened) : past.length > 0 ? Math.min(...past.map((e) => Date.parse(e.occurredAt))) : NaN;
+  // Time in business: from the registered establishment date (a registry fact: the first record
+  // that carries one, whenever it arrived), else from the earliest shop opening or event held.
+  const established = [...h.merchants].sort((a, b) => Date.parse(a.recordedAt) - Date.parse(b.recordedAt))
+    .map((m) => m.record.establishedOn).find((x): x is string => typeof x === "string");
+  const earliest = [
+    ...records.map((r) => r.openedAt).filter((x): x is string => typeof x === "string").map(Date.parse),
+    ...past.map((e) => Date.parse(e.occurredAt)),
+  ];
+  const firstSeen = established !== undefined ? Date.parse(established) : earliest.length > 0 ? Math.min(...earliest) : NaN;
   const completeness = records.length === 0 ? null :
     records.reduce((sum, r) => {
       const fields = [Boolean(r.uscc || r.idNumberHash), Boolean(r.url), Boolean(r.openedAt)];

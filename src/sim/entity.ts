@@ -2,7 +2,7 @@
 // all driven by a latent propensity z. Larger z -> more complaints, disputes, refunds, worse
 // ratings, lapsed licences and more confirmed violations; the label is read from the same
 // violation process after the cut date, so the indicators carry real (but noisy) signal.
-import { orgCodeCheckChar, usccCheckChar, USCC_ALPHABET, type Category, type EventRecord, type HeldMerchantRecord, type Rng } from "../scoring/index.js";
+import { createRng, orgCodeCheckChar, usccCheckChar, USCC_ALPHABET, type Category, type EventRecord, type HeldMerchantRecord, type Rng } from "../scoring/index.js";
 import { CATEGORY_PROFILE, CHENGDU_DISTRICTS, COMPLAINT_REASONS, NAME_WORDS, SIM_PLATFORMS, STREETS } from "./reference.js";
 
 export const DAY_MS = 86_400_000;
@@ -85,6 +85,12 @@ export function generateEntity(s: EntitySeed): SimEntity {
   const licence = hasLicence
     ? { type: profile.licence as string, number: `JY${s.regionCode}${String(rng.int(1e8)).padStart(8, "0")}`, validUntil: isoDay(openedMs + 5 * 365 * DAY_MS) }
     : undefined;
+  // Registered businesses usually report their establishment date (成立日期), up to three years
+  // before the shop opened. Drawn from its own stream so the rest of the population is unchanged.
+  const registration = createRng(`established:${entityId}`);
+  const establishedOn = uscc && registration.bernoulli(0.9)
+    ? isoDay(Math.max(Date.UTC(1995, 0, 1), openedMs - Math.floor(registration.next() * 3 * 365) * DAY_MS))
+    : undefined;
   const name = `${rng.pick(NAME_WORDS)}${rng.pick(NAME_WORDS)}${entityId.slice(-4)}${enterprise ? "有限公司" : "经营部"}`;
   const merchants: HeldMerchantRecord[] = [];
   const events: SimEvent[] = [];
@@ -100,6 +106,7 @@ export function generateEntity(s: EntitySeed): SimEntity {
       name,
       entityType: enterprise ? ("enterprise" as const) : ("individual" as const),
       ...(uscc ? { uscc } : { idNumberHash }),
+      ...(establishedOn ? { establishedOn } : {}),
       regionCode,
       address: s.address,
       category: s.category,

@@ -1,4 +1,4 @@
-// Synthetic population with ground truth (issue 4, item 8). Generation is pure and streamed;
+// Synthetic population with ground truth. Generation is pure and streamed;
 // writePopulation does the file output.
 export { generatePopulation, populationTable, DEFAULT_CUT_DATES, INDICATOR_COLUMNS, TABLE_COLUMNS } from "./population.js";
 export type { PopulationOptions, IndicatorTableRow, SimCluster } from "./population.js";

@@ -1,4 +1,4 @@
-import { doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, date, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts, updatedAt } from "../columns.js";
 import { platform } from "./platform.js";
 
@@ -18,6 +18,16 @@ export const entity = pgTable(
     regionCode: text("region_code").notNull(),
     address: text("address").notNull(),
     category: text("category").notNull(),
+    /** Registration facts (成立日期, 注册资本, 登记机关): the first value received is kept. */
+    establishedOn: date("established_on", { mode: "string" }),
+    registeredCapitalCents: bigint("registered_capital_cents", { mode: "number" }),
+    registrationAuthority: text("registration_authority"),
+    /**
+     * Where the entity's business history starts, as its latest classification found it: the
+     * establishment date, else the earliest shop opening or event the gateway holds (never the
+     * gateway's own insert time). The fence's minimum history counts from it; null: unknown.
+     */
+    operatingSince: ts("operating_since"),
     riskClass: text("risk_class", { enum: ["A", "B", "C", "D"] }),
     probability: doublePrecision("probability"),
     loss: doublePrecision("loss"),

@@ -98,8 +98,8 @@ async function seed(): Promise<void> {
     t: ago(c.historyDays ?? 400),
   }));
   await db().rows(sql`
-    insert into entity (id, name, entity_type, region_code, address, category, risk_class, class_since, classified_at, created_at, updated_at)
-    select i, n, 'enterprise', '510104', n || ' Road', 'apparel', c, s, s, t, t
+    insert into entity (id, name, entity_type, region_code, address, category, risk_class, class_since, classified_at, operating_since, created_at, updated_at)
+    select i, n, 'enterprise', '510104', n || ' Road', 'apparel', c, s, s, t, t, t
     from jsonb_to_recordset(${JSON.stringify(entities)}::jsonb) as r(i uuid, n text, c text, s timestamptz, t timestamptz)`);
   // every entity sells on p1; every other one on p2 too
   const shops = CASES.flatMap((c, k) => [
@@ -204,8 +204,8 @@ describe("fence decisions are the same on every backend", () => {
   it("reads serious violations from the classify hook's indicator rows when given", async () => {
     const id = idOf("indicator-serious");
     await db().rows(sql`
-      insert into entity (id, name, entity_type, region_code, address, category, risk_class, class_since, classified_at, created_at, updated_at)
-      values (${id}::uuid, 'indicator', 'enterprise', '510104', 'Road', 'apparel', 'A', ${ago(100)}::timestamptz, ${ago(100)}::timestamptz, ${ago(400)}::timestamptz, ${ago(400)}::timestamptz)`);
+      insert into entity (id, name, entity_type, region_code, address, category, risk_class, class_since, classified_at, operating_since, created_at, updated_at)
+      values (${id}::uuid, 'indicator', 'enterprise', '510104', 'Road', 'apparel', 'A', ${ago(100)}::timestamptz, ${ago(100)}::timestamptz, ${ago(400)}::timestamptz, ${ago(400)}::timestamptz, ${ago(400)}::timestamptz)`);
     await db().rows(sql`
       insert into sandbox_membership (entity_id, status, since, last_admitted_at, last_actor, policy_version, region_code, updated_at)
       values (${id}::uuid, 'inside', ${ago(50)}::timestamptz, ${ago(50)}::timestamptz, 'system', 1, '510104', ${ago(50)}::timestamptz)`);
@@ -220,8 +220,8 @@ describe("fence decisions are the same on every backend", () => {
   it("is set-based: as many statements for 2,000 entities as for 20", async () => {
     const bulk = Array.from({ length: 2000 }, (_, i) => ({ i: idOf(`bulk-${i}`), n: `bulk ${i}` }));
     await db().rows(sql`
-      insert into entity (id, name, entity_type, region_code, address, category, risk_class, class_since, classified_at, created_at, updated_at)
-      select i, n, 'enterprise', '510107', 'Bulk Road', 'apparel', 'A', ${ago(100)}::timestamptz, ${ago(100)}::timestamptz, ${ago(400)}::timestamptz, ${ago(400)}::timestamptz
+      insert into entity (id, name, entity_type, region_code, address, category, risk_class, class_since, classified_at, operating_since, created_at, updated_at)
+      select i, n, 'enterprise', '510107', 'Bulk Road', 'apparel', 'A', ${ago(100)}::timestamptz, ${ago(100)}::timestamptz, ${ago(400)}::timestamptz, ${ago(400)}::timestamptz, ${ago(400)}::timestamptz
       from jsonb_to_recordset(${JSON.stringify(bulk)}::jsonb) as r(i uuid, n text)`);
     await db().rows(sql`
       insert into shop (id, platform_id, platform_shop_id, entity_id, name, category, region_code, address, record, created_at, updated_at)

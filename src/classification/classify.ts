@@ -8,9 +8,10 @@
 // feed is how it learns classes (the entity status endpoint answers on demand only).
 //
 // How long an entity has held its class (class_since) matters to the sandbox fence. An entity
-// classified for the first time often brings years of history (a city connecting its existing
-// merchants): its first class then counts as held since `heldLookbackDays` ago when the same
-// model, over the history as it stood then (the entity registered as now), gave the same
+// whose class so far was none, or only provisional ("B until more is known"), often brings
+// years of history at once (a city connecting its existing merchants: records first, history
+// after): its first class from evidence counts as held since `heldLookbackDays` ago when the
+// same model, over the history as it stood then (the entity registered as now), gave the same
 // class — so the first full run can admit the merchants whose record earns it.
 //
 // The entity's operating_since (where its time in business counts from) is written with its
@@ -76,9 +77,9 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
     // Lock the entities (in id order, so concurrent classifiers cannot deadlock): a rescore and
     // a run chunk classifying the same entity at once then see each other's class, and a change
     // is published once.
-    const locked = rowsOf<{ id: string; risk_class: RiskClass | null; classified_at: Date | string | null }>(
+    const locked = rowsOf<{ id: string; risk_class: RiskClass | null; class_override: string | null; classified_at: Date | string | null }>(
       await on.execute(sql`
-        select id::text as id, risk_class, classified_at from entity
+        select id::text as id, risk_class, class_override, classified_at from entity
         where id in (select (jsonb_array_elements_text(${JSON.stringify(entityIds)}::jsonb))::uuid)
         order by id for update`),
     );
@@ -96,7 +97,7 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
       const row = features.get(id);
       if (row) scores.set(id, scoreEntity(model.compiled, row));
     }
-    const heldSince = await firstClassesHeld(on, deps, current, features, scores, asOf);
+    const heldSince = await evidenceClassesHeld(on, deps, current, features, scores, asOf);
     for (const { id, risk_class: from } of current) {
       const row = features.get(id);
       const r = scores.get(id);
@@ -109,7 +110,7 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
       });
       const age = row.entity_age_days;
       updates.push({
-        e: id, c: to, p: r.p, l: r.loss,
+        e: id, c: to, p: r.p, l: r.loss, v: r.override ?? null,
         s: heldSince.get(id)?.toISOString() ?? null,
         o: typeof age === "number" ? new Date(asOf.getTime() - age * DAY_MS).toISOString() : null,
       });
@@ -138,9 +139,9 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
         as r(i uuid, e uuid, p float8, l float8, x float8, c text, o text, lp float8, k smallint[])`);
     await on.execute(sql`
       update entity e set risk_class = r.c, probability = r.p, loss = r.l, model_version = ${model.version},
-        classified_at = ${at}::timestamptz, operating_since = r.o,
+        classified_at = ${at}::timestamptz, operating_since = r.o, class_override = r.v,
         class_since = case when e.risk_class is distinct from r.c then coalesce(r.s, ${at}::timestamptz) else e.class_since end
-      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as r(e uuid, c text, p float8, l float8, s timestamptz, o timestamptz)
+      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as r(e uuid, c text, p float8, l float8, v text, s timestamptz, o timestamptz)
       where e.id = r.e`);
     if (messages.length > 0) await deps.publishToEntityPlatforms(on, messages);
     await deps.afterClassify?.(on, { entityIds: current.map((c) => c.id).filter((id) => features.has(id)), asOf, trigger: options.trigger, indicators: features });
@@ -148,16 +149,20 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
   };
 }
 
+/** A class that tells nothing yet about how long the evidence has stood: none, or B for too little data. */
+const provisional = (c: { risk_class: RiskClass | null; class_override: string | null }) =>
+  c.risk_class === null || c.class_override === "insufficient_data";
+
 /**
- * For entities classified for the first time: since when their new class counts as held. The
- * entities old enough are scored again over their history as of `lookback` days ago (one more
- * features statement for all of them); where the class then was the same, it has been held
- * since then. Entities seen before keep the usual rule (a class holds from when it changed).
+ * For entities whose class so far was provisional and now changes: since when the new class
+ * counts as held. Those old enough are scored again over their history as of `lookback` days
+ * ago (one more features statement for all of them); where the class then was the same, it has
+ * been held since then. Other entities keep the usual rule (a class holds from when it changed).
  */
-async function firstClassesHeld(
+async function evidenceClassesHeld(
   on: Executor,
   deps: ClassifyDeps,
-  current: ReadonlyArray<{ id: string; risk_class: RiskClass | null }>,
+  current: ReadonlyArray<{ id: string; risk_class: RiskClass | null; class_override: string | null }>,
   features: ReadonlyMap<string, IndicatorRow>,
   scores: ReadonlyMap<string, ScoreResult>,
   asOf: Date,
@@ -167,7 +172,8 @@ async function firstClassesHeld(
   if (!(lookback > 0)) return held;
   const ids = current.filter((c) => {
     const age = features.get(c.id)?.entity_age_days;
-    return c.risk_class === null && scores.has(c.id) && typeof age === "number" && age >= lookback;
+    const now = scores.get(c.id);
+    return provisional(c) && now !== undefined && now.class !== c.risk_class && typeof age === "number" && age >= lookback;
   }).map((c) => c.id);
   if (ids.length === 0) return held;
   const then = new Date(asOf.getTime() - lookback * DAY_MS);

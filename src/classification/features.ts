@@ -50,6 +50,11 @@ const LICENCE_REQUIRED = [...LICENCE_REQUIRED_CATEGORIES];
 
 /** Drivers differ in what they return for float8/int (number vs string): normalise. */
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+/**
+ * An event count: null when the gateway holds no event at all for the entity (the features
+ * query has no counts row) — no record is not a clean record — else a number (0 included).
+ */
+const count = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 function licenceStatus(r: FeatureRow): string {
   if (!r.needs_licence) return r.licence_revoked ? "revoked" : "not_required";
@@ -79,19 +84,19 @@ export function indicatorRowOf(r: FeatureRow, rel: RelationshipIndicators): Indi
     dispute_rate_180d: orders180 > 0 ? (1000 * n(r.disputes_180d_decayed)) / orders180 : null,
     platform_count: n(r.platform_count),
     region_count: n(r.region_count),
-    violations_365d: n(r.violations_365d),
-    violations_3y: n(r.violations_3y),
-    serious_violations_365d: n(r.serious_violations_365d),
-    penalties_3y: n(r.penalties_3y),
-    takedowns_365d: n(r.takedowns_365d),
+    violations_365d: count(r.violations_365d),
+    violations_3y: count(r.violations_3y),
+    serious_violations_365d: count(r.serious_violations_365d),
+    penalties_3y: count(r.penalties_3y),
+    takedowns_365d: count(r.takedowns_365d),
     // No rectification case yet: unknown, the model's own "missing" state.
     rectifications_overdue_365d: r.rectifications_overdue_365d == null ? null : n(r.rectifications_overdue_365d),
-    complaints_90d: n(r.complaints_90d),
+    complaints_90d: count(r.complaints_90d),
     complaint_rate_365d: orders365 > 0 ? (1000 * n(r.complaints_365d_decayed)) / orders365 : null,
-    reports_365d: n(r.reports_365d),
+    reports_365d: count(r.reports_365d),
     rating_avg_180d: ratingCount > 0 ? n(r.rating_sum) / ratingCount : null,
-    litigation_365d: n(r.litigation_365d),
-    litigation_defendant_3y: n(r.litigation_defendant_3y),
+    litigation_365d: count(r.litigation_365d),
+    litigation_defendant_3y: count(r.litigation_defendant_3y),
     related_entities: rel.related_entities,
     related_worst_class: rel.related_worst_class,
     related_violators_365d: rel.related_violators_365d,

@@ -1787,6 +1787,17 @@ export interface components {
             regionCode: string;
             address: string;
             category: string;
+            /** @description Registration facts as first received, and where the entity's time in business counts from. */
+            registration: {
+                /** @description 成立日期. */
+                establishedOn: string | null;
+                /** @description 注册资本 in fen. */
+                registeredCapitalCents: number | null;
+                /** @description 登记机关. */
+                registrationAuthority: string | null;
+                /** @description The establishment date, else the earliest shop opening or event held, as the latest classification found it; null until classified or when nothing tells. */
+                operatingSince: string | null;
+            };
             riskClass: components["schemas"]["RiskClass"] | null;
             probability?: number | null;
             loss?: number | null;

@@ -37,6 +37,10 @@ interface EntityRow extends Record<string, unknown> {
   loss: number | null;
   model_version: string | null;
   classified_at: Date | string | null;
+  established_on: string | null;
+  registered_capital_cents: number | string | null;
+  registration_authority: string | null;
+  operating_since: Date | string | null;
 }
 
 interface HistoryRow extends Record<string, unknown> {
@@ -71,7 +75,8 @@ export async function getRegulatorEntity(ctx: { db: Database; principal: Princip
   const prefix = regulator.regionPrefix;
   const { db } = ctx;
   const [e] = await db.rows<EntityRow>(sql`
-    select id, uscc, name, entity_type, region_code, address, category, risk_class, probability, loss, model_version, classified_at
+    select id, uscc, name, entity_type, region_code, address, category, risk_class, probability, loss, model_version, classified_at,
+           established_on::text as established_on, registered_capital_cents, registration_authority, operating_since
     from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${prefix})`);
   if (!e) throw new AppError("NOT_FOUND", "no such entity");
 
@@ -122,6 +127,12 @@ export async function getRegulatorEntity(ctx: { db: Database; principal: Princip
     regionCode: e.region_code,
     address: e.address,
     category: e.category,
+    registration: {
+      establishedOn: e.established_on,
+      registeredCapitalCents: e.registered_capital_cents === null ? null : Number(e.registered_capital_cents),
+      registrationAuthority: e.registration_authority,
+      operatingSince: iso(e.operating_since),
+    },
     riskClass: e.risk_class ?? null,
     probability: e.probability === null ? null : Number(e.probability),
     loss: e.loss === null ? null : Number(e.loss),

@@ -118,6 +118,10 @@ export function validateModel(value: unknown): ModelArtifact {
   if (ov.history !== null) str(ov.history, "classes.overrides.history");
   finite(ov.minHistoryDays, "classes.overrides.minHistoryDays");
   finite(ov.minKnownIndicators, "classes.overrides.minKnownIndicators");
+  if (ov.evidenceIndicators !== undefined) {
+    if (!Array.isArray(ov.evidenceIndicators)) fail("classes.overrides.evidenceIndicators must be an array");
+    (ov.evidenceIndicators as unknown[]).forEach((x, i) => str(x, `classes.overrides.evidenceIndicators[${i}]`));
+  }
 
   obj(m.training, "training");
   obj(m.metrics, "metrics");

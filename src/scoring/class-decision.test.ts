@@ -65,6 +65,8 @@ describe("the expert default model on the cases regulators check", () => {
   const cases: Array<[string, IndicatorRow, string, string | undefined]> = [
     ["food, two years, orderly sales", { category: "food", ...registered, ...orderly, entity_age_days: 730 }, "A", undefined],
     ["food, one month, no events", { category: "food", ...registered, entity_age_days: 30 }, "B", "insufficient_data"],
+    ["food, two years, registration known but no events yet", { category: "food", ...registered, entity_age_days: 730 }, "B", "insufficient_data"],
+    ["food, two years, no events and no food licence", { category: "food", ...registered, licence_status: "missing", entity_age_days: 730 }, "C", undefined],
     ["food, age unknown, no events", { category: "food", ...registered }, "B", "insufficient_data"],
     ["food, one month, orderly sales", { category: "food", ...registered, ...orderly, entity_age_days: 30 }, "B", "insufficient_data"],
     ["food, 20 days, complaint storm and a penalty", { category: "food", ...registered, ...storm, entity_age_days: 20 }, "D", undefined],

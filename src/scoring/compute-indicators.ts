@@ -63,7 +63,10 @@ export function computeIndicators(h: EntityHistory, asOf: string): ComputedIndic
   const T = Date.parse(asOf);
   const ageDays = (iso: string) => (T - Date.parse(iso)) / DAY;
   const past = h.events.filter((e) => Date.parse(e.occurredAt) < T);
-  const decayed = (kind: string, window: number, halfLife: number | null, where?: (e: EventRecord) => boolean) => {
+  // Event counts are unknown (null), not 0, for an entity with no event at all before T: a
+  // platform that has sent nothing about a shop has not vouched for its record.
+  const decayed = (kind: string, window: number, halfLife: number | null, where?: (e: EventRecord) => boolean): number | null => {
+    if (past.length === 0) return null;
     let s = 0;
     for (const e of past) {
       if (e.kind !== kind || (where && !where(e))) continue;
@@ -179,7 +182,7 @@ export function computeIndicators(h: EntityHistory, asOf: string): ComputedIndic
     gmv_365d_cents: s365.seen > 0 ? s365.gmv : null,
     orders_365d: s365.seen > 0 ? s365.orders : null,
     refund_rate_180d: s180.orders > 0 ? s180.refunds / s180.orders : null,
-    dispute_rate_180d: s180.orders > 0 ? (1000 * decayed("refund_dispute", 180, 60)) / s180.orders : null,
+    dispute_rate_180d: s180.orders > 0 ? (1000 * (decayed("refund_dispute", 180, 60) ?? 0)) / s180.orders : null,
     platform_count: new Set(shops.map((s) => s.platformId)).size,
     region_count: new Set(records.map((r) => r.regionCode)).size,
     violations_365d: decayed("violation_confirmed", 365, 180),
@@ -189,7 +192,7 @@ export function computeIndicators(h: EntityHistory, asOf: string): ComputedIndic
     takedowns_365d: decayed("takedown", 365, 180),
     rectifications_overdue_365d: h.rectificationsOverdue365d ?? null,
     complaints_90d: decayed("complaint", 90, 30),
-    complaint_rate_365d: s365.orders > 0 ? (1000 * decayed("complaint", 365, 90)) / s365.orders : null,
+    complaint_rate_365d: s365.orders > 0 ? (1000 * (decayed("complaint", 365, 90) ?? 0)) / s365.orders : null,
     reports_365d: decayed("report", 365, 90),
     rating_avg_180d: ratingCount > 0 ? ratingSum / ratingCount : null,
     litigation_365d: decayed("litigation", 365, 180),

@@ -89,6 +89,12 @@ function build(): ModelArtifact {
         history: "entity_age_days",
         minHistoryDays: 90,
         minKnownIndicators: 3,
+        // behaviour, not registration: a shop known only by its registration has no record yet
+        evidenceIndicators: [
+          "gmv_365d_cents", "refund_rate_180d", "dispute_rate_180d", "violations_365d", "violations_3y", "penalties_3y",
+          "takedowns_365d", "rectifications_overdue_365d", "complaints_90d", "complaint_rate_365d", "reports_365d",
+          "rating_avg_180d", "litigation_365d", "litigation_defendant_3y",
+        ],
       },
     },
     training: { trainedAt: null, method: "expert judgement" },

@@ -34,17 +34,26 @@ export function contributionsOf(m: CompiledModel, logitPrior: number, states: Ar
   return { contributions, logit: bounded };
 }
 
+/** Does a known state of this feature count towards the policy's minimum of known evidence? */
+function evidenceCounter(m: CompiledModel): (id: string) => boolean {
+  const list = m.artifact.classes.overrides.evidenceIndicators;
+  if (list === undefined) return () => true;
+  const set = new Set(list);
+  return (id) => set.has(id);
+}
+
 export function scoreEntity(m: CompiledModel, row: IndicatorRow): ScoreResult {
   const category = m.priorColumn === null ? null : toLevel(row[m.priorColumn]);
   const logitPrior = priorLogitFor(m, category);
   const states = m.features.map((f) => stateOf(f, row[f.id]));
   const history = m.artifact.classes.overrides.history;
+  const counted = evidenceCounter(m);
   let known = 0;
   let knownEvidence = 0;
   m.features.forEach((f, i) => {
     const state = states[i] as number;
     if (state === f.missingState) return;
-    known++;
+    if (counted(f.id)) known++;
     if (f.id !== history) knownEvidence += f.logLR[state] as number;
   });
   const { contributions, logit: bounded } = contributionsOf(m, logitPrior, states);
@@ -130,11 +139,13 @@ export function scoreColumns(m: CompiledModel, input: ColumnarInput, out: BatchS
   // The known evidence's log-odds (history indicator aside), for the thin-data override.
   const knownEvidence = new Float64Array(n);
   const history = m.artifact.classes.overrides.history;
+  const counted = evidenceCounter(m);
   for (const f of m.features) {
     const col = input.columns[f.id];
     const table = f.logLR;
     const missing = f.missingState;
     const evidence = f.id !== history;
+    const counts = counted(f.id) ? 1 : 0;
     if (col === undefined) {
       const c = table[missing] as number;
       for (let i = 0; i < n; i++) acc[i] = (acc[i] as number) + c;
@@ -154,7 +165,7 @@ export function scoreColumns(m: CompiledModel, input: ColumnarInput, out: BatchS
             else hi = mid;
           }
           st = lo;
-          known[i] = (known[i] as number) + 1;
+          known[i] = (known[i] as number) + counts;
           if (evidence) knownEvidence[i] = (knownEvidence[i] as number) + (table[st] as number);
         }
         acc[i] = (acc[i] as number) + (table[st] as number);
@@ -163,7 +174,7 @@ export function scoreColumns(m: CompiledModel, input: ColumnarInput, out: BatchS
       for (let i = 0; i < n; i++) {
         const st = stateOf(f, col instanceof Float64Array ? col[i] : col[i]);
         if (st !== missing) {
-          known[i] = (known[i] as number) + 1;
+          known[i] = (known[i] as number) + counts;
           if (evidence) knownEvidence[i] = (knownEvidence[i] as number) + (table[st] as number);
         }
         acc[i] = (acc[i] as number) + (table[st] as number);

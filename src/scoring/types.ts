@@ -93,6 +93,12 @@ export interface ClassPolicy {
     minHistoryDays: number;
     /** fewer known evidence indicators than this -> B */
     minKnownIndicators: number;
+    /**
+     * The indicators that count as evidence for minKnownIndicators: behaviour, not registration
+     * (a shop whose only known facts are its registration has no record to judge by). Absent:
+     * every feature of the model counts.
+     */
+    evidenceIndicators?: string[];
   };
 }
 

@@ -35,6 +35,8 @@ export const entity = pgTable(
     classifiedAt: ts("classified_at"),
     /** When the current class began (the sandbox's "minimum time in class"); null if unclassified. */
     classSince: ts("class_since"),
+    /** The rule that set the current class, if one did (e.g. insufficient_data: B until more is known). */
+    classOverride: text("class_override"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

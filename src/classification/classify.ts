@@ -23,7 +23,7 @@ import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import { fastUuidv7 } from "../exchange/ids.js";
 import { explainScore, scoreEntity, type IndicatorRow, type ScoreResult } from "../scoring/index.js";
 import type { AfterClassify, ClassifyEntities, ClassifyOutcome, ComputeFeatures, RiskClass } from "./contracts.js";
-import { computeFeatures as defaultComputeFeatures } from "./features.js";
+import { computeFeatures as defaultComputeFeatures, OPERATING_SINCE_MS } from "./features.js";
 import { getActiveModel } from "./models.js";
 
 export interface ClassifyDeps {
@@ -108,11 +108,11 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
       history.push({
         i: fastUuidv7(), e: id, p: r.p, l: r.loss, x: r.expectedLoss, c: to, o: r.override ?? null, lp: r.logitPrior, k: r.states,
       });
-      const age = row.entity_age_days;
+      const since = row[OPERATING_SINCE_MS];
       updates.push({
         e: id, c: to, p: r.p, l: r.loss, v: r.override ?? null,
         s: heldSince.get(id)?.toISOString() ?? null,
-        o: typeof age === "number" ? new Date(asOf.getTime() - age * DAY_MS).toISOString() : null,
+        o: typeof since === "number" ? new Date(since).toISOString() : null,
       });
       if (from !== to) {
         outcome.changed++;

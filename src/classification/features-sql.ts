@@ -211,6 +211,7 @@ select e.entity_id::text as entity_id, e.category, e.needs_licence,
   case when e.any_enterprise then 'enterprise' when e.n_shops > 0 then 'individual' end as entity_type,
   case when e.has_uscc then 1 else 0 end as has_uscc,
   case when o.since is null then null else greatest(0, floor(extract(epoch from (${t} - o.since)) / 86400))::int end as entity_age_days,
+  date_part('epoch', o.since) * 1000 as operating_since_ms,
   cp.value as disclosure_completeness,
   coalesce(la.n, 0) as licence_count, coalesce(la.revoked, false) as licence_revoked,
   case when coalesce(la.n, 0) = 0 then null when la.unbounded then 'valid' when la.until < ${t} then 'expired'

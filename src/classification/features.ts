@@ -15,6 +15,8 @@ export interface FeatureRow {
   entity_type: string | null;
   has_uscc: number;
   entity_age_days: number | null;
+  /** where entity_age_days counts from, epoch ms (absent in a table staged before this column) */
+  operating_since_ms?: number | string | null;
   disclosure_completeness: number | null;
   licence_count: number;
   licence_revoked: boolean;
@@ -45,6 +47,12 @@ export interface FeatureRow {
   rectifications_overdue_365d?: number | null;
 }
 
+/**
+ * Not an indicator: where the entity's time in business counts from (epoch ms; null unknown),
+ * carried in the indicator row for the classifier to store on the entity. Models ignore it.
+ */
+export const OPERATING_SINCE_MS = "operating_since_ms";
+
 export const NO_RELATIONSHIPS: RelationshipIndicators = { related_entities: 0, related_worst_class: "none", related_violators_365d: 0, same_address_entities: 0 };
 const LICENCE_REQUIRED = [...LICENCE_REQUIRED_CATEGORIES];
 
@@ -73,6 +81,7 @@ export function indicatorRowOf(r: FeatureRow, rel: RelationshipIndicators): Indi
     entity_type: r.entity_type,
     has_uscc: n(r.has_uscc),
     entity_age_days: r.entity_age_days === null ? null : n(r.entity_age_days),
+    [OPERATING_SINCE_MS]: r.operating_since_ms == null ? null : n(r.operating_since_ms),
     disclosure_completeness: r.disclosure_completeness === null ? null : n(r.disclosure_completeness),
     record_changes_365d: n(r.record_changes_365d),
     licence_status: licenceStatus(r),

@@ -80,7 +80,7 @@ function build(): ModelArtifact {
     loss: DEFAULT_LOSS_MODEL,
     classes: {
       // expected-loss points (p x loss, 0..100)
-      cutoffs: [2, 5, 12],
+      cutoffs: [2, 5, 20],
       // a violation more likely than not is D, a 30% chance at least C, whatever the loss
       probabilityFloors: [0.3, 0.5],
       overrides: {

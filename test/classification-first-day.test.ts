@@ -122,13 +122,21 @@ describe("an established merchant with an orderly record", () => {
     expect(["C", "D"]).toContain(profile.riskClass);
     expect(profile.override).toBeNull();
     expect(profile.reasons.map((r) => r.indicator)).toContain("complaints_90d");
+    const heard: string[][] = [];
     for (const client of [sdkA, sdkB]) {
       expect(await client.getEntity(entityId)).toMatchObject({ riskClass: profile.riskClass, sandbox: "outside" });
       expect(await sandboxMessages(client, entityId)).toEqual(["sandbox.admitted", "sandbox.removed"]);
-      const changes = (await messages(client, entityId)).filter((m) => m.type === "classification.changed").map((m) => `${m.data.from}->${m.data.to}`);
-      // the first class (B, registration only) reached the platforms whose shops existed then
-      expect(changes.filter((c) => c !== "null->B")).toEqual(["B->A", `A->${profile.riskClass}`]);
+      // the first class (B, registration only) reached the platforms whose shops existed then;
+      // every later change once, each worse than the last (two batches may pass C on the way to D)
+      const changes = (await messages(client, entityId)).filter((m) => m.type === "classification.changed")
+        .map((m) => `${m.data.from}->${m.data.to}`).filter((c) => c !== "null->B");
+      expect(changes[0]).toBe("B->A");
+      expect(changes.at(-1)!.endsWith(`->${profile.riskClass}`)).toBe(true);
+      const worsening = changes.slice(1).map((c) => c.split("->"));
+      expect(worsening.every(([from, to], i) => from! < to! && (i === 0 ? from === "A" : from === worsening[i - 1]![1]))).toBe(true);
+      heard.push(changes);
     }
+    expect(heard[0]).toEqual(heard[1]);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   type Handlers,
 } from "./http/router.js";
 import { loadSpec, type Spec } from "./http/spec.js";
+import { operatorAuthenticator } from "./http/operator-credential.js";
 import { systemHandlers } from "./http/system-routes.js";
 import { SpecValidator } from "./http/validation.js";
 import type { JobRunner } from "./jobs/types.js";
@@ -33,6 +34,8 @@ export interface AppDeps {
   jobs: Pick<JobRunner, "ping" | "counts">;
   logger: Logger;
   bodyLimitBytes: number;
+  /** The operator credential for /metrics and readiness details (config's METRICS_TOKEN). */
+  metricsToken: string | undefined;
   parts: HttpParts;
   /** Parsed once per process; loaded from openapi/ when not given. */
   spec?: Spec;
@@ -60,8 +63,8 @@ export function createApp(deps: AppDeps): App {
   mountOperations(hono, {
     spec,
     validator,
-    handlers: { ...systemHandlers({ db: deps.db, jobs: deps.jobs, metrics, spec }), ...parts.handlers },
-    authenticators: parts.authenticators,
+    handlers: { ...systemHandlers({ db: deps.db, jobs: deps.jobs, metrics, spec, metricsToken: deps.metricsToken }), ...parts.handlers },
+    authenticators: { ...parts.authenticators, operatorToken: operatorAuthenticator(deps.metricsToken) },
     ...(parts.bodyVerifier ? { bodyVerifier: parts.bodyVerifier } : {}),
     ...(parts.afterAuthenticate ? { afterAuthenticate: parts.afterAuthenticate } : {}),
     ...(parts.aroundHandler ? { aroundHandler: parts.aroundHandler } : {}),

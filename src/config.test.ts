@@ -18,4 +18,10 @@ describe("config", () => {
     expect(() => loadConfig({ NOTICE_DUE_DAYS: "0" })).toThrow(ConfigError);
     expect(() => loadConfig({ NOTICE_DELIVERY_ATTEMPTS: "many" })).toThrow(/NOTICE_DELIVERY_ATTEMPTS/);
   });
+
+  it("takes METRICS_TOKEN only when it is long enough to be a secret", () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: "f".repeat(64) }).metricsToken).toBe("f".repeat(64));
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
+  });
 });

@@ -27,6 +27,11 @@ export interface Config {
    * Required with DATABASE_URL; on the embedded default a random key is kept in dataDir.
    */
   keyEncryptionKey: string | undefined;
+  /**
+   * The operator credential (a bearer token) for /metrics and the readiness details. Unset:
+   * /metrics answers 404 and /readyz gives its bare status only.
+   */
+  metricsToken: string | undefined;
   /** Max concurrent jobs a worker runs per queue. */
   workerConcurrency: number;
   /** Notice periods and delivery retries (NOTICE_*); see src/notices/options.ts. */
@@ -97,6 +102,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (keyEncryptionKey !== undefined && Buffer.from(keyEncryptionKey, "base64").length !== 32) {
     problems.push("KEY_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)");
   }
+  const metricsToken = str("METRICS_TOKEN");
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{32,512}$/.test(metricsToken)) {
+    problems.push("METRICS_TOKEN must be 32-512 printable characters without spaces (openssl rand -hex 32)");
+  }
   if (databaseUrl !== undefined && keyEncryptionKey === undefined) {
     problems.push("KEY_ENCRYPTION_KEY is required with DATABASE_URL (the gateway's private keys are encrypted with it)");
   }
@@ -115,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: oneOf("LOG_LEVEL", LEVELS, "info"),
     bodyLimitBytes: int("BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     keyEncryptionKey,
+    metricsToken,
     workerConcurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
     notices: {
       defaultDueDays: int("NOTICE_DUE_DAYS", 15, 1, 365),

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     workerConcurrency: config.workerConcurrency,
     dataDir: config.dataDir,
     keyEncryptionKey: config.keyEncryptionKey,
+    metricsToken: config.metricsToken,
   });
   await system.start();
   // Embedded only: the CLI reaches the database through this process while it holds it

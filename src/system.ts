@@ -29,6 +29,8 @@ export interface SystemOptions {
   workerConcurrency: number;
   dataDir: string;
   keyEncryptionKey: string | undefined;
+  /** The operator credential for /metrics and readiness details; unset, metrics are off. */
+  metricsToken?: string | undefined;
   /** Redis key prefix for Bull (tests give each file its own). */
   bullPrefix?: string;
   onJobEvent?: JobEventListener;
@@ -128,6 +130,7 @@ export function buildSystem(o: SystemOptions): System {
     jobs: jobs.runner,
     logger: o.logger,
     bodyLimitBytes: o.bodyLimitBytes,
+    metricsToken: o.metricsToken,
     parts: {
       handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers },
       authenticators: { ...auth.authenticators, ...notices.authenticators },

@@ -25,7 +25,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness — the database and the job queue are reachable. */
+        /**
+         * Readiness — the database and the job queue are reachable.
+         * @description Open to load balancers: the answer is the status alone. Sent with the operator credential
+         *     (`Authorization: Bearer <METRICS_TOKEN>`) it also names each check and why it failed; a
+         *     missing or wrong credential simply gets the bare status.
+         */
         get: operations["getReadyz"];
         put?: never;
         post?: never;
@@ -42,7 +47,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (request counts and latency per route, job counts). */
+        /**
+         * Prometheus metrics (request counts and latency per route, job counts).
+         * @description Only with the operator credential; 404 when the gateway has none configured (METRICS_TOKEN unset).
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -1848,7 +1856,8 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready" | "unavailable";
-            checks: {
+            /** @description Only for the operator credential. */
+            checks?: {
                 [key: string]: {
                     ok: boolean;
                     error?: string;
@@ -2230,6 +2239,8 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     getOpenapi: {

@@ -12,6 +12,8 @@ import { createTestDatabase, type TestDatabase } from "./db.js";
 
 /** A fixed key for tests only; production refuses to start without its own. */
 export const TEST_KEY_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+/** The operator credential for /metrics and the readiness details (config's METRICS_TOKEN). */
+export const TEST_METRICS_TOKEN = "test-metrics-token-0123456789abcdef";
 
 export interface TestGateway {
   url: string;
@@ -60,6 +62,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     workerConcurrency: 4,
     dataDir: testDb.url ? "postgres" : "memory://",
     keyEncryptionKey: TEST_KEY_ENCRYPTION_KEY,
+    metricsToken: TEST_METRICS_TOKEN,
     bullPrefix: `csg-test-${randomBytes(4).toString("hex")}`,
     onJobEvent: jobEvents.listener,
     ...(options.outbound ? { outbound: options.outbound } : {}),

@@ -1,6 +1,7 @@
 // The one place the environment is read. Everything else receives a validated Config.
 // Refuses to start on bad values with a message that names the variable; never invents a secret.
 import { resolve } from "node:path";
+import type { OutboundPolicy } from "./http/outbound-address.js";
 
 export type Role = "api" | "worker" | "all";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -32,6 +33,11 @@ export interface Config {
    * /metrics answers 404 and /readyz gives its bare status only.
    */
   metricsToken: string | undefined;
+  /**
+   * Where platform webhooks may point. Production: https to public addresses only;
+   * WEBHOOK_ALLOW_HTTP / WEBHOOK_ALLOW_PRIVATE_ADDRESSES are development switches.
+   */
+  webhookPolicy: OutboundPolicy;
   /** Max concurrent jobs a worker runs per queue. */
   workerConcurrency: number;
   /** Notice periods and delivery retries (NOTICE_*); see src/notices/options.ts. */
@@ -79,6 +85,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return raw as T;
   };
+  const flag = (name: string): boolean => {
+    const raw = str(name);
+    if (raw === undefined || raw === "false" || raw === "0") return false;
+    if (raw === "true" || raw === "1") return true;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return false;
+  };
   const url = (name: string, protocols: string[]): string | undefined => {
     const raw = str(name);
     if (raw === undefined) return undefined;
@@ -125,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: int("BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     keyEncryptionKey,
     metricsToken,
+    webhookPolicy: { allowHttp: flag("WEBHOOK_ALLOW_HTTP"), allowPrivateAddresses: flag("WEBHOOK_ALLOW_PRIVATE_ADDRESSES") },
     workerConcurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
     notices: {
       defaultDueDays: int("NOTICE_DUE_DAYS", 15, 1, 365),

@@ -43,7 +43,11 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     keyEncryptionKey: config.keyEncryptionKey,
     metricsToken: config.metricsToken,
+    outbound: { webhookPolicy: config.webhookPolicy },
   });
+  if (config.webhookPolicy.allowHttp || config.webhookPolicy.allowPrivateAddresses) {
+    logger.warn({ webhookPolicy: config.webhookPolicy }, "development switch on: webhooks may use http or private addresses");
+  }
   await system.start();
   // Embedded only: the CLI reaches the database through this process while it holds it
   // (ready before "listening" is printed).

@@ -14,6 +14,7 @@ import { createSandbox, type SandboxModule } from "./sandbox/index.js";
 import { createMonitoring, MONITORING_SCHEDULES, type MonitoringModule } from "./monitoring/index.js";
 import { createNotices, DEFAULT_NOTICE_OPTIONS, NOTICE_SCHEDULES, type NoticeOptions, type NoticesModule } from "./notices/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
+import { STRICT_OUTBOUND_POLICY } from "./http/outbound-address.js";
 import { loadSpec } from "./http/spec.js";
 import { SpecValidator } from "./http/validation.js";
 import type { ServiceDeps } from "./services.js";
@@ -34,7 +35,7 @@ export interface SystemOptions {
   /** Redis key prefix for Bull (tests give each file its own). */
   bullPrefix?: string;
   onJobEvent?: JobEventListener;
-  /** Webhook retry policy / timeout (tests shorten them). */
+  /** Webhook retry policy / timeout (tests shorten them), destination policy and resolver. */
   outbound?: OutboundOptions;
   /** Notice periods and delivery retries (config's NOTICE_*; tests shorten them). */
   notices?: Partial<NoticeOptions>;
@@ -82,6 +83,7 @@ export function buildSystem(o: SystemOptions): System {
     dataDir: o.dataDir,
     keyEncryptionKey: o.keyEncryptionKey,
     redisUrl: o.redisUrl,
+    webhookPolicy: o.outbound?.webhookPolicy ?? STRICT_OUTBOUND_POLICY,
   };
   const auth = createAuth(deps);
   const outbound = createOutbound({ ...deps, signer: auth.signer, ...o.outbound });

@@ -4,15 +4,16 @@ import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import type { AppEnv } from "../http/context.js";
 import { AppError } from "../http/errors.js";
+import type { OutboundPolicy } from "../http/outbound-address.js";
 import type { Handlers } from "../http/router.js";
 import type { VerbContext } from "./actor.js";
 import { addPlatformKey, changePlatformKey, createPlatform, listOwnKeys, listPlatforms, registerOwnKey, retireOwnKey } from "./platforms.js";
 
-export function platformHandlers(deps: { db: Database; clock: Clock }): Handlers {
+export function platformHandlers(deps: { db: Database; clock: Clock; webhookPolicy: OutboundPolicy }): Handlers {
   const ctx = (c: Context<AppEnv>): VerbContext => {
     const actor = c.get("principal");
     if (!actor) throw new AppError("UNAUTHORIZED", "not authenticated");
-    return { db: deps.db, clock: deps.clock, actor };
+    return { db: deps.db, clock: deps.clock, actor, webhookPolicy: deps.webhookPolicy };
   };
   return {
     listPlatforms: async (c) => c.json({ platforms: await listPlatforms(ctx(c)) }),

@@ -15,6 +15,7 @@ import { verifyAuditChain, type ChainHead } from "../audit/index.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
+import type { OutboundPolicy } from "../http/outbound-address.js";
 import { runRelationsLoad } from "./relations.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
 import { CLASSIFICATION_COMMANDS, runClassificationOperation } from "./classification-commands.js";
@@ -41,6 +42,8 @@ export interface CommandRequest {
 export interface OperationDeps {
   db: Database;
   clock: Clock;
+  /** Where platform webhooks may point (config's policy; the strict one when absent). */
+  webhookPolicy?: OutboundPolicy;
   /** Gateway key rotation: the running gateway passes its own key store (its cache follows). */
   rotateGatewayKey(ctx: { actor: Actor }): Promise<{ kid: string; retired: string[] }>;
   /** Full runs and the model lifecycle (classification module); absent where not built. */
@@ -71,7 +74,7 @@ const obj = (input: Record<string, unknown>, key: string): Record<string, unknow
 };
 
 export async function runOperation(deps: OperationDeps, request: CommandRequest): Promise<unknown> {
-  const ctx = { db: deps.db, clock: deps.clock, actor: CLI_ACTOR };
+  const ctx = { db: deps.db, clock: deps.clock, actor: CLI_ACTOR, ...(deps.webhookPolicy ? { webhookPolicy: deps.webhookPolicy } : {}) };
   const input = request.input ?? {};
   switch (request.command) {
     case "platform.add": {

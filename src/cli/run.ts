@@ -86,6 +86,7 @@ async function direct(config: Config, request: CommandRequest): Promise<unknown>
     const deps = {
       db,
       clock: systemClock,
+      webhookPolicy: config.webhookPolicy,
       rotateGatewayKey: ({ actor }: { actor: Parameters<typeof rotateGatewayKey>[0]["actor"] }) =>
         rotateGatewayKey({ actor, db, clock: systemClock, keyEncryptionKey: config.keyEncryptionKey, embedded: db.kind === "pglite", dataDir: config.dataDir }),
       ...(request.command.startsWith("model.") || request.command.startsWith("reclassify.") ? { classification: await openClassificationOps(config, db) } : {}),

@@ -1734,7 +1734,12 @@ export interface components {
         PlatformRegistration: {
             name: string;
             jwks: components["schemas"]["Jwks"];
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description https, no credentials in the URL, and a host that is not a loopback, private, link-local, metadata or other
+             *     non-public address or local name (400 otherwise). The host is resolved again for every send and refused then
+             *     if any of its addresses is non-public.
+             */
             webhookUrl?: string;
             scopes?: components["schemas"]["PlatformScope"][];
         };

@@ -38,6 +38,12 @@ export interface Config {
    * WEBHOOK_ALLOW_HTTP / WEBHOOK_ALLOW_PRIVATE_ADDRESSES are development switches.
    */
   webhookPolicy: OutboundPolicy;
+  /**
+   * The header a reverse proxy in front of the gateway sets to the client's address (e.g.
+   * x-forwarded-for; its rightmost entry is taken). Unset: the TCP peer is the client. Set it
+   * only when such a proxy exists, since clients can send any header.
+   */
+  trustedProxyHeader: string | undefined;
   /** Max concurrent jobs a worker runs per queue. */
   workerConcurrency: number;
   /** Notice periods and delivery retries (NOTICE_*); see src/notices/options.ts. */
@@ -119,6 +125,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (metricsToken !== undefined && !/^[\x21-\x7e]{32,512}$/.test(metricsToken)) {
     problems.push("METRICS_TOKEN must be 32-512 printable characters without spaces (openssl rand -hex 32)");
   }
+  const trustedProxyHeader = str("TRUSTED_PROXY_HEADER")?.toLowerCase();
+  if (trustedProxyHeader !== undefined && !/^[a-z0-9-]{1,64}$/.test(trustedProxyHeader)) {
+    problems.push("TRUSTED_PROXY_HEADER must be a header name such as x-forwarded-for or x-real-ip");
+  }
   if (databaseUrl !== undefined && keyEncryptionKey === undefined) {
     problems.push("KEY_ENCRYPTION_KEY is required with DATABASE_URL (the gateway's private keys are encrypted with it)");
   }
@@ -138,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: int("BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     keyEncryptionKey,
     metricsToken,
+    trustedProxyHeader,
     webhookPolicy: { allowHttp: flag("WEBHOOK_ALLOW_HTTP"), allowPrivateAddresses: flag("WEBHOOK_ALLOW_PRIVATE_ADDRESSES") },
     workerConcurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
     notices: {

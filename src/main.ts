@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     keyEncryptionKey: config.keyEncryptionKey,
     metricsToken: config.metricsToken,
     outbound: { webhookPolicy: config.webhookPolicy },
+    login: { trustedProxyHeader: config.trustedProxyHeader },
   });
   if (config.webhookPolicy.allowHttp || config.webhookPolicy.allowPrivateAddresses) {
     logger.warn({ webhookPolicy: config.webhookPolicy }, "development switch on: webhooks may use http or private addresses");

@@ -3,7 +3,7 @@
 // here performs I/O until start().
 import type { Logger } from "pino";
 import { createApp, type App } from "./app.js";
-import { createAuth, type AuthModule } from "./auth/index.js";
+import { createAuth, type AuthModule, type LoginOptions } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { Role } from "./config.js";
 import type { Database } from "./db/client.js";
@@ -32,8 +32,10 @@ export interface SystemOptions {
   keyEncryptionKey: string | undefined;
   /** The operator credential for /metrics and readiness details; unset, metrics are off. */
   metricsToken?: string | undefined;
-  /** Redis key prefix for Bull (tests give each file its own). */
+  /** Redis key prefix for Bull and the login throttle (tests give each file its own). */
   bullPrefix?: string;
+  /** Login throttling and password-hashing limits, and the trusted proxy header. */
+  login?: LoginOptions;
   onJobEvent?: JobEventListener;
   /** Webhook retry policy / timeout (tests shorten them), destination policy and resolver. */
   outbound?: OutboundOptions;
@@ -85,7 +87,7 @@ export function buildSystem(o: SystemOptions): System {
     redisUrl: o.redisUrl,
     webhookPolicy: o.outbound?.webhookPolicy ?? STRICT_OUTBOUND_POLICY,
   };
-  const auth = createAuth(deps);
+  const auth = createAuth({ ...deps, login: { ...o.login, ...(o.bullPrefix ? { redisPrefix: `${o.bullPrefix}:login:` } : {}) } });
   const outbound = createOutbound({ ...deps, signer: auth.signer, ...o.outbound });
   // The spec is parsed and compiled once: the app validates requests with it, the exchange
   // validates batch records one by one with the same compiled schemas.
@@ -164,6 +166,7 @@ export function buildSystem(o: SystemOptions): System {
     async stop() {
       await jobs.stop();
       await exchange.stop();
+      await auth.stop();
     },
   };
 }

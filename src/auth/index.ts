@@ -9,7 +9,10 @@ import { bootstrapFirstAdmin } from "./bootstrap-admin.js";
 import { createGatewayKeys, type GatewayKeys } from "./gateway-keys.js";
 import { createGatewaySigner } from "./gateway-signer.js";
 import { loadKek } from "./key-encryption.js";
+import { createHashingGate, type HashingGateLimits } from "./hashing-gate.js";
 import { loginHandler } from "./login.js";
+import { createLoginThrottle, type LoginLimits } from "./login-throttle.js";
+import { dummyPasswordHash } from "./passwords.js";
 import { oauthHandlers } from "./oauth.js";
 import { platformHandlers } from "./platform-handlers.js";
 import type { GatewaySigner } from "./signer.js";
@@ -50,9 +53,19 @@ export interface AuthModule {
   rotateGatewayKey(ctx: { actor: Actor }): Promise<{ kid: string; retired: string[] }>;
   /** The gateway key store (tests, CLI). */
   gatewayKeys: GatewayKeys;
+  stop(): Promise<void>;
 }
 
-export function createAuth(deps: ServiceDeps & { gatewayKeyRetentionMs?: number }): AuthModule {
+export interface LoginOptions {
+  /** The header a trusted reverse proxy sets to the client's address (config's TRUSTED_PROXY_HEADER). */
+  trustedProxyHeader?: string | undefined;
+  /** Where the throttle keeps its buckets in Redis (tests give each gateway its own). */
+  redisPrefix?: string;
+  limits?: LoginLimits;
+  hashing?: HashingGateLimits;
+}
+
+export function createAuth(deps: ServiceDeps & { gatewayKeyRetentionMs?: number; login?: LoginOptions }): AuthModule {
   let kek: Buffer | undefined;
   const gatewayKeys = createGatewayKeys({
     db: deps.db,
@@ -62,10 +75,26 @@ export function createAuth(deps: ServiceDeps & { gatewayKeyRetentionMs?: number 
   });
   const signer = createGatewaySigner({ keys: gatewayKeys, clock: deps.clock, issuer: deps.issuer });
   const jtis = createJtiStore(deps);
+  const login = deps.login ?? {};
+  const throttle = createLoginThrottle({
+    clock: deps.clock,
+    redisUrl: deps.redisUrl,
+    redisPrefix: login.redisPrefix ?? "csg:login:",
+    ...(login.limits ? { limits: login.limits } : {}),
+    onStoreError: (err) => deps.logger.warn({ err: err.message }, "login throttle store unavailable; attempt let through"),
+  });
   return {
     handlers: {
       ...oauthHandlers({ db: deps.db, clock: deps.clock, jtis, issuer: deps.issuer, signer }),
-      login: loginHandler({ db: deps.db, clock: deps.clock, signer, issuer: deps.issuer }),
+      login: loginHandler({
+        db: deps.db,
+        clock: deps.clock,
+        signer,
+        issuer: deps.issuer,
+        throttle,
+        gate: createHashingGate(login.hashing),
+        trustedProxyHeader: login.trustedProxyHeader,
+      }),
       ...platformHandlers(deps),
     },
     authenticators: createAuthenticators({ db: deps.db, signer, issuer: deps.issuer }),
@@ -74,7 +103,10 @@ export function createAuth(deps: ServiceDeps & { gatewayKeyRetentionMs?: number 
     async start() {
       await gatewayKeys.ensureActive();
       await bootstrapFirstAdmin(deps);
+      // Computed now, so the first unknown username does not take longer than a known one.
+      await dummyPasswordHash();
     },
+    stop: () => throttle.close(),
     rotateGatewayKey: ({ actor }) => gatewayKeys.rotate(actor),
     gatewayKeys,
   };

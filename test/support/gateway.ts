@@ -45,6 +45,8 @@ export interface TestGatewayOptions {
   outbound?: SystemOptions["outbound"];
   /** Notice periods and delivery retries, e.g. a short reminder period. */
   notices?: SystemOptions["notices"];
+  /** Login throttling / hashing limits and the trusted proxy header. */
+  login?: SystemOptions["login"];
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -74,6 +76,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     onJobEvent: jobEvents.listener,
     outbound: { webhookPolicy: LOCAL_RECEIVER_POLICY, ...options.outbound },
     ...(options.notices ? { notices: options.notices } : {}),
+    ...(options.login ? { login: options.login } : {}),
   };
   const boot = async (): Promise<System> => {
     const built = buildSystem(systemOptions);

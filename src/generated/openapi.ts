@@ -631,7 +631,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Regulator login; returns a gateway-signed token carrying role and region scope. */
+        /**
+         * Regulator login; returns a gateway-signed token carrying role and region scope.
+         * @description Every refusal is the same 401 whether or not the account exists. Attempts are throttled per account and per
+         *     client address (429 with Retry-After); when too many passwords are being checked at once the answer is 503 with
+         *     Retry-After. Every attempt is audited with the client address, never the password.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -3208,6 +3213,7 @@ export interface operations {
             };
             401: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listPlatforms: {

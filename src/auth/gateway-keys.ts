@@ -26,10 +26,17 @@ export interface ActiveKey {
   privateKey: CryptoKey;
 }
 
+interface PublishedKey {
+  jwk: JWK;
+  key: CryptoKey;
+  /** Null while active; when retired, the instant after which it signed nothing. */
+  retiredAt: Date | null;
+}
+
 interface Loaded {
   at: number;
   active: ActiveKey | undefined;
-  published: Map<string, { jwk: JWK; key: CryptoKey }>;
+  published: Map<string, PublishedKey>;
 }
 
 export interface GatewayKeysDeps {
@@ -47,6 +54,8 @@ export interface GatewayKeys {
   active(): Promise<ActiveKey>;
   /** A published (active or retired, not revoked, not past publish_until) key by kid. */
   publicKey(kid: string): Promise<CryptoKey | undefined>;
+  /** The same, with when it was retired (null while active): tokens check their iat against it. */
+  verificationKey(kid: string): Promise<{ key: CryptoKey; retiredAt: Date | null } | undefined>;
   jwks(): Promise<{ keys: JWK[] }>;
   rotate(actor: Actor): Promise<{ kid: string; retired: string[] }>;
   invalidate(): void;
@@ -61,13 +70,13 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
   async function load(): Promise<Loaded> {
     const now = deps.clock.now();
     const rows = await deps.db.orm.select().from(gatewayKey);
-    const published = new Map<string, { jwk: JWK; key: CryptoKey }>();
+    const published = new Map<string, PublishedKey>();
     let active: ActiveKey | undefined;
     for (const r of rows) {
       if (r.status === "revoked") continue;
       if (r.status === "retired" && r.publishUntil && r.publishUntil.getTime() <= now.getTime()) continue;
       const jwk = r.publicJwk as JWK;
-      published.set(r.kid, { jwk, key: (await importJWK(jwk, r.alg)) as CryptoKey });
+      published.set(r.kid, { jwk, key: (await importJWK(jwk, r.alg)) as CryptoKey, retiredAt: r.status === "retired" ? (r.retiredAt ?? new Date(0)) : null });
       if (r.status === "active") {
         const priv = JSON.parse(decryptWithKek(deps.kek(), r.privateJwkEncrypted, r.kid)) as JWK;
         active = { kid: r.kid, privateKey: (await importJWK(priv, r.alg)) as CryptoKey };
@@ -111,6 +120,15 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
     return kid;
   }
 
+  async function published(kid: string): Promise<PublishedKey | undefined> {
+    let loaded = await current();
+    if (!loaded.published.has(kid) && Date.now() - lastMissReload > MISS_RELOAD_MS) {
+      lastMissReload = Date.now();
+      loaded = await current(true);
+    }
+    return loaded.published.get(kid);
+  }
+
   const lock = (tx: Tx) => tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(GATEWAY_KEY_LOCK))})`);
 
   return {
@@ -130,12 +148,11 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
       return loaded.active;
     },
     async publicKey(kid) {
-      let loaded = await current();
-      if (!loaded.published.has(kid) && Date.now() - lastMissReload > MISS_RELOAD_MS) {
-        lastMissReload = Date.now();
-        loaded = await current(true);
-      }
-      return loaded.published.get(kid)?.key;
+      return (await published(kid))?.key;
+    },
+    async verificationKey(kid) {
+      const found = await published(kid);
+      return found && { key: found.key, retiredAt: found.retiredAt };
     },
     async jwks() {
       const loaded = await current();

@@ -19,8 +19,9 @@ import type { LoginThrottle } from "./login-throttle.js";
 import { dummyPasswordHash, verifyPassword } from "./passwords.js";
 import type { RegulatorRole } from "./regulator-users.js";
 import type { GatewaySigner } from "./signer.js";
+import { MAX_TOKEN_LIFETIME_SECONDS } from "./token-lifetimes.js";
 
-export const REGULATOR_TOKEN_TTL_SECONDS = 8 * 3600;
+export const REGULATOR_TOKEN_TTL_SECONDS = MAX_TOKEN_LIFETIME_SECONDS[REGULATOR_TOKEN_TYP]!;
 
 export interface LoginContext {
   db: Database;

@@ -9,9 +9,10 @@ import { authenticateClient, ClientAuthError, type AssertionDeps } from "./clien
 import { PLATFORM_ALGS } from "./platform-jwk.js";
 import { PLATFORM_SCOPES } from "./platforms.js";
 import type { GatewaySigner } from "./signer.js";
+import { MAX_TOKEN_LIFETIME_SECONDS } from "./token-lifetimes.js";
 
 export const ACCESS_TOKEN_TYP = "at+jwt";
-export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const ACCESS_TOKEN_TTL_SECONDS = MAX_TOKEN_LIFETIME_SECONDS[ACCESS_TOKEN_TYP]!;
 
 type OAuthErrorCode = "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope";
 

@@ -48,7 +48,8 @@ export interface App {
   spec: Spec;
   validator: SpecValidator;
   metrics: HttpMetrics;
-  fetch: (req: Request) => Promise<Response>;
+  /** `env` is what the server adapter passes (Node's incoming request: the client's socket address). */
+  fetch: (req: Request, env?: unknown) => Promise<Response>;
 }
 
 export function createApp(deps: AppDeps): App {
@@ -70,5 +71,5 @@ export function createApp(deps: AppDeps): App {
     ...(parts.aroundHandler ? { aroundHandler: parts.aroundHandler } : {}),
     bodyLimitBytes: deps.bodyLimitBytes,
   });
-  return { hono, spec, validator, metrics, fetch: async (req) => hono.fetch(req) };
+  return { hono, spec, validator, metrics, fetch: async (req, env) => hono.fetch(req, env) };
 }

@@ -19,12 +19,13 @@ async function main(): Promise<void> {
 
   // Bind first, so the issuer can name the port actually bound when ISSUER is unset (PORT=0);
   // requests that arrive before the system is built get 503.
-  let handle: (req: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
+  let handle: (req: Request, env: unknown) => Promise<Response> = async () => new Response("starting", { status: 503 });
   let server: ServerType | undefined;
   let where = "";
   if (config.role !== "worker") {
     server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: (req) => handle(req), port: config.port, hostname: config.host }, (info) => {
+      // The adapter's env (the incoming socket) is passed on: per-client limits need the peer address.
+      const s = serve({ fetch: (req, env) => handle(req, env), port: config.port, hostname: config.host }, (info) => {
         where = `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`;
         resolve(s);
       });

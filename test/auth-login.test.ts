@@ -119,6 +119,16 @@ describe("login refusals", () => {
   });
 });
 
+describe("client address", () => {
+  it("is the TCP peer when the request carries no proxy header", async () => {
+    await gw.fetch("/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "peer-test", password: "x-password" }) });
+    const [row] = await gw.system.deps.db.rows<{ data: { clientAddress: string } }>(
+      sql`select data from audit_log where action = 'regulator.login.refused' order by seq desc limit 1`,
+    );
+    expect(row!.data.clientAddress).toBe("127.0.0.1");
+  });
+});
+
 describe("password hashing", () => {
   it("runs a bounded number at once; the rest get 503 problem+json with Retry-After at once", async () => {
     // Six accounts from six addresses: no throttle applies, only the gate.

@@ -54,9 +54,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const jobEvents = new JobEventLog();
   // The issuer must be known before the server has a port: listen first, then build.
-  let handler: (req: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
+  let handler: (req: Request, env?: unknown) => Promise<Response> = async () => new Response("starting", { status: 503 });
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: (req) => handler(req), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    const s = serve({ fetch: (req, env) => handler(req, env), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

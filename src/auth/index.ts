@@ -3,6 +3,7 @@
 import type { Authenticator, BodyVerifier, Handlers } from "../http/router.js";
 import type { ServiceDeps } from "../services.js";
 import type { Actor } from "./actor.js";
+import { accountHandlers } from "./account-handlers.js";
 import { createAuthenticators } from "./authenticators.js";
 import { createBodyVerifier } from "./body-signature.js";
 import { bootstrapFirstAdmin } from "./bootstrap-admin.js";
@@ -35,6 +36,16 @@ export {
 } from "./platforms.js";
 export type { PlatformKeyView, PlatformView } from "./platform-views.js";
 export { createRegulatorUser, type CreateRegulatorUserInput, type CreatedRegulatorUser, type RegulatorRole } from "./regulator-users.js";
+export {
+  disableRegulatorUser,
+  enableRegulatorUser,
+  listRegulatorUsers,
+  regulatorIdByUsername,
+  resetRegulatorPassword,
+  type RegulatorUserView,
+} from "./regulator-accounts.js";
+export { reactivatePlatform, suspendPlatform } from "./platform-status.js";
+export type { GatewayKeys, GatewayKeyView } from "./gateway-keys.js";
 export { ACCESS_TOKEN_TYP, ACCESS_TOKEN_TTL_SECONDS } from "./oauth.js";
 export { REGULATOR_TOKEN_TYP } from "./authenticators.js";
 export { REGULATOR_TOKEN_TTL_SECONDS } from "./login.js";
@@ -96,6 +107,7 @@ export function createAuth(deps: ServiceDeps & { gatewayKeyRetentionMs?: number;
         trustedProxyHeader: login.trustedProxyHeader,
       }),
       ...platformHandlers(deps),
+      ...accountHandlers({ db: deps.db, clock: deps.clock, gatewayKeys }),
     },
     authenticators: createAuthenticators({ db: deps.db, signer, issuer: deps.issuer }),
     bodyVerifier: createBodyVerifier({ db: deps.db, clock: deps.clock, jtis }),
@@ -112,10 +124,14 @@ export function createAuth(deps: ServiceDeps & { gatewayKeyRetentionMs?: number;
   };
 }
 
+/** The gateway key store for the CLI, without building the whole system. */
+export function openGatewayKeys(deps: Pick<ServiceDeps, "db" | "clock" | "keyEncryptionKey" | "embedded" | "dataDir">): GatewayKeys {
+  return createGatewayKeys({ db: deps.db, clock: deps.clock, kek: () => loadKek(deps) });
+}
+
 /** Rotation for the CLI, without building the whole system. */
 export async function rotateGatewayKey(
   ctx: { actor: Actor } & Pick<ServiceDeps, "db" | "clock" | "keyEncryptionKey" | "embedded" | "dataDir">,
 ): Promise<{ kid: string; retired: string[] }> {
-  const keys = createGatewayKeys({ db: ctx.db, clock: ctx.clock, kek: () => loadKek(ctx) });
-  return keys.rotate(ctx.actor);
+  return openGatewayKeys(ctx).rotate(ctx.actor);
 }

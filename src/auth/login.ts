@@ -72,7 +72,7 @@ export async function logIn(ctx: LoginContext, input: { username: string; passwo
     });
   });
   const token = await ctx.signer.signJwt(
-    { role: user.role, regionPrefix: user.regionPrefix, preferred_username: user.username },
+    { role: user.role, regionPrefix: user.regionPrefix, preferred_username: user.username, sv: user.sessionVersion },
     { typ: REGULATOR_TOKEN_TYP, audience: ctx.issuer, expiresInSeconds: REGULATOR_TOKEN_TTL_SECONDS, subject: user.id },
   );
   const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + REGULATOR_TOKEN_TTL_SECONDS * 1000).toISOString();

@@ -69,7 +69,7 @@ export function oauthHandlers(deps: AssertionDeps & { signer: GatewaySigner }): 
       }
       const scope = scopes.join(" ");
       const accessToken = await signer.signJwt(
-        { client_id: platform.clientId, scope },
+        { client_id: platform.clientId, scope, tv: platform.tokenVersion },
         { typ: ACCESS_TOKEN_TYP, audience: issuer, expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS, subject: platform.id },
       );
       return c.json({ access_token: accessToken, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECONDS, scope }, 200, NO_STORE);

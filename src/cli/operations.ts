@@ -7,8 +7,16 @@ import {
   changePlatformKey,
   createPlatform,
   createRegulatorUser,
+  disableRegulatorUser,
+  enableRegulatorUser,
   listPlatforms,
+  listRegulatorUsers,
+  reactivatePlatform,
+  regulatorIdByUsername,
+  resetRegulatorPassword,
+  suspendPlatform,
   type Actor,
+  type GatewayKeys,
   type RegulatorRole,
 } from "../auth/index.js";
 import { verifyAuditChain, type ChainHead } from "../audit/index.js";
@@ -26,8 +34,16 @@ export const COMMANDS = [
   "platform.key.add",
   "platform.key.retire",
   "platform.key.revoke",
+  "platform.suspend",
+  "platform.reactivate",
   "regulator.add",
+  "regulator.list",
+  "regulator.disable",
+  "regulator.enable",
+  "regulator.reset-password",
   "keys.rotate",
+  "keys.list",
+  "keys.revoke",
   "audit.verify",
   "relations.load",
   ...CLASSIFICATION_COMMANDS,
@@ -46,6 +62,8 @@ export interface OperationDeps {
   webhookPolicy?: OutboundPolicy;
   /** Gateway key rotation: the running gateway passes its own key store (its cache follows). */
   rotateGatewayKey(ctx: { actor: Actor }): Promise<{ kid: string; retired: string[] }>;
+  /** Listing and revoking gateway keys (the running gateway passes its own store). */
+  gatewayKeys?: Pick<GatewayKeys, "list" | "revoke">;
   /** Full runs and the model lifecycle (classification module); absent where not built. */
   classification?: ClassificationOps;
 }
@@ -72,6 +90,11 @@ const obj = (input: Record<string, unknown>, key: string): Record<string, unknow
   if (!v || typeof v !== "object" || Array.isArray(v)) throw new AppError("VALIDATION_FAILED", `${key} must be an object`);
   return v as Record<string, unknown>;
 };
+
+function gatewayKeysOf(deps: OperationDeps): Pick<GatewayKeys, "list" | "revoke"> {
+  if (!deps.gatewayKeys) throw new AppError("UNAVAILABLE", "gateway keys are not available here");
+  return deps.gatewayKeys;
+}
 
 export async function runOperation(deps: OperationDeps, request: CommandRequest): Promise<unknown> {
   const ctx = { db: deps.db, clock: deps.clock, actor: CLI_ACTOR, ...(deps.webhookPolicy ? { webhookPolicy: deps.webhookPolicy } : {}) };
@@ -106,8 +129,30 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
         displayName: optStr(input, "displayName"),
         password: optStr(input, "password"),
       });
+    case "platform.suspend":
+    case "platform.reactivate": {
+      const change = request.command === "platform.suspend" ? suspendPlatform : reactivatePlatform;
+      return change(ctx, { platformId: str(input, "platformId"), reason: str(input, "reason") });
+    }
+    case "regulator.list":
+      return { users: await listRegulatorUsers(ctx) };
+    case "regulator.disable":
+    case "regulator.enable": {
+      const change = request.command === "regulator.disable" ? disableRegulatorUser : enableRegulatorUser;
+      return change(ctx, { userId: await regulatorIdByUsername(ctx, str(input, "username")), reason: str(input, "reason") });
+    }
+    case "regulator.reset-password":
+      return resetRegulatorPassword(ctx, {
+        userId: await regulatorIdByUsername(ctx, str(input, "username")),
+        reason: str(input, "reason"),
+        password: optStr(input, "password"),
+      });
     case "keys.rotate":
       return deps.rotateGatewayKey({ actor: CLI_ACTOR });
+    case "keys.list":
+      return { keys: await gatewayKeysOf(deps).list(CLI_ACTOR) };
+    case "keys.revoke":
+      return gatewayKeysOf(deps).revoke(CLI_ACTOR, { kid: str(input, "kid"), reason: str(input, "reason") });
     case "audit.verify": {
       const fromSeq = input.fromSeq;
       const expectedHead = input.expectedHead as ChainHead | undefined;

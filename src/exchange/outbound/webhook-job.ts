@@ -43,6 +43,7 @@ interface DeliveryRow extends Record<string, unknown> {
   status: "pending" | "delivered" | "dead";
   platform_id: string;
   webhook_url: string | null;
+  platform_status: "active" | "suspended";
   message_id: string;
   type: string;
   entity_id: string | null;
@@ -83,7 +84,7 @@ export function webhookDeliverJob(deps: WebhookJobDeps): JobDefinition<{ deliver
     },
     async handle({ deliveryId }, ctx) {
       const [row] = await db.rows<DeliveryRow>(sql`
-        select d.status, d.platform_id, p.webhook_url, m.id as message_id, m.type, m.entity_id, m.data, m.created_at
+        select d.status, d.platform_id, p.webhook_url, p.status as platform_status, m.id as message_id, m.type, m.entity_id, m.data, m.created_at
         from webhook_delivery d
         join outbound_message m on m.id = d.message_id
         join platform p on p.id = d.platform_id
@@ -99,6 +100,8 @@ export function webhookDeliverJob(deps: WebhookJobDeps): JobDefinition<{ deliver
         return new PermanentJobError(error);
       };
       if (row.webhook_url === null) throw await dead("the platform has no webhook URL", "webhook dead: no URL");
+      // A suspended platform receives nothing (an admin may retry the delivery once it is back).
+      if (row.platform_status !== "active") throw await dead("the platform is suspended", "webhook dead: platform suspended");
 
       const message: WebhookMessage = {
         id: row.message_id,

@@ -135,7 +135,7 @@ export interface ChangeKeyInput {
  * retire: the key signs nothing new (assertions, bodies); access tokens already issued run out.
  * revoke: the same, effective at once, for a compromised key. Access tokens are the gateway's
  * own signatures, so one obtained with the key before revocation lives out its 15 minutes;
- * suspend the platform to stop those too.
+ * suspend the platform to end those too (reactivating it revives none of them).
  */
 export async function changePlatformKey(ctx: VerbContext, input: ChangeKeyInput): Promise<PlatformKeyView> {
   requireOperatorOrAdmin(ctx.actor);

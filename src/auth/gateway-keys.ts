@@ -2,8 +2,9 @@
 // in gateway_key with the private JWK sealed under the KEK. Exactly one key is active; retired
 // keys stay published until publish_until (receipts are evidence, so the default is 10 years);
 // revoked keys are never published and verify nothing from the moment the process reloads
-// (at once in the process that revoked, within the cache TTL in the others). Keys are cached in memory for a short while so signing and
-// verifying cost no query per request; another process's rotation is seen within the TTL.
+// (at once in the process that revoked, within the cache TTL in the others). Keys are cached in
+// memory for a short while so signing and verifying cost no query per request; another
+// process's rotation is seen within the TTL.
 import { randomBytes } from "node:crypto";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";

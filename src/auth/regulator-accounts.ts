@@ -74,6 +74,8 @@ export async function resetRegulatorPassword(
   ctx: VerbContext,
   input: PasswordResetInput,
 ): Promise<{ userId: string; username: string; password?: string }> {
+  // Checked before the (costly) hashing, and again with the region inside change().
+  requireOperatorOrAdmin(ctx.actor);
   const generated = input.password === undefined ? generatePassword() : undefined;
   const password = input.password ?? generated!;
   if (password.length < 12 || password.length > 200) throw new AppError("VALIDATION_FAILED", "password: 12-200 characters", { errors: [{ pointer: "/password", message: "12-200 characters" }] });

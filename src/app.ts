@@ -15,6 +15,7 @@ import {
   type Handlers,
 } from "./http/router.js";
 import { loadSpec, type Spec } from "./http/spec.js";
+import { operatorAuthenticator } from "./http/operator-credential.js";
 import { systemHandlers } from "./http/system-routes.js";
 import { SpecValidator } from "./http/validation.js";
 import type { JobRunner } from "./jobs/types.js";
@@ -33,6 +34,8 @@ export interface AppDeps {
   jobs: Pick<JobRunner, "ping" | "counts">;
   logger: Logger;
   bodyLimitBytes: number;
+  /** The operator credential for /metrics and readiness details (config's METRICS_TOKEN). */
+  metricsToken: string | undefined;
   parts: HttpParts;
   /** Parsed once per process; loaded from openapi/ when not given. */
   spec?: Spec;
@@ -45,7 +48,8 @@ export interface App {
   spec: Spec;
   validator: SpecValidator;
   metrics: HttpMetrics;
-  fetch: (req: Request) => Promise<Response>;
+  /** `env` is what the server adapter passes (Node's incoming request: the client's socket address). */
+  fetch: (req: Request, env?: unknown) => Promise<Response>;
 }
 
 export function createApp(deps: AppDeps): App {
@@ -60,12 +64,12 @@ export function createApp(deps: AppDeps): App {
   mountOperations(hono, {
     spec,
     validator,
-    handlers: { ...systemHandlers({ db: deps.db, jobs: deps.jobs, metrics, spec }), ...parts.handlers },
-    authenticators: parts.authenticators,
+    handlers: { ...systemHandlers({ db: deps.db, jobs: deps.jobs, metrics, spec, metricsToken: deps.metricsToken }), ...parts.handlers },
+    authenticators: { ...parts.authenticators, operatorToken: operatorAuthenticator(deps.metricsToken) },
     ...(parts.bodyVerifier ? { bodyVerifier: parts.bodyVerifier } : {}),
     ...(parts.afterAuthenticate ? { afterAuthenticate: parts.afterAuthenticate } : {}),
     ...(parts.aroundHandler ? { aroundHandler: parts.aroundHandler } : {}),
     bodyLimitBytes: deps.bodyLimitBytes,
   });
-  return { hono, spec, validator, metrics, fetch: async (req) => hono.fetch(req) };
+  return { hono, spec, validator, metrics, fetch: async (req, env) => hono.fetch(req, env) };
 }

@@ -17,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
   const request = await toRequest(parseArgs(argv));
   const { result, via } = await runCommand(config, request);
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
-  if (request.command === "regulator.add" && (result as { password?: unknown }).password !== undefined) {
+  if ((request.command === "regulator.add" || request.command === "regulator.reset-password") && (result as { password?: unknown }).password !== undefined) {
     console.error("The generated password is shown once: store it now.");
   }
   if (via === "socket") console.error("(run by the gateway that holds the data directory, through its admin socket)");

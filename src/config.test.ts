@@ -18,4 +18,22 @@ describe("config", () => {
     expect(() => loadConfig({ NOTICE_DUE_DAYS: "0" })).toThrow(ConfigError);
     expect(() => loadConfig({ NOTICE_DELIVERY_ATTEMPTS: "many" })).toThrow(/NOTICE_DELIVERY_ATTEMPTS/);
   });
+
+  it("takes METRICS_TOKEN only when it is long enough to be a secret", () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: "f".repeat(64) }).metricsToken).toBe("f".repeat(64));
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
+  });
+
+  it("keeps webhooks to https and public addresses unless a development switch says otherwise", () => {
+    expect(loadConfig({}).webhookPolicy).toEqual({ allowHttp: false, allowPrivateAddresses: false });
+    expect(loadConfig({ WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_ADDRESSES: "1" }).webhookPolicy).toEqual({ allowHttp: true, allowPrivateAddresses: true });
+    expect(() => loadConfig({ WEBHOOK_ALLOW_HTTP: "yes" })).toThrow(/WEBHOOK_ALLOW_HTTP/);
+  });
+
+  it("believes a forwarded client address only from the header the operator names", () => {
+    expect(loadConfig({}).trustedProxyHeader).toBeUndefined();
+    expect(loadConfig({ TRUSTED_PROXY_HEADER: "X-Forwarded-For" }).trustedProxyHeader).toBe("x-forwarded-for");
+    expect(() => loadConfig({ TRUSTED_PROXY_HEADER: "x forwarded: for" })).toThrow(/TRUSTED_PROXY_HEADER/);
+  });
 });

@@ -1,6 +1,7 @@
 // The one place the environment is read. Everything else receives a validated Config.
 // Refuses to start on bad values with a message that names the variable; never invents a secret.
 import { resolve } from "node:path";
+import type { OutboundPolicy } from "./http/outbound-address.js";
 
 export type Role = "api" | "worker" | "all";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -27,6 +28,22 @@ export interface Config {
    * Required with DATABASE_URL; on the embedded default a random key is kept in dataDir.
    */
   keyEncryptionKey: string | undefined;
+  /**
+   * The operator credential (a bearer token) for /metrics and the readiness details. Unset:
+   * /metrics answers 404 and /readyz gives its bare status only.
+   */
+  metricsToken: string | undefined;
+  /**
+   * Where platform webhooks may point. Production: https to public addresses only;
+   * WEBHOOK_ALLOW_HTTP / WEBHOOK_ALLOW_PRIVATE_ADDRESSES are development switches.
+   */
+  webhookPolicy: OutboundPolicy;
+  /**
+   * The header a reverse proxy in front of the gateway sets to the client's address (e.g.
+   * x-forwarded-for; its rightmost entry is taken). Unset: the TCP peer is the client. Set it
+   * only when such a proxy exists, since clients can send any header.
+   */
+  trustedProxyHeader: string | undefined;
   /** Max concurrent jobs a worker runs per queue. */
   workerConcurrency: number;
   /** Notice periods and delivery retries (NOTICE_*); see src/notices/options.ts. */
@@ -74,6 +91,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return raw as T;
   };
+  const flag = (name: string): boolean => {
+    const raw = str(name);
+    if (raw === undefined || raw === "false" || raw === "0") return false;
+    if (raw === "true" || raw === "1") return true;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return false;
+  };
   const url = (name: string, protocols: string[]): string | undefined => {
     const raw = str(name);
     if (raw === undefined) return undefined;
@@ -97,6 +121,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (keyEncryptionKey !== undefined && Buffer.from(keyEncryptionKey, "base64").length !== 32) {
     problems.push("KEY_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)");
   }
+  const metricsToken = str("METRICS_TOKEN");
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{32,512}$/.test(metricsToken)) {
+    problems.push("METRICS_TOKEN must be 32-512 printable characters without spaces (openssl rand -hex 32)");
+  }
+  const trustedProxyHeader = str("TRUSTED_PROXY_HEADER")?.toLowerCase();
+  if (trustedProxyHeader !== undefined && !/^[a-z0-9-]{1,64}$/.test(trustedProxyHeader)) {
+    problems.push("TRUSTED_PROXY_HEADER must be a header name such as x-forwarded-for or x-real-ip");
+  }
   if (databaseUrl !== undefined && keyEncryptionKey === undefined) {
     problems.push("KEY_ENCRYPTION_KEY is required with DATABASE_URL (the gateway's private keys are encrypted with it)");
   }
@@ -115,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: oneOf("LOG_LEVEL", LEVELS, "info"),
     bodyLimitBytes: int("BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     keyEncryptionKey,
+    metricsToken,
+    trustedProxyHeader,
+    webhookPolicy: { allowHttp: flag("WEBHOOK_ALLOW_HTTP"), allowPrivateAddresses: flag("WEBHOOK_ALLOW_PRIVATE_ADDRESSES") },
     workerConcurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
     notices: {
       defaultDueDays: int("NOTICE_DUE_DAYS", 15, 1, 365),

@@ -19,12 +19,13 @@ async function main(): Promise<void> {
 
   // Bind first, so the issuer can name the port actually bound when ISSUER is unset (PORT=0);
   // requests that arrive before the system is built get 503.
-  let handle: (req: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
+  let handle: (req: Request, env: unknown) => Promise<Response> = async () => new Response("starting", { status: 503 });
   let server: ServerType | undefined;
   let where = "";
   if (config.role !== "worker") {
     server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: (req) => handle(req), port: config.port, hostname: config.host }, (info) => {
+      // The adapter's env (the incoming socket) is passed on: per-client limits need the peer address.
+      const s = serve({ fetch: (req, env) => handle(req, env), port: config.port, hostname: config.host }, (info) => {
         where = `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`;
         resolve(s);
       });
@@ -42,7 +43,13 @@ async function main(): Promise<void> {
     workerConcurrency: config.workerConcurrency,
     dataDir: config.dataDir,
     keyEncryptionKey: config.keyEncryptionKey,
+    metricsToken: config.metricsToken,
+    outbound: { webhookPolicy: config.webhookPolicy },
+    login: { trustedProxyHeader: config.trustedProxyHeader },
   });
+  if (config.webhookPolicy.allowHttp || config.webhookPolicy.allowPrivateAddresses) {
+    logger.warn({ webhookPolicy: config.webhookPolicy }, "development switch on: webhooks may use http or private addresses");
+  }
   await system.start();
   // Embedded only: the CLI reaches the database through this process while it holds it
   // (ready before "listening" is printed).

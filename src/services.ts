@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "./clock.js";
 import type { Database } from "./db/client.js";
+import type { OutboundPolicy } from "./http/outbound-address.js";
 import type { EnqueueMany } from "./jobs/outbox.js";
 import type { Enqueue, JobRunner } from "./jobs/types.js";
 
@@ -23,4 +24,6 @@ export interface ServiceDeps {
   keyEncryptionKey: string | undefined;
   /** Redis for shared state (rate limits) when present. */
   redisUrl: string | undefined;
+  /** Where platform webhooks may point (checked when registered and again when sent). */
+  webhookPolicy: OutboundPolicy;
 }

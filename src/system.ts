@@ -3,7 +3,7 @@
 // here performs I/O until start().
 import type { Logger } from "pino";
 import { createApp, type App } from "./app.js";
-import { createAuth, type AuthModule } from "./auth/index.js";
+import { createAuth, type AuthModule, type LoginOptions } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { Role } from "./config.js";
 import type { Database } from "./db/client.js";
@@ -14,6 +14,7 @@ import { createSandbox, currentPolicy, type SandboxModule } from "./sandbox/inde
 import { createMonitoring, MONITORING_SCHEDULES, type MonitoringModule } from "./monitoring/index.js";
 import { createNotices, DEFAULT_NOTICE_OPTIONS, NOTICE_SCHEDULES, type NoticeOptions, type NoticesModule } from "./notices/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
+import { STRICT_OUTBOUND_POLICY } from "./http/outbound-address.js";
 import { loadSpec } from "./http/spec.js";
 import { SpecValidator } from "./http/validation.js";
 import type { ServiceDeps } from "./services.js";
@@ -29,10 +30,14 @@ export interface SystemOptions {
   workerConcurrency: number;
   dataDir: string;
   keyEncryptionKey: string | undefined;
-  /** Redis key prefix for Bull (tests give each file its own). */
+  /** The operator credential for /metrics and readiness details; unset, metrics are off. */
+  metricsToken?: string | undefined;
+  /** Redis key prefix for Bull and the login throttle (tests give each file its own). */
   bullPrefix?: string;
+  /** Login throttling and password-hashing limits, and the trusted proxy header. */
+  login?: LoginOptions;
   onJobEvent?: JobEventListener;
-  /** Webhook retry policy / timeout (tests shorten them). */
+  /** Webhook retry policy / timeout (tests shorten them), destination policy and resolver. */
   outbound?: OutboundOptions;
   /** Notice periods and delivery retries (config's NOTICE_*; tests shorten them). */
   notices?: Partial<NoticeOptions>;
@@ -80,8 +85,9 @@ export function buildSystem(o: SystemOptions): System {
     dataDir: o.dataDir,
     keyEncryptionKey: o.keyEncryptionKey,
     redisUrl: o.redisUrl,
+    webhookPolicy: o.outbound?.webhookPolicy ?? STRICT_OUTBOUND_POLICY,
   };
-  const auth = createAuth(deps);
+  const auth = createAuth({ ...deps, login: { ...o.login, ...(o.bullPrefix ? { redisPrefix: `${o.bullPrefix}:login:` } : {}) } });
   const outbound = createOutbound({ ...deps, signer: auth.signer, ...o.outbound });
   // The spec is parsed and compiled once: the app validates requests with it, the exchange
   // validates batch records one by one with the same compiled schemas.
@@ -129,6 +135,7 @@ export function buildSystem(o: SystemOptions): System {
     jobs: jobs.runner,
     logger: o.logger,
     bodyLimitBytes: o.bodyLimitBytes,
+    metricsToken: o.metricsToken,
     parts: {
       handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers },
       authenticators: { ...auth.authenticators, ...notices.authenticators },
@@ -160,6 +167,7 @@ export function buildSystem(o: SystemOptions): System {
     async stop() {
       await jobs.stop();
       await exchange.stop();
+      await auth.stop();
     },
   };
 }

@@ -1,5 +1,6 @@
 // Idempotency-Key on signed submissions: replay of the stored response, 422 for the same key
 // with another body, 409 while the first attempt is in flight, takeover of an abandoned claim.
+import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestHash } from "../src/http/idempotency.js";
@@ -89,6 +90,22 @@ describe("Idempotency-Key", () => {
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
     for (const s of statuses) expect([200, 409]).toContain(s);
     expect(await count(sql`select count(*)::int as n from batch where platform_id = ${a.platformId}::uuid`)).toBe(before + 1);
+  });
+
+  it("answers an over-long or malformed Idempotency-Key with 400 problem+json, and stores nothing", async () => {
+    const body = { records: [complaint("idem-7", "idem-shop")] };
+    // The long random one does not compress: PostgreSQL refused it as an index row (a 500).
+    for (const key of ["k".repeat(256), randomBytes(3000).toString("hex")]) {
+      const res = await a.signedRequest("/v1/events/batch", body, { idempotencyKey: key });
+      expect(res.status).toBe(400);
+      expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      const problem = (await res.json()) as { code: string; errors: Array<{ pointer: string }> };
+      expect(problem.code).toBe("VALIDATION_FAILED");
+      expect(problem.errors[0]!.pointer).toBe("/idempotency-key");
+    }
+    expect(await count(sql`select count(*)::int as n from idempotency_record where length(key) > 255`)).toBe(0);
+    const ok = await a.signedRequest("/v1/events/batch", body, { idempotencyKey: "k".repeat(255) });
+    expect(ok.status).toBe(200);
   });
 
   it("deletes expired records with the cleanup job", async () => {

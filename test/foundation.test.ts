@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/db/migrate.js";
 import { toHonoPath } from "../src/http/router.js";
 import { defineJob } from "../src/jobs/index.js";
-import { startTestGateway, type TestGateway } from "./support/gateway.js";
+import { startTestGateway, TEST_METRICS_TOKEN, type TestGateway } from "./support/gateway.js";
 
 let gw: TestGateway;
 let ran = 0;
+const operator = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
 beforeAll(async () => {
   gw = await startTestGateway({
     beforeStart: (system) =>
@@ -38,11 +39,23 @@ describe("foundation", () => {
     expect(await count()).toBe(before);
   });
 
-  it("answers liveness and readiness", async () => {
+  it("answers liveness and a bare readiness to anyone; the checks only to the operator credential", async () => {
     expect(await (await gw.fetch("/healthz")).json()).toEqual({ status: "ok" });
     const ready = await gw.fetch("/readyz");
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", checks: { database: { ok: true }, queue: { ok: true } } });
+    expect(await ready.json()).toEqual({ status: "ready" });
+    const wrong = await gw.fetch("/readyz", { headers: { authorization: "Bearer not-the-metrics-token-but-long-enough" } });
+    expect(await wrong.json()).toEqual({ status: "ready" });
+    const detailed = await gw.fetch("/readyz", { headers: operator });
+    expect(await detailed.json()).toEqual({ status: "ready", checks: { database: { ok: true }, queue: { ok: true } } });
+  });
+
+  it("serves metrics only with the operator credential", async () => {
+    const none = await gw.fetch("/metrics");
+    expect(none.status).toBe(401);
+    expect(none.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect((await gw.fetch("/metrics", { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}x` } })).status).toBe(401);
+    expect((await gw.fetch("/metrics", { headers: operator })).status).toBe(200);
   });
 
   it("serves the bundled spec and a rendered reference", async () => {
@@ -56,7 +69,7 @@ describe("foundation", () => {
 
   it("exposes Prometheus metrics with per-route counts, latency and job counts", async () => {
     await gw.fetch("/healthz");
-    const text = await (await gw.fetch("/metrics")).text();
+    const text = await (await gw.fetch("/metrics", { headers: operator })).text();
     expect(text).toMatch(/csg_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
     expect(text).toContain("csg_http_request_duration_seconds_bucket");
     expect(text).toContain("# TYPE csg_jobs gauge");

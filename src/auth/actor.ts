@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
+import type { OutboundPolicy } from "../http/outbound-address.js";
 import type { AppEnv, Principal } from "../http/context.js";
 
 export type Actor = Principal | { kind: "cli" } | { kind: "system"; name: string };
@@ -13,6 +14,8 @@ export interface VerbContext {
   db: Database;
   clock: Clock;
   actor: Actor;
+  /** Where a platform's webhook may point; the strict production policy when absent. */
+  webhookPolicy?: OutboundPolicy;
 }
 
 /** The authenticated caller of a request (the handlers' way into the verbs), or 401. */

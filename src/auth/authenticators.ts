@@ -1,6 +1,8 @@
 // The two bearer-token schemes of the spec. Both verify a gateway-signed JWT (alg, typ, iss,
 // aud, exp), then re-check the account in the database, so a suspended platform or disabled
-// regulator loses access at once rather than when the token runs out.
+// regulator loses access at once rather than when the token runs out. Tokens carry the account's
+// token/session version from when they were issued: a suspension, a disabled account or a reset
+// password bumps it, so tokens from before stay dead even once the account is active again.
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Database } from "../db/client.js";
@@ -55,6 +57,7 @@ export function createAuthenticators(deps: AuthenticatorDeps): Record<"platformO
     }
     const platform = await platformById(deps.db.orm, platformId);
     if (!platform || platform.status !== "active" || platform.clientId !== clientId) throw unauthorized("the platform is not active");
+    if ((claims.tv ?? 0) !== platform.tokenVersion) throw unauthorized("the token was issued before the platform was suspended");
     const scopes = claims.scope.split(" ").filter((s) => s !== "");
     const missing = required.filter((s) => !scopes.includes(s));
     if (missing.length > 0) {
@@ -70,11 +73,12 @@ export function createAuthenticators(deps: AuthenticatorDeps): Record<"platformO
     if (typeof claims.sub !== "string") throw unauthorized("not a regulator token");
     // The account as it is now: a disabled user or a changed role/region applies at once.
     const [user] = await deps.db.orm
-      .select({ id: regulatorUser.id, role: regulatorUser.role, regionPrefix: regulatorUser.regionPrefix, status: regulatorUser.status })
+      .select({ id: regulatorUser.id, role: regulatorUser.role, regionPrefix: regulatorUser.regionPrefix, status: regulatorUser.status, sessionVersion: regulatorUser.sessionVersion })
       .from(regulatorUser)
       .where(eq(regulatorUser.id, claims.sub))
       .limit(1);
     if (!user || user.status !== "active") throw unauthorized("the account is not active");
+    if ((claims.sv ?? 0) !== user.sessionVersion) throw unauthorized("the session has ended (the account was disabled or its password reset)");
     const least = required.find((s): s is RegulatorRole => s in ROLE_RANK);
     if (least && ROLE_RANK[user.role] < ROLE_RANK[least]) throw new AppError("FORBIDDEN", `this needs the ${least} role`);
     c.set("principal", { kind: "regulator", userId: user.id, role: user.role, regionPrefix: user.regionPrefix });

@@ -1,15 +1,18 @@
 // The gateway's own ES256 signing keys: created on first start, rotated by the operator, kept
 // in gateway_key with the private JWK sealed under the KEK. Exactly one key is active; retired
 // keys stay published until publish_until (receipts are evidence, so the default is 10 years);
-// revoked keys are never published. Keys are cached in memory for a short while so signing and
-// verifying cost no query per request; another process's rotation is seen within the TTL.
+// revoked keys are never published and verify nothing from the moment the process reloads
+// (at once in the process that revoked, within the cache TTL in the others). Keys are cached in
+// memory for a short while so signing and verifying cost no query per request; another
+// process's rotation is seen within the TTL.
 import { randomBytes } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
 import { appendAudit } from "../audit/index.js";
 import type { Clock } from "../clock.js";
 import type { Database, Tx } from "../db/client.js";
 import { gatewayKey } from "../db/schema/gateway-key.js";
+import { AppError } from "../http/errors.js";
 import { actorLabel, requireOperatorOrAdmin, type Actor } from "./actor.js";
 import { decryptWithKek, encryptWithKek } from "./key-encryption.js";
 
@@ -21,15 +24,32 @@ const CACHE_TTL_MS = 30_000;
 /** An unknown kid may trigger a reload, but at most this often (random kids must not cost a query each). */
 const MISS_RELOAD_MS = 1_000;
 
+export interface GatewayKeyView {
+  kid: string;
+  alg: string;
+  status: "active" | "retired" | "revoked";
+  createdAt: string;
+  retiredAt: string | null;
+  revokedAt: string | null;
+  publishUntil: string | null;
+}
+
 export interface ActiveKey {
   kid: string;
   privateKey: CryptoKey;
 }
 
+interface PublishedKey {
+  jwk: JWK;
+  key: CryptoKey;
+  /** Null while active; when retired, the instant after which it signed nothing. */
+  retiredAt: Date | null;
+}
+
 interface Loaded {
   at: number;
   active: ActiveKey | undefined;
-  published: Map<string, { jwk: JWK; key: CryptoKey }>;
+  published: Map<string, PublishedKey>;
 }
 
 export interface GatewayKeysDeps {
@@ -47,8 +67,13 @@ export interface GatewayKeys {
   active(): Promise<ActiveKey>;
   /** A published (active or retired, not revoked, not past publish_until) key by kid. */
   publicKey(kid: string): Promise<CryptoKey | undefined>;
+  /** The same, with when it was retired (null while active): tokens check their iat against it. */
+  verificationKey(kid: string): Promise<{ key: CryptoKey; retiredAt: Date | null } | undefined>;
   jwks(): Promise<{ keys: JWK[] }>;
   rotate(actor: Actor): Promise<{ kid: string; retired: string[] }>;
+  /** Revokes a key (a compromised one); the active key is replaced by a new one in the same step. */
+  revoke(actor: Actor, input: { kid: string; reason: string }): Promise<{ kid: string; status: "revoked"; activeKid: string }>;
+  list(actor: Actor): Promise<GatewayKeyView[]>;
   invalidate(): void;
 }
 
@@ -61,13 +86,13 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
   async function load(): Promise<Loaded> {
     const now = deps.clock.now();
     const rows = await deps.db.orm.select().from(gatewayKey);
-    const published = new Map<string, { jwk: JWK; key: CryptoKey }>();
+    const published = new Map<string, PublishedKey>();
     let active: ActiveKey | undefined;
     for (const r of rows) {
       if (r.status === "revoked") continue;
       if (r.status === "retired" && r.publishUntil && r.publishUntil.getTime() <= now.getTime()) continue;
       const jwk = r.publicJwk as JWK;
-      published.set(r.kid, { jwk, key: (await importJWK(jwk, r.alg)) as CryptoKey });
+      published.set(r.kid, { jwk, key: (await importJWK(jwk, r.alg)) as CryptoKey, retiredAt: r.status === "retired" ? (r.retiredAt ?? new Date(0)) : null });
       if (r.status === "active") {
         const priv = JSON.parse(decryptWithKek(deps.kek(), r.privateJwkEncrypted, r.kid)) as JWK;
         active = { kid: r.kid, privateKey: (await importJWK(priv, r.alg)) as CryptoKey };
@@ -111,6 +136,15 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
     return kid;
   }
 
+  async function published(kid: string): Promise<PublishedKey | undefined> {
+    let loaded = await current();
+    if (!loaded.published.has(kid) && Date.now() - lastMissReload > MISS_RELOAD_MS) {
+      lastMissReload = Date.now();
+      loaded = await current(true);
+    }
+    return loaded.published.get(kid);
+  }
+
   const lock = (tx: Tx) => tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(GATEWAY_KEY_LOCK))})`);
 
   return {
@@ -130,12 +164,11 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
       return loaded.active;
     },
     async publicKey(kid) {
-      let loaded = await current();
-      if (!loaded.published.has(kid) && Date.now() - lastMissReload > MISS_RELOAD_MS) {
-        lastMissReload = Date.now();
-        loaded = await current(true);
-      }
-      return loaded.published.get(kid)?.key;
+      return (await published(kid))?.key;
+    },
+    async verificationKey(kid) {
+      const found = await published(kid);
+      return found && { key: found.key, retiredAt: found.retiredAt };
     },
     async jwks() {
       const loaded = await current();
@@ -164,6 +197,47 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
       // Reloaded here, outside any transaction, so the next signature uses the new key at once.
       await current(true);
       return result;
+    },
+    async revoke(actor, input) {
+      requireOperatorOrAdmin(actor);
+      const reason = input.reason.trim();
+      if (reason.length === 0 || reason.length > 1000) throw new AppError("VALIDATION_FAILED", "reason: 1-1000 characters");
+      const now = deps.clock.now();
+      const result = await deps.db.transaction(async (tx) => {
+        await lock(tx);
+        const [key] = await tx.select().from(gatewayKey).where(eq(gatewayKey.kid, input.kid));
+        if (!key) throw new AppError("NOT_FOUND", "no such gateway key");
+        const replaced = key.status === "active" ? await newKeyRow(tx, now) : undefined;
+        if (key.status !== "revoked") {
+          await tx.update(gatewayKey).set({ status: "revoked", revokedAt: now }).where(eq(gatewayKey.kid, input.kid));
+          await appendAudit(tx, deps.clock, {
+            actor: actorLabel(actor),
+            action: "gateway.key.revoke",
+            subjectType: "gateway_key",
+            subjectId: input.kid,
+            data: { reason, previousStatus: key.status, replacedBy: replaced ?? null },
+          });
+        }
+        const [active] = await tx.select({ kid: gatewayKey.kid }).from(gatewayKey).where(eq(gatewayKey.status, "active")).limit(1);
+        return { kid: input.kid, status: "revoked" as const, activeKid: active!.kid };
+      });
+      // Reloaded here, outside any transaction: from now on this process verifies nothing with it.
+      await current(true);
+      return result;
+    },
+    async list(actor) {
+      requireOperatorOrAdmin(actor);
+      const rows = await deps.db.orm.select().from(gatewayKey).orderBy(desc(gatewayKey.createdAt));
+      const iso = (d: Date | null) => d?.toISOString() ?? null;
+      return rows.map((r) => ({
+        kid: r.kid,
+        alg: r.alg,
+        status: r.status,
+        createdAt: r.createdAt.toISOString(),
+        retiredAt: iso(r.retiredAt),
+        revokedAt: iso(r.revokedAt),
+        publishUntil: iso(r.publishUntil),
+      }));
     },
     /** The next read reloads and waits for it (operators and tests; never call it inside a transaction). */
     invalidate() {

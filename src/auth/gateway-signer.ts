@@ -1,11 +1,14 @@
 // GatewaySigner on top of the gateway keys, with jose. Verification accepts only ES256, the
-// expected typ, our issuer and the audience asked for, exp required, a few seconds of skew.
+// expected typ, our issuer and the audience asked for, exp and iat required, a few seconds of
+// skew; a lifetime (exp - iat) within the type's cap; and a key that is active, or retired after
+// the token was issued (a retired key signs nothing new, so a token it "signed" later is forged).
 import { CompactSign, decodeProtectedHeader, FlattenedSign, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { AppError } from "../http/errors.js";
 import { GATEWAY_ALG, type GatewayKeys } from "./gateway-keys.js";
 import type { GatewaySigner } from "./signer.js";
+import { maxLifetimeSeconds } from "./token-lifetimes.js";
 
 export const CLOCK_SKEW_SECONDS = 5;
 
@@ -16,6 +19,10 @@ export function createGatewaySigner(deps: { keys: GatewayKeys; clock: Clock; iss
 
   return {
     async signJwt(claims, o) {
+      const cap = maxLifetimeSeconds(o.typ);
+      if (!(o.expiresInSeconds > 0 && o.expiresInSeconds <= cap)) {
+        throw new Error(`a ${o.typ} token's lifetime must be 1-${cap} s (asked: ${o.expiresInSeconds})`);
+      }
       const key = await keys.active();
       const now = nowSeconds();
       let jwt = new SignJWT({ jti: randomUUID(), ...claims })
@@ -37,10 +44,11 @@ export function createGatewaySigner(deps: { keys: GatewayKeys; clock: Clock; iss
       }
       if (header.alg !== GATEWAY_ALG) throw invalid("unexpected token algorithm");
       if (typeof header.kid !== "string") throw invalid("the token names no key");
-      const key = await keys.publicKey(header.kid);
-      if (!key) throw invalid("the token was signed by a key the gateway does not publish");
+      const signing = await keys.verificationKey(header.kid);
+      if (!signing) throw invalid("the token was signed by a key the gateway does not publish");
+      let payload: JWTPayload;
       try {
-        const { payload } = await jwtVerify(token, key, {
+        ({ payload } = await jwtVerify(token, signing.key, {
           algorithms: [GATEWAY_ALG],
           issuer,
           audience: o.audience,
@@ -48,12 +56,17 @@ export function createGatewaySigner(deps: { keys: GatewayKeys; clock: Clock; iss
           requiredClaims: ["exp", "iat"],
           clockTolerance: CLOCK_SKEW_SECONDS,
           currentDate: clock.now(),
-        });
-        return payload;
+        }));
       } catch (err) {
         const code = (err as { code?: string }).code;
         throw invalid(code === "ERR_JWT_EXPIRED" ? "the token has expired" : "the token is not valid here");
       }
+      const iat = payload.iat!;
+      if (payload.exp! - iat > maxLifetimeSeconds(o.typ) || iat > nowSeconds() + CLOCK_SKEW_SECONDS) throw invalid("the token is not valid here");
+      if (signing.retiredAt && iat > Math.floor(signing.retiredAt.getTime() / 1000) + CLOCK_SKEW_SECONDS) {
+        throw invalid("the token was signed by a retired key");
+      }
+      return payload;
     },
 
     async signCompact(payload, typ) {

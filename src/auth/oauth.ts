@@ -9,9 +9,10 @@ import { authenticateClient, ClientAuthError, type AssertionDeps } from "./clien
 import { PLATFORM_ALGS } from "./platform-jwk.js";
 import { PLATFORM_SCOPES } from "./platforms.js";
 import type { GatewaySigner } from "./signer.js";
+import { MAX_TOKEN_LIFETIME_SECONDS } from "./token-lifetimes.js";
 
 export const ACCESS_TOKEN_TYP = "at+jwt";
-export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const ACCESS_TOKEN_TTL_SECONDS = MAX_TOKEN_LIFETIME_SECONDS[ACCESS_TOKEN_TYP]!;
 
 type OAuthErrorCode = "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope";
 
@@ -68,7 +69,7 @@ export function oauthHandlers(deps: AssertionDeps & { signer: GatewaySigner }): 
       }
       const scope = scopes.join(" ");
       const accessToken = await signer.signJwt(
-        { client_id: platform.clientId, scope },
+        { client_id: platform.clientId, scope, tv: platform.tokenVersion },
         { typ: ACCESS_TOKEN_TYP, audience: issuer, expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS, subject: platform.id },
       );
       return c.json({ access_token: accessToken, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECONDS, scope }, 200, NO_STORE);

@@ -4,15 +4,17 @@ import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import type { AppEnv } from "../http/context.js";
 import { AppError } from "../http/errors.js";
+import type { OutboundPolicy } from "../http/outbound-address.js";
 import type { Handlers } from "../http/router.js";
 import type { VerbContext } from "./actor.js";
+import { reactivatePlatform, suspendPlatform } from "./platform-status.js";
 import { addPlatformKey, changePlatformKey, createPlatform, listOwnKeys, listPlatforms, registerOwnKey, retireOwnKey } from "./platforms.js";
 
-export function platformHandlers(deps: { db: Database; clock: Clock }): Handlers {
+export function platformHandlers(deps: { db: Database; clock: Clock; webhookPolicy: OutboundPolicy }): Handlers {
   const ctx = (c: Context<AppEnv>): VerbContext => {
     const actor = c.get("principal");
     if (!actor) throw new AppError("UNAUTHORIZED", "not authenticated");
-    return { db: deps.db, clock: deps.clock, actor };
+    return { db: deps.db, clock: deps.clock, actor, webhookPolicy: deps.webhookPolicy };
   };
   return {
     listPlatforms: async (c) => c.json({ platforms: await listPlatforms(ctx(c)) }),
@@ -21,6 +23,8 @@ export function platformHandlers(deps: { db: Database; clock: Clock }): Handlers
     addPlatformKey: async (c, { body, params }) => c.json(await addPlatformKey(ctx(c), params.platformId, { jwk: body.jwk as never, notAfter: body.notAfter }), 201),
     changePlatformKey: async (c, { body, params }) =>
       c.json(await changePlatformKey(ctx(c), { platformId: params.platformId, kid: params.kid, action: params.action, reason: body.reason })),
+    suspendPlatform: async (c, { body, params }) => c.json(await suspendPlatform(ctx(c), { platformId: params.platformId, reason: body.reason })),
+    reactivatePlatform: async (c, { body, params }) => c.json(await reactivatePlatform(ctx(c), { platformId: params.platformId, reason: body.reason })),
     listOwnKeys: async (c) => c.json({ keys: await listOwnKeys(ctx(c)) }),
     registerOwnKey: async (c, { body }) => c.json(await registerOwnKey(ctx(c), { jwk: body.jwk as never, notAfter: body.notAfter }), 201),
     retireOwnKey: async (c, { body, params }) => {

@@ -5,6 +5,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { platform, platformKey } from "../db/schema/platform.js";
 import { AppError } from "../http/errors.js";
+import { checkOutboundUrl, OutboundRefused, STRICT_OUTBOUND_POLICY, type OutboundPolicy } from "../http/outbound-address.js";
 import { actorLabel, requireOperatorOrAdmin, requirePlatform, type VerbContext } from "./actor.js";
 import { checkPlatformJwk, type CheckedJwk } from "./platform-jwk.js";
 import { isUniqueViolation, keysOfPlatforms, keyUsable, platformById } from "./platform-queries.js";
@@ -33,7 +34,7 @@ export async function createPlatform(ctx: VerbContext, input: CreatePlatformInpu
   const scopes = input.scopes ?? [...PLATFORM_SCOPES];
   const unknown = scopes.filter((s) => !(PLATFORM_SCOPES as readonly string[]).includes(s));
   if (unknown.length > 0) throw new AppError("VALIDATION_FAILED", `unknown scopes: ${unknown.join(", ")}`);
-  if (input.webhookUrl !== undefined) checkWebhookUrl(input.webhookUrl);
+  if (input.webhookUrl !== undefined) checkWebhookUrl(input.webhookUrl, ctx.webhookPolicy ?? STRICT_OUTBOUND_POLICY);
   const keys = input.jwks?.keys ?? [];
   if (keys.length === 0) throw new AppError("VALIDATION_FAILED", "jwks must hold at least one public key");
   const checked: CheckedJwk[] = [];
@@ -134,7 +135,7 @@ export interface ChangeKeyInput {
  * retire: the key signs nothing new (assertions, bodies); access tokens already issued run out.
  * revoke: the same, effective at once, for a compromised key. Access tokens are the gateway's
  * own signatures, so one obtained with the key before revocation lives out its 15 minutes;
- * suspend the platform to stop those too.
+ * suspend the platform to end those too (reactivating it revives none of them).
  */
 export async function changePlatformKey(ctx: VerbContext, input: ChangeKeyInput): Promise<PlatformKeyView> {
   requireOperatorOrAdmin(ctx.actor);
@@ -193,13 +194,12 @@ export async function listOwnKeys(ctx: VerbContext): Promise<PlatformKeyView[]> 
   return (await keysOfPlatforms(ctx.db.orm, [me.platformId])).map((k) => keyView(k, now));
 }
 
-
-function checkWebhookUrl(url: string): void {
-  let u: URL;
+/** Registration-time check of a webhook URL (the same check runs again, with DNS, at send time). */
+function checkWebhookUrl(url: string, policy: OutboundPolicy): void {
   try {
-    u = new URL(url);
-  } catch {
-    throw new AppError("VALIDATION_FAILED", "webhookUrl must be an absolute URL");
+    checkOutboundUrl(url, policy);
+  } catch (err) {
+    if (!(err instanceof OutboundRefused)) throw err;
+    throw new AppError("VALIDATION_FAILED", `webhookUrl: ${err.message}`, { errors: [{ pointer: "/webhookUrl", message: err.message }] });
   }
-  if (u.protocol !== "https:" && u.protocol !== "http:") throw new AppError("VALIDATION_FAILED", "webhookUrl must be http(s)");
 }

@@ -48,6 +48,22 @@ describe("CLI commands", () => {
     await expect(req(["regulator", "add", "--name", "u", "--role", "boss", "--region", "5101"])).rejects.toThrow(/--role/);
   });
 
+  it("builds the account and key commands: suspend/reactivate, disable/enable, reset-password, keys list/revoke", async () => {
+    expect(await req(["platform", "suspend", "--platform", "p", "--reason", "leak"])).toEqual({ command: "platform.suspend", input: { platformId: "p", reason: "leak" } });
+    expect(await req(["platform", "reactivate", "--platform", "p", "--reason", "fixed"])).toEqual({ command: "platform.reactivate", input: { platformId: "p", reason: "fixed" } });
+    expect(await req(["regulator", "disable", "--name", "u", "--reason", "left"])).toEqual({ command: "regulator.disable", input: { username: "u", reason: "left" } });
+    expect(await req(["regulator", "enable", "--name", "u", "--reason", "back"])).toEqual({ command: "regulator.enable", input: { username: "u", reason: "back" } });
+    expect(await req(["regulator", "reset-password", "--name", "u", "--reason", "forgot"], "a-new-pass-phrase\n")).toEqual({
+      command: "regulator.reset-password",
+      input: { username: "u", reason: "forgot", password: "a-new-pass-phrase" },
+    });
+    expect((await req(["regulator", "reset-password", "--name", "u", "--reason", "forgot"])).input).not.toHaveProperty("password");
+    expect(await req(["keys", "list"])).toEqual({ command: "keys.list", input: {} });
+    expect(await req(["keys", "revoke", "--kid", "gw-1", "--reason", "leaked"])).toEqual({ command: "keys.revoke", input: { kid: "gw-1", reason: "leaked" } });
+    await expect(req(["platform", "suspend", "--platform", "p"])).rejects.toBeInstanceOf(UsageError);
+    await expect(req(["regulator", "disable", "--name", "u"])).rejects.toBeInstanceOf(UsageError);
+  });
+
   it("parses audit verify anchors and refuses unknown commands, options and unreadable files", async () => {
     const hash = "a".repeat(64);
     expect(await req(["audit", "verify", "--from-seq", "10", "--expected-head", `12:${hash}`])).toEqual({ command: "audit.verify", input: { fromSeq: 10, expectedHead: { seq: 12, hash } } });

@@ -15,10 +15,21 @@ export const USAGE = `usage: npm run cli -- <command> [options]
   platform key add --platform ID --jwk FILE [--not-after ISO]
   platform key retire --platform ID --kid KID --reason TEXT   (stops new use; issued tokens run out)
   platform key revoke --platform ID --kid KID --reason TEXT   (fails at once: a compromised key)
+  platform suspend --platform ID --reason TEXT     no tokens, its tokens stop working, no webhooks
+  platform reactivate --platform ID --reason TEXT  it fetches new tokens (the old ones stay dead)
   regulator add --name USERNAME --role viewer|officer|admin --region PREFIX [--display-name TEXT]
                                    password: one line on stdin when piped, else (a terminal, or </dev/null)
                                    generated and printed once
+  regulator list                   every regulator account
+  regulator disable --name USERNAME --reason TEXT   cannot log in; its sessions end at once
+  regulator enable --name USERNAME --reason TEXT
+  regulator reset-password --name USERNAME --reason TEXT
+                                   new password from stdin as for add (else generated, printed once);
+                                   the account's sessions end at once
   keys rotate                      new gateway signing key; the old one stays published
+  keys list                        the gateway's signing keys and their status
+  keys revoke --kid KID --reason TEXT   leaves the JWKS, every token it signed stops working
+                                   (the active key is replaced first)
   audit verify [--from-seq N] [--expected-head SEQ:HASH]
 ${RELATIONS_USAGE}
 ${CLASSIFICATION_USAGE}
@@ -94,9 +105,38 @@ export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<C
       if (password) input.password = password;
       return { command: "regulator.add", input };
     }
+    case "platform suspend":
+    case "platform reactivate": {
+      onlyOptions(args, ["platform", "reason"]);
+      const input = { platformId: required(args, "platform"), reason: required(args, "reason") };
+      return { command: words === "platform suspend" ? "platform.suspend" : "platform.reactivate", input };
+    }
+    case "regulator list":
+      onlyOptions(args, []);
+      return { command: "regulator.list", input: {} };
+    case "regulator disable":
+    case "regulator enable": {
+      onlyOptions(args, ["name", "reason"]);
+      const input = { username: required(args, "name"), reason: required(args, "reason") };
+      return { command: words === "regulator disable" ? "regulator.disable" : "regulator.enable", input };
+    }
+    case "regulator reset-password": {
+      onlyOptions(args, ["name", "reason"]);
+      const input: Record<string, unknown> = { username: required(args, "name"), reason: required(args, "reason") };
+      const password = (await io.readStdin())?.replace(/\r?\n$/, "");
+      if (password) input.password = password;
+      return { command: "regulator.reset-password", input };
+    }
     case "keys rotate":
       onlyOptions(args, []);
       return { command: "keys.rotate", input: {} };
+    case "keys list":
+      onlyOptions(args, []);
+      return { command: "keys.list", input: {} };
+    case "keys revoke": {
+      onlyOptions(args, ["kid", "reason"]);
+      return { command: "keys.revoke", input: { kid: required(args, "kid"), reason: required(args, "reason") } };
+    }
     case "audit verify": {
       onlyOptions(args, ["from-seq", "expected-head"]);
       const input: Record<string, unknown> = {};

@@ -7,14 +7,23 @@ import {
   changePlatformKey,
   createPlatform,
   createRegulatorUser,
+  disableRegulatorUser,
+  enableRegulatorUser,
   listPlatforms,
+  listRegulatorUsers,
+  reactivatePlatform,
+  regulatorIdByUsername,
+  resetRegulatorPassword,
+  suspendPlatform,
   type Actor,
+  type GatewayKeys,
   type RegulatorRole,
 } from "../auth/index.js";
 import { verifyAuditChain, type ChainHead } from "../audit/index.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
+import type { OutboundPolicy } from "../http/outbound-address.js";
 import { runRelationsLoad } from "./relations.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
 import { CLASSIFICATION_COMMANDS, runClassificationOperation } from "./classification-commands.js";
@@ -25,8 +34,16 @@ export const COMMANDS = [
   "platform.key.add",
   "platform.key.retire",
   "platform.key.revoke",
+  "platform.suspend",
+  "platform.reactivate",
   "regulator.add",
+  "regulator.list",
+  "regulator.disable",
+  "regulator.enable",
+  "regulator.reset-password",
   "keys.rotate",
+  "keys.list",
+  "keys.revoke",
   "audit.verify",
   "relations.load",
   ...CLASSIFICATION_COMMANDS,
@@ -41,8 +58,12 @@ export interface CommandRequest {
 export interface OperationDeps {
   db: Database;
   clock: Clock;
+  /** Where platform webhooks may point (config's policy; the strict one when absent). */
+  webhookPolicy?: OutboundPolicy;
   /** Gateway key rotation: the running gateway passes its own key store (its cache follows). */
   rotateGatewayKey(ctx: { actor: Actor }): Promise<{ kid: string; retired: string[] }>;
+  /** Listing and revoking gateway keys (the running gateway passes its own store). */
+  gatewayKeys?: Pick<GatewayKeys, "list" | "revoke">;
   /** Full runs and the model lifecycle (classification module); absent where not built. */
   classification?: ClassificationOps;
 }
@@ -70,8 +91,13 @@ const obj = (input: Record<string, unknown>, key: string): Record<string, unknow
   return v as Record<string, unknown>;
 };
 
+function gatewayKeysOf(deps: OperationDeps): Pick<GatewayKeys, "list" | "revoke"> {
+  if (!deps.gatewayKeys) throw new AppError("UNAVAILABLE", "gateway keys are not available here");
+  return deps.gatewayKeys;
+}
+
 export async function runOperation(deps: OperationDeps, request: CommandRequest): Promise<unknown> {
-  const ctx = { db: deps.db, clock: deps.clock, actor: CLI_ACTOR };
+  const ctx = { db: deps.db, clock: deps.clock, actor: CLI_ACTOR, ...(deps.webhookPolicy ? { webhookPolicy: deps.webhookPolicy } : {}) };
   const input = request.input ?? {};
   switch (request.command) {
     case "platform.add": {
@@ -103,8 +129,30 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
         displayName: optStr(input, "displayName"),
         password: optStr(input, "password"),
       });
+    case "platform.suspend":
+    case "platform.reactivate": {
+      const change = request.command === "platform.suspend" ? suspendPlatform : reactivatePlatform;
+      return change(ctx, { platformId: str(input, "platformId"), reason: str(input, "reason") });
+    }
+    case "regulator.list":
+      return { users: await listRegulatorUsers(ctx) };
+    case "regulator.disable":
+    case "regulator.enable": {
+      const change = request.command === "regulator.disable" ? disableRegulatorUser : enableRegulatorUser;
+      return change(ctx, { userId: await regulatorIdByUsername(ctx, str(input, "username")), reason: str(input, "reason") });
+    }
+    case "regulator.reset-password":
+      return resetRegulatorPassword(ctx, {
+        userId: await regulatorIdByUsername(ctx, str(input, "username")),
+        reason: str(input, "reason"),
+        password: optStr(input, "password"),
+      });
     case "keys.rotate":
       return deps.rotateGatewayKey({ actor: CLI_ACTOR });
+    case "keys.list":
+      return { keys: await gatewayKeysOf(deps).list(CLI_ACTOR) };
+    case "keys.revoke":
+      return gatewayKeysOf(deps).revoke(CLI_ACTOR, { kid: str(input, "kid"), reason: str(input, "reason") });
     case "audit.verify": {
       const fromSeq = input.fromSeq;
       const expectedHead = input.expectedHead as ChainHead | undefined;

@@ -10,7 +10,7 @@ import type { Config } from "../config.js";
 import { openDatabase } from "../db/client.js";
 import { DataDirBusyError } from "../db/data-dir-lock.js";
 import { migrate } from "../db/migrate.js";
-import { rotateGatewayKey } from "../auth/index.js";
+import { openGatewayKeys, rotateGatewayKey } from "../auth/index.js";
 import { AppError } from "../http/errors.js";
 import { AdminSocketUnavailable, callAdminSocket } from "./admin-client.js";
 import { adminSocketPath } from "./admin-socket.js";
@@ -86,8 +86,10 @@ async function direct(config: Config, request: CommandRequest): Promise<unknown>
     const deps = {
       db,
       clock: systemClock,
+      webhookPolicy: config.webhookPolicy,
       rotateGatewayKey: ({ actor }: { actor: Parameters<typeof rotateGatewayKey>[0]["actor"] }) =>
         rotateGatewayKey({ actor, db, clock: systemClock, keyEncryptionKey: config.keyEncryptionKey, embedded: db.kind === "pglite", dataDir: config.dataDir }),
+      gatewayKeys: openGatewayKeys({ db, clock: systemClock, keyEncryptionKey: config.keyEncryptionKey, embedded: db.kind === "pglite", dataDir: config.dataDir }),
       ...(request.command.startsWith("model.") || request.command.startsWith("reclassify.") ? { classification: await openClassificationOps(config, db) } : {}),
     };
     try {

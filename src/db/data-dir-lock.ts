@@ -1,7 +1,7 @@
 // PGlite is a single-process database: two processes opening the same data directory would
 // corrupt it. The first process to open it writes its pid here; any other is refused with a
 // message saying who holds it. A lock left by a dead process is taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 export interface DataDirLock {
@@ -19,8 +19,23 @@ export class DataDirBusyError extends Error {
   }
 }
 
+/**
+ * The data directory holds the database files, the key-encryption key and the first admin's
+ * password: created 0700 (parents too, when created here), and tightened to 0700 when it
+ * exists with wider permissions, so no other local account can read it.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if ((statSync(dir).mode & 0o077) === 0) return;
+  try {
+    chmodSync(dir, 0o700);
+  } catch (err) {
+    throw new Error(`${dir} is open to other accounts and cannot be made private (${(err as NodeJS.ErrnoException).code}): use a directory owned by the account that runs the gateway`);
+  }
+}
+
 export function acquireDataDirLock(dataDir: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const path = join(dataDir, "gateway.pid");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

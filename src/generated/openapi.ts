@@ -25,7 +25,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness — the database and the job queue are reachable. */
+        /**
+         * Readiness — the database and the job queue are reachable.
+         * @description Open to load balancers: the answer is the status alone. Sent with the operator credential
+         *     (`Authorization: Bearer <METRICS_TOKEN>`) it also names each check and why it failed; a
+         *     missing or wrong credential simply gets the bare status.
+         */
         get: operations["getReadyz"];
         put?: never;
         post?: never;
@@ -42,7 +47,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (request counts and latency per route, job counts). */
+        /**
+         * Prometheus metrics (request counts and latency per route, job counts).
+         * @description Only with the operator credential; 404 when the gateway has none configured (METRICS_TOKEN unset).
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -623,7 +631,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Regulator login; returns a gateway-signed token carrying role and region scope. */
+        /**
+         * Regulator login; returns a gateway-signed token carrying role and region scope.
+         * @description Every refusal is the same 401 whether or not the account exists. Attempts are throttled per account and per
+         *     client address (429 with Retry-After); when too many passwords are being checked at once the answer is 503 with
+         *     Retry-After. Every attempt is audited with the client address, never the password.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -677,6 +690,148 @@ export interface paths {
         put?: never;
         /** Retire (stops new use, tokens already issued run out) or revoke (fails at once) a platform key (admin). */
         post: operations["changePlatformKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/platforms/{platformId}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend a platform (admin, audited) — it gets no tokens and the tokens it holds stop working at once; webhooks to it stop. */
+        post: operations["suspendPlatform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/platforms/{platformId}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reactivate a suspended platform (admin, audited). Tokens issued before the suspension stay invalid; it fetches new ones. */
+        post: operations["reactivatePlatform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/gateway-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The gateway's own signing keys and their status (admin). */
+        get: operations["listGatewayKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/gateway-keys/{kid}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a gateway signing key (admin, audited) — it leaves the JWKS and every token it signed stops working; revoking the active key first puts a new one in its place.
+         * @description Receipts and webhooks it signed can no longer be checked against the JWKS either; use this for a key that may be compromised, and rotation otherwise.
+         */
+        post: operations["revokeGatewayKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Regulator accounts inside the caller's region (admin). */
+        get: operations["listRegulatorUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/users/{userId}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a regulator account inside the caller's region (admin, audited) — it cannot log in and its sessions end at once. Not one's own. */
+        post: operations["disableRegulatorUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/users/{userId}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a disabled regulator account inside the caller's region (admin, audited). Sessions from before it was disabled stay ended. */
+        post: operations["enableRegulatorUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/users/{userId}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a regulator account's password (admin, inside the caller's region, audited) — its sessions end at once.
+         * @description Without `password` a strong one is generated and returned, once; the answer is never cached or replayed.
+         */
+        post: operations["resetRegulatorPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1741,7 +1896,12 @@ export interface components {
         PlatformRegistration: {
             name: string;
             jwks: components["schemas"]["Jwks"];
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description https, no credentials in the URL, and a host that is not a loopback, private, link-local, metadata or other
+             *     non-public address or local name (400 otherwise). The host is resolved again for every send and refused then
+             *     if any of its addresses is non-public.
+             */
             webhookUrl?: string;
             scopes?: components["schemas"]["PlatformScope"][];
         };
@@ -1778,6 +1938,51 @@ export interface components {
         };
         /** @enum {string} */
         RegulatorRole: "viewer" | "officer" | "admin";
+        RegulatorUser: {
+            /** Format: uuid */
+            userId: string;
+            username: string;
+            displayName: string;
+            role: components["schemas"]["RegulatorRole"];
+            /** @description GB/T 2260 prefix; empty = nationwide. */
+            regionPrefix: string;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            /** Format: date-time */
+            createdAt: string;
+            lastLoginAt: string | null;
+        };
+        PasswordResetRequest: {
+            reason: string;
+            /** @description The new password; omitted, one is generated. */
+            password?: string;
+        };
+        PasswordReset: {
+            /** Format: uuid */
+            userId: string;
+            username: string;
+            /** @description Only when generated: shown this once, stored only as a hash. */
+            password?: string;
+        };
+        GatewayKey: {
+            kid: string;
+            alg: string;
+            /** @enum {string} */
+            status: "active" | "retired" | "revoked";
+            /** Format: date-time */
+            createdAt: string;
+            retiredAt: string | null;
+            revokedAt: string | null;
+            /** @description A retired key stays in the JWKS until then (receipts and webhooks it signed stay checkable). */
+            publishUntil: string | null;
+        };
+        GatewayKeyRevocation: {
+            kid: string;
+            /** @enum {string} */
+            status: "revoked";
+            /** @description The active key after the revocation (a new one when the active key was revoked). */
+            activeKid: string;
+        };
         EntityProfile: {
             /** Format: uuid */
             entityId: string;
@@ -1874,7 +2079,8 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready" | "unavailable";
-            checks: {
+            /** @description Only for the operator credential. */
+            checks?: {
                 [key: string]: {
                     ok: boolean;
                     error?: string;
@@ -2256,6 +2462,8 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     getOpenapi: {
@@ -3218,6 +3426,7 @@ export interface operations {
             };
             401: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listPlatforms: {
@@ -3325,6 +3534,214 @@ export interface operations {
                     "application/json": components["schemas"]["PlatformKey"];
                 };
             };
+            404: components["responses"]["Problem"];
+        };
+    };
+    suspendPlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platformId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Suspended (or already was). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Platform"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    reactivatePlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platformId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Active (or already was). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Platform"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    listGatewayKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: components["schemas"]["GatewayKey"][];
+                    };
+                };
+            };
+        };
+    };
+    revokeGatewayKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Revoked (or already was). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayKeyRevocation"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    listRegulatorUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accounts by username. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: components["schemas"]["RegulatorUser"][];
+                    };
+                };
+            };
+        };
+    };
+    disableRegulatorUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Disabled (or already was). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatorUser"];
+                };
+            };
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    enableRegulatorUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Active (or already was). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatorUser"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    resetRegulatorPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Reset. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordReset"];
+                };
+            };
+            400: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };

@@ -43,3 +43,14 @@ describe.each(stores)("%s store", (_name, make) => {
     }
   });
 });
+
+describe("memory store bound", () => {
+  it("keeps at most maxEntries partly used buckets, dropping the least recently used", async () => {
+    const store = new MemoryBucketStore(2);
+    const one = { capacity: 1, refillPerSecond: 0.001 };
+    for (const key of ["a", "b", "c"]) expect((await store.take(key, one, 0)).allowed).toBe(true);
+    // "a" was forgotten (a fresh, full bucket); "c" is still empty.
+    expect((await store.take("a", one, 0)).allowed).toBe(true);
+    expect((await store.take("c", one, 0)).allowed).toBe(false);
+  });
+});

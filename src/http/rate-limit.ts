@@ -59,11 +59,16 @@ export function takeToken(state: { tokens: number; at: number } | undefined, b: 
 
 export class MemoryBucketStore implements BucketStore {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /** At most this many partly used buckets; the least recently used goes first (keys a caller chooses must not grow memory). */
+  constructor(private readonly maxEntries = 100_000) {}
   async take(key: string, bucket: BucketConfig, nowMs: number): Promise<TakeResult> {
     const { state, result } = takeToken(this.buckets.get(key), bucket, nowMs);
+    this.buckets.delete(key);
     // A full bucket carries no information: forget it, so idle platforms cost no memory.
-    if (state.tokens >= bucket.capacity) this.buckets.delete(key);
-    else this.buckets.set(key, state);
+    if (state.tokens < bucket.capacity) {
+      if (this.buckets.size >= this.maxEntries) this.buckets.delete(this.buckets.keys().next().value!);
+      this.buckets.set(key, state);
+    }
     return result;
   }
   async close(): Promise<void> {}

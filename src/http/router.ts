@@ -152,12 +152,18 @@ async function readInput(c: Context<AppEnv>, op: Operation, options: MountOption
   if (v.query) assertValid(v.query, query, "query parameters");
 
   const requestBody = op.definition.requestBody as JsonObject | undefined;
-  if (!requestBody) return { body: undefined, query, params, rawBody: undefined, mediaType: undefined };
+  if (!requestBody) {
+    checkHeaders(c, v);
+    return { body: undefined, query, params, rawBody: undefined, mediaType: undefined };
+  }
 
   const content = (requestBody.content ?? {}) as Record<string, JsonObject>;
   const mediaType = mediaTypeOf(c.req.header("content-type"));
   const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
-  if (!hasBody && requestBody.required !== true) return { body: undefined, query, params, rawBody: undefined, mediaType };
+  if (!hasBody && requestBody.required !== true) {
+    checkHeaders(c, v);
+    return { body: undefined, query, params, rawBody: undefined, mediaType };
+  }
   if (!mediaType || !(mediaType in content)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Content-Type must be one of: ${Object.keys(content).join(", ")}`, {
       headers: { "Accept-Post": Object.keys(content).join(", ") },
@@ -165,7 +171,9 @@ async function readInput(c: Context<AppEnv>, op: Operation, options: MountOption
   }
   const limit = Number(op.definition["x-max-body-bytes"] ?? options.bodyLimitBytes);
   const rawBody = await readBody(c.req.raw, Math.min(limit, options.bodyLimitBytes));
+  // After the signature check, so a missing or garbled X-JWS-Signature keeps its own 401 codes.
   if (op.definition["x-signed-body"] === true) await options.bodyVerifier!(c, rawBody, op);
+  checkHeaders(c, v);
   if (rawBody.byteLength === 0) throw new AppError("VALIDATION_FAILED", "request body is required", { errors: [{ pointer: "/", message: "required" }] });
   const recordsProperty = v.record?.property;
   const body = parseBody(rawBody, mediaType, recordsProperty);
@@ -173,6 +181,16 @@ async function readInput(c: Context<AppEnv>, op: Operation, options: MountOption
   const validate = v.body.get(mediaType === "application/x-ndjson" ? "application/json" : mediaType) ?? v.body.get(mediaType);
   if (validate) assertValid(validate, body, "request body");
   return { body, query, params, rawBody, mediaType };
+}
+
+/**
+ * Header parameters the spec declares (Idempotency-Key's length, ...), checked before any
+ * handler or wrapper uses them: a bad value is a 400, never a failure further down.
+ */
+function checkHeaders(c: Context<AppEnv>, v: ReturnType<SpecValidator["for"]>): void {
+  if (!v.headers) return;
+  // Hono gives the names lower-cased, as the validator declares them.
+  assertValid(v.headers, c.req.header(), "headers");
 }
 
 /** Query parameters; a repeated name becomes an array (validated against the schema). */

@@ -3,6 +3,7 @@ import type { Database } from "../db/client.js";
 import type { JobRunner } from "../jobs/types.js";
 import { renderDocs } from "./docs.js";
 import type { HttpMetrics } from "./metrics.js";
+import { hasOperatorCredential } from "./operator-credential.js";
 import type { Handlers } from "./router.js";
 import type { Spec } from "./spec.js";
 
@@ -11,6 +12,8 @@ export interface SystemDeps {
   jobs: Pick<JobRunner, "ping">;
   metrics: HttpMetrics;
   spec: Spec;
+  /** The operator credential (METRICS_TOKEN); unset, readiness details are never shown. */
+  metricsToken: string | undefined;
 }
 
 const READY_TIMEOUT_MS = 2_000;
@@ -40,7 +43,10 @@ export function systemHandlers(deps: SystemDeps): Handlers {
     getReadyz: async (c) => {
       const [database, queue] = await Promise.all([check(() => deps.db.ping()), check(() => deps.jobs.ping())]);
       const ready = database.ok && queue.ok;
-      return c.json({ status: ready ? ("ready" as const) : ("unavailable" as const), checks: { database, queue } }, ready ? 200 : 503);
+      const status = ready ? ("ready" as const) : ("unavailable" as const);
+      // Load balancers need the status only; the failure details name hosts and drivers.
+      const body = hasOperatorCredential(c, deps.metricsToken) ? { status, checks: { database, queue } } : { status };
+      return c.json(body, ready ? 200 : 503, { "Cache-Control": "no-store" });
     },
     getMetrics: async (c) =>
       c.body(await deps.metrics.registry.metrics(), 200, { "Content-Type": deps.metrics.registry.contentType }),

@@ -6,6 +6,7 @@ import type { JWTPayload } from "jose";
 import type { Clock } from "../clock.js";
 import { AppError } from "../http/errors.js";
 import type { GatewaySigner } from "../auth/signer.js";
+import { maxLifetimeSeconds } from "../auth/token-lifetimes.js";
 
 export const MERCHANT_TOKEN_TYP = "merchant+jwt";
 
@@ -24,7 +25,7 @@ export interface MerchantClaims {
 }
 
 export async function mintMerchantToken(deps: MerchantLinkDeps, claims: MerchantClaims, expiresAt: Date): Promise<string> {
-  const seconds = Math.floor((expiresAt.getTime() - deps.clock.now().getTime()) / 1000);
+  const seconds = Math.min(Math.floor((expiresAt.getTime() - deps.clock.now().getTime()) / 1000), maxLifetimeSeconds(MERCHANT_TOKEN_TYP));
   if (seconds <= 0) throw new AppError("CONFLICT", "the notice's merchant link has expired");
   return deps.signer.signJwt({ ent: claims.entityId }, { typ: MERCHANT_TOKEN_TYP, audience: merchantAudience(deps.issuer), expiresInSeconds: seconds, subject: claims.noticeId });
 }

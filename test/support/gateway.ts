@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { ManualClock, systemClock, type Clock } from "../../src/clock.js";
+import type { OutboundPolicy } from "../../src/http/outbound-address.js";
 import { createLogger } from "../../src/logger.js";
 import { JobEventLog } from "../../src/jobs/index.js";
 import { buildSystem, type System, type SystemOptions } from "../../src/system.js";
@@ -12,6 +13,14 @@ import { createTestDatabase, type TestDatabase } from "./db.js";
 
 /** A fixed key for tests only; production refuses to start without its own. */
 export const TEST_KEY_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+/** The operator credential for /metrics and the readiness details (config's METRICS_TOKEN). */
+/**
+ * The tests' webhook receivers listen on http://127.0.0.1, which production refuses: test
+ * gateways turn on the development switches unless a test asks for another policy.
+ */
+export const LOCAL_RECEIVER_POLICY: OutboundPolicy = { allowHttp: true, allowPrivateAddresses: true };
+
+export const TEST_METRICS_TOKEN = "test-metrics-token-0123456789abcdef";
 
 export interface TestGateway {
   url: string;
@@ -32,10 +41,12 @@ export interface TestGatewayOptions {
   clock?: Clock | ManualClock;
   /** Extra job definitions, registered before the runner starts (as domains do). */
   beforeStart?: (system: System) => void;
-  /** Outbound options, e.g. a tiny webhook retry backoff. */
+  /** Outbound options, e.g. a tiny webhook retry backoff (webhookPolicy defaults to LOCAL_RECEIVER_POLICY). */
   outbound?: SystemOptions["outbound"];
   /** Notice periods and delivery retries, e.g. a short reminder period. */
   notices?: SystemOptions["notices"];
+  /** Login throttling / hashing limits and the trusted proxy header. */
+  login?: SystemOptions["login"];
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -43,9 +54,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const jobEvents = new JobEventLog();
   // The issuer must be known before the server has a port: listen first, then build.
-  let handler: (req: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
+  let handler: (req: Request, env?: unknown) => Promise<Response> = async () => new Response("starting", { status: 503 });
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: (req) => handler(req), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    const s = serve({ fetch: (req, env) => handler(req, env), port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -60,10 +71,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     workerConcurrency: 4,
     dataDir: testDb.url ? "postgres" : "memory://",
     keyEncryptionKey: TEST_KEY_ENCRYPTION_KEY,
+    metricsToken: TEST_METRICS_TOKEN,
     bullPrefix: `csg-test-${randomBytes(4).toString("hex")}`,
     onJobEvent: jobEvents.listener,
-    ...(options.outbound ? { outbound: options.outbound } : {}),
+    outbound: { webhookPolicy: LOCAL_RECEIVER_POLICY, ...options.outbound },
     ...(options.notices ? { notices: options.notices } : {}),
+    ...(options.login ? { login: options.login } : {}),
   };
   const boot = async (): Promise<System> => {
     const built = buildSystem(systemOptions);

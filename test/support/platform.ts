@@ -68,7 +68,7 @@ export async function onboardPlatform(
   for (let i = 0; i < (options.keyCount ?? 1); i++) keys.push(await generateTestKey(options.alg ?? "ES256"));
   const deps = gw.system.deps;
   const created = await createPlatform(
-    { db: deps.db, clock: deps.clock, actor: { kind: "cli" } },
+    { db: deps.db, clock: deps.clock, actor: { kind: "cli" }, webhookPolicy: deps.webhookPolicy },
     { name: options.name ?? `platform-${randomBytes(4).toString("hex")}`, jwks: { keys: keys.map((k) => k.publicJwk as Record<string, unknown>) }, scopes: options.scopes, webhookUrl: options.webhookUrl },
   );
   const nowSeconds = () => Math.floor(gw.clock.now().getTime() / 1000);

@@ -17,4 +17,5 @@ export const gatewayKey = pgTable("gateway_key", {
   createdAt: ts("created_at").notNull(),
   retiredAt: ts("retired_at"),
   publishUntil: ts("publish_until"),
+  revokedAt: ts("revoked_at"),
 });

@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts, updatedAt } from "../columns.js";
 
 /** An e-commerce platform that exchanges data with the gateway. */
@@ -9,6 +9,11 @@ export const platform = pgTable("platform", {
   status: text("status", { enum: ["active", "suspended"] }).notNull().default("active"),
   scopes: jsonb("scopes").$type<string[]>().notNull().default([]),
   webhookUrl: text("webhook_url"),
+  /**
+   * Access tokens carry the version current when they were issued; a suspension bumps it, so
+   * tokens from before a suspension stay dead after the platform is reactivated.
+   */
+  tokenVersion: integer("token_version").notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -2,6 +2,8 @@
 // pushed by signed webhooks (wire format: webhook-sender.ts). Other domains publish through
 // `publish` / `publishToEntityPlatforms` inside their own transactions.
 import type { GatewaySigner } from "../../auth/signer.js";
+import type { OutboundPolicy } from "../../http/outbound-address.js";
+import type { HostResolver } from "../../http/outbound-request.js";
 import type { Handlers } from "../../http/router.js";
 import type { JobRegistry } from "../../jobs/registry.js";
 import type { ServiceDeps } from "../../services.js";
@@ -22,9 +24,13 @@ export interface OutboundOptions {
   webhookRetry?: WebhookRetryPolicy;
   /** Per-attempt HTTP timeout (default 10 s). */
   webhookTimeoutMs?: number;
+  /** Allowed webhook destinations (default: https to public addresses; config's WEBHOOK_ALLOW_*). */
+  webhookPolicy?: OutboundPolicy;
+  /** Name resolution at send time (default: the system resolver; tests map names to local receivers). */
+  resolveHost?: HostResolver;
 }
 
-export function createOutbound(deps: ServiceDeps & { signer: GatewaySigner } & OutboundOptions): OutboundModule {
+export function createOutbound(deps: ServiceDeps & { signer: GatewaySigner } & Omit<OutboundOptions, "webhookPolicy">): OutboundModule {
   const { db, clock, enqueueMany, kick, signer } = deps;
   const logger = deps.logger.child({ component: "outbound" });
   return {
@@ -40,6 +46,8 @@ export function createOutbound(deps: ServiceDeps & { signer: GatewaySigner } & O
           logger,
           ...(deps.webhookRetry ? { retry: deps.webhookRetry } : {}),
           ...(deps.webhookTimeoutMs ? { timeoutMs: deps.webhookTimeoutMs } : {}),
+          policy: deps.webhookPolicy,
+          ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
         }),
       );
     },

@@ -1,6 +1,8 @@
 // The webhook.deliver job against a real local HTTP receiver, with a jose-based signer in
 // place of the gateway's (same GatewaySigner contract). Attempts are driven by hand through
-// the registry, so retry/dead-letter bookkeeping is checked attempt by attempt.
+// the registry, so retry/dead-letter bookkeeping is checked attempt by attempt. The receivers
+// listen on http://127.0.0.1, which only the development policy allows; the destination checks
+// run with the production policy and a resolver that maps test names to chosen addresses.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
@@ -16,6 +18,8 @@ import { createTestDatabase, type TestDatabase } from "../../../test/support/db.
 import { createPublish } from "./publish.js";
 import { webhookDeliverJob } from "./webhook-job.js";
 import { WEBHOOK_JWS_TYP } from "./webhook-sender.js";
+import { STRICT_OUTBOUND_POLICY, type OutboundPolicy } from "../../http/outbound-address.js";
+import type { HostResolver } from "../../http/outbound-request.js";
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -54,9 +58,20 @@ const signer = {
   },
 } as unknown as GatewaySigner;
 
+const DEV: OutboundPolicy = { allowHttp: true, allowPrivateAddresses: true };
 const registry = new JobRegistry();
 /** Same job with a 300 ms HTTP timeout, for the receiver that never answers. */
 const impatient = new JobRegistry();
+/** Production policy; names resolve through `dns` below, and every lookup is recorded. */
+const strict = new JobRegistry();
+const dns = new Map<string, string[]>();
+const lookups: string[] = [];
+const testResolver: HostResolver = async (name) => {
+  lookups.push(name);
+  const addresses = dns.get(name);
+  if (!addresses) throw Object.assign(new Error(`queryA ENOTFOUND ${name}`), { code: "ENOTFOUND" });
+  return addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+};
 const enqueueMany = createEnqueueMany({ clock: systemClock, registry });
 const publish = createPublish({ clock: systemClock, enqueueMany });
 const MAX = 3;
@@ -66,10 +81,20 @@ beforeAll(async () => {
   const keys = await generateKeyPair("ES256");
   privateKey = keys.privateKey;
   publicJwk = await exportJWK(keys.publicKey);
-  const job = (timeoutMs: number) =>
-    webhookDeliverJob({ db: t.db, clock: systemClock, signer, logger: { info() {}, warn() {} }, retry: { maxAttempts: MAX, backoffMs: 1 }, timeoutMs });
+  const job = (timeoutMs: number, policy: OutboundPolicy = DEV, resolve?: HostResolver) =>
+    webhookDeliverJob({
+      db: t.db,
+      clock: systemClock,
+      signer,
+      logger: { info() {}, warn() {} },
+      retry: { maxAttempts: MAX, backoffMs: 1 },
+      timeoutMs,
+      policy,
+      ...(resolve ? { resolve } : {}),
+    });
   registry.define(job(10_000));
   impatient.define(job(300));
+  strict.define(job(10_000, STRICT_OUTBOUND_POLICY, testResolver));
 });
 afterAll(async () => t?.db.close());
 
@@ -164,7 +189,15 @@ describe("webhook.deliver", () => {
     const { deliveryId, platformId } = await setup("http://127.0.0.1:9/hook");
     await t.db.orm.update(platform).set({ webhookUrl: "file:///etc/passwd" }).where(eq(platform.id, platformId));
     expect(isPermanent(await attempt(deliveryId, 1))).toBe(true);
-    expect(await delivery(deliveryId)).toMatchObject({ status: "dead", attempts: 1, last_error: expect.stringContaining("file:") });
+    expect(await delivery(deliveryId)).toMatchObject({ status: "dead", attempts: 1, last_error: "webhook the URL is refused: the URL must use https or http" });
+  });
+
+  it("stores the status code in fixed words, never what the receiver answered", async () => {
+    const r = await receiver(() => 500);
+    const { deliveryId } = await setup(r.url);
+    await attempt(deliveryId, 1);
+    expect((await delivery(deliveryId)).last_error).toBe("webhook answered HTTP 500");
+    await r.close();
   });
 
   it("sends to the platform's current URL", async () => {
@@ -179,6 +212,81 @@ describe("webhook.deliver", () => {
 
   it("rejects a bad payload as permanent", async () => {
     expect(isPermanent(await registry.run("webhook.deliver", { deliveryId: "x" }, { jobId: 1, attempt: 1 }).catch((e: unknown) => e))).toBe(true);
+  });
+});
+
+describe("webhook destinations (production policy)", () => {
+  it("refuses http, and a literal loopback or metadata address, without connecting", async () => {
+    const r = await receiver(() => 204);
+    for (const url of [r.url, "https://127.0.0.1:9/hook", "https://169.254.169.254/latest/meta-data", "https://[::ffff:127.0.0.1]/hook"]) {
+      const { deliveryId } = await setup(url);
+      expect(isPermanent(await attempt(deliveryId, 1, strict))).toBe(true);
+      expect(await delivery(deliveryId)).toMatchObject({ status: "dead", attempts: 1, last_error: expect.stringMatching(/^webhook the URL is refused: /) });
+    }
+    expect(r.received).toHaveLength(0);
+    await r.close();
+  });
+
+  it.each([
+    ["loopback", ["127.0.0.1"]],
+    ["private", ["10.0.0.7"]],
+    ["ULA", ["fd00::7"]],
+    ["carrier-grade NAT", ["100.64.1.1"]],
+    ["link-local", ["169.254.3.4"]],
+    ["metadata", ["169.254.169.254"]],
+    ["IPv6 metadata", ["fd00:ec2::254"]],
+    ["IPv4-mapped loopback", ["::ffff:127.0.0.1"]],
+    ["unspecified", ["0.0.0.0"]],
+    ["multicast", ["224.0.0.251"]],
+    ["a public and a private address", ["93.184.215.14", "10.0.0.7"]],
+  ])("refuses a name that resolves to %s, resolving it when sending (dead, no retry)", async (_label, addresses) => {
+    const name = `hooks-${randomBytes(4).toString("hex")}.platform.test`;
+    dns.set(name, addresses);
+    const { deliveryId } = await setup(`https://${name}/hook`);
+    const before = lookups.length;
+    expect(isPermanent(await attempt(deliveryId, 1, strict))).toBe(true);
+    expect(lookups.slice(before)).toEqual([name]);
+    expect(await delivery(deliveryId)).toMatchObject({
+      status: "dead",
+      last_error: expect.stringMatching(/^webhook the host resolves to an address that is refused: the address is .*refused$/),
+    });
+    expect((await delivery(deliveryId)).last_error).not.toContain(addresses.at(-1)!);
+  });
+
+  it("reports an unknown name in fixed words and tries again later", async () => {
+    const { deliveryId } = await setup("https://nowhere.platform.test/hook");
+    const err = await attempt(deliveryId, 1, strict);
+    expect(isPermanent(err)).toBe(false);
+    expect(await delivery(deliveryId)).toMatchObject({ status: "pending", last_error: "webhook the host could not be resolved (ENOTFOUND)" });
+  });
+
+  it("connects to the address it checked, with the name as Host, looking the name up once", async () => {
+    const r = await receiver(() => 204);
+    const port = new URL(r.url).port;
+    const name = `pinned-${randomBytes(4).toString("hex")}.platform.test`;
+    // A rebinding resolver: the first answer is the local receiver, any later one elsewhere.
+    dns.set(name, ["127.0.0.1"]);
+    const { deliveryId } = await setup(`http://${name}:${port}/hook`);
+    const before = lookups.length;
+    let calls = 0;
+    const rebinding = new JobRegistry();
+    rebinding.define(
+      webhookDeliverJob({
+        db: t.db,
+        clock: systemClock,
+        signer,
+        logger: { info() {}, warn() {} },
+        policy: DEV,
+        resolve: async (host) => (++calls === 1 ? testResolver(host) : [{ address: "10.9.9.9", family: 4 }]),
+      }),
+    );
+    expect(await attempt(deliveryId, 1, rebinding)).toBeUndefined();
+    expect(calls).toBe(1);
+    expect(lookups.slice(before)).toEqual([name]);
+    expect(r.received).toHaveLength(1);
+    expect(r.received[0]!.headers.host).toBe(`${name}:${port}`);
+    expect((await delivery(deliveryId)).status).toBe("delivered");
+    await r.close();
   });
 });
 

@@ -2,15 +2,18 @@
 // webhook URL. Every attempt is recorded on the delivery (attempts, last_error,
 // last_attempt_at). A failed attempt throws so the job runner retries it with exponential
 // backoff; the last allowed attempt marks the delivery dead (a dead letter that admins list
-// and can retry) before rethrowing. A URL that can never work (missing, not http(s)) is dead
-// at once.
+// and can retry) before rethrowing. A URL that can never work (missing, not https, or a host
+// that resolves to a refused address) is dead at once. The error stored is in our own words:
+// a status code or a fixed reason, never what the receiver answered.
 import { sql } from "drizzle-orm";
 import type { GatewaySigner } from "../../auth/signer.js";
 import type { Clock } from "../../clock.js";
 import type { Database } from "../../db/client.js";
 import { defineJob, PermanentJobError, type JobDefinition } from "../../jobs/index.js";
 import { WEBHOOK_DELIVER_JOB } from "./publish.js";
-import { checkWebhookUrl, sendWebhook, WebhookRefused, type WebhookMessage } from "./webhook-sender.js";
+import { STRICT_OUTBOUND_POLICY, type OutboundPolicy } from "../../http/outbound-address.js";
+import { OutboundFailure, systemResolver, type HostResolver } from "../../http/outbound-request.js";
+import { sendWebhook, type WebhookMessage } from "./webhook-sender.js";
 
 export interface WebhookRetryPolicy {
   /** Total tries including the first. */
@@ -30,12 +33,17 @@ export interface WebhookJobDeps {
   logger: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
   retry?: WebhookRetryPolicy;
   timeoutMs?: number;
+  /** Allowed destinations (default: https to public addresses only). */
+  policy?: OutboundPolicy;
+  /** Name resolution at send time (default: the system resolver). */
+  resolve?: HostResolver;
 }
 
 interface DeliveryRow extends Record<string, unknown> {
   status: "pending" | "delivered" | "dead";
   platform_id: string;
   webhook_url: string | null;
+  platform_status: "active" | "suspended";
   message_id: string;
   type: string;
   entity_id: string | null;
@@ -48,6 +56,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function webhookDeliverJob(deps: WebhookJobDeps): JobDefinition<{ deliveryId: string }> {
   const retry = deps.retry ?? DEFAULT_WEBHOOK_RETRY;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+  const policy = deps.policy ?? STRICT_OUTBOUND_POLICY;
+  const resolve = deps.resolve ?? systemResolver;
   const { db, clock } = deps;
 
   const record = async (deliveryId: string, outcome: { status: DeliveryRow["status"]; error: string | null }) => {
@@ -74,7 +84,7 @@ export function webhookDeliverJob(deps: WebhookJobDeps): JobDefinition<{ deliver
     },
     async handle({ deliveryId }, ctx) {
       const [row] = await db.rows<DeliveryRow>(sql`
-        select d.status, d.platform_id, p.webhook_url, m.id as message_id, m.type, m.entity_id, m.data, m.created_at
+        select d.status, d.platform_id, p.webhook_url, p.status as platform_status, m.id as message_id, m.type, m.entity_id, m.data, m.created_at
         from webhook_delivery d
         join outbound_message m on m.id = d.message_id
         join platform p on p.id = d.platform_id
@@ -84,16 +94,14 @@ export function webhookDeliverJob(deps: WebhookJobDeps): JobDefinition<{ deliver
       if (row.status !== "pending") return;
       const log = { deliveryId, messageId: row.message_id, platformId: row.platform_id, attempt: ctx.attempt };
 
-      let url: URL;
-      try {
-        if (row.webhook_url === null) throw new WebhookRefused("platform has no webhook URL");
-        url = checkWebhookUrl(row.webhook_url);
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
+      const dead = async (error: string, why: string) => {
         await record(deliveryId, { status: "dead", error });
-        deps.logger.warn({ ...log, err: error }, "webhook dead: undeliverable URL");
-        throw new PermanentJobError(error);
-      }
+        deps.logger.warn({ ...log, err: error }, why);
+        return new PermanentJobError(error);
+      };
+      if (row.webhook_url === null) throw await dead("the platform has no webhook URL", "webhook dead: no URL");
+      // A suspended platform receives nothing (an admin may retry the delivery once it is back).
+      if (row.platform_status !== "active") throw await dead("the platform is suspended", "webhook dead: platform suspended");
 
       const message: WebhookMessage = {
         id: row.message_id,
@@ -103,13 +111,18 @@ export function webhookDeliverJob(deps: WebhookJobDeps): JobDefinition<{ deliver
         data: row.data,
       };
       try {
-        await sendWebhook(url, message, {
+        await sendWebhook(row.webhook_url, message, {
           signer: deps.signer,
           nowSeconds: Math.floor(clock.now().getTime() / 1000),
           timeoutMs,
+          policy,
+          resolve,
         });
       } catch (err) {
-        const error = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
+        // Our own failures (signing, say) are logged in full but stored in fixed words as well.
+        if (!(err instanceof OutboundFailure)) deps.logger.warn({ ...log, err: (err as Error).message }, "webhook could not be sent");
+        const error = err instanceof OutboundFailure ? `webhook ${err.message}` : "webhook could not be sent (internal error)";
+        if (err instanceof OutboundFailure && err.permanent) throw await dead(error, "webhook dead: destination refused");
         const last = ctx.attempt >= retry.maxAttempts;
         await record(deliveryId, { status: last ? "dead" : "pending", error });
         deps.logger.warn({ ...log, err: error, dead: last }, last ? "webhook dead after last attempt" : "webhook attempt failed");

@@ -20,7 +20,12 @@
 // iat equals Webhook-Timestamp and is recent (e.g. within 300 s), typ is "webhook+jws", and
 // deduplicate on Webhook-Id. Any 2xx answer acknowledges; anything else (including
 // redirects, which are never followed) is retried with exponential backoff.
+//
+// Where it may go: https only, to a host whose addresses are all public, resolved at send time
+// and pinned for the request (src/http/outbound-request.ts).
 import type { GatewaySigner } from "../../auth/signer.js";
+import type { OutboundPolicy } from "../../http/outbound-address.js";
+import { OutboundFailure, postPinned, type HostResolver } from "../../http/outbound-request.js";
 
 export const WEBHOOK_JWS_TYP = "webhook+jws";
 
@@ -32,60 +37,35 @@ export interface WebhookMessage {
   data: Record<string, unknown>;
 }
 
-export class WebhookRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "WebhookRefused";
-  }
-}
-
-/** http(s) only, no credentials in the URL; anything else can never be delivered. */
-export function checkWebhookUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new WebhookRefused("webhook URL is not a valid URL");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new WebhookRefused(`webhook URL scheme ${url.protocol} is not allowed`);
-  if (url.username || url.password) throw new WebhookRefused("webhook URL must not carry credentials");
-  return url;
-}
-
 export interface SendOptions {
   signer: GatewaySigner;
   /** Seconds since the epoch, from the injected clock. */
   nowSeconds: number;
   timeoutMs: number;
+  /** Which destinations are allowed (https to public addresses in production). */
+  policy: OutboundPolicy;
+  resolve: HostResolver;
 }
 
-/** Resolves on a 2xx answer; throws (with a short reason, never the body) otherwise. */
-export async function sendWebhook(url: URL, message: WebhookMessage, o: SendOptions): Promise<void> {
+/**
+ * Resolves on a 2xx answer; otherwise throws OutboundFailure in fixed words (a status code,
+ * never the answer's content). `permanent` failures (a refused URL or address) are not retried.
+ */
+export async function sendWebhook(url: string, message: WebhookMessage, o: SendOptions): Promise<void> {
   const body = new TextEncoder().encode(JSON.stringify(message));
   const signature = await o.signer.signDetached(body, { typ: WEBHOOK_JWS_TYP, iat: o.nowSeconds, wid: message.id });
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: "POST",
-      body,
-      headers: {
-        "content-type": "application/json",
-        "webhook-id": message.id,
-        "webhook-timestamp": String(o.nowSeconds),
-        "x-jws-signature": signature,
-      },
-      // A redirect could point anywhere; the registered URL is the only destination.
-      redirect: "manual",
-      signal: AbortSignal.timeout(o.timeoutMs),
-    });
-  } catch (err) {
-    const cause = err instanceof Error ? (err.name === "TimeoutError" ? `timed out after ${o.timeoutMs} ms` : err.message) : String(err);
-    throw new Error(`webhook request failed: ${cause}`);
-  }
-  // The answer's body is not needed; release the connection.
-  await response.body?.cancel().catch(() => {});
-  if (response.status < 200 || response.status > 299) {
-    const what = response.status >= 300 && response.status < 400 ? "redirect not followed" : "non-2xx answer";
-    throw new Error(`webhook answered HTTP ${response.status} (${what})`);
-  }
+  const status = await postPinned(url, body, {
+    policy: o.policy,
+    resolve: o.resolve,
+    timeoutMs: o.timeoutMs,
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": message.id,
+      "webhook-timestamp": String(o.nowSeconds),
+      "x-jws-signature": signature,
+    },
+  });
+  if (status >= 200 && status <= 299) return;
+  // A redirect could point anywhere; the registered URL is the only destination.
+  throw new OutboundFailure(status >= 300 && status < 400 ? `answered HTTP ${status} (redirects are not followed)` : `answered HTTP ${status}`);
 }

@@ -68,7 +68,7 @@ describe("model CLI", () => {
     writeFileSync(badLabel, "a,label\n1,0\n2,maybe\n");
     expect(cli("train", "--data", badLabel, "--label", "label", "--out", join(dir, "x.json")).stderr).toMatch(/line 3: label "maybe"/);
     const corrupt = join(dir, "corrupt.json");
-    writeFileSync(corrupt, readFileSync(modelPath, "utf8").replace('"schemaVersion": 1', '"schemaVersion": 7'));
+    writeFileSync(corrupt, readFileSync(modelPath, "utf8").replace(/"schemaVersion": \d+/, '"schemaVersion": 7'));
     const s = cli("score", "--model", corrupt, "--data", FIXTURE);
     expect(s.status).toBe(1);
     expect(s.stderr).toMatch(/invalid model artifact: schemaVersion 7 is not supported/);

@@ -82,26 +82,35 @@ export const DEFAULT_EVIDENCE_WEIGHT_RIDGE = 30;
 export function fitFeatureWeights(prior: Float64Array, evidence: readonly Float64Array[], y: Uint8Array, w0: number, ridge: number): Float64Array {
   const n = y.length;
   const F = evidence.length;
+  // row-major copy: the Newton loop reads each row's terms together
+  const x = new Float64Array(n * F);
+  evidence.forEach((col, f) => {
+    for (let i = 0; i < n; i++) x[i * F + f] = col[i] as number;
+  });
   const w = new Float64Array(F).fill(w0);
-  const pinned = new Map<number, number>();
+  const pinned = new Set<number>();
   for (let round_ = 0; round_ <= F; round_++) {
-    const free = [...Array(F).keys()].filter((f) => !pinned.has(f));
-    for (const [f, v] of pinned) w[f] = v;
-    for (let it = 0; it < 50 && free.length > 0; it++) {
-      const d = free.length;
+    const free = Int32Array.from([...Array(F).keys()].filter((f) => !pinned.has(f)));
+    const d = free.length;
+    for (let it = 0; it < 50 && d > 0; it++) {
       const g = new Float64Array(d);
       const h = new Float64Array(d * d);
+      const row = new Float64Array(d);
       for (let i = 0; i < n; i++) {
+        const at = i * F;
         let eta = prior[i] as number;
-        for (let f = 0; f < F; f++) eta += (w[f] as number) * ((evidence[f] as Float64Array)[i] as number);
+        for (let f = 0; f < F; f++) eta += (w[f] as number) * (x[at + f] as number);
         const p = sigmoid(eta);
         const r = p - (y[i] as number);
         const v = p * (1 - p);
+        for (let a = 0; a < d; a++) row[a] = x[at + (free[a] as number)] as number;
         for (let a = 0; a < d; a++) {
-          const xa = (evidence[free[a] as number] as Float64Array)[i] as number;
+          const xa = row[a] as number;
           if (xa === 0) continue;
           g[a] = (g[a] as number) + r * xa;
-          for (let b = 0; b <= a; b++) h[a * d + b] = (h[a * d + b] as number) + v * xa * ((evidence[free[b] as number] as Float64Array)[i] as number);
+          const vxa = v * xa;
+          const base = a * d;
+          for (let b = 0; b <= a; b++) h[base + b] = (h[base + b] as number) + vxa * (row[b] as number);
         }
       }
       for (let a = 0; a < d; a++) {
@@ -110,15 +119,22 @@ export function fitFeatureWeights(prior: Float64Array, evidence: readonly Float6
       }
       const step = solveSpd(h, g, d);
       let largest = 0;
-      free.forEach((f, a) => {
+      for (let a = 0; a < d; a++) {
+        const f = free[a] as number;
         w[f] = (w[f] as number) - (step[a] as number);
         largest = Math.max(largest, Math.abs(step[a] as number));
-      });
-      if (largest < 1e-10) break;
+      }
+      if (largest < 1e-9) break;
     }
-    const outside = free.filter((f) => !((w[f] as number) >= 0 && (w[f] as number) <= 2));
-    if (outside.length === 0) break;
-    for (const f of outside) pinned.set(f, (w[f] as number) < 0 ? 0 : 2);
+    let outside = false;
+    for (const f of free) {
+      const wf = w[f] as number;
+      if (wf >= 0 && wf <= 2) continue;
+      pinned.add(f);
+      w[f] = wf < 0 ? 0 : 2;
+      outside = true;
+    }
+    if (!outside) break;
   }
   return w;
 }

@@ -3,7 +3,7 @@
 import { logit, sigmoid } from "./math.js";
 import { hazardOf } from "./loss.js";
 import { toLevel, toNumber } from "./values.js";
-import type { FeatureModel, ModelArtifact } from "./types.js";
+import type { FeatureModel, ModelArtifact, PriorModel } from "./types.js";
 
 export interface CompiledFeature {
   id: string;
@@ -18,6 +18,8 @@ export interface CompiledFeature {
   /** categorical only: the "other" state for unseen levels */
   otherState: number;
 }
+
+export type CompiledPrior = Pick<CompiledModel, "globalLogit" | "priorLogitByCategory">;
 
 export interface CompiledModel {
   artifact: ModelArtifact;
@@ -97,17 +99,13 @@ function compileFeature(f: FeatureModel, weight: number, slope: number | null): 
  */
 export function compileModel(artifact: ModelArtifact): CompiledModel {
   const slope = artifact.calibration ? artifact.calibration.slope : null;
-  const priorLogit = (rate: number) => (slope === null ? logit(rate) : logit(rate) * slope);
-  const priorLogitByCategory = new Map<string, number>();
-  for (const [cat, c] of Object.entries(artifact.prior.categories)) priorLogitByCategory.set(cat, priorLogit(c.rate));
   const hazardByCategory = new Map<string, number>(Object.entries(artifact.loss.hazard));
   return {
     artifact,
     version: artifact.version,
     features: artifact.features.map((f) => compileFeature(f, f.weight ?? artifact.evidenceWeight, slope)),
     priorColumn: artifact.prior.column,
-    globalLogit: priorLogit(artifact.prior.globalRate),
-    priorLogitByCategory,
+    ...compilePrior(artifact.prior, slope),
     calibrationShift: artifact.calibration ? artifact.calibration.intercept : null,
     hazardByCategory,
     defaultHazard: artifact.loss.defaultHazard,
@@ -115,7 +113,15 @@ export function compileModel(artifact: ModelArtifact): CompiledModel {
   };
 }
 
-export function priorLogitFor(m: CompiledModel, category: string | null): number {
+/** Prior logits per category and overall (times the calibration slope, if any); training uses them too. */
+export function compilePrior(prior: PriorModel, slope: number | null): CompiledPrior {
+  const priorLogit = (rate: number) => (slope === null ? logit(rate) : logit(rate) * slope);
+  const priorLogitByCategory = new Map<string, number>();
+  for (const [cat, c] of Object.entries(prior.categories)) priorLogitByCategory.set(cat, priorLogit(c.rate));
+  return { globalLogit: priorLogit(prior.globalRate), priorLogitByCategory };
+}
+
+export function priorLogitFor(m: CompiledPrior, category: string | null): number {
   if (category === null) return m.globalLogit;
   const l = m.priorLogitByCategory.get(category);
   return l === undefined ? m.globalLogit : l;

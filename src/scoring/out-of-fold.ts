@@ -15,7 +15,11 @@ import { logit, round } from "./math.js";
 import { scoreColumns } from "./score.js";
 import { asColumnarInput, selectRows, type DataTable } from "./table.js";
 import type { TrainOptions } from "./train.js";
-import { draftArtifact, fitWeightedNaiveBayes } from "./weighted-naive-bayes.js";
+import type { ModelArtifact } from "./types.js";
+import { fitWeightedNaiveBayes, type WeightedNaiveBayes } from "./weighted-naive-bayes.js";
+
+/** Wraps a fitted model in an artifact that can be compiled and scored (training's own skeleton). */
+export type DraftArtifact = (model: WeightedNaiveBayes) => ModelArtifact;
 
 export type BinningMethod = DiscretiseOptions["method"];
 
@@ -30,12 +34,12 @@ export interface HeldOutChoice {
 const IDENTITY = { slope: 1, intercept: 0 };
 
 /** Each row's logit from a model fitted without its fold; throws when a fold cannot be fitted. */
-export function outOfFoldLogits(table: DataTable, labels: Uint8Array, opts: TrainOptions, fold: Uint8Array, k: number): Float64Array {
+export function outOfFoldLogits(table: DataTable, labels: Uint8Array, opts: TrainOptions, draft: DraftArtifact, fold: Uint8Array, k: number): Float64Array {
   const z = new Float64Array(table.n);
   for (let f = 0; f < k; f++) {
     const { train, test } = foldRows(fold, f);
     const sub = fitWeightedNaiveBayes(selectRows(table, train), Uint8Array.from(train, (i) => labels[i] as number), opts);
-    const scores = scoreColumns(compileModel(draftArtifact(sub, opts, [0, 0, 0])), asColumnarInput(selectRows(table, test)));
+    const scores = scoreColumns(compileModel(draft(sub)), asColumnarInput(selectRows(table, test)));
     test.forEach((i, r) => (z[i] = logit(scores.p[r] as number)));
   }
   return z;
@@ -55,7 +59,7 @@ interface Candidate {
  * no calibration, with the reason, when no candidate can be fitted on every fold or the chosen
  * slope is unusable.
  */
-export function chooseOnHeldOutFolds(table: DataTable, labels: Uint8Array, opts: TrainOptions): HeldOutChoice {
+export function chooseOnHeldOutFolds(table: DataTable, labels: Uint8Array, opts: TrainOptions, draft: DraftArtifact): HeldOutChoice {
   const k = Math.max(2, opts.calibrationFolds ?? 5);
   const fold = kFoldAssignment(table.n, k, `${opts.seed ?? 1}:held-out`);
   const fixed = opts.discretisation?.method;
@@ -66,7 +70,7 @@ export function chooseOnHeldOutFolds(table: DataTable, labels: Uint8Array, opts:
   for (const binning of methods) {
     let z: Float64Array;
     try {
-      z = outOfFoldLogits(table, labels, { ...opts, discretisation: { ...opts.discretisation, method: binning } }, fold, k);
+      z = outOfFoldLogits(table, labels, { ...opts, discretisation: { ...opts.discretisation, method: binning } }, draft, fold, k);
     } catch (e) {
       failures[binning] = (e as Error).message;
       continue;

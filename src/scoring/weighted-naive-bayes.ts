@@ -1,21 +1,20 @@
 // Steps 1–4 of training: the weighted naive Bayes itself. Prior per category (prior.ts); bins
-// (discretise.ts) and levels per feature; smoothed log-LR tables (naive-bayes.ts); one evidence
-// weight w fitted on out-of-fold evidence sums, which shrinks the double counting naive Bayes
-// does with correlated indicators (w < 1) without breaking the additive reason codes.
-// Training (train.ts) fits this several times: on folds, to calibrate it honestly, and on all rows.
-import type { PlattCalibration } from "./calibration.js";
-import { compileModel } from "./compile.js";
+// (discretise.ts) and levels per feature; smoothed log-LR tables (naive-bayes.ts); evidence
+// weights fitted on out-of-fold log-LRs — one shared weight, then one per indicator pulled toward
+// it — which shrink the double counting naive Bayes does with correlated indicators without
+// breaking the additive reason codes. Training (train.ts) fits this several times: on held-out
+// folds (out-of-fold.ts), to choose and calibrate honestly, and on all rows.
+import { compilePrior, priorLogitFor } from "./compile.js";
 import { learnEdges, type DiscretiseOptions } from "./discretise.js";
 import { EVIDENCE_INDICATOR_IDS, indicatorById } from "./indicators.js";
-import { DEFAULT_LOSS_MODEL } from "./loss.js";
 import { round, sigmoid, solveSpd } from "./math.js";
 import { categoricalStates, countStates, learnLevels, numericStates, smoothedLogLR } from "./naive-bayes.js";
 import { fitPrior } from "./prior.js";
 import { createRng } from "./prng.js";
-import { scoreColumns } from "./score.js";
 import type { DataTable } from "./table.js";
 import type { FeatureSpec, TrainOptions } from "./train.js";
-import { ARTIFACT_FORMAT, ARTIFACT_SCHEMA_VERSION, type FeatureModel, type ModelArtifact, type PriorModel } from "./types.js";
+import type { FeatureModel, PriorModel } from "./types.js";
+import { toLevel } from "./values.js";
 
 /** Which columns become evidence: given list; else the catalogue's evidence indicators if all present; else every usable column. */
 export function chooseFeatures(table: DataTable, opts: TrainOptions, categoryColumn: string | null): { features: FeatureSpec[]; skipped: string[] } {
@@ -219,10 +218,9 @@ export function fitWeightedNaiveBayes(table: DataTable, labels: Uint8Array, opts
 
   const priorLogits = new Float64Array(n);
   {
-    const probe = compileModel(draftArtifact({ prior, features, evidenceWeight: 1 }, opts, [0, 0, 0]));
+    const compiledPrior = compilePrior(prior, null);
     const catCol = categoryColumn === null ? undefined : table.columns.get(categoryColumn);
-    const tmp = scoreColumns(probe, { n, columns: catCol ? { [categoryColumn as string]: catCol } : {} });
-    priorLogits.set(tmp.logitPrior);
+    for (let i = 0; i < n; i++) priorLogits[i] = priorLogitFor(compiledPrior, catCol === undefined ? null : toLevel(catCol[i] ?? null));
   }
   const evidenceWeight = round(fitEvidenceWeight(priorLogits, oofEvidence, labels), 12);
   const perIndicator = (opts.evidenceWeights ?? "per-indicator") === "per-indicator";
@@ -244,38 +242,4 @@ export function fitWeightedNaiveBayes(table: DataTable, labels: Uint8Array, opts
     evidenceWeights: perIndicator ? { per: "indicator", ridge } : { per: "model" },
   };
   return { prior, features, evidenceWeight, training };
-}
-
-/** The artifact around a fitted model (version "draft" until trainModel derives it). */
-export function draftArtifact(
-  model: Pick<WeightedNaiveBayes, "prior" | "features" | "evidenceWeight"> & { calibration?: PlattCalibration },
-  opts: TrainOptions,
-  cutoffs: [number, number, number],
-): ModelArtifact {
-  return {
-    format: ARTIFACT_FORMAT,
-    schemaVersion: ARTIFACT_SCHEMA_VERSION,
-    version: "draft",
-    kind: "naive_bayes",
-    description: opts.description ?? "weighted naive Bayes trained on labelled rows",
-    prior: model.prior,
-    evidenceWeight: model.evidenceWeight,
-    ...(model.calibration ? { calibration: model.calibration } : {}),
-    logitBound: opts.logitBound ?? 12,
-    features: model.features,
-    loss: opts.loss ?? DEFAULT_LOSS_MODEL,
-    classes: {
-      cutoffs,
-      overrides: {
-        seriousViolation: ["serious_violations_365d"],
-        licenceRevoked: ["licence_revoked"],
-        history: "entity_age_days",
-        minHistoryDays: 90,
-        minKnownIndicators: Math.min(3, Math.ceil(model.features.length / 3)),
-        ...opts.overrides,
-      },
-    },
-    training: { trainedAt: opts.trainedAt ?? null, method: "weighted naive Bayes, Beta category prior" },
-    metrics: {},
-  };
 }

@@ -1,8 +1,8 @@
 // Calibration of the posterior: Platt scaling of the model's logit,
 //   logit(p) = slope · (prior + Σ evidence) + intercept.
-// Naive Bayes double counts correlated indicators, and the single evidence weight only partly
-// repairs that; class cut-offs are on expected loss p × loss, so p itself must be right, not
-// just its ranking. Platt scaling is monotone (AUC unchanged) and linear in the logit, so the
+// Naive Bayes double counts correlated indicators, and the evidence weights only partly repair
+// that; class cut-offs are on expected loss p × loss, so p itself must be right, not just its
+// ranking. Platt scaling is monotone (AUC unchanged) and linear in the logit, so the
 // reason codes stay additive: every term is multiplied by the slope and the intercept is one
 // more term of its own (see score.ts).
 //

@@ -4,7 +4,8 @@
 //
 // Encoding: numeric columns standardised on the training rows (missing -> the mean, plus a
 // missing flag when the training column has gaps); categorical columns one-hot per level seen in
-// training plus a missing flag, unseen levels all zero. Fitted by Newton's method (IRLS) with
+// training at least as often as the core requires of its own levels (max(5, 0.1% of rows)), plus
+// a missing flag; rarer and unseen levels are all zero. Fitted by Newton's method (IRLS) with
 // an L2 penalty of 1 on the coefficients, not the intercept — the common default (scikit-learn's
 // C = 1), which keeps levels seen only among one outcome finite.
 import { sigmoid, solveSpd } from "./math.js";
@@ -32,6 +33,7 @@ export interface LogisticModel {
 }
 
 function describeColumns(table: DataTable, ids: readonly string[]): LogisticColumn[] {
+  const minLevelCount = Math.max(5, Math.round(0.001 * table.n));
   return ids.map((id) => {
     const col = table.columns.get(id);
     if (col === undefined) throw new Error(`feature column "${id}" is not in the data`);
@@ -44,14 +46,15 @@ function describeColumns(table: DataTable, ids: readonly string[]): LogisticColu
       const sd = n > 1 ? Math.sqrt(Math.max(0, ss / n - mean * mean)) : 0;
       return { id, kind: "numeric", mean, sd: sd > 0 ? sd : 1, missingFlag: n < col.length };
     }
-    const levels = new Set<string>();
+    const counts = new Map<string, number>();
     let missing = false;
     for (const v of col) {
       const l = toLevel(v);
       if (l === null) missing = true;
-      else levels.add(l);
+      else counts.set(l, (counts.get(l) ?? 0) + 1);
     }
-    return { id, kind: "categorical", levels: [...levels].sort(), missingFlag: missing };
+    const levels = [...counts].filter(([, c]) => c >= minLevelCount).map(([l]) => l);
+    return { id, kind: "categorical", levels: levels.sort(), missingFlag: missing };
   });
 }
 

@@ -1,9 +1,11 @@
 // `npm run model -- <command>`: train, evaluate, cross-validate and score the Bayesian credit
 // model on any CSV with a header (and a label column), and generate the synthetic population.
-// Metrics are printed as JSON on stdout; errors go to stderr with the offending line.
+// Metrics are printed as JSON on stdout; evaluate and cv also write a readable reliability table
+// (predicted vs observed per decile, Brier, AUC) to stderr; errors go to stderr with the offending line.
 import { readFileSync, writeFileSync } from "node:fs";
 import { UsageError, int, list, optional, parseArgs, required, type ParsedArgs } from "./model-cli/args.js";
 import { loadCsv } from "./model-cli/data.js";
+import { crossValidationReport, evaluationReport } from "./model-cli/report.js";
 import {
   compileModel,
   crossValidate,
@@ -27,20 +29,34 @@ const USAGE = `usage: npm run model -- <command> [options]
   train    --data FILE --label COL [--positive VALUE] --out MODEL.json
            [--numeric a,b] [--categorical c,d] [--exclude x,y] [--category COL|none]
            [--time COL --test-from DATE [--horizon DAYS]] [--cutoffs a,b,c] [--seed S] [--trained-at ISO]
+           [--calibration platt|none] [--binning mdl|quantile] [--evidence-weights per-indicator|shared]
   evaluate --model MODEL.json --data FILE --label COL [--positive VALUE]
   cv       --data FILE --label COL [--positive VALUE] [--folds 10] [--seed 1] [train options]
   score    --model MODEL.json --data FILE [--id COL] [--top 3] [--out FILE]
   expert   --out MODEL.json            (writes the expert default model)
   sim      --entities N --seed S --out DIR [--no-batches] [--cut-dates 2023-01-01,2024-01-01] [--batch-size 10000]`;
 
+function choice<T extends string>(args: ParsedArgs, key: string, allowed: readonly T[]): T | undefined {
+  const v = optional(args, key);
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${key} must be one of ${allowed.join(", ")}, got "${v}"`);
+  return v as T;
+}
+
 function trainOptions(args: ParsedArgs, exclude: string[]): TrainOptions {
   const category = optional(args, "category");
+  const calibration = choice(args, "calibration", ["platt", "none"] as const);
+  const binning = choice(args, "binning", ["mdl", "quantile"] as const);
+  const evidenceWeights = choice(args, "evidence-weights", ["per-indicator", "shared"] as const);
   const cutoffs = list(args, "cutoffs")?.map(Number);
   if (cutoffs && (cutoffs.length !== 3 || cutoffs.some((x) => !Number.isFinite(x)))) throw new UsageError("--cutoffs needs three numbers a,b,c");
   return {
     exclude: [...exclude, ...(list(args, "exclude") ?? [])],
     ...(category !== undefined ? { categoryColumn: category === "none" ? null : category } : {}),
     ...(cutoffs ? { cutoffs: cutoffs as [number, number, number] } : {}),
+    ...(calibration ? { calibration } : {}),
+    ...(binning ? { discretisation: { method: binning } } : {}),
+    ...(evidenceWeights ? { evidenceWeights } : {}),
     seed: optional(args, "seed") ?? 1,
     trainedAt: optional(args, "trained-at") ?? new Date().toISOString(),
   };
@@ -90,7 +106,9 @@ function run(argv: string[]): void {
     case "evaluate": {
       const model = readModel(required(args, "model"));
       const data = loadCsv(required(args, "data"), { label: label(), positive: positive(), model });
-      printJson({ modelVersion: model.version, ...evaluateModel(model, data.table, data.labels as Uint8Array) });
+      const metrics = evaluateModel(model, data.table, data.labels as Uint8Array);
+      printJson({ modelVersion: model.version, ...metrics });
+      process.stderr.write(evaluationReport(model.version, metrics));
       return;
     }
     case "cv": {
@@ -98,7 +116,9 @@ function run(argv: string[]): void {
       const folds = int(args, "folds", 10);
       const seed = optional(args, "seed") ?? 1;
       const { trainedAt: _t, ...opts } = trainOptions(args, data.dateColumns);
-      printJson(crossValidate(data.table, data.labels as Uint8Array, folds, seed, opts));
+      const cv = crossValidate(data.table, data.labels as Uint8Array, folds, seed, opts);
+      printJson(cv);
+      process.stderr.write(crossValidationReport(cv));
       return;
     }
     case "score": {

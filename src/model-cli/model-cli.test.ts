@@ -26,11 +26,16 @@ describe("model CLI", () => {
     expect(out.metrics.holdout.auc).toBeGreaterThan(0.7);
     expect(parseModel(readFileSync(modelPath, "utf8")).version).toBe(out.version);
   });
-  it("evaluates the saved model", () => {
-    const m = JSON.parse(ok("evaluate", "--model", modelPath, "--data", FIXTURE, "--label", "label"));
+  it("evaluates the saved model, with a reliability table on stderr", () => {
+    const r = cli("evaluate", "--model", modelPath, "--data", FIXTURE, "--label", "label");
+    expect(r.status).toBe(0);
+    const m = JSON.parse(r.stdout);
     expect(m.n).toBe(617);
     expect(m.brier).toBeLessThan(m.brierBaseRate);
     expect(m.calibration).toHaveLength(10);
+    expect(r.stderr).toMatch(/^decile +n +model$/m);
+    expect(r.stderr).toMatch(new RegExp(`^Brier +${m.brier.toFixed(4)}`, "m"));
+    expect(r.stderr).toMatch(new RegExp(`^AUC +${m.auc.toFixed(4)}`, "m"));
   });
   it("scores every row with p, loss, class and reasons, identically in two processes", () => {
     const a = ok("score", "--model", modelPath, "--data", FIXTURE, "--id", "entity_id");
@@ -45,10 +50,23 @@ describe("model CLI", () => {
     }
     expect(rows.some((r) => (r[7] ?? "").includes("raises the odds"))).toBe(true);
   });
-  it("cross-validates with a seed", () => {
-    const cv = JSON.parse(ok("cv", "--data", FIXTURE, "--label", "label", "--folds", "3", "--seed", "1"));
+  it("cross-validates with a seed, beside the uncalibrated models and a logistic regression", () => {
+    const r = cli("cv", "--data", FIXTURE, "--label", "label", "--folds", "3", "--seed", "1");
+    expect(r.status).toBe(0);
+    const cv = JSON.parse(r.stdout);
     expect(cv.perFold).toHaveLength(3);
     expect(cv.mean.auc).toBeGreaterThan(0.7);
+    for (const s of [cv, cv.uncalibrated, cv.logisticRegression]) expect(s.pooled.calibration).toHaveLength(10);
+    expect(r.stderr).toMatch(/scoring core +core uncalibrated +logistic regression/);
+    expect(r.stderr).toMatch(new RegExp(`^Brier +${cv.pooled.brier.toFixed(4)} +${cv.uncalibrated.pooled.brier.toFixed(4)} +${cv.logisticRegression.pooled.brier.toFixed(4)}`, "m"));
+  });
+  it("trains the model as it was before calibration on request", () => {
+    const out = JSON.parse(ok("train", "--data", FIXTURE, "--label", "label", "--out", join(dir, "plain.json"), "--calibration", "none", "--binning", "mdl", "--evidence-weights", "shared"));
+    const plain = parseModel(readFileSync(join(dir, "plain.json"), "utf8"));
+    expect(plain.calibration).toBeUndefined();
+    expect(plain.features.every((f) => f.weight === undefined)).toBe(true);
+    expect(out.version).toBe(plain.version);
+    expect(cli("train", "--data", FIXTURE, "--label", "label", "--out", join(dir, "x.json"), "--binning", "fancy").stderr).toMatch(/--binning must be one of mdl, quantile/);
   });
   it("works on a generic CSV with a text label and --positive", () => {
     const lines = ["age,region,income,default"];
@@ -68,7 +86,7 @@ describe("model CLI", () => {
     writeFileSync(badLabel, "a,label\n1,0\n2,maybe\n");
     expect(cli("train", "--data", badLabel, "--label", "label", "--out", join(dir, "x.json")).stderr).toMatch(/line 3: label "maybe"/);
     const corrupt = join(dir, "corrupt.json");
-    writeFileSync(corrupt, readFileSync(modelPath, "utf8").replace('"schemaVersion": 1', '"schemaVersion": 7'));
+    writeFileSync(corrupt, readFileSync(modelPath, "utf8").replace(/"schemaVersion": \d+/, '"schemaVersion": 7'));
     const s = cli("score", "--model", corrupt, "--data", FIXTURE);
     expect(s.status).toBe(1);
     expect(s.stderr).toMatch(/invalid model artifact: schemaVersion 7 is not supported/);

@@ -1,8 +1,9 @@
 // Loading, validating and serialising model artifacts. A model that fails validation is
 // refused with a message naming the offending field: a half-valid model would silently
 // misclassify every entity, which is worse than refusing to start.
+import { PLATT_SLOPE_RANGE, usableSlope } from "./calibration.js";
 import { contentHash } from "./math.js";
-import { ARTIFACT_FORMAT, ARTIFACT_SCHEMA_VERSION, type ModelArtifact } from "./types.js";
+import { ARTIFACT_FORMAT, READABLE_SCHEMA_VERSIONS, type ModelArtifact } from "./types.js";
 
 export class ModelArtifactError extends Error {
   constructor(message: string) {
@@ -39,8 +40,8 @@ function prob(v: unknown, path: string): number {
 export function validateModel(value: unknown): ModelArtifact {
   const m = obj(value, "model");
   if (m.format !== ARTIFACT_FORMAT) fail(`format must be "${ARTIFACT_FORMAT}", got ${JSON.stringify(m.format)}`);
-  if (m.schemaVersion !== ARTIFACT_SCHEMA_VERSION) {
-    fail(`schemaVersion ${JSON.stringify(m.schemaVersion)} is not supported (this build reads ${ARTIFACT_SCHEMA_VERSION})`);
+  if (typeof m.schemaVersion !== "number" || !READABLE_SCHEMA_VERSIONS.includes(m.schemaVersion)) {
+    fail(`schemaVersion ${JSON.stringify(m.schemaVersion)} is not supported (this build reads ${READABLE_SCHEMA_VERSIONS.join(", ")})`);
   }
   if (str(m.version, "version").length === 0) fail("version must not be empty");
   if (m.kind !== "naive_bayes") fail(`kind ${JSON.stringify(m.kind)} is not supported`);
@@ -59,6 +60,7 @@ export function validateModel(value: unknown): ModelArtifact {
   const w = finite(m.evidenceWeight, "evidenceWeight");
   if (w < 0) fail("evidenceWeight must be >= 0");
   if (finite(m.logitBound, "logitBound") <= 0) fail("logitBound must be > 0");
+  if (m.calibration !== undefined) validateCalibration(m.calibration, m.schemaVersion);
 
   if (!Array.isArray(m.features)) fail("features must be an array");
   const seen = new Set<string>();
@@ -68,6 +70,10 @@ export function validateModel(value: unknown): ModelArtifact {
     if (seen.has(id)) fail(`features[${i}].id "${id}" is duplicated`);
     seen.add(id);
     const logLR = finiteArray(fo.logLR, `features[${i}].logLR`);
+    if (fo.weight !== undefined) {
+      if (m.schemaVersion === 1) fail(`features[${i}].weight needs schemaVersion 2 or later`);
+      if (finite(fo.weight, `features[${i}].weight`) < 0) fail(`features[${i}].weight must be >= 0`);
+    }
     if (fo.type === "numeric") {
       const edges = finiteArray(fo.edges, `features[${i}].edges`);
       for (let k = 1; k < edges.length; k++) {
@@ -128,6 +134,16 @@ export function validateModel(value: unknown): ModelArtifact {
   return m as unknown as ModelArtifact;
 }
 
+/** Schema 1 predates calibration: a calibration there would be ignored by the builds that wrote it. */
+function validateCalibration(value: unknown, schemaVersion: number): void {
+  if (schemaVersion < 2) fail(`calibration needs schemaVersion 2 or later, got ${schemaVersion}`);
+  const c = obj(value, "calibration");
+  if (c.method !== "platt") fail(`calibration.method ${JSON.stringify(c.method)} is not supported (only "platt")`);
+  const slope = finite(c.slope, "calibration.slope");
+  if (!usableSlope(slope)) fail(`calibration.slope must be in [${PLATT_SLOPE_RANGE.join(", ")}], got ${slope}`);
+  finite(c.intercept, "calibration.intercept");
+}
+
 /** Parses JSON text and validates it. */
 export function parseModel(json: string): ModelArtifact {
   let value: unknown;
@@ -152,6 +168,8 @@ export function deriveModelVersion(model: Omit<ModelArtifact, "version">, prefix
     prior: model.prior,
     evidenceWeight: model.evidenceWeight,
     logitBound: model.logitBound,
+    // only when present, so models without calibration keep the versions they always had
+    ...(model.calibration ? { calibration: model.calibration } : {}),
     features: model.features,
     loss: model.loss,
     classes: model.classes,

@@ -3,14 +3,14 @@
 import { logit, sigmoid } from "./math.js";
 import { hazardOf } from "./loss.js";
 import { toLevel, toNumber } from "./values.js";
-import type { FeatureModel, ModelArtifact } from "./types.js";
+import type { FeatureModel, ModelArtifact, PriorModel } from "./types.js";
 
 export interface CompiledFeature {
   id: string;
   numeric: boolean;
   edges: Float64Array;
   levelIndex: Map<string, number>;
-  /** already multiplied by the evidence weight */
+  /** already multiplied by the evidence weight (and the calibration slope, if any) */
   logLR: Float64Array;
   /** human-readable state names, same indexing as logLR */
   stateLabels: string[];
@@ -19,13 +19,18 @@ export interface CompiledFeature {
   otherState: number;
 }
 
+export type CompiledPrior = Pick<CompiledModel, "globalLogit" | "priorLogitByCategory">;
+
 export interface CompiledModel {
   artifact: ModelArtifact;
   version: string;
   features: CompiledFeature[];
   priorColumn: string | null;
+  /** prior logits, already multiplied by the calibration slope (if any) */
   globalLogit: number;
   priorLogitByCategory: Map<string, number>;
+  /** the calibration intercept, added after the evidence; null when the model is uncalibrated */
+  calibrationShift: number | null;
   hazardByCategory: Map<string, number>;
   defaultHazard: number;
   logitBound: number;
@@ -60,8 +65,9 @@ function numericLabels(edges: readonly number[]): string[] {
   return labels;
 }
 
-function compileFeature(f: FeatureModel, weight: number): CompiledFeature {
-  const logLR = Float64Array.from(f.logLR, (x) => x * weight);
+function compileFeature(f: FeatureModel, weight: number, slope: number | null): CompiledFeature {
+  // uncalibrated models multiply by the weight alone, so their tables keep their exact bits
+  const logLR = Float64Array.from(f.logLR, slope === null ? (x) => x * weight : (x) => x * weight * slope);
   if (f.type === "numeric") {
     return {
       id: f.id,
@@ -86,24 +92,36 @@ function compileFeature(f: FeatureModel, weight: number): CompiledFeature {
   };
 }
 
+/**
+ * Platt scaling is linear in the logit, so it is compiled into the terms themselves: every prior
+ * logit and log-LR is multiplied by the slope and the intercept is added as one more term. The
+ * score is then still a plain sum, and its terms are the reason codes.
+ */
 export function compileModel(artifact: ModelArtifact): CompiledModel {
-  const priorLogitByCategory = new Map<string, number>();
-  for (const [cat, c] of Object.entries(artifact.prior.categories)) priorLogitByCategory.set(cat, logit(c.rate));
+  const slope = artifact.calibration ? artifact.calibration.slope : null;
   const hazardByCategory = new Map<string, number>(Object.entries(artifact.loss.hazard));
   return {
     artifact,
     version: artifact.version,
-    features: artifact.features.map((f) => compileFeature(f, artifact.evidenceWeight)),
+    features: artifact.features.map((f) => compileFeature(f, f.weight ?? artifact.evidenceWeight, slope)),
     priorColumn: artifact.prior.column,
-    globalLogit: logit(artifact.prior.globalRate),
-    priorLogitByCategory,
+    ...compilePrior(artifact.prior, slope),
+    calibrationShift: artifact.calibration ? artifact.calibration.intercept : null,
     hazardByCategory,
     defaultHazard: artifact.loss.defaultHazard,
     logitBound: artifact.logitBound,
   };
 }
 
-export function priorLogitFor(m: CompiledModel, category: string | null): number {
+/** Prior logits per category and overall (times the calibration slope, if any); training uses them too. */
+export function compilePrior(prior: PriorModel, slope: number | null): CompiledPrior {
+  const priorLogit = (rate: number) => (slope === null ? logit(rate) : logit(rate) * slope);
+  const priorLogitByCategory = new Map<string, number>();
+  for (const [cat, c] of Object.entries(prior.categories)) priorLogitByCategory.set(cat, priorLogit(c.rate));
+  return { globalLogit: priorLogit(prior.globalRate), priorLogitByCategory };
+}
+
+export function priorLogitFor(m: CompiledPrior, category: string | null): number {
   if (category === null) return m.globalLogit;
   const l = m.priorLogitByCategory.get(category);
   return l === undefined ? m.globalLogit : l;

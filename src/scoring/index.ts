@@ -23,6 +23,7 @@ export {
   scoreColumns,
   allocateBatchScores,
   BOUND_INDICATOR,
+  CALIBRATION_INDICATOR,
   type BatchScores,
   type Column,
   type ColumnarInput,
@@ -32,8 +33,11 @@ export { classFromExpectedLoss, decideClass, scoredClass, thinData, OVERRIDE_COD
 export { explainScore, type Reason, type ExplainOptions } from "./reasons.js";
 export { expertDefaultModel } from "./expert-model.js";
 export { trainModel, evaluateModel, DEFAULT_CLASS_SHARES, type TrainOptions, type FeatureSpec } from "./train.js";
+export { DEFAULT_EVIDENCE_WEIGHT_RIDGE } from "./weighted-naive-bayes.js";
+export { fitPlatt, plattBrier, plattLogLoss, PLATT_SLOPE_RANGE, type PlattCalibration } from "./calibration.js";
+export { fitLogisticRegression, predictLogisticRegression, type LogisticModel } from "./logistic-regression.js";
 export { computeMetrics, violationRateRisesStrictly, auc, ks, type Metrics, type CalibrationBin } from "./metrics.js";
-export { crossValidate, kFoldAssignment, timeSplit, labelWindow, type CrossValidationResult } from "./validation.js";
+export { crossValidate, kFoldAssignment, timeSplit, labelWindow, type CrossValidationResult, type FoldSummary } from "./validation.js";
 export {
   tableFromRecords,
   tableFromRows,

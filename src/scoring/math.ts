@@ -34,3 +34,30 @@ export function contentHash(text: string): string {
   }
   return (h1 >>> 0).toString(16).padStart(8, "0") + (h2 >>> 0).toString(16).padStart(8, "0");
 }
+
+/** Solves A z = b for symmetric positive definite A (d x d, row-major) by Cholesky; A is overwritten. */
+export function solveSpd(a: Float64Array, b: Float64Array, d: number): Float64Array {
+  for (let j = 0; j < d; j++) {
+    let s = a[j * d + j] as number;
+    for (let k = 0; k < j; k++) s -= (a[j * d + k] as number) ** 2;
+    const l = Math.sqrt(Math.max(s, 1e-12));
+    a[j * d + j] = l;
+    for (let i = j + 1; i < d; i++) {
+      let t = a[i * d + j] as number;
+      for (let k = 0; k < j; k++) t -= (a[i * d + k] as number) * (a[j * d + k] as number);
+      a[i * d + j] = t / l;
+    }
+  }
+  const z = Float64Array.from(b);
+  for (let i = 0; i < d; i++) {
+    let t = z[i] as number;
+    for (let k = 0; k < i; k++) t -= (a[i * d + k] as number) * (z[k] as number);
+    z[i] = t / (a[i * d + i] as number);
+  }
+  for (let i = d - 1; i >= 0; i--) {
+    let t = z[i] as number;
+    for (let k = i + 1; k < d; k++) t -= (a[k * d + i] as number) * (z[k] as number);
+    z[i] = t / (a[i * d + i] as number);
+  }
+  return z;
+}

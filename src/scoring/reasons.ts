@@ -2,7 +2,7 @@
 // Chinese and English. The numbers come straight from the score, so the text never claims
 // more than the model did ("raises the odds ×2.3" is exp(logLR)).
 import { indicatorById } from "./indicators.js";
-import { BOUND_INDICATOR } from "./score.js";
+import { BOUND_INDICATOR, CALIBRATION_INDICATOR } from "./score.js";
 import type { Override, ScoreResult } from "./types.js";
 
 export interface Reason {
@@ -61,7 +61,8 @@ export function explainScore(result: ScoreResult, opts: ExplainOptions = {}): Re
     reasons.push({ indicator: `override:${result.override}`, state: result.class, logLR: 0, ...t });
   }
   const candidates = result.contributions
-    .filter((c) => c.indicator !== BOUND_INDICATOR && Math.abs(c.logLR) >= min)
+    // model-wide terms (clip, calibration intercept) say nothing about this entity
+    .filter((c) => c.indicator !== BOUND_INDICATOR && c.indicator !== CALIBRATION_INDICATOR && Math.abs(c.logLR) >= min)
     .filter((c) => opts.direction === "both" || c.logLR > 0)
     .sort((a, b) => Math.abs(b.logLR) - Math.abs(a.logLR) || (a.indicator < b.indicator ? -1 : 1))
     .slice(0, top);

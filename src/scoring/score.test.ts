@@ -68,7 +68,8 @@ describe("robustness", () => {
   it("handles an unseen category, unseen levels and all-missing input", () => {
     const r = scoreEntity(compiled, { category: "spaceships", licence_status: "holographic", complaints_90d: null, rating_avg_180d: "" });
     expect(Number.isFinite(r.p) && r.p > 0 && r.p < 1).toBe(true);
-    expect(r.logitPrior).toBeCloseTo(logit(trained.prior.globalRate), 12);
+    // the prior logit is on the calibrated scale: multiplied by the calibration slope
+    expect(r.logitPrior).toBeCloseTo((trained.calibration?.slope ?? 1) * logit(trained.prior.globalRate), 12);
     expect(r.contributions.find((c) => c.indicator === "licence_status")?.state).toBe("other");
     expect(r.contributions.find((c) => c.indicator === "complaints_90d")?.state).toBe("missing");
     expect(identityError(r)).toBeLessThan(1e-9);

@@ -1,6 +1,7 @@
 // Scoring: one entity at a time with full reason codes (scoreEntity), or a whole population
 // over columnar typed arrays without per-row allocation (scoreColumns). Both sum the terms in
-// the same order — prior, then features in model order — so they agree to the last bit.
+// the same order — prior, features in model order, then the calibration intercept — so they
+// agree to the last bit.
 import { classIndex, decideClass, OVERRIDE_CODES, scoredClass } from "./classify.js";
 import { boundLogit, hazardFor, priorLogitFor, stateOf, type CompiledModel } from "./compile.js";
 import { computeLoss } from "./loss.js";
@@ -9,6 +10,8 @@ import { isSet, toLevel, toNumber } from "./values.js";
 import type { Contribution, IndicatorRow, ScoreResult } from "./types.js";
 
 export const BOUND_INDICATOR = "_bound";
+/** The calibration intercept's term: the same for every entity of a model, not about the entity. */
+export const CALIBRATION_INDICATOR = "_calibration";
 
 function anySet(row: IndicatorRow, ids: readonly string[]): boolean {
   for (const id of ids) if (isSet(row[id])) return true;
@@ -29,6 +32,10 @@ export function contributionsOf(m: CompiledModel, logitPrior: number, states: Ar
     s += c;
     contributions.push({ indicator: f.id, state: f.stateLabels[state] ?? String(state), logLR: c });
   });
+  if (m.calibrationShift !== null) {
+    s += m.calibrationShift;
+    contributions.push({ indicator: CALIBRATION_INDICATOR, state: "platt", logLR: m.calibrationShift });
+  }
   const bounded = boundLogit(m, s);
   if (bounded !== s) contributions.push({ indicator: BOUND_INDICATOR, state: "clipped", logLR: bounded - s });
   return { contributions, logit: bounded };
@@ -181,6 +188,9 @@ export function scoreColumns(m: CompiledModel, input: ColumnarInput, out: BatchS
       }
     }
   }
+  // the calibration intercept comes after the features, as in contributionsOf (same bits)
+  const shift = m.calibrationShift;
+  if (shift !== null) for (let i = 0; i < n; i++) acc[i] = (acc[i] as number) + shift;
   const lm = m.artifact.loss;
   const catCol = input.columns[lm.columns.category];
   const gmv = input.columns[lm.columns.gmvCents];

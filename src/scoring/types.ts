@@ -1,4 +1,5 @@
 // Shapes shared across the scoring core: the model artifact (JSON), inputs and the score output.
+import type { PlattCalibration } from "./calibration.js";
 
 export type CreditClass = "A" | "B" | "C" | "D";
 export const CLASSES: readonly CreditClass[] = ["A", "B", "C", "D"];
@@ -32,12 +33,19 @@ export interface ScoreResult {
 // ---- the artifact ----
 
 export const ARTIFACT_FORMAT = "credit-sandbox-model";
-export const ARTIFACT_SCHEMA_VERSION = 1;
+/**
+ * Written by this build. 2 added the optional `calibration` and per-feature `weight`; artifacts of
+ * schema 1 (neither) still load and score exactly as before.
+ */
+export const ARTIFACT_SCHEMA_VERSION = 2;
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 /** Bins: state i (0..edges.length) holds values with edges[i-1] <= v < edges[i]; the last state is "missing". */
 export interface NumericFeature {
   id: string;
   type: "numeric";
+  /** this indicator's evidence weight (schema 2); absent = the model's evidenceWeight */
+  weight?: number;
   edges: number[];
   /** length edges.length + 2: one per bin, then missing */
   logLR: number[];
@@ -47,6 +55,8 @@ export interface NumericFeature {
 export interface CategoricalFeature {
   id: string;
   type: "categorical";
+  /** this indicator's evidence weight (schema 2); absent = the model's evidenceWeight */
+  weight?: number;
   levels: string[];
   /** length levels.length + 2 */
   logLR: number[];
@@ -104,14 +114,23 @@ export interface ClassPolicy {
 
 export interface ModelArtifact {
   format: typeof ARTIFACT_FORMAT;
-  schemaVersion: typeof ARTIFACT_SCHEMA_VERSION;
+  schemaVersion: 1 | 2;
   version: string;
   kind: "naive_bayes";
   description: string;
   prior: PriorModel;
-  /** evidence weight w (weighted naive Bayes): contributions are w * log LR, baked into features[].logLR */
+  /**
+   * evidence weight w (weighted naive Bayes): contributions are w * log LR, multiplied in when the
+   * model is compiled; a feature's own `weight` takes its place for that feature
+   */
   evidenceWeight: number;
-  /** |logit(p)| is bounded by this; any excess appears as a "_bound" contribution */
+  /**
+   * Platt scaling of the logit, fitted on out-of-fold predictions in training; absent = identity
+   * (schema 1 artifacts, the expert default). Baked into the compiled prior and log-LR tables;
+   * the intercept appears as a "_calibration" contribution.
+   */
+  calibration?: PlattCalibration;
+  /** |logit(p)| is bounded by this (after calibration); any excess appears as a "_bound" contribution */
   logitBound: number;
   features: FeatureModel[];
   loss: LossModel;

@@ -2,63 +2,81 @@
 // evaluation (features before the cut date, label observed in the horizon after it).
 import { compileModel } from "./compile.js";
 import { computeMetrics, type Metrics } from "./metrics.js";
-import { createRng } from "./prng.js";
+import { foldRows, kFoldAssignment } from "./folds.js";
 import { scoreColumns } from "./score.js";
 import { asColumnarInput, selectRows, type DataTable } from "./table.js";
-import { evaluateModel, trainModel, type TrainOptions } from "./train.js";
+import { fitLogisticRegression, predictLogisticRegression } from "./logistic-regression.js";
+import { trainModel, type TrainOptions } from "./train.js";
 
-/** Fold id per row: a seeded permutation dealt round-robin, so folds differ in size by at most one. */
-export function kFoldAssignment(n: number, k: number, seed: number | string): Uint8Array {
-  if (k < 2 || k > 255) throw new Error(`folds must be between 2 and 255, got ${k}`);
-  const rng = createRng(seed);
-  const perm = new Uint32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = perm[i] as number;
-    perm[i] = perm[j] as number;
-    perm[j] = t;
-  }
-  const fold = new Uint8Array(n);
-  for (let r = 0; r < n; r++) fold[perm[r] as number] = r % k;
-  return fold;
-}
+export { kFoldAssignment };
 
-export interface CrossValidationResult {
-  folds: number;
-  seed: number | string;
-  perFold: Omit<Metrics, "calibration">[];
-  mean: { auc: number; ks: number; brier: number; brierBaseRate: number; logLoss: number };
-  /** metrics over all out-of-fold predictions pooled */
+type MeanMetrics = Pick<Metrics, "auc" | "ks" | "brier" | "brierBaseRate" | "logLoss">;
+
+/** One predictor's cross-validated figures: the mean over folds and the pooled out-of-fold predictions. */
+export interface FoldSummary {
+  mean: MeanMetrics;
+  /** metrics over all out-of-fold predictions pooled, with the reliability table (calibration) */
   pooled: Metrics;
 }
 
+export interface CrossValidationResult extends FoldSummary {
+  folds: number;
+  seed: number | string;
+  perFold: Omit<Metrics, "calibration">[];
+  /** the same fold models with their calibration removed: what the calibration changed */
+  uncalibrated: FoldSummary;
+  /** a plain logistic regression on the same columns and folds: the usual yardstick in credit scoring */
+  logisticRegression: FoldSummary;
+}
+
+function summarise(perFold: readonly MeanMetrics[], pooledP: Float64Array, labels: Uint8Array): FoldSummary {
+  const mean = (key: keyof MeanMetrics) => perFold.reduce((s, m) => s + m[key], 0) / perFold.length;
+  return {
+    mean: { auc: mean("auc"), ks: mean("ks"), brier: mean("brier"), brierBaseRate: mean("brierBaseRate"), logLoss: mean("logLoss") },
+    pooled: computeMetrics(pooledP, labels),
+  };
+}
+
+/**
+ * k-fold cross-validation of the scoring core, with two yardsticks on the same folds. Each fold's
+ * model is trained on the other folds only — its own held-out choices (binning, calibration) are
+ * made inside that training — so the evaluation fold is never seen before it is scored.
+ */
 export function crossValidate(table: DataTable, labels: Uint8Array, k: number, seed: number | string, opts: TrainOptions = {}): CrossValidationResult {
   const fold = kFoldAssignment(table.n, k, seed);
-  const pooledP = new Float64Array(table.n);
+  const pooled = { core: new Float64Array(table.n), uncalibrated: new Float64Array(table.n), lr: new Float64Array(table.n) };
   const perFold: Omit<Metrics, "calibration">[] = [];
+  const perFoldUncalibrated: Metrics[] = [];
+  const perFoldLr: Metrics[] = [];
   for (let f = 0; f < k; f++) {
-    const trainIdx: number[] = [];
-    const testIdx: number[] = [];
-    for (let i = 0; i < table.n; i++) (fold[i] === f ? testIdx : trainIdx).push(i);
+    const { train: trainIdx, test: testIdx } = foldRows(fold, f);
     const pick = (idx: number[]) => Uint8Array.from(idx, (i) => labels[i] as number);
-    const model = trainModel(selectRows(table, trainIdx), pick(trainIdx), { seed, ...opts });
+    const trainTable = selectRows(table, trainIdx);
     const testTable = selectRows(table, testIdx);
-    const m = evaluateModel(model, testTable, pick(testIdx));
-    const { calibration: _omit, ...rest } = m;
-    perFold.push(rest);
-    // re-score to pool the out-of-fold probabilities
+    const testLabels = pick(testIdx);
+    const model = trainModel(trainTable, pick(trainIdx), { seed, ...opts });
     const scores = scoreColumns(compileModel(model), asColumnarInput(testTable));
-    testIdx.forEach((i, r) => (pooledP[i] = scores.p[r] as number));
+    const { calibration: _omit, ...rest } = computeMetrics(scores.p, testLabels, scores.classCode, scores.overrideCode);
+    perFold.push(rest);
+    const { calibration: _removed, ...uncalibratedModel } = model;
+    const uncalibratedP = scoreColumns(compileModel(uncalibratedModel), asColumnarInput(testTable)).p;
+    perFoldUncalibrated.push(computeMetrics(uncalibratedP, testLabels));
+    const columns = [...(model.prior.column === null ? [] : [model.prior.column]), ...model.features.map((x) => x.id)];
+    const lrP = predictLogisticRegression(fitLogisticRegression(trainTable, pick(trainIdx), columns), testTable);
+    perFoldLr.push(computeMetrics(lrP, testLabels));
+    testIdx.forEach((i, r) => {
+      pooled.core[i] = scores.p[r] as number;
+      pooled.uncalibrated[i] = uncalibratedP[r] as number;
+      pooled.lr[i] = lrP[r] as number;
+    });
   }
-  const mean = (key: "auc" | "ks" | "brier" | "brierBaseRate" | "logLoss") =>
-    perFold.reduce((s, m) => s + m[key], 0) / perFold.length;
   return {
     folds: k,
     seed,
     perFold,
-    mean: { auc: mean("auc"), ks: mean("ks"), brier: mean("brier"), brierBaseRate: mean("brierBaseRate"), logLoss: mean("logLoss") },
-    pooled: computeMetrics(pooledP, labels),
+    ...summarise(perFold, pooled.core, labels),
+    uncalibrated: summarise(perFoldUncalibrated, pooled.uncalibrated, labels),
+    logisticRegression: summarise(perFoldLr, pooled.lr, labels),
   };
 }
 

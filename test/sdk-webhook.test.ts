@@ -8,6 +8,7 @@ import { exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, verifyWebhook, WebhookVerificationError, type EventRecord, type MerchantRecord, type WebhookMessage } from "../sdk/index.js";
 import { complaint, merchant } from "./exchange-fixtures.js";
+import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { onboardPlatform } from "./support/platform.js";
 
@@ -87,7 +88,9 @@ describe("webhooks verified by the SDK", () => {
     expect(received.headers["webhook-id"]).toBe(received.message.id);
     expect(receiver.refused).toEqual([]);
 
-    // The same message is in the feed, with the same id (deduplicate on it).
+    // The same message is in the feed, with the same id (deduplicate on it). The feed shows a
+    // message once every transaction that could precede it has committed: wait for that.
+    while (!(await feedCaughtUp(gw.system.deps.db))) await new Promise((r) => setTimeout(r, 20));
     const ids: string[] = [];
     for await (const page of client.feed.pages()) ids.push(...page.messages.map((m) => m.id));
     expect(ids).toContain(received.message.id);

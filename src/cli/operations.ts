@@ -18,6 +18,8 @@ import { AppError } from "../http/errors.js";
 import { runRelationsLoad } from "./relations.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
 import { CLASSIFICATION_COMMANDS, runClassificationOperation } from "./classification-commands.js";
+import type { HistoryOps } from "../exchange/index.js";
+import { HISTORY_COMMANDS, runHistoryOperation } from "./history/operations.js";
 
 export const COMMANDS = [
   "platform.add",
@@ -30,6 +32,7 @@ export const COMMANDS = [
   "audit.verify",
   "relations.load",
   ...CLASSIFICATION_COMMANDS,
+  ...HISTORY_COMMANDS,
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -45,6 +48,8 @@ export interface OperationDeps {
   rotateGatewayKey(ctx: { actor: Actor }): Promise<{ kid: string; retired: string[] }>;
   /** Full runs and the model lifecycle (classification module); absent where not built. */
   classification?: ClassificationOps;
+  /** Bulk loads of a platform's history (exchange module); absent where not built. */
+  history?: HistoryOps;
 }
 
 export const CLI_ACTOR: Actor = { kind: "cli" };
@@ -123,5 +128,9 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
     case "model.rollback":
     case "model.list":
       return runClassificationOperation(deps.classification, request);
+    case "history.begin":
+    case "history.chunk":
+    case "history.finish":
+      return runHistoryOperation(deps, request);
   }
 }

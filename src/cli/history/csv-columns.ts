@@ -40,14 +40,14 @@ export type CellResult = { record: Record<string, unknown> } | { error: string }
 /** Checks the header against the schema (a wrong header is refused before anything loads) and returns the row converter. */
 export function csvRecordBuilder(schema: RecordSchema, header: readonly string[]): (fields: readonly string[]) => CellResult {
   const columns = header.map((h) => h.trim());
+  const problems: string[] = [];
   const unknown = columns.filter((c) => !schema.properties.has(c));
-  if (unknown.length > 0) {
-    throw new UsageError(`CSV header: ${unknown.map((c) => `"${c}"`).join(", ")} ${unknown.length > 1 ? "are not fields" : "is not a field"} of ${schema.name} (fields: ${[...schema.properties.keys()].join(", ")})`);
-  }
+  if (unknown.length > 0) problems.push(`${unknown.map((c) => `"${c}"`).join(", ")} ${unknown.length > 1 ? "are not fields" : "is not a field"} of ${schema.name}`);
   const repeated = columns.filter((c, i) => columns.indexOf(c) !== i);
-  if (repeated.length > 0) throw new UsageError(`CSV header: column ${repeated[0]} appears twice`);
+  if (repeated.length > 0) problems.push(`the column ${repeated[0]} appears twice`);
   const missing = schema.required.filter((r) => !columns.includes(r));
-  if (missing.length > 0) throw new UsageError(`CSV header: the required column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing`);
+  if (missing.length > 0) problems.push(`the required column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing`);
+  if (problems.length > 0) throw new UsageError(`CSV header: ${problems.join("; ")} (the fields of ${schema.name}: ${[...schema.properties.keys()].join(", ")})`);
   const kinds = columns.map((c) => schema.properties.get(c)!);
   return (fields) => {
     if (fields.length !== columns.length) return { error: `expected ${columns.length} fields as in the header, found ${fields.length}` };

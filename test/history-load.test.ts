@@ -57,6 +57,24 @@ function start(args: string[]): ChildProcess & { done: Promise<Run>; stderrSoFar
 
 const cli = (args: string[]) => start(args).done;
 
+/** Starts a load and sends `signal` once its first chunk is reported committed (a progress line). */
+async function interruptAfterFirstChunk(args: string[], signal: NodeJS.Signals): Promise<Run> {
+  const child = start(args);
+  await new Promise<void>((resolve, reject) => {
+    const poll = setInterval(() => {
+      if (!/history: /.test(child.stderrSoFar())) return;
+      clearInterval(poll);
+      child.kill(signal);
+      resolve();
+    }, 20);
+    child.once("close", () => {
+      clearInterval(poll);
+      reject(new Error(`the load ended before it could be interrupted: ${child.stderrSoFar()}`));
+    });
+  });
+  return child.done;
+}
+
 function summaryOf(run: Run, code = 0): Summary {
   expect(run.code, run.stderr).toBe(code);
   return JSON.parse(run.stdout) as Summary;
@@ -185,42 +203,28 @@ describe("history load", () => {
     expect(again).toMatchObject({ status: "already-loaded", rows: 0, run: { runId: e.run!.runId, status: "done" } });
   }, 300_000);
 
-  it("a load stopped by Ctrl-C continues at its checkpoint when run again: nothing read twice, nothing stored twice", async () => {
+  it("a load stopped by Ctrl-C, or killed, continues at its checkpoint when run again: nothing read twice, nothing stored twice", async () => {
     const N = 20_000;
     const records: string[] = [];
     for (let i = 0; i < N; i++) records.push(JSON.stringify(complaint(`h-big-${i}`, `h-shop-${i % SHOPS}`, day(i % 5000))));
     const big = file("big.ndjson", records.join("\n")); // no newline after the last line
     const args = ["history", "load", big, "--platform", PLATFORM, "--chunk", "200", "--no-run"];
 
-    const first = start(args);
-    await new Promise<void>((resolve, reject) => {
-      const poll = setInterval(() => {
-        if (/history: /.test(first.stderrSoFar())) {
-          clearInterval(poll);
-          first.kill("SIGINT");
-          resolve();
-        }
-      }, 20);
-      first.once("close", () => {
-        clearInterval(poll);
-        reject(new Error(`the load ended before it could be interrupted: ${first.stderrSoFar()}`));
-      });
-    });
-    const stopped = summaryOf(await first.done, 130);
+    const stopped = summaryOf(await interruptAfterFirstChunk(args, "SIGINT"), 130);
     expect(stopped).toMatchObject({ status: "interrupted", duplicates: 0, rejected: 0 });
     expect(stopped.rows).toBeGreaterThan(0);
     expect(stopped.rows).toBeLessThan(N);
     expect(stopped.load).toMatchObject({ status: "loading", nextLine: stopped.rows + 1, accepted: stopped.rows });
 
+    // A crash mid-chunk: that chunk's transaction never committed, nor did its checkpoint.
+    const killed = await interruptAfterFirstChunk(args, "SIGKILL");
+    expect(killed.stderr).toContain(`continuing history load ${stopped.loadId} at line ${stopped.load.nextLine}`);
+
     const resumed = summaryOf(await cli(args));
-    expect(resumed).toMatchObject({
-      status: "loaded",
-      resumedFrom: { line: stopped.load.nextLine, offset: stopped.load.nextOffset },
-      rows: N - stopped.rows,
-      accepted: N - stopped.rows,
-      duplicates: 0,
-      rejected: 0,
-    });
+    expect(resumed).toMatchObject({ loadId: stopped.loadId, status: "loaded", duplicates: 0, rejected: 0 });
+    expect(resumed.resumedFrom!.line).toBeGreaterThan(stopped.load.nextLine);
+    expect(resumed.rows).toBe(N - resumed.resumedFrom!.line + 1);
+    // Over the three runs every row was read into a committed chunk exactly once.
     expect(resumed.load).toMatchObject({ status: "done", rowsRead: N, accepted: N, duplicates: 0, nextOffset: resumed.load.fileSize });
     expect(resumed.rowsPerSecond).toBeGreaterThan(0);
     expect(await count(sql`select count(*)::int as n from event where platform_event_id like 'h-big-%'`)).toBe(N);

@@ -7,6 +7,7 @@ import { parseArgs, UsageError } from "./cli/args.js";
 import { toRequest, USAGE } from "./cli/commands.js";
 import { CannotRun, CommandFailed, runCommand } from "./cli/run.js";
 import { RunInterrupted } from "./cli/reclassify.js";
+import { runHistoryCommand } from "./cli/history/command.js";
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === "help" || argv.includes("--help") || argv.includes("-h")) {
@@ -14,6 +15,12 @@ async function main(argv: string[]): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   const config = loadConfig();
+  if (argv[0] === "history") {
+    // A conversation of many requests (one per chunk), not one request: it runs on its own.
+    const { summary, exitCode } = await runHistoryCommand(config, parseArgs(argv));
+    process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    return exitCode;
+  }
   const request = await toRequest(parseArgs(argv));
   const { result, via } = await runCommand(config, request);
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");

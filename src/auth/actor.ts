@@ -53,3 +53,8 @@ export function requirePlatform(actor: Actor): Extract<Actor, { kind: "platform"
   if (actor.kind !== "platform") throw new AppError("FORBIDDEN", "only a platform may do this");
   return actor;
 }
+
+/** Operators only (the CLI, the gateway's own jobs): they already hold the database credentials. */
+export function requireOperator(actor: Actor): void {
+  if (actor.kind !== "cli" && actor.kind !== "system") throw new AppError("FORBIDDEN", "only an operator may do this");
+}

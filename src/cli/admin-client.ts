@@ -50,3 +50,20 @@ export function callAdminSocket(socketPath: string, req: CommandRequest, timeout
     r.end(payload);
   });
 }
+
+/**
+ * Is a gateway there? "up" when it answers GET /health, "denied" when the socket belongs to
+ * another account, "down" for a leftover socket file (or one that does not answer).
+ */
+export function probeAdminSocket(socketPath: string, timeoutMs = 5_000): Promise<"up" | "down" | "denied"> {
+  return new Promise((resolve) => {
+    const r = request({ socketPath, agent: false, path: "/health", method: "GET", timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode === 200 ? "up" : "down"));
+      res.on("error", () => resolve("down"));
+    });
+    r.on("timeout", () => r.destroy(new Error("timeout")));
+    r.on("error", (err: NodeJS.ErrnoException) => resolve(err.code === "EACCES" ? "denied" : "down"));
+    r.end();
+  });
+}

@@ -18,6 +18,8 @@ import { isCommand, type CommandRequest } from "./operations.js";
 
 export const ADMIN_SOCKET_NAME = "admin.sock";
 const MAX_BODY_BYTES = 1024 * 1024;
+/** A history load's chunk: up to a few thousand records (the CLI cuts chunks at 4 MiB of file). */
+const MAX_CHUNK_BODY_BYTES = 32 * 1024 * 1024;
 /** sun_path holds 108 bytes on Linux (104 on macOS), the terminating NUL included. */
 const MAX_SOCKET_PATH = 103;
 
@@ -104,9 +106,10 @@ async function handle(o: AdminSocketOptions, req: IncomingMessage, res: ServerRe
 
   const chunks: Buffer[] = [];
   let size = 0;
+  const limit = command === "history.chunk" ? MAX_CHUNK_BODY_BYTES : MAX_BODY_BYTES;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return send(res, 413, { error: { code: "PAYLOAD_TOO_LARGE", status: 413, detail: "admin request too large" } });
+    if (size > limit) return send(res, 413, { error: { code: "PAYLOAD_TOO_LARGE", status: 413, detail: "admin request too large" } });
     chunks.push(chunk as Buffer);
   }
   let input: unknown;

@@ -6,6 +6,7 @@ import { list, onlyOptions, optional, required, UsageError, type ParsedArgs } fr
 import type { CommandRequest } from "./operations.js";
 import { relationsRequest, RELATIONS_USAGE } from "./relations.js";
 import { classificationRequest, CLASSIFICATION_USAGE } from "./classification-commands.js";
+import { HISTORY_USAGE } from "./history/command.js";
 
 export const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -33,6 +34,7 @@ export const USAGE = `usage: npm run cli -- <command> [options]
   audit verify [--from-seq N] [--expected-head SEQ:HASH]
 ${RELATIONS_USAGE}
 ${CLASSIFICATION_USAGE}
+${HISTORY_USAGE}
 
 Database: DATABASE_URL, or the embedded database in DATA_DIR (default ./.data). While a
 gateway runs on that DATA_DIR, commands go through its admin socket (DATA_DIR/admin.sock).`;

@@ -27,6 +27,8 @@ import type { OutboundPolicy } from "../http/outbound-address.js";
 import { runRelationsLoad } from "./relations.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
 import { CLASSIFICATION_COMMANDS, runClassificationOperation } from "./classification-commands.js";
+import type { HistoryOps } from "../exchange/index.js";
+import { HISTORY_COMMANDS, runHistoryOperation } from "./history/operations.js";
 
 export const COMMANDS = [
   "platform.add",
@@ -47,6 +49,7 @@ export const COMMANDS = [
   "audit.verify",
   "relations.load",
   ...CLASSIFICATION_COMMANDS,
+  ...HISTORY_COMMANDS,
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -66,6 +69,8 @@ export interface OperationDeps {
   gatewayKeys?: Pick<GatewayKeys, "list" | "revoke">;
   /** Full runs and the model lifecycle (classification module); absent where not built. */
   classification?: ClassificationOps;
+  /** Bulk loads of a platform's history (exchange module); absent where not built. */
+  history?: HistoryOps;
 }
 
 export const CLI_ACTOR: Actor = { kind: "cli" };
@@ -171,5 +176,9 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
     case "model.rollback":
     case "model.list":
       return runClassificationOperation(deps.classification, request);
+    case "history.begin":
+    case "history.chunk":
+    case "history.finish":
+      return runHistoryOperation(deps, request);
   }
 }

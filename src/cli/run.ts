@@ -12,10 +12,10 @@ import { DataDirBusyError } from "../db/data-dir-lock.js";
 import { migrate } from "../db/migrate.js";
 import { openGatewayKeys, rotateGatewayKey } from "../auth/index.js";
 import { AppError } from "../http/errors.js";
-import { AdminSocketUnavailable, callAdminSocket } from "./admin-client.js";
+import { callAdminSocket, probeAdminSocket } from "./admin-client.js";
 import { adminSocketPath } from "./admin-socket.js";
 import { runOperation, type CommandRequest } from "./operations.js";
-import { openClassificationOps } from "./classification-direct.js";
+import { openOperatorOps } from "./direct-ops.js";
 import { followDirect, followViaSocket, startsRun } from "./reclassify.js";
 
 /** A command the gateway refused: printed as {error: {code, status, detail}}. */
@@ -36,22 +36,46 @@ export interface RunResult {
   via: "direct" | "socket";
 }
 
+/**
+ * Where this process's commands run, opened once for commands that talk a while (a history
+ * load sends thousands of chunks): through the running gateway's admin socket, or on the
+ * database this process opened (held until close, under the data-dir lock on PGlite).
+ */
+export interface CommandSession {
+  via: "direct" | "socket";
+  call(request: CommandRequest): Promise<unknown>;
+  /** Follows the run a call started until it ends (progress on stderr); returns the result with the finished run. */
+  followRun(result: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
 export async function runCommand(config: Config, request: CommandRequest): Promise<RunResult> {
+  const session = await openSession(config, { system: needsSystem(request.command) });
+  try {
+    const result = await session.call(request);
+    return { result: startsRun(request) ? await session.followRun(result) : result, via: session.via };
+  } finally {
+    await session.close();
+  }
+}
+
+/** Commands served by the gateway's modules (runs, models, history loads), not by the auth verbs alone. */
+const needsSystem = (command: string) => command.startsWith("model.") || command.startsWith("reclassify.") || command.startsWith("history.");
+
+/** o.system: build the gateway's modules when opening the database here (see needsSystem). */
+export async function openSession(config: Config, o: { system: boolean }): Promise<CommandSession> {
   if (!config.databaseUrl) {
     const socket = adminSocketPath(config.dataDir);
-    if (existsSync(socket)) {
-      try {
-        const result = await viaSocket(socket, request);
-        // A command that starts a run returns at once; follow the run the gateway executes.
-        return { result: startsRun(request) ? await followViaSocket((r) => viaSocket(socket, r), result) : result, via: "socket" };
-      } catch (err) {
-        if (!(err instanceof AdminSocketUnavailable)) throw err;
-        // A leftover socket file of a gateway that is gone: the lock below decides.
-      }
+    // A leftover socket file of a gateway that is gone does not answer: the lock below decides.
+    const gateway = existsSync(socket) ? await probeAdminSocket(socket) : "down";
+    if (gateway === "denied") throw new CannotRun(`permission denied on ${socket}: run the CLI as the user that runs the gateway`);
+    if (gateway === "up") {
+      const call = (r: CommandRequest) => viaSocket(socket, r);
+      return { via: "socket", call, followRun: (result) => followViaSocket(call, result), close: async () => {} };
     }
   }
   try {
-    return { result: await direct(config, request), via: "direct" };
+    return await openDirect(config, o.system);
   } catch (err) {
     if (err instanceof DataDirBusyError) {
       throw new CannotRun(
@@ -64,22 +88,14 @@ export async function runCommand(config: Config, request: CommandRequest): Promi
 }
 
 async function viaSocket(socket: string, request: CommandRequest): Promise<unknown> {
-  let answer;
-  try {
-    // Training reads every entity's features twice: give it far longer than an ordinary command.
-    answer = await callAdminSocket(socket, request, request.command === "model.train" || request.command === "model.compare" ? 3_600_000 : undefined);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EACCES") {
-      throw new CannotRun(`permission denied on ${socket}: run the CLI as the user that runs the gateway`);
-    }
-    throw err;
-  }
+  // Training reads every entity's features twice: give it far longer than an ordinary command.
+  const answer = await callAdminSocket(socket, request, request.command === "model.train" || request.command === "model.compare" ? 3_600_000 : undefined);
   if (answer.status === 200) return answer.body;
   const e = (answer.body as { error?: { code?: string; status?: number; detail?: string } } | null)?.error;
   throw new CommandFailed({ code: e?.code ?? "INTERNAL", status: e?.status ?? answer.status, detail: e?.detail ?? `HTTP ${answer.status}` });
 }
 
-async function direct(config: Config, request: CommandRequest): Promise<unknown> {
+async function openDirect(config: Config, system: boolean): Promise<CommandSession> {
   const db = await openDatabase(config.databaseUrl ? { kind: "postgres", url: config.databaseUrl, maxConnections: 2 } : { kind: "pglite", dataDir: config.dataDir });
   try {
     await migrate(db);
@@ -90,17 +106,24 @@ async function direct(config: Config, request: CommandRequest): Promise<unknown>
       rotateGatewayKey: ({ actor }: { actor: Parameters<typeof rotateGatewayKey>[0]["actor"] }) =>
         rotateGatewayKey({ actor, db, clock: systemClock, keyEncryptionKey: config.keyEncryptionKey, embedded: db.kind === "pglite", dataDir: config.dataDir }),
       gatewayKeys: openGatewayKeys({ db, clock: systemClock, keyEncryptionKey: config.keyEncryptionKey, embedded: db.kind === "pglite", dataDir: config.dataDir }),
-      ...(request.command.startsWith("model.") || request.command.startsWith("reclassify.") ? { classification: await openClassificationOps(config, db) } : {}),
+      ...(system ? await openOperatorOps(config, db) : {}),
     };
-    try {
-      const result = await runOperation(deps, request);
+    return {
+      via: "direct",
+      async call(request) {
+        try {
+          return await runOperation(deps, request);
+        } catch (err) {
+          if (err instanceof AppError) throw new CommandFailed({ code: err.code, status: err.status, detail: err.detail });
+          throw err;
+        }
+      },
       // Direct: this process executes the run it started, with progress.
-      return startsRun(request) && deps.classification ? await followDirect(deps.classification, result) : result;
-    } catch (err) {
-      if (err instanceof AppError) throw new CommandFailed({ code: err.code, status: err.status, detail: err.detail });
-      throw err;
-    }
-  } finally {
+      followRun: async (result) => (deps.classification ? followDirect(deps.classification, result) : result),
+      close: () => db.close(),
+    };
+  } catch (err) {
     await db.close();
+    throw err;
   }
 }

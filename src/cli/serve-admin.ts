@@ -9,6 +9,9 @@ import { runOperation } from "./operations.js";
 
 export async function serveAdminSocket(o: { system: System; db: Database; clock: Clock; dataDir: string; logger: Logger }): Promise<AdminSocket | undefined> {
   if (o.db.kind !== "pglite" || o.dataDir === "memory://") return undefined; // PostgreSQL: the CLI connects itself
-  const deps = { db: o.db, clock: o.clock, webhookPolicy: o.system.deps.webhookPolicy, rotateGatewayKey: o.system.auth.rotateGatewayKey, gatewayKeys: o.system.auth.gatewayKeys, classification: o.system.classification.ops };
+  const deps = {
+    db: o.db, clock: o.clock, webhookPolicy: o.system.deps.webhookPolicy, rotateGatewayKey: o.system.auth.rotateGatewayKey,
+    gatewayKeys: o.system.auth.gatewayKeys, classification: o.system.classification.ops, history: o.system.exchange.history,
+  };
   return startAdminSocket({ dataDir: o.dataDir, logger: o.logger.child({ component: "admin-socket" }), run: (req) => runOperation(deps, req) });
 }

@@ -4,6 +4,7 @@ export * from "./schema/entity.js";
 export * from "./partitioned/event.js";
 export * from "./schema/event-key.js";
 export * from "./schema/batch.js";
+export * from "./schema/history-load.js";
 export * from "./schema/idempotency.js";
 export * from "./schema/outbox.js";
 export * from "./schema/audit.js";

@@ -12,6 +12,7 @@ import type { ScheduleSpec } from "../jobs/schedules.js";
 import type { ServiceDeps } from "../services.js";
 import type { RecordValidators } from "./context.js";
 import { exchangeHandlers } from "./handlers.js";
+import { createHistoryOps, type HistoryOps } from "./history/index.js";
 import type { Publish } from "./outbound/types.js";
 
 export { ingestEvents, type IngestInput } from "./ingest-events.js";
@@ -20,6 +21,7 @@ export { getBatch, getEntityStatus } from "./read-entities.js";
 export { RESCORE_JOB, rescoreJob } from "./rescore-job.js";
 export { RECEIPT_TYP, receiptClaims, type BatchEvidence, type BatchOutcome } from "./batch-store.js";
 export type { ExchangeContext, ExchangeDeps, RecordValidators } from "./context.js";
+export { MAX_CHUNK_RECORDS, type ChunkInput, type ChunkOutcome, type HistoryLoad, type HistoryOps, type LoadFormat, type LoadRecords } from "./history/index.js";
 
 export interface ExchangeModule {
   handlers: Handlers;
@@ -31,6 +33,8 @@ export interface ExchangeModule {
   stop(): Promise<void>;
   /** The rate limiter behind afterAuthenticate (configure() sets limits; tests use tiny ones). */
   rateLimiter: RateLimiter;
+  /** Operators' bulk loads of a platform's history (the CLI's `history load`). */
+  history: HistoryOps;
 }
 
 /** The spec's record schemas from an already compiled validator (records are checked one by one). */
@@ -74,5 +78,6 @@ export function createExchange(
     },
     stop: () => rateLimiter.close(),
     rateLimiter,
+    history: createHistoryOps(exchangeDeps, validators),
   };
 }

@@ -8,8 +8,9 @@
 // is `duplicate` without an error). A rejected record claims nothing, so a later valid record
 // with the same eventId is still stored.
 import { uuidv7 } from "uuidv7";
-import { countResults, recordBatch, type BatchEvidence, type BatchOutcome } from "./batch-store.js";
-import { requestRescores, requirePlatformScope, type ExchangeContext } from "./context.js";
+import type { Tx } from "../db/client.js";
+import { countResults, recordBatch, type BatchCounts, type BatchEvidence, type BatchOutcome } from "./batch-store.js";
+import { requestRescores, requireSubmitter, type ExchangeContext } from "./context.js";
 import { appendEvents, findShops, type EventRow } from "./event-store.js";
 import { fastUuidv7 } from "./ids.js";
 import { ensureEventPartitions, monthOf } from "./partitions.js";
@@ -21,6 +22,13 @@ export interface IngestInput {
   batchEvidence: BatchEvidence;
   /** False when the raw body cannot contain U+0000 (no "\\u0000" in it): skips that per-record scan. */
   screenNul?: boolean;
+  /**
+   * A bulk load that ends in one full reclassification run asks for no per-entity rescore:
+   * thousands of chunks must not queue the same entities again and again.
+   */
+  skipRescore?: boolean;
+  /** The caller's own bookkeeping, committed with the batch (a bulk load's checkpoint). */
+  alsoInTransaction?: (tx: Tx, counts: BatchCounts) => Promise<void>;
 }
 
 interface Candidate {
@@ -34,7 +42,7 @@ interface Candidate {
 }
 
 export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Promise<BatchOutcome> {
-  const platform = requirePlatformScope(ctx.principal, "events:write", input.platformId);
+  const platform = requireSubmitter(ctx.principal, "events:write", input.platformId);
   const { db, clock } = ctx.deps;
   const receivedAt = clock.now();
   const batchId = uuidv7();
@@ -97,11 +105,13 @@ export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Pr
         results[index] = { index, status: "duplicate", entityId: row.e };
       }
     }
-    await requestRescores(ctx.deps, tx, rescore);
+    if (!input.skipRescore) await requestRescores(ctx.deps, tx, rescore);
     const counts = countResults(results);
+    await input.alsoInTransaction?.(tx, { recordCount: input.records.length, ...counts });
     const receipt = await recordBatch(tx, ctx.deps, {
       batchId,
       platformId: platform.platformId,
+      actor: platform.actor,
       kind: "events",
       receivedAt,
       evidence: input.batchEvidence,

@@ -17,7 +17,7 @@
 //   (IDENTITY_CONFLICT): the gateway will not merge entities on a platform's word.
 import { uuidv7 } from "uuidv7";
 import { countResults, recordBatch, type BatchOutcome } from "./batch-store.js";
-import { requestRescores, requirePlatformScope, type ExchangeContext } from "./context.js";
+import { requestRescores, requireSubmitter, type ExchangeContext } from "./context.js";
 import type { IngestInput } from "./ingest-events.js";
 import { findEntities, findShopStates, insertEntities, recordShopChanges, updateEntities, upsertShops, type EntityData, type ShopRow } from "./merchant-store.js";
 import { checkMerchantRecord, rejected, type MerchantRecord, type RecordResult } from "./records.js";
@@ -58,7 +58,7 @@ const differs = (a: EntityData, b: EntityData) =>
   (a.est === null && b.est !== null) || (a.cap === null && b.cap !== null) || (a.auth === null && b.auth !== null);
 
 export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput): Promise<BatchOutcome> {
-  const platform = requirePlatformScope(ctx.principal, "merchants:write", input.platformId);
+  const platform = requireSubmitter(ctx.principal, "merchants:write", input.platformId);
   const { db, clock } = ctx.deps;
   const platformId = platform.platformId;
   const receivedAt = clock.now();
@@ -187,10 +187,11 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
         : { index: d.index, status: "duplicate", ...(first.entityId ? { entityId: first.entityId } : {}), error: { code: "DUPLICATE_IN_BATCH", message: `shopId already appears at index ${d.first} in this batch`, pointer: `/records/${d.index}/shopId` } };
     }
 
-    await requestRescores(ctx.deps, tx, rescore);
+    if (!input.skipRescore) await requestRescores(ctx.deps, tx, rescore);
     const counts = countResults(results);
+    await input.alsoInTransaction?.(tx, { recordCount: input.records.length, ...counts });
     const receipt = await recordBatch(tx, ctx.deps, {
-      batchId, platformId, kind: "merchants", receivedAt, evidence: input.batchEvidence, recordCount: input.records.length, ...counts,
+      batchId, platformId, actor: platform.actor, kind: "merchants", receivedAt, evidence: input.batchEvidence, recordCount: input.records.length, ...counts,
     });
     return { batchId, receivedAt: receivedAt.toISOString(), ...counts, results, receipt };
   });

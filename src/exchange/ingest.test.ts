@@ -84,7 +84,7 @@ describe("ingestion verbs", () => {
     // Twelve monthly partitions were created on the way.
     expect(await count(sql`select count(*)::int as n from pg_inherits where inhparent = 'event'::regclass`)).toBeGreaterThanOrEqual(12);
 
-    const { payload, protectedHeader } = await compactVerify(r.receipt, keys.publicKey);
+    const { payload, protectedHeader } = await compactVerify(r.receipt!, keys.publicKey);
     expect(protectedHeader.typ).toBe("receipt+jwt");
     expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({ batchId: r.batchId, platformId, bodySha256: evidence.bodySha256, accepted: 100, rejected: 0, receivedAt: clock.now().toISOString() });
     expect(published.at(-1)).toEqual({ platformId, type: "batch.processed", data: { batchId: expect.any(String), kind: "events", accepted: 1, duplicates: 0, rejected: 0 } });

@@ -54,7 +54,7 @@ export async function getBatch(ctx: Pick<ExchangeContext, "deps" | "principal">,
     kind: b.kind,
     receivedAt: b.receivedAt.toISOString(),
     bodySha256: b.bodySha256,
-    kid: b.kid,
+    kid: b.kid ?? "", // always set on a platform's batch (check batch_evidence)
     recordCount: b.recordCount,
     accepted: b.accepted,
     duplicates: b.duplicates,

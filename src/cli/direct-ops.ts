@@ -1,15 +1,17 @@
-// The classification operations for a CLI process that opened the database itself: the same
-// module the gateway builds (same registry, so runs enqueue their jobs and classification
-// changes publish to platforms exactly as in the gateway), with no job runner started —
-// the outbox rows it writes are executed by a gateway.
+// The classification and history-load operations for a CLI process that opened the database
+// itself: the same modules the gateway builds (same registry, so runs enqueue their jobs and
+// classification changes publish to platforms exactly as in the gateway; the same compiled
+// spec validates loaded records), with no job runner started — the outbox rows it writes are
+// executed by a gateway.
 import { systemClock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
+import type { HistoryOps } from "../exchange/index.js";
 import { createLogger } from "../logger.js";
 import { buildSystem } from "../system.js";
 
-export async function openClassificationOps(config: Config, db: Database): Promise<ClassificationOps> {
+export async function openOperatorOps(config: Config, db: Database): Promise<{ classification: ClassificationOps; history: HistoryOps }> {
   const system = buildSystem({
     db,
     clock: systemClock,
@@ -24,5 +26,5 @@ export async function openClassificationOps(config: Config, db: Database): Promi
   });
   // Seeds the expert default model on a database that has none yet.
   await system.classification.start();
-  return system.classification.ops;
+  return { classification: system.classification.ops, history: system.exchange.history };
 }

@@ -1,4 +1,4 @@
-// `npm run cli -- <command>`: the operator CLI (platforms and their keys, regulator users,
+// `npm run cli -- <command>`: the operator CLI (platforms and their keys, regulator users, history loads,
 // gateway key rotation, audit verification). Results are JSON on stdout; errors go to stderr
 // as JSON {error: {code, status, detail}} (exit 1), usage and environment problems as text
 // (exit 2). Secrets are never printed, except a generated regulator password, once.

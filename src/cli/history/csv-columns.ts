@@ -19,11 +19,10 @@ export interface RecordSchema {
 function kindOf(schema: unknown, document: JsonObject, depth = 0): CellKind {
   const s = (schema ?? {}) as JsonObject;
   if (typeof s.$ref === "string" && depth < 10) return kindOf(resolvePointer(document, s.$ref.replace(/^#/, "")), document, depth + 1);
-  const types = new Set(Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === "string" ? [s.type] : []);
-  for (const branch of [...((s.oneOf as unknown[]) ?? []), ...((s.anyOf as unknown[]) ?? [])]) types.add(kindOf(branch, document, depth + 1));
-  if (types.has("object") || types.has("array") || types.has("json")) return "json";
-  if (types.has("integer") || types.has("number")) return "number";
-  if (types.has("boolean")) return "boolean";
+  const types = Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === "string" ? [s.type] : [];
+  const kinds = new Set<CellKind>(types.map((t) => (t === "object" || t === "array" ? "json" : t === "integer" || t === "number" ? "number" : t === "boolean" ? "boolean" : "string")));
+  for (const branch of [...((s.oneOf as unknown[]) ?? []), ...((s.anyOf as unknown[]) ?? [])]) kinds.add(kindOf(branch, document, depth + 1));
+  for (const kind of ["json", "number", "boolean"] as const) if (kinds.has(kind)) return kind;
   return "string";
 }
 

@@ -15,7 +15,7 @@ import { rescoreJob } from "../exchange/rescore-job.js";
 import { createEnqueueMany, JobRegistry } from "../jobs/index.js";
 import { createLogger } from "../logger.js";
 import { computeIndicators, INDICATORS, type EventRecord, type HeldMerchantRecord } from "../scoring/index.js";
-import { generatePopulation } from "../sim/index.js";
+import { fromApiEvent, generatePopulation, toApiEvent, toApiMerchant } from "../sim/index.js";
 import type { RelationshipIndicators } from "./contracts.js";
 import { makeComputeFeatures } from "./features.js";
 import { dropStaged, stagedComputeFeatures, stageFeatures } from "./runs-stage.js";
@@ -28,33 +28,6 @@ const histories = new Map<string, { merchants: HeldMerchantRecord[]; events: Eve
 const REL: RelationshipIndicators = { related_entities: 2, related_worst_class: "C", related_violators_365d: 1, same_address_entities: 1 };
 const computeFeatures = makeComputeFeatures(async (_on, ids) => new Map(ids.map((id) => [id, REL])));
 
-/**
- * The simulator writes events in the reference's spelling; the API's differs in places. A sim
- * event becomes an API event (what the gateway stores), and the reference reads that same API
- * event mapped back, so both sides see exactly the facts the API can carry (the API's Licence
- * has no status/registryMatch yet: revocations cannot be sent, see the report).
- */
-function apiEvent(e: EventRecord): EventRecord {
-  const d = e.data;
-  switch (e.kind) {
-    case "rating": return { ...e, data: { score: d.average, count: d.count } };
-    case "violation_confirmed": return { ...e, data: { violationType: "food_safety", serious: d.severity === "serious", ...(d.caseNumber ? { caseNumber: d.caseNumber } : {}) } };
-    case "penalty": return { ...e, data: { reason: "administrative penalty", amountCents: d.amountCents } };
-    case "complaint": return { ...e, data: { channel: "platform", reason: d.reason, ...(d.amountCents !== undefined ? { amountCents: d.amountCents } : {}) } };
-    case "report": return { ...e, data: { reason: d.reason } };
-    case "licence": return { ...e, data: { type: d.type, number: d.number, ...(d.validUntil ? { validUntil: d.validUntil } : {}) } };
-    default: return e;
-  }
-}
-function referenceEvent(e: EventRecord): EventRecord {
-  const d = e.data;
-  if (e.kind === "rating") return { ...e, data: { average: d.score, count: d.count } };
-  if (e.kind === "violation_confirmed") return { ...e, data: { ...d, severity: d.serious ? "serious" : "general" } };
-  return e;
-}
-
-/** openedAt is a date in the simulator; the API takes a date-time (the same instant). */
-const apiRecord = (r: HeldMerchantRecord["record"]) => (r.openedAt && r.openedAt.length === 10 ? { ...r, openedAt: `${r.openedAt}T00:00:00Z` } : r);
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -81,12 +54,12 @@ beforeAll(async () => {
     for (const e of cluster.entities) {
       const latest = new Map<string, HeldMerchantRecord>();
       for (const m of e.merchants) latest.set(`${m.platformId}/${m.record.shopId}`, m);
-      const held = [...latest.values()].map((m) => ({ platformId: m.platformId, recordedAt: "2020-01-01T00:00:00Z", record: apiRecord(m.record) }));
-      simHistory.set(e.entityId, { merchants: held, events: e.events.map((x) => referenceEvent(apiEvent(x.event))) });
+      const held = [...latest.values()].map((m) => ({ platformId: m.platformId, recordedAt: "2020-01-01T00:00:00Z", record: toApiMerchant(m.record) }));
+      simHistory.set(e.entityId, { merchants: held, events: e.events.map((x) => fromApiEvent(toApiEvent(x.event))) });
       for (const m of held) merchantsBy.set(m.platformId, [...(merchantsBy.get(m.platformId) ?? []), m]);
       for (const x of e.events) {
         const list = eventsBy.get(x.platformId) ?? [];
-        list.push({ simEntity: e.entityId, event: apiEvent(x.event) });
+        list.push({ simEntity: e.entityId, event: toApiEvent(x.event) });
         eventsBy.set(x.platformId, list);
       }
     }

@@ -4,3 +4,4 @@ export { generatePopulation, populationTable, DEFAULT_CUT_DATES, INDICATOR_COLUM
 export type { PopulationOptions, IndicatorTableRow, SimCluster } from "./population.js";
 export type { SimEntity, SimEvent } from "./entity.js";
 export { writePopulation, type WriteOptions, type WriteSummary } from "./write.js";
+export { fromApiEvent, toApiEvent, toApiMerchant } from "./api-records.js";

@@ -5,6 +5,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { csvLine } from "../scoring/index.js";
+import { toApiEvent, toApiMerchant } from "./api-records.js";
 import { generatePopulation, INDICATOR_COLUMNS, TABLE_COLUMNS, type PopulationOptions } from "./population.js";
 
 class BufferedFile {
@@ -102,8 +103,8 @@ export function writePopulation(opts: WriteOptions): WriteSummary {
       entities++;
       truth.write(csvLine([e.entityId, e.clusterId, e.category, e.regionCode, e.openedAt, e.propensity.toFixed(6), e.violationTimes.length]));
       if (opts.batches !== false) {
-        for (const m of e.merchants) seriesFor(m.platformId).merchants.add(m.record);
-        for (const ev of e.events) seriesFor(ev.platformId).events.add(ev.event);
+        for (const m of e.merchants) seriesFor(m.platformId).merchants.add(toApiMerchant(m.record));
+        for (const ev of e.events) seriesFor(ev.platformId).events.add(toApiEvent(ev.event));
       }
     }
     for (const r of cluster.rows) {

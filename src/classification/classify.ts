@@ -25,6 +25,7 @@ import { explainScore, scoreEntity, type IndicatorRow, type ScoreResult } from "
 import type { AfterClassify, ClassifyEntities, ClassifyOutcome, ComputeFeatures, RiskClass } from "./contracts.js";
 import { computeFeatures as defaultComputeFeatures, OPERATING_SINCE_MS } from "./features.js";
 import { getActiveModel } from "./models.js";
+import { DAY_MS } from "../db/time.js";
 
 export interface ClassifyDeps {
   clock: Clock;
@@ -36,7 +37,6 @@ export interface ClassifyDeps {
   heldLookbackDays?: (on: Executor) => Promise<number>;
 }
 
-const DAY_MS = 86_400_000;
 
 const CLASS_ORDER: Record<RiskClass, number> = { A: 0, B: 1, C: 2, D: 3 };
 

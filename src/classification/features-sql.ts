@@ -23,8 +23,8 @@
 //   null for an entity that has had no case before T.
 import { sql, type SQL } from "drizzle-orm";
 import { recordChangesByEntity } from "./record-changes.js";
+import { DAY_MS } from "../db/time.js";
 
-const DAY_MS = 86_400_000;
 
 /** A date or RFC 3339 date-time text as timestamptz; dates are UTC midnights. */
 const utc = (x: SQL) => sql`(case when ${x} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then (${x} || 'T00:00:00Z')::timestamptz else (${x})::timestamptz end)`;

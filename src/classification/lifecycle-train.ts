@@ -21,8 +21,8 @@ import {
 } from "../scoring/index.js";
 import type { ComputeFeatures } from "./contracts.js";
 import { getActiveModel, storeModel } from "./models.js";
+import { DAY_MS } from "../db/time.js";
 
-const DAY_MS = 86_400_000;
 const CHUNK = 2000;
 const COLUMNS = INDICATORS.map((i) => i.id);
 

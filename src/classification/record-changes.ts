@@ -6,8 +6,8 @@
 // and the record was received at most 365 days before T; here each such record is one row.
 import { sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Executor } from "../db/client.js";
+import { DAY_MS } from "../db/time.js";
 
-const DAY_MS = 86_400_000;
 export const RECORD_CHANGES_WINDOW_DAYS = 365;
 /** The registered fields whose change counts (shop_record_change.changed_fields holds more). */
 export const COUNTED_RECORD_FIELDS = ["name", "address", "regionCode"] as const;

@@ -17,11 +17,11 @@ import { idList } from "../db/id-list.js";
 import { rowsOf } from "../db/client.js";
 import { addressKeySql } from "./relationships-address.js";
 import type { ComputeRelationshipIndicators, RelatedEntityIds, RelationshipIndicators, RiskClass } from "./contracts.js";
+import { DAY_MS } from "../db/time.js";
 
 export { refreshLinks, withFreshLinks, LINK_GROUP_CAPS } from "./relationships-refresh.js";
 export { normaliseAddress } from "./relationships-address.js";
 
-const DAY_MS = 86_400_000;
 const CLASSES: readonly RiskClass[] = ["A", "B", "C", "D"];
 
 

@@ -7,9 +7,9 @@ import type { Database } from "../db/client.js";
 import { defineJob } from "./registry.js";
 import type { ScheduleSpec } from "./schedules.js";
 import type { JobDefinition } from "./types.js";
+import { DAY_MS } from "../db/time.js";
 
 export const OUTBOX_CLEANUP_JOB = "outbox.cleanup";
-const DAY_MS = 86_400_000;
 
 export const outboxCleanupSchedule: ScheduleSpec = {
   name: "outbox-cleanup",

@@ -6,8 +6,8 @@ import { sql } from "drizzle-orm";
 import { idList } from "../db/id-list.js";
 import { rowsOf, type Executor } from "../db/client.js";
 import type { EventsSpec, GrowthSpec, Scalar } from "./rule-language.js";
+import { DAY_MS } from "../db/time.js";
 
-const DAY_MS = 86_400_000;
 /** Event references kept as evidence per metric. */
 export const EVIDENCE_EVENTS = 20;
 

@@ -9,8 +9,8 @@
 import { sql } from "drizzle-orm";
 import { rowsOf, type Executor } from "../db/client.js";
 import type { AppliedAction, RuleAction, Severity } from "./rule-language.js";
+import { DAY_MS } from "../db/time.js";
 
-const DAY_MS = 86_400_000;
 /** How far back an earlier warning makes a hit a repeat. */
 export const REPEAT_LOOKBACK_DAYS = 365;
 

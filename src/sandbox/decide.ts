@@ -16,7 +16,8 @@ import type { Severity } from "../db/schema/monitoring.js";
 import type { CreditClass } from "../scoring/index.js";
 import { severityAtLeast, type FencePolicy } from "./policy.js";
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS } from "../db/time.js";
+import { DAY_MS } from "../db/time.js";
 
 export interface Membership {
   status: "inside" | "outside";

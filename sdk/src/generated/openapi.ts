@@ -84,8 +84,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rendered API reference. */
+        /** This API reference (rendered in the browser by Redoc, served from the gateway itself). */
         get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/assets/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file the reference page loads (the renderer's bundle), served locally so the page needs no CDN. */
+        get: operations["getDocsAsset"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2495,7 +2512,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page. */
+            /** @description HTML page; its Content-Security-Policy allows only this origin's scripts and data. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2504,6 +2521,29 @@ export interface operations {
                     "text/html": string;
                 };
             };
+        };
+    };
+    getDocsAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: "redoc.standalone.js";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            404: components["responses"]["Problem"];
         };
     };
     getAuthorizationServerMetadata: {

@@ -2401,9 +2401,13 @@ export interface components {
          * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
          *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
          *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+         * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
          */
         Signature: string;
-        /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+        /**
+         * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+         * @example merchants-2026-03-01-0001
+         */
         IdempotencyKey: string;
     };
     requestBodies: never;
@@ -2528,6 +2532,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example redoc.standalone.js */
                 file: "redoc.standalone.js";
             };
             cookie?: never;
@@ -2636,9 +2641,13 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2680,9 +2689,13 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2721,6 +2734,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 batchId: string;
             };
             cookie?: never;
@@ -2744,6 +2758,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entityId: string;
             };
             cookie?: never;
@@ -2765,8 +2780,12 @@ export interface operations {
     getFeed: {
         parameters: {
             query?: {
-                /** @description Opaque cursor: the `nextCursor` (or a message's `cursor`) of an earlier page; omit to start at the beginning. A value this feed did not issue is 400 VALIDATION_FAILED. */
+                /**
+                 * @description Opaque cursor: the `nextCursor` (or a message's `cursor`) of an earlier page; omit to start at the beginning. A value this feed did not issue is 400 VALIDATION_FAILED.
+                 * @example 0000000000001234
+                 */
                 after?: string;
+                /** @example 100 */
                 limit?: number;
             };
             header?: never;
@@ -2817,9 +2836,13 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2852,12 +2875,17 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example platform-key-2026-01 */
                 kid: string;
             };
             cookie?: never;
@@ -2886,6 +2914,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 noticeId: string;
             };
             cookie?: never;
@@ -2912,12 +2941,17 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 noticeId: string;
             };
             cookie?: never;
@@ -2949,12 +2983,17 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 noticeId: string;
             };
             cookie?: never;
@@ -2986,12 +3025,17 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 noticeId: string;
             };
             cookie?: never;
@@ -3022,6 +3066,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example eyJhbGciOiJFUzI1NiIsImtpZCI6ImdhdGV3YXkta2V5LTEiLCJ0eXAiOiJtZXJjaGFudC1saW5rK2p3dCJ9.eyJub3RpY2VJZCI6IjAxOTVhM2M0In0.c2lnbmF0dXJl */
                 token: string;
             };
             cookie?: never;
@@ -3099,7 +3144,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3131,6 +3179,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 evidenceId: string;
             };
             cookie?: never;
@@ -3152,16 +3201,31 @@ export interface operations {
     listNotices: {
         parameters: {
             query?: {
-                /** @description The notice's delivery status (undeliverable: some platform could not deliver it and none has). */
+                /**
+                 * @description The notice's delivery status (undeliverable: some platform could not deliver it and none has).
+                 * @example pending
+                 */
                 delivery?: components["schemas"]["NoticeDeliveryStatus"];
+                /** @example warning */
                 source?: "warning" | "manual";
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only notices sent to this platform. */
+                /**
+                 * @description Only notices sent to this platform.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entity?: string;
+                /** @example 100 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example 0000000000001234
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3189,7 +3253,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3220,6 +3287,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 noticeId: string;
             };
             cookie?: never;
@@ -3265,6 +3333,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example food-safety-complaints */
                 key: string;
             };
             cookie?: never;
@@ -3291,19 +3360,38 @@ export interface operations {
     listRectifications: {
         parameters: {
             query?: {
+                /** @example open */
                 status?: components["schemas"]["RectificationStatus"];
-                /** @description true: the deadline has passed and the case is not accepted; false: the others. */
+                /**
+                 * @description true: the deadline has passed and the case is not accepted; false: the others.
+                 * @example true
+                 */
                 overdue?: boolean;
+                /** @example true */
                 escalated?: boolean;
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only cases whose notice went to this platform. */
+                /**
+                 * @description Only cases whose notice went to this platform.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
-                /** @description The key of the monitoring rule whose warning led to the notice. */
+                /**
+                 * @description The key of the monitoring rule whose warning led to the notice.
+                 * @example complaint_storm_high_hazard
+                 */
                 rule?: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entity?: string;
+                /** @example 100 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example 0000000000001234
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3332,6 +3420,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 caseId: string;
             };
             cookie?: never;
@@ -3355,6 +3444,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 caseId: string;
             };
             cookie?: never;
@@ -3384,7 +3474,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 caseId: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 evidenceId: string;
             };
             cookie?: never;
@@ -3406,13 +3498,23 @@ export interface operations {
     getNoticeFigures: {
         parameters: {
             query: {
+                /** @example region */
                 by: "region" | "platform" | "period";
-                /** @description Bucket size when by=period. */
+                /**
+                 * @description Bucket size when by=period.
+                 * @example day
+                 */
                 period?: "day" | "week" | "month";
+                /** @example 2026-03-01T09:30:00Z */
                 from?: string;
+                /** @example 2026-03-01T09:30:00Z */
                 to?: string;
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70 */
                 platform?: string;
             };
             header?: never;
@@ -3495,7 +3597,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3525,6 +3630,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId: string;
             };
             cookie?: never;
@@ -3553,8 +3659,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId: string;
+                /** @example platform-key-2026-01 */
                 kid: string;
+                /** @example retire */
                 action: "retire" | "revoke";
             };
             cookie?: never;
@@ -3582,6 +3691,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId: string;
             };
             cookie?: never;
@@ -3609,6 +3719,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId: string;
             };
             cookie?: never;
@@ -3658,6 +3769,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example platform-key-2026-01 */
                 kid: string;
             };
             cookie?: never;
@@ -3707,6 +3819,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 userId: string;
             };
             cookie?: never;
@@ -3735,6 +3848,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 userId: string;
             };
             cookie?: never;
@@ -3762,6 +3876,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 userId: string;
             };
             cookie?: never;
@@ -3788,8 +3903,11 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
+                /** @example pending */
                 status?: "pending" | "delivered" | "dead";
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId?: string;
+                /** @example 100 */
                 limit?: number;
             };
             header?: never;
@@ -3816,6 +3934,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 deliveryId: string;
             };
             cookie?: never;
@@ -3840,6 +3959,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entityId: string;
             };
             cookie?: never;
@@ -3861,10 +3981,17 @@ export interface operations {
     getClassDistribution: {
         parameters: {
             query?: {
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only entities with a shop on this platform. */
+                /**
+                 * @description Only entities with a shop on this platform.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
+                /** @example region */
                 groupBy?: "region" | "category" | "platform";
             };
             header?: never;
@@ -3887,9 +4014,15 @@ export interface operations {
     getRegulatorOverview: {
         parameters: {
             query?: {
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only entities with a shop on this platform (notices and cases: sent to it). */
+                /**
+                 * @description Only entities with a shop on this platform (notices and cases: sent to it).
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
             };
             header?: never;
@@ -3935,10 +4068,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 1 */
                 version: string;
             };
             cookie?: never;
@@ -3968,6 +4105,7 @@ export interface operations {
     listReclassifications: {
         parameters: {
             query?: {
+                /** @example 50 */
                 limit?: number;
             };
             header?: never;
@@ -3993,7 +4131,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4026,6 +4167,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 runId: string;
             };
             cookie?: never;
@@ -4068,7 +4210,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4096,14 +4241,27 @@ export interface operations {
     listSandboxMembers: {
         parameters: {
             query?: {
-                /** @description inside (default), outside (removed at some time) or all. */
+                /**
+                 * @description inside (default), outside (removed at some time) or all.
+                 * @example inside
+                 */
                 status?: "inside" | "outside" | "all";
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only entities with a shop on this platform. */
+                /**
+                 * @description Only entities with a shop on this platform.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
+                /** @example 100 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example 0000000000001234
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -4129,6 +4287,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entityId: string;
             };
             cookie?: never;
@@ -4151,10 +4310,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entityId: string;
             };
             cookie?: never;
@@ -4183,10 +4346,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entityId: string;
             };
             cookie?: never;
@@ -4214,20 +4381,41 @@ export interface operations {
     listWarnings: {
         parameters: {
             query?: {
+                /** @example open */
                 status?: components["schemas"]["WarningStatus"];
+                /** @example low */
                 severity?: components["schemas"]["Severity"];
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only entities with a shop on this platform. */
+                /**
+                 * @description Only entities with a shop on this platform.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
-                /** @description A rule's key or id. */
+                /**
+                 * @description A rule's key or id.
+                 * @example complaint_storm_high_hazard
+                 */
                 rule?: string;
-                /** @description The entity's current sandbox status. */
+                /**
+                 * @description The entity's current sandbox status.
+                 * @example inside
+                 */
                 sandbox?: "inside" | "outside";
-                /** @description One entity's warnings. */
+                /**
+                 * @description One entity's warnings.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69
+                 */
                 entity?: string;
+                /** @example 100 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example 0000000000001234
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -4256,6 +4444,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 warningId: string;
             };
             cookie?: never;
@@ -4278,10 +4467,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 warningId: string;
             };
             cookie?: never;
@@ -4331,7 +4524,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4361,6 +4557,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 ruleId: string;
             };
             cookie?: never;
@@ -4384,6 +4581,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 ruleId: string;
             };
             cookie?: never;
@@ -4434,7 +4632,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4468,6 +4669,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 prohibitedTypeId: string;
             };
             cookie?: never;

@@ -1,7 +1,13 @@
 import { defineConfig } from "vitest/config";
 
+// Inside the repo the SDK package (@credit-sandbox/sdk, an npm workspace) resolves to its
+// TypeScript sources through this export condition, so tests need no SDK build; the rest are
+// Vite's default server conditions.
+const SERVER_CONDITIONS = ["credit-sandbox-source", "module", "node", "development|production"];
+
 // One PGlite database per test file: files run in separate forks, tests inside a file in order.
 export default defineConfig({
+  ssr: { resolve: { conditions: SERVER_CONDITIONS } },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts", "sdk/**/*.test.ts"],
     pool: "forks",

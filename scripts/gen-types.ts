@@ -1,6 +1,9 @@
-// npm run gen: regenerate the types that src/ and sdk/ use from the spec.
+// npm run gen: regenerate the types that src/ and the SDK package use from the spec.
 import { writeFileSync } from "node:fs";
-import { generateTypes, generatedTypesPath } from "../src/http/spec-types.js";
+import { generateTypes, generatedTypesPaths } from "../src/http/spec-types.js";
 
-writeFileSync(generatedTypesPath(), await generateTypes());
-console.log(`wrote ${generatedTypesPath()}`);
+const types = await generateTypes();
+for (const path of generatedTypesPaths()) {
+  writeFileSync(path, types);
+  console.log(`wrote ${path}`);
+}

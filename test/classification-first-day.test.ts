@@ -6,7 +6,7 @@
 // its evidence points higher.
 import { exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGatewayClient, type EventRecord, type FeedMessage, type GatewayClient, type MerchantRecord } from "../sdk/index.js";
+import { createGatewayClient, type EventRecord, type FeedMessage, type GatewayClient, type MerchantRecord } from "@credit-sandbox/sdk";
 import { ManualClock } from "../src/clock.js";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
 import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGatewayClient } from "../sdk/index.js";
+import { createGatewayClient } from "@credit-sandbox/sdk";
 import { createTestDatabase, usingPostgres, type TestDatabase } from "./support/db.js";
 import { freePort } from "./support/net.js";
 import { TEST_KEY_ENCRYPTION_KEY } from "./support/gateway.js";

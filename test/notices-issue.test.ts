@@ -6,7 +6,7 @@
 // backoff and, after the last try, its delivery is undeliverable.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
-import { verifyWebhook } from "../sdk/index.js";
+import { verifyWebhook } from "@credit-sandbox/sdk";
 import { complaint } from "./exchange-fixtures.js";
 import { complaintStorm, DAY, feedOf, HOUR, jobsDone, post, regulatorCall, type FeedMsg } from "./notices-fixtures.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.js";

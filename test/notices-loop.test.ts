@@ -5,7 +5,7 @@
 // -> the warning is closed -> the figures count it; rectification.updated at every step.
 import { exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGatewayClient, verifyWebhook, type EventRecord, type FeedMessage, type GatewayClient, type MerchantRecord } from "../sdk/index.js";
+import { createGatewayClient, verifyWebhook, type EventRecord, type FeedMessage, type GatewayClient, type MerchantRecord } from "@credit-sandbox/sdk";
 import { ManualClock } from "../src/clock.js";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
 import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";

@@ -5,7 +5,7 @@
 import { sql } from "drizzle-orm";
 import { createLocalJWKSet, flattenedVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyWebhook } from "../sdk/index.js";
+import { verifyWebhook } from "@credit-sandbox/sdk";
 import type { MessageType } from "../src/exchange/outbound/types.js";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
 import { merchant } from "./exchange-fixtures.js";

@@ -5,7 +5,7 @@
 // backoff and token expiry cost no real time.
 import { exportJWK, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGatewayClient, GatewayError, type EventRecord, type GatewayClient, type GatewayClientOptions, type MerchantRecord } from "../sdk/index.js";
+import { createGatewayClient, GatewayError, type EventRecord, type GatewayClient, type GatewayClientOptions, type MerchantRecord } from "@credit-sandbox/sdk";
 import { ACCESS_TOKEN_TTL_SECONDS } from "../src/auth/index.js";
 import { ManualClock } from "../src/clock.js";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";

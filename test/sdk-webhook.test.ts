@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGatewayClient, verifyWebhook, WebhookVerificationError, type EventRecord, type MerchantRecord, type WebhookMessage } from "../sdk/index.js";
+import { createGatewayClient, verifyWebhook, WebhookVerificationError, type EventRecord, type MerchantRecord, type WebhookMessage } from "@credit-sandbox/sdk";
 import { complaint, merchant } from "./exchange-fixtures.js";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";

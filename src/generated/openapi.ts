@@ -84,8 +84,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rendered API reference. */
+        /** This API reference (rendered in the browser by Redoc, served from the gateway itself). */
         get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/assets/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file the reference page loads (the renderer's bundle), served locally so the page needs no CDN. */
+        get: operations["getDocsAsset"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2384,9 +2401,13 @@ export interface components {
          * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
          *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
          *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+         * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
          */
         Signature: string;
-        /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+        /**
+         * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+         * @example merchants-2026-03-01-0001
+         */
         IdempotencyKey: string;
     };
     requestBodies: never;
@@ -2495,7 +2516,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page. */
+            /** @description HTML page; its Content-Security-Policy allows only this origin's scripts and data. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2504,6 +2525,30 @@ export interface operations {
                     "text/html": string;
                 };
             };
+        };
+    };
+    getDocsAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example redoc.standalone.js */
+                file: "redoc.standalone.js";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            404: components["responses"]["Problem"];
         };
     };
     getAuthorizationServerMetadata: {
@@ -2596,9 +2641,13 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2640,9 +2689,13 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2681,6 +2734,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 batchId: string;
             };
             cookie?: never;
@@ -2704,6 +2758,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entityId: string;
             };
             cookie?: never;
@@ -2725,8 +2780,12 @@ export interface operations {
     getFeed: {
         parameters: {
             query?: {
-                /** @description Opaque cursor: the `nextCursor` (or a message's `cursor`) of an earlier page; omit to start at the beginning. A value this feed did not issue is 400 VALIDATION_FAILED. */
+                /**
+                 * @description Opaque cursor: the `nextCursor` (or a message's `cursor`) of an earlier page; omit to start at the beginning. A value this feed did not issue is 400 VALIDATION_FAILED.
+                 * @example 0000000000001234
+                 */
                 after?: string;
+                /** @example 100 */
                 limit?: number;
             };
             header?: never;
@@ -2777,9 +2836,13 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -2812,12 +2875,17 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example platform-key-2026-01 */
                 kid: string;
             };
             cookie?: never;
@@ -2846,6 +2914,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 noticeId: string;
             };
             cookie?: never;
@@ -2872,12 +2941,17 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 noticeId: string;
             };
             cookie?: never;
@@ -2909,12 +2983,17 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 noticeId: string;
             };
             cookie?: never;
@@ -2946,12 +3025,17 @@ export interface operations {
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
                  *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 noticeId: string;
             };
             cookie?: never;
@@ -2982,6 +3066,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example eyJhbGciOiJFUzI1NiIsImtpZCI6ImdhdGV3YXkta2V5LTEiLCJ0eXAiOiJtZXJjaGFudC1saW5rK2p3dCJ9.eyJub3RpY2VJZCI6IjAxOTVhM2M0In0.c2lnbmF0dXJl */
                 token: string;
             };
             cookie?: never;
@@ -3059,7 +3144,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3091,6 +3179,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 evidenceId: string;
             };
             cookie?: never;
@@ -3112,16 +3201,31 @@ export interface operations {
     listNotices: {
         parameters: {
             query?: {
-                /** @description The notice's delivery status (undeliverable: some platform could not deliver it and none has). */
+                /**
+                 * @description The notice's delivery status (undeliverable: some platform could not deliver it and none has).
+                 * @example pending
+                 */
                 delivery?: components["schemas"]["NoticeDeliveryStatus"];
+                /** @example warning */
                 source?: "warning" | "manual";
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only notices sent to this platform. */
+                /**
+                 * @description Only notices sent to this platform.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entity?: string;
+                /** @example 100 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example 0000000000001234
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3149,7 +3253,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3180,6 +3287,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 noticeId: string;
             };
             cookie?: never;
@@ -3225,6 +3333,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example food-safety-complaints */
                 key: string;
             };
             cookie?: never;
@@ -3251,19 +3360,38 @@ export interface operations {
     listRectifications: {
         parameters: {
             query?: {
+                /** @example open */
                 status?: components["schemas"]["RectificationStatus"];
-                /** @description true: the deadline has passed and the case is not accepted; false: the others. */
+                /**
+                 * @description true: the deadline has passed and the case is not accepted; false: the others.
+                 * @example true
+                 */
                 overdue?: boolean;
+                /** @example true */
                 escalated?: boolean;
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only cases whose notice went to this platform. */
+                /**
+                 * @description Only cases whose notice went to this platform.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
-                /** @description The key of the monitoring rule whose warning led to the notice. */
+                /**
+                 * @description The key of the monitoring rule whose warning led to the notice.
+                 * @example complaint_storm_high_hazard
+                 */
                 rule?: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entity?: string;
+                /** @example 100 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example 0000000000001234
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3292,6 +3420,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 caseId: string;
             };
             cookie?: never;
@@ -3315,6 +3444,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 caseId: string;
             };
             cookie?: never;
@@ -3344,7 +3474,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 caseId: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 evidenceId: string;
             };
             cookie?: never;
@@ -3366,13 +3498,23 @@ export interface operations {
     getNoticeFigures: {
         parameters: {
             query: {
+                /** @example region */
                 by: "region" | "platform" | "period";
-                /** @description Bucket size when by=period. */
+                /**
+                 * @description Bucket size when by=period.
+                 * @example day
+                 */
                 period?: "day" | "week" | "month";
+                /** @example 2026-03-01T09:30:00Z */
                 from?: string;
+                /** @example 2026-03-01T09:30:00Z */
                 to?: string;
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70 */
                 platform?: string;
             };
             header?: never;
@@ -3455,7 +3597,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3485,6 +3630,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId: string;
             };
             cookie?: never;
@@ -3513,8 +3659,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId: string;
+                /** @example platform-key-2026-01 */
                 kid: string;
+                /** @example retire */
                 action: "retire" | "revoke";
             };
             cookie?: never;
@@ -3542,6 +3691,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId: string;
             };
             cookie?: never;
@@ -3569,6 +3719,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId: string;
             };
             cookie?: never;
@@ -3618,6 +3769,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example platform-key-2026-01 */
                 kid: string;
             };
             cookie?: never;
@@ -3667,6 +3819,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 userId: string;
             };
             cookie?: never;
@@ -3695,6 +3848,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 userId: string;
             };
             cookie?: never;
@@ -3722,6 +3876,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 userId: string;
             };
             cookie?: never;
@@ -3748,8 +3903,11 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
+                /** @example pending */
                 status?: "pending" | "delivered" | "dead";
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId?: string;
+                /** @example 100 */
                 limit?: number;
             };
             header?: never;
@@ -3776,6 +3934,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 deliveryId: string;
             };
             cookie?: never;
@@ -3800,6 +3959,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entityId: string;
             };
             cookie?: never;
@@ -3821,10 +3981,17 @@ export interface operations {
     getClassDistribution: {
         parameters: {
             query?: {
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only entities with a shop on this platform. */
+                /**
+                 * @description Only entities with a shop on this platform.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
+                /** @example region */
                 groupBy?: "region" | "category" | "platform";
             };
             header?: never;
@@ -3847,9 +4014,15 @@ export interface operations {
     getRegulatorOverview: {
         parameters: {
             query?: {
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only entities with a shop on this platform (notices and cases: sent to it). */
+                /**
+                 * @description Only entities with a shop on this platform (notices and cases: sent to it).
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
             };
             header?: never;
@@ -3895,10 +4068,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 1 */
                 version: string;
             };
             cookie?: never;
@@ -3928,6 +4105,7 @@ export interface operations {
     listReclassifications: {
         parameters: {
             query?: {
+                /** @example 50 */
                 limit?: number;
             };
             header?: never;
@@ -3953,7 +4131,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3986,6 +4167,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 runId: string;
             };
             cookie?: never;
@@ -4028,7 +4210,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4056,14 +4241,27 @@ export interface operations {
     listSandboxMembers: {
         parameters: {
             query?: {
-                /** @description inside (default), outside (removed at some time) or all. */
+                /**
+                 * @description inside (default), outside (removed at some time) or all.
+                 * @example inside
+                 */
                 status?: "inside" | "outside" | "all";
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only entities with a shop on this platform. */
+                /**
+                 * @description Only entities with a shop on this platform.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
+                /** @example 100 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example 0000000000001234
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -4089,6 +4287,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entityId: string;
             };
             cookie?: never;
@@ -4111,10 +4310,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entityId: string;
             };
             cookie?: never;
@@ -4143,10 +4346,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 entityId: string;
             };
             cookie?: never;
@@ -4174,20 +4381,41 @@ export interface operations {
     listWarnings: {
         parameters: {
             query?: {
+                /** @example open */
                 status?: components["schemas"]["WarningStatus"];
+                /** @example low */
                 severity?: components["schemas"]["Severity"];
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
-                /** @description Only entities with a shop on this platform. */
+                /**
+                 * @description Only entities with a shop on this platform.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
                 platform?: string;
-                /** @description A rule's key or id. */
+                /**
+                 * @description A rule's key or id.
+                 * @example complaint_storm_high_hazard
+                 */
                 rule?: string;
-                /** @description The entity's current sandbox status. */
+                /**
+                 * @description The entity's current sandbox status.
+                 * @example inside
+                 */
                 sandbox?: "inside" | "outside";
-                /** @description One entity's warnings. */
+                /**
+                 * @description One entity's warnings.
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69
+                 */
                 entity?: string;
+                /** @example 100 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example 0000000000001234
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -4216,6 +4444,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 warningId: string;
             };
             cookie?: never;
@@ -4238,10 +4467,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 warningId: string;
             };
             cookie?: never;
@@ -4291,7 +4524,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4321,6 +4557,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 ruleId: string;
             };
             cookie?: never;
@@ -4344,6 +4581,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 ruleId: string;
             };
             cookie?: never;
@@ -4394,7 +4632,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h. */
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4428,6 +4669,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 prohibitedTypeId: string;
             };
             cookie?: never;

@@ -1,55 +1,66 @@
-// GET /docs: a self-contained HTML reference rendered from the spec (no CDN, no scripts), so
-// it works on an air-gapped regulator network.
-import type { JsonObject, Spec } from "./spec.js";
+// GET /docs: the API reference, rendered in the browser by Redoc from /openapi.json. Redoc's
+// standalone bundle is served by the gateway itself (from the installed `redoc` package), so the
+// reference works on an air-gapped regulator network and the page loads nothing from elsewhere.
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 
-const esc = (s: unknown) =>
-  String(s ?? "").replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+/** The files /docs/assets/{file} serves: exactly the renderer, nothing else from node_modules. */
+const ASSETS: Record<string, { module: string; contentType: string }> = {
+  "redoc.standalone.js": { module: "redoc/bundles/redoc.standalone.js", contentType: "text/javascript; charset=utf-8" },
+};
 
-export function renderDocs(spec: Spec): string {
-  const info = (spec.document.info ?? {}) as JsonObject;
-  const tags = new Map<string, string[]>();
-  for (const op of spec.operations) {
-    const tag = ((op.definition.tags as string[] | undefined) ?? ["other"])[0]!;
-    const d = op.definition;
-    const params = ((d.parameters ?? []) as JsonObject[])
-      .map((p) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ", required" : ""}) ${esc(p.description)}</li>`)
-      .join("");
-    const body = d.requestBody as JsonObject | undefined;
-    const bodyTypes = body ? Object.keys((body.content ?? {}) as JsonObject) : [];
-    const responses = Object.entries((d.responses ?? {}) as Record<string, JsonObject>)
-      .map(([status, r]) => `<li><code>${esc(status)}</code> ${esc(r.description ?? (r.$ref as string | undefined)?.split("/").pop())}</li>`)
-      .join("");
-    const security = (d.security ?? spec.document.security ?? []) as Array<Record<string, string[]>>;
-    const auth = security.length === 0 || security.some((s) => Object.keys(s).length === 0)
-      ? "none"
-      : security.map((s) => Object.entries(s).map(([k, v]) => (v.length ? `${k} (${v.join(", ")})` : k)).join(" + ")).join(" or ");
-    const html = `<section id="${esc(op.operationId)}">
-  <h3><span class="m ${esc(op.method)}">${esc(op.method.toUpperCase())}</span> <code>${esc(op.path)}</code></h3>
-  <p>${esc(d.summary)}</p>${d.description ? `<p>${esc(d.description)}</p>` : ""}
-  <p class="meta">operationId <code>${esc(op.operationId)}</code> · auth: ${esc(auth)}${d["x-signed-body"] ? " · body signed (detached JWS)" : ""}</p>
-  ${params ? `<h4>Parameters</h4><ul>${params}</ul>` : ""}
-  ${bodyTypes.length ? `<h4>Request body</h4><p>${bodyTypes.map((t) => `<code>${esc(t)}</code>`).join(" ")}</p>` : ""}
-  <h4>Responses</h4><ul>${responses}</ul>
-</section>`;
-    tags.set(tag, [...(tags.get(tag) ?? []), html]);
-  }
-  const schemas = Object.entries(((spec.document.components as JsonObject | undefined)?.schemas ?? {}) as JsonObject)
-    .map(([name, schema]) => `<details id="schema-${esc(name)}"><summary><code>${esc(name)}</code></summary><pre>${esc(JSON.stringify(schema, null, 2))}</pre></details>`)
-    .join("\n");
+/**
+ * What the page needs and no more: its own scripts (Redoc's bundle), the search index worker
+ * Redoc starts from a blob: URL, the inline styles styled-components injects, data: images and
+ * fonts in its theme, and the spec from this origin.
+ */
+export const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "worker-src blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+export const docsHeaders = (contentType: string): Record<string, string> => ({
+  "Content-Type": contentType,
+  "Content-Security-Policy": DOCS_CSP,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+});
+
+/** The page: Redoc's custom element, configured through its attributes (no inline script). */
+export function renderDocsPage(title: string): string {
+  const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(info.title)} — API</title>
-<style>
-body{font:15px/1.5 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1d2430}
-code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}pre{background:#f5f6f8;padding:.75rem;overflow:auto}
-section{border-top:1px solid #e3e6ea;padding:.5rem 0}.m{display:inline-block;min-width:4.5em;text-align:center;border-radius:3px;color:#fff;font-size:12px;padding:2px 6px}
-.get{background:#2f7d32}.post{background:#1f5fa8}.put{background:#9a6a00}.delete{background:#a33}.patch{background:#6a3d9a}.meta{color:#5b6573;font-size:13px}
-</style></head><body>
-<h1>${esc(info.title)} <small>${esc(info.version)}</small></h1>
-<p>${esc(info.description)}</p>
-<p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p>
-${[...tags].map(([tag, ops]) => `<h2>${esc(tag)}</h2>\n${ops.join("\n")}`).join("\n")}
-<h2>Schemas</h2>
-${schemas}
+<title>${esc(title)} — API 参考 / API reference</title>
+<link rel="icon" href="data:,">
+</head><body>
+<noscript>The reference needs JavaScript; the machine-readable description is at <a href="/openapi.json">/openapi.json</a>.</noscript>
+<redoc spec-url="/openapi.json" path-in-middle-panel="true" required-props-first="true" sort-props-alphabetically="false"
+  expand-responses="200,201,202" json-sample-expand-level="4" hide-hostname="true" native-scrollbars="true"></redoc>
+<script src="/docs/assets/redoc.standalone.js"></script>
 </body></html>`;
+}
+
+const cache = new Map<string, Promise<Buffer>>();
+
+/** The asset's bytes (read once per process), or undefined for a name that is not served. */
+export function docsAsset(name: string): { body: Promise<Buffer>; contentType: string } | undefined {
+  const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+  if (!asset) return undefined;
+  let body = cache.get(name);
+  if (!body) {
+    const path = createRequire(import.meta.url).resolve(asset.module);
+    body = readFile(path);
+    body.catch(() => cache.delete(name));
+    cache.set(name, body);
+  }
+  return { body, contentType: asset.contentType };
 }

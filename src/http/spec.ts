@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "yaml";
 import { specPath } from "../paths.js";
+import { applyOperationExamples } from "./spec-examples.js";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -48,6 +49,9 @@ export function loadSpec(file = specPath()): Spec {
       operations.push({ operationId, method, path, definition: withPathParameters(definition, item) });
     }
   }
+  // The definitions share their parameter, body and response objects with the document, so
+  // the examples land in what is served too.
+  applyOperationExamples(document, operations);
   return { document, operations };
 }
 

@@ -1,7 +1,8 @@
 // Operations endpoints: liveness, readiness, metrics, the spec and its rendered reference.
 import type { Database } from "../db/client.js";
 import type { JobRunner } from "../jobs/types.js";
-import { renderDocs } from "./docs.js";
+import { docsAsset, docsHeaders, renderDocsPage } from "./docs.js";
+import { AppError } from "./errors.js";
 import type { HttpMetrics } from "./metrics.js";
 import { hasOperatorCredential } from "./operator-credential.js";
 import type { Handlers } from "./router.js";
@@ -37,7 +38,7 @@ async function check(fn: () => Promise<void>): Promise<{ ok: boolean; error?: st
 
 export function systemHandlers(deps: SystemDeps): Handlers {
   const specJson = JSON.stringify(deps.spec.document);
-  const docsHtml = renderDocs(deps.spec);
+  const docsHtml = renderDocsPage(String((deps.spec.document.info as { title?: unknown } | undefined)?.title ?? "API"));
   return {
     getHealthz: (c) => c.json({ status: "ok" as const }),
     getReadyz: async (c) => {
@@ -51,6 +52,12 @@ export function systemHandlers(deps: SystemDeps): Handlers {
     getMetrics: async (c) =>
       c.body(await deps.metrics.registry.metrics(), 200, { "Content-Type": deps.metrics.registry.contentType }),
     getOpenapi: (c) => c.body(specJson, 200, { "Content-Type": "application/json; charset=utf-8" }),
-    getDocs: (c) => c.html(docsHtml),
+    getDocs: (c) => c.body(docsHtml, 200, docsHeaders("text/html; charset=utf-8")),
+    getDocsAsset: async (c) => {
+      const asset = docsAsset(c.req.param("file") ?? "");
+      if (!asset) throw new AppError("NOT_FOUND", "no such documentation asset");
+      // The bundle changes only with the installed renderer: cache it for a day.
+      return c.body(new Uint8Array(await asset.body), 200, { ...docsHeaders(asset.contentType), "Cache-Control": "public, max-age=86400" });
+    },
   };
 }

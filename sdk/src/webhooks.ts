@@ -4,9 +4,9 @@
 //    protected header {alg, kid, typ: "webhook+jws", iat, wid, b64: false, crit: ["b64"]};
 //  - Webhook-Timestamp: unix seconds = the signed iat, within `toleranceSeconds` of now;
 //  - Webhook-Id: = the signed wid = the message id in the body (deduplicate on it).
-// (The sender's side of this contract: src/exchange/outbound/webhook-sender.ts.)
+// (The sender's side of this contract is the gateway's webhook sender, src/exchange/outbound/ in its repository.)
 import { createLocalJWKSet, type FlattenedVerifyGetKey, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
-import type { components } from "../src/generated/openapi.js";
+import type { components } from "./generated/openapi.js";
 import { MalformedDetachedJws, verifyDetached } from "./detached-jws.js";
 import { remoteKeySet } from "./discovery.js";
 import { WebhookVerificationError } from "./errors.js";

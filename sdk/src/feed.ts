@@ -1,6 +1,6 @@
 // The outbound feed: one page, or every page from a cursor on. Keep the last page's
 // `nextCursor` to resume later without gaps or repeats.
-import type { components } from "../src/generated/openapi.js";
+import type { components } from "./generated/openapi.js";
 
 export type FeedPage = components["schemas"]["FeedPage"];
 export type FeedMessage = components["schemas"]["FeedMessage"];

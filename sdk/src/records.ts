@@ -1,7 +1,7 @@
 // Record types for callers. The generated EventRecord types `data` as an empty object (the spec
 // picks the data schema per kind with if/then, which openapi-typescript cannot express), so the
 // SDK offers the union by kind, built from the same generated component schemas.
-import type { components } from "../src/generated/openapi.js";
+import type { components } from "./generated/openapi.js";
 
 type S = components["schemas"];
 

@@ -1,9 +1,13 @@
-// The platform SDK for the Credit Sandbox Gateway (package subpath "./sdk").
+// The platform SDK for the Credit Sandbox Gateway (the npm package @credit-sandbox/sdk).
 //
 //   const gw = createGatewayClient({ baseUrl, clientId, privateJwk });
 //   const { accepted, results } = await gw.submitEvents(events);      // signed, receipt verified
 //   for await (const page of gw.feed.pages({ after: cursor })) ...    // outbound messages
 //   const message = await verifyWebhook({ body: rawBody, headers, jwksUrl }); // incoming webhooks
+
+// First: the WebCrypto global must exist before jose runs (Node 18).
+import "./webcrypto.js";
+
 export {
   createGatewayClient,
   type BatchResult,

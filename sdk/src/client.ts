@@ -3,7 +3,7 @@
 // the idempotency key and retries. Batch calls verify their receipt before returning.
 import createClient, { type Client } from "openapi-fetch";
 import type { JWK } from "jose";
-import type { components, paths } from "../src/generated/openapi.js";
+import type { components, paths } from "./generated/openapi.js";
 import { batchBodies, MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from "./batches.js";
 import { createDiscovery, type AuthorizationServerMetadata } from "./discovery.js";
 import { ReceiptError } from "./errors.js";

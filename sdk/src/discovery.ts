@@ -1,7 +1,7 @@
 // RFC 8414 metadata, fetched once per client (and again after a failure), and the gateway's
 // JWKS through jose's remote key set (cached, refetched on an unknown kid with a cool-down).
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from "jose";
-import type { components } from "../src/generated/openapi.js";
+import type { components } from "./generated/openapi.js";
 import { GatewayError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 import { errorFromResponse, fetchOnce, sendWithRetries } from "./send.js";

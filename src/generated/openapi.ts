@@ -872,6 +872,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find entities inside the caller's region scope by name, USCC or a platform's shop id, in pages (keyset by name and id).
+         * @description `q` matches an entity whose USCC equals it (any case), one with a shop whose platform shop id equals it, or one whose name contains it. Entities outside the caller's region scope (or the narrower `region`) are never returned, whichever way they match.
+         */
+        get: operations["searchRegulatorEntities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/entities/{entityId}": {
         parameters: {
             query?: never;
@@ -1982,6 +2002,24 @@ export interface components {
             status: "revoked";
             /** @description The active key after the revocation (a new one when the active key was revoked). */
             activeKid: string;
+        };
+        EntitySearchPage: {
+            entities: {
+                /** Format: uuid */
+                entityId: string;
+                name: string;
+                uscc: string | null;
+                regionCode: string;
+                category: string;
+                riskClass: components["schemas"]["RiskClass"] | null;
+                /**
+                 * @description How `q` matched (the strongest way).
+                 * @enum {string}
+                 */
+                matchedBy: "uscc" | "shop" | "name";
+            }[];
+            /** @description Pass as `cursor` for the next page; null at the end. */
+            nextCursor: string | null;
         };
         EntityProfile: {
             /** Format: uuid */
@@ -3793,6 +3831,35 @@ export interface operations {
             };
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+        };
+    };
+    searchRegulatorEntities: {
+        parameters: {
+            query: {
+                /** @description Name fragment, USCC or platform shop id. */
+                q: string;
+                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                region?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of matches, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntitySearchPage"];
+                };
+            };
+            400: components["responses"]["Problem"];
         };
     };
     getRegulatorEntity: {

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { Logger } from "pino";
 import type { Database } from "./db/client.js";
 import type { AppEnv } from "./http/context.js";
+import { mountConsole } from "./http/console-static.js";
 import { createMetrics, type HttpMetrics } from "./http/metrics.js";
 import { notFound, onError, requestContext } from "./http/middleware.js";
 import {
@@ -15,6 +16,7 @@ import {
   type Handlers,
 } from "./http/router.js";
 import { loadSpec, type Spec } from "./http/spec.js";
+import { consoleDir } from "./paths.js";
 import { operatorAuthenticator } from "./http/operator-credential.js";
 import { systemHandlers } from "./http/system-routes.js";
 import { SpecValidator } from "./http/validation.js";
@@ -41,6 +43,8 @@ export interface AppDeps {
   spec?: Spec;
   /** Built from the spec when not given (tests share one). */
   validator?: SpecValidator;
+  /** The regulator console's built files, served at /console (dist/console when not given). */
+  consoleDir?: string;
 }
 
 export interface App {
@@ -61,6 +65,7 @@ export function createApp(deps: AppDeps): App {
   hono.onError(onError);
   hono.notFound(notFound(spec));
   const { parts } = deps;
+  mountConsole(hono, deps.consoleDir ?? consoleDir());
   mountOperations(hono, {
     spec,
     validator,

@@ -61,7 +61,7 @@ export function DistrictMap({ groups, selected, onSelect }: { groups: Group[]; s
   return (
     <Chart
       option={option}
-      height={380}
+      height={420}
       testId="district-map"
       label={`成都市各区县风险地图（C、D 类占比）：${summary || "辖区内暂无数据"}`}
       onRendered={(chart, el) => {

@@ -122,7 +122,7 @@ function HistoryChart({ e }: { e: Profile }) {
     () => ({
       tooltip: { trigger: "axis" },
       grid: { left: 40, right: 16, top: 12, bottom: 28 },
-      xAxis: { type: "time" },
+      xAxis: { type: "time", axisLabel: { hideOverlap: true, formatter: "{yyyy}-{MM}-{dd}" } },
       yAxis: { type: "value", min: 1, max: 4, interval: 1, axisLabel: { formatter: (v: number) => ["", "A", "B", "C", "D"][v] ?? "" } },
       series: [
         {

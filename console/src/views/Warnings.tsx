@@ -95,7 +95,7 @@ export function Warnings({ session, query }: { session: Session; query: URLSearc
               <td>{w.ruleNameZh ?? w.ruleKey}</td><td><span class={`sev s-${w.severity}`}>{SEVERITY_LABEL[w.severity]}</span></td>
               <td>{WARNING_STATUS_LABEL[w.status]}{w.closeReason ? <span class="muted">：{w.closeReason}</span> : null}</td>
               <td>{SANDBOX_LABEL[w.sandboxStatus]}</td><td>{w.hitCount}</td><td>{fmtTime(w.lastHitAt)}</td>
-              <td>{canClose && w.status === "open" && <button type="button" class="small-btn" onClick={() => setClosing(w)}>关闭</button>}</td>
+              <td>{canClose && w.status === "open" && <button type="button" class="small-btn" aria-label={`关闭：${w.entityName} · ${w.ruleNameZh ?? w.ruleKey}`} onClick={() => setClosing(w)}>关闭</button>}</td>
             </tr>
           ))}
         </tbody>

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import type { Logger } from "pino";
 import type { Database } from "./db/client.js";
 import type { AppEnv } from "./http/context.js";
-import { mountConsole } from "./http/console-static.js";
+import { consoleHandlers } from "./http/console-static.js";
 import { createMetrics, type HttpMetrics } from "./http/metrics.js";
 import { notFound, onError, requestContext } from "./http/middleware.js";
 import {
@@ -65,11 +65,14 @@ export function createApp(deps: AppDeps): App {
   hono.onError(onError);
   hono.notFound(notFound(spec));
   const { parts } = deps;
-  mountConsole(hono, deps.consoleDir ?? consoleDir());
   mountOperations(hono, {
     spec,
     validator,
-    handlers: { ...systemHandlers({ db: deps.db, jobs: deps.jobs, metrics, spec, metricsToken: deps.metricsToken }), ...parts.handlers },
+    handlers: {
+      ...systemHandlers({ db: deps.db, jobs: deps.jobs, metrics, spec, metricsToken: deps.metricsToken }),
+      ...consoleHandlers(deps.consoleDir ?? consoleDir()),
+      ...parts.handlers,
+    },
     authenticators: { ...parts.authenticators, operatorToken: operatorAuthenticator(deps.metricsToken) },
     ...(parts.bodyVerifier ? { bodyVerifier: parts.bodyVerifier } : {}),
     ...(parts.afterAuthenticate ? { afterAuthenticate: parts.afterAuthenticate } : {}),

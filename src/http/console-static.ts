@@ -1,5 +1,5 @@
 // The regulator console's static files (built by `npm run build` into dist/console), served at
-// /console with a strict Content-Security-Policy: scripts, styles, images and API calls from
+// /console and /console/assets/{name} (operations in the spec like /docs) with a strict Content-Security-Policy: scripts, styles, images and API calls from
 // this origin only, no inline script or style, no framing. The console is a client of the
 // public regulator API like any other, so nothing here knows about sessions or data.
 //
@@ -8,8 +8,10 @@
 // at the next load.
 import { readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "./context.js";
+import { AppError } from "./errors.js";
+import type { Handlers } from "./router.js";
 
 export const CONSOLE_CSP = [
   "default-src 'none'",
@@ -58,22 +60,20 @@ function notBuilt(c: Context<AppEnv>): Response {
   return c.body(text, 503, { ...SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
 }
 
-/** Mounts GET /console, /console/ and /console/assets/* (and index.html for any other /console/ path: the app routes by hash). */
-export function mountConsole(app: Hono<AppEnv>, consoleDir: string): void {
-  const index = async (c: Context<AppEnv>) => {
-    c.set("route", "/console");
-    const html = await fileOrUndefined(join(consoleDir, "index.html"));
-    if (!html) return notBuilt(c);
-    return c.body(new Uint8Array(html), 200, { ...SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+/** GET /console (the page; the app routes by hash) and GET /console/assets/{name}. */
+export function consoleHandlers(consoleDir: string): Handlers {
+  return {
+    getConsole: async (c) => {
+      const html = await fileOrUndefined(join(consoleDir, "index.html"));
+      if (!html) return notBuilt(c);
+      return c.body(new Uint8Array(html), 200, { ...SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+    },
+    getConsoleAsset: async (c, input) => {
+      const name = input.params.name;
+      const type = TYPES[extname(name)];
+      const bytes = ASSET_NAME.test(name) && type ? await fileOrUndefined(join(consoleDir, "assets", name)) : undefined;
+      if (!bytes) throw new AppError("NOT_FOUND", `no such console file: ${name}`);
+      return c.body(new Uint8Array(bytes), 200, { ...SECURITY_HEADERS, "Content-Type": type!, "Cache-Control": "public, max-age=31536000, immutable" });
+    },
   };
-  app.get("/console", (c) => c.redirect("/console/", 308));
-  app.get("/console/assets/:name", async (c) => {
-    c.set("route", "/console/assets");
-    const name = c.req.param("name");
-    const type = TYPES[extname(name)];
-    const bytes = ASSET_NAME.test(name) && type ? await fileOrUndefined(join(consoleDir, "assets", name)) : undefined;
-    if (!bytes) return c.body("not found", 404, { ...SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8" });
-    return c.body(new Uint8Array(bytes), 200, { ...SECURITY_HEADERS, "Content-Type": type!, "Cache-Control": "public, max-age=31536000, immutable" });
-  });
-  app.get("/console/*", index);
 }

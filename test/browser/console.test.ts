@@ -58,7 +58,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
   const stat = async (key: string) => Number(await page.locator(`[data-stat="${key}"]`).innerText());
 
   async function login(who: LoggedInRegulator): Promise<void> {
-    await page.goto(`${gw.url}/console/`);
+    await page.goto(`${gw.url}/console`);
     await page.getByLabel("用户名").fill(who.username);
     await page.getByLabel("密码").fill(who.password);
     await page.getByRole("button", { name: "登录" }).click();
@@ -78,7 +78,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
   }
 
   it("shows the serving headers: a strict CSP and no inline script", async () => {
-    const res = await gw.fetch("/console/");
+    const res = await gw.fetch("/console");
     expect(res.status).toBe(200);
     const csp = res.headers.get("content-security-policy")!;
     expect(csp).toContain("script-src 'self'");
@@ -180,7 +180,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
       await page.getByText("辖区内没有匹配的经营主体。").waitFor();
     }
     // A 武侯 entity's address typed in by hand.
-    await page.goto(`${gw.url}/console/#/entity/${city.wuhou.entityId}`);
+    await page.goto(`${gw.url}/console#/entity/${city.wuhou.entityId}`);
     await login(jinjiangOfficer); // a reload is a logout: the token lived in memory only
     await page.evaluate(`location.hash = "#/entity/${city.wuhou.entityId}"`);
     await page.getByRole("alert").filter({ hasText: "未找到" }).waitFor();

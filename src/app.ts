@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { Logger } from "pino";
 import type { Database } from "./db/client.js";
 import type { AppEnv } from "./http/context.js";
+import { consoleHandlers } from "./http/console-static.js";
 import { createMetrics, type HttpMetrics } from "./http/metrics.js";
 import { notFound, onError, requestContext } from "./http/middleware.js";
 import {
@@ -15,6 +16,7 @@ import {
   type Handlers,
 } from "./http/router.js";
 import { loadSpec, type Spec } from "./http/spec.js";
+import { consoleDir } from "./paths.js";
 import { operatorAuthenticator } from "./http/operator-credential.js";
 import { systemHandlers } from "./http/system-routes.js";
 import { SpecValidator } from "./http/validation.js";
@@ -41,6 +43,8 @@ export interface AppDeps {
   spec?: Spec;
   /** Built from the spec when not given (tests share one). */
   validator?: SpecValidator;
+  /** The regulator console's built files, served at /console (dist/console when not given). */
+  consoleDir?: string;
 }
 
 export interface App {
@@ -64,7 +68,11 @@ export function createApp(deps: AppDeps): App {
   mountOperations(hono, {
     spec,
     validator,
-    handlers: { ...systemHandlers({ db: deps.db, jobs: deps.jobs, metrics, spec, metricsToken: deps.metricsToken }), ...parts.handlers },
+    handlers: {
+      ...systemHandlers({ db: deps.db, jobs: deps.jobs, metrics, spec, metricsToken: deps.metricsToken }),
+      ...consoleHandlers(deps.consoleDir ?? consoleDir()),
+      ...parts.handlers,
+    },
     authenticators: { ...parts.authenticators, operatorToken: operatorAuthenticator(deps.metricsToken) },
     ...(parts.bodyVerifier ? { bodyVerifier: parts.bodyVerifier } : {}),
     ...(parts.afterAuthenticate ? { afterAuthenticate: parts.afterAuthenticate } : {}),

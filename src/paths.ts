@@ -20,3 +20,5 @@ export function projectRoot(): string {
 
 export const migrationsDir = () => join(projectRoot(), "migrations");
 export const specPath = () => join(projectRoot(), "openapi", "gateway.yaml");
+/** The regulator console's build output (`npm run build`); served at /console. */
+export const consoleDir = () => join(projectRoot(), "dist", "console");

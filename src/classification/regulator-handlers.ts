@@ -6,6 +6,7 @@ import type { AppEnv } from "../http/context.js";
 import { AppError } from "../http/errors.js";
 import type { Handlers } from "../http/router.js";
 import { getRegulatorEntity } from "../regulator/entity-profile.js";
+import { searchRegulatorEntities, type EntitySearchInput } from "../regulator/entity-search.js";
 import { regulatorOverview, type OverviewInput } from "../regulator/overview.js";
 import type { ServiceDeps } from "../services.js";
 import { classDistribution, effectivePrefix, type GroupBy } from "./distribution.js";
@@ -36,6 +37,8 @@ export function regulatorHandlers(deps: Deps): Handlers {
     },
     getReclassification: async (c, input) => c.json(await getReclassification(ctx(c), { runId: input.params.runId })),
     getRegulatorEntity: async (c, input) => c.json(await getRegulatorEntity({ db: deps.db, principal: c.get("principal") }, { entityId: input.params.entityId })),
+    searchRegulatorEntities: async (c, input) =>
+      c.json(await searchRegulatorEntities({ db: deps.db, actor: actorOf(c) }, input.query as EntitySearchInput), 200, { "Cache-Control": "no-store" }),
     getRegulatorOverview: async (c, input) => c.json(await regulatorOverview(deps, actorOf(c), input.query as OverviewInput)),
   };
 }

@@ -111,6 +111,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The regulator console (a single-page web app in Chinese; it logs in and calls this API like any client).
+         * @description Served with a strict Content-Security-Policy (scripts, styles and API calls from this origin only, no inline script or style, no framing). 503 when the console has not been built (`npm run build`).
+         */
+        get: operations["getConsole"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/assets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file of the console's build (scripts, styles), immutable under its hashed name. */
+        get: operations["getConsoleAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/oauth-authorization-server": {
         parameters: {
             query?: never;
@@ -883,6 +920,26 @@ export interface paths {
         put?: never;
         /** Send a dead-lettered webhook again (admin). */
         post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find entities inside the caller's region scope by name, USCC or a platform's shop id, in pages (keyset by name and id).
+         * @description `q` matches an entity whose USCC equals it (any case), one with a shop whose platform shop id equals it, or one whose name contains it. Entities outside the caller's region scope (or the narrower `region`) are never returned, whichever way they match.
+         */
+        get: operations["searchRegulatorEntities"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2000,6 +2057,24 @@ export interface components {
             /** @description The active key after the revocation (a new one when the active key was revoked). */
             activeKid: string;
         };
+        EntitySearchPage: {
+            entities: {
+                /** Format: uuid */
+                entityId: string;
+                name: string;
+                uscc: string | null;
+                regionCode: string;
+                category: string;
+                riskClass: components["schemas"]["RiskClass"] | null;
+                /**
+                 * @description How `q` matched (the strongest way).
+                 * @enum {string}
+                 */
+                matchedBy: "uscc" | "shop" | "name";
+            }[];
+            /** @description Pass as `cursor` for the next page; null at the end. */
+            nextCursor: string | null;
+        };
         EntityProfile: {
             /** Format: uuid */
             entityId: string;
@@ -2546,6 +2621,59 @@ export interface operations {
                 };
                 content: {
                     "text/javascript": string;
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    getConsole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The console's page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not built. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    getConsoleAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
                 };
             };
             404: components["responses"]["Problem"];
@@ -3952,6 +4080,35 @@ export interface operations {
             };
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+        };
+    };
+    searchRegulatorEntities: {
+        parameters: {
+            query: {
+                /** @description Name fragment, USCC or platform shop id. */
+                q: string;
+                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                region?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of matches, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntitySearchPage"];
+                };
+            };
+            400: components["responses"]["Problem"];
         };
     };
     getRegulatorEntity: {

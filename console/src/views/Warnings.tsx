@@ -1,0 +1,155 @@
+// The warning library (预警线索库): filters by status, severity and district, keyset pages
+// ("加载更多"), CSV export of everything the filters select, and close-with-reason for officers.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, problemText, type Schemas, type Session } from "../lib/api";
+import { download, toCsv } from "../lib/csv";
+import { ACTION_LABEL, districtsIn, fmtTime, regionName, SANDBOX_LABEL, SEVERITY_LABEL, WARNING_STATUS_LABEL } from "../lib/labels";
+import { go, href } from "../lib/route";
+
+type Warning = Schemas["Warning"];
+type Filters = { status?: Warning["status"]; severity?: Warning["severity"]; region?: string };
+
+const PAGE = 50;
+/** An export stops here: a bigger one is a job for the API (or the CLI), not a browser tab. */
+const EXPORT_MAX = 10_000;
+
+export function Warnings({ session, query }: { session: Session; query: URLSearchParams }) {
+  const filters: Filters = {
+    ...(query.get("status") ? { status: query.get("status") as Warning["status"] } : {}),
+    ...(query.get("severity") ? { severity: query.get("severity") as Warning["severity"] } : {}),
+    ...(query.get("region") ? { region: query.get("region")! } : {}),
+  };
+  const key = JSON.stringify(filters);
+  const [items, setItems] = useState<Warning[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | undefined>();
+  const [loading, setLoading] = useState(true);
+  const [closing, setClosing] = useState<Warning | undefined>();
+  const [message, setMessage] = useState<string | undefined>();
+
+  const page = async (after?: string) => api.GET("/v1/regulator/warnings", { params: { query: { ...filters, limit: PAGE, ...(after ? { cursor: after } : {}) } } });
+  const load = async (after?: string) => {
+    setLoading(true);
+    const { data, error, response } = await page(after);
+    setLoading(false);
+    if (!data) return setError(problemText(error, response.status));
+    setError(undefined);
+    setItems((prev) => (after ? [...prev, ...data.warnings] : data.warnings));
+    setCursor(data.nextCursor);
+  };
+  useEffect(() => {
+    void load();
+  }, [key]);
+
+  const setFilter = (k: keyof Filters, v: string) => go("warnings", { ...filters, [k]: v || undefined });
+  const exportCsv = async () => {
+    const all: Warning[] = [];
+    let after: string | undefined;
+    do {
+      const { data, error, response } = await page(after);
+      if (!data) return setError(problemText(error, response.status));
+      all.push(...data.warnings);
+      after = data.nextCursor ?? undefined;
+    } while (after && all.length < EXPORT_MAX);
+    const rows = all.map((w) => [w.warningId, w.entityName, w.entityId, w.regionCode, regionName(w.regionCode), w.ruleNameZh ?? w.ruleKey, SEVERITY_LABEL[w.severity], WARNING_STATUS_LABEL[w.status], ACTION_LABEL[w.action], w.hitCount, w.firstHitAt, w.lastHitAt, w.closeReason ?? ""]);
+    download(`预警线索-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(["线索编号", "经营主体", "主体编号", "区划代码", "辖区", "规则", "严重程度", "状态", "处置", "命中次数", "首次命中", "最近命中", "关闭理由"], rows));
+    setMessage(`已导出 ${all.length} 条${after ? `（上限 ${EXPORT_MAX} 条）` : ""}。`);
+  };
+
+  const canClose = session.role !== "viewer";
+  return (
+    <section aria-labelledby="warnings-title">
+      <div class="title-row">
+        <h1 id="warnings-title">预警线索库</h1>
+        <button type="button" onClick={exportCsv} data-testid="export-warnings">导出 CSV</button>
+      </div>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>状态
+          <select value={filters.status ?? ""} onChange={(e) => setFilter("status", e.currentTarget.value)} data-testid="filter-status">
+            <option value="">全部</option>
+            {Object.entries(WARNING_STATUS_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
+          </select>
+        </label>
+        <label>严重程度
+          <select value={filters.severity ?? ""} onChange={(e) => setFilter("severity", e.currentTarget.value)}>
+            <option value="">全部</option>
+            {Object.entries(SEVERITY_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
+          </select>
+        </label>
+        <label>辖区
+          <select value={filters.region ?? ""} onChange={(e) => setFilter("region", e.currentTarget.value)}>
+            <option value="">全部（{regionName(session.regionPrefix)}）</option>
+            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
+          </select>
+        </label>
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+      {message && <p class="info" role="status">{message}</p>}
+      <table data-testid="warnings-table">
+        <caption class="sr-only">预警线索</caption>
+        <thead><tr><th scope="col">经营主体</th><th scope="col">辖区</th><th scope="col">规则</th><th scope="col">严重程度</th><th scope="col">状态</th><th scope="col">沙盒</th><th scope="col">命中</th><th scope="col">最近命中</th><th scope="col"><span class="sr-only">操作</span></th></tr></thead>
+        <tbody>
+          {items.map((w) => (
+            <tr key={w.warningId} data-warning={w.warningId}>
+              <td><a href={href(`entity/${w.entityId}`)}>{w.entityName}</a></td><td data-region={w.regionCode}>{regionName(w.regionCode)}</td>
+              <td>{w.ruleNameZh ?? w.ruleKey}</td><td><span class={`sev s-${w.severity}`}>{SEVERITY_LABEL[w.severity]}</span></td>
+              <td>{WARNING_STATUS_LABEL[w.status]}{w.closeReason ? <span class="muted">：{w.closeReason}</span> : null}</td>
+              <td>{SANDBOX_LABEL[w.sandboxStatus]}</td><td>{w.hitCount}</td><td>{fmtTime(w.lastHitAt)}</td>
+              <td>{canClose && w.status === "open" && <button type="button" class="small-btn" aria-label={`关闭：${w.entityName} · ${w.ruleNameZh ?? w.ruleKey}`} onClick={() => setClosing(w)}>关闭</button>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!loading && items.length === 0 && !error && <p class="muted">没有符合条件的预警线索。</p>}
+      {cursor && <button type="button" disabled={loading} onClick={() => load(cursor)}>加载更多</button>}
+      {closing && (
+        <CloseDialog
+          warning={closing}
+          onDone={(closed) => {
+            setClosing(undefined);
+            if (closed) {
+              setItems((prev) => prev.map((w) => (w.warningId === closed.warningId ? closed : w)));
+              setMessage(`已关闭：${closed.entityName} · ${closed.ruleNameZh ?? closed.ruleKey}`);
+            }
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function CloseDialog({ warning, onDone }: { warning: Warning; onDone: (closed?: Warning) => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    const { data, error, response } = await api.POST("/v1/regulator/warnings/{warningId}/close", {
+      params: { path: { warningId: warning.warningId } },
+      body: { reason: reason.trim() },
+    });
+    setBusy(false);
+    if (data) return onDone(data);
+    setError(problemText(error, response.status));
+  };
+  return (
+    <dialog ref={ref} aria-labelledby="close-title" onCancel={() => onDone()}>
+      <form onSubmit={submit}>
+        <h2 id="close-title">关闭预警线索</h2>
+        <p>{warning.entityName} · {warning.ruleNameZh ?? warning.ruleKey}</p>
+        <label for="close-reason">关闭理由（必填，将记入审计日志）</label>
+        <textarea id="close-reason" required minLength={1} maxLength={1000} rows={4} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+        {error && <p class="error" role="alert">{error}</p>}
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => onDone()}>取消</button>
+          <button type="submit" disabled={busy || reason.trim() === ""}>确认关闭</button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

@@ -1,0 +1,213 @@
+// The regulator console in a real browser (Debian's chromium through playwright-core) against a
+// gateway seeded by src/sim: log in, read the dashboard and check it against the API, filter by
+// clicking a district on the map, open an entity from the search box and check its reasons,
+// close a warning with a reason, accept a submitted rectification, log out; then a 锦江 officer
+// must see nothing of 武侯 in any view or export. Screenshots of each view go to test/artifacts/.
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { components } from "../../src/generated/openapi.js";
+import { projectRoot } from "../../src/paths.js";
+import { regulatorCall } from "../notices-fixtures.js";
+import { startTestGateway, type TestGateway } from "../support/gateway.js";
+import { loginRegulator, type LoggedInRegulator } from "../support/platform.js";
+import { ensureConsoleBuilt, hasChromium, launchChromium, type LaunchedBrowser } from "./browser.js";
+import { seedCity, type SeededCity } from "./seed.js";
+
+type Overview = components["schemas"]["RegulatorOverview"];
+type Profile = components["schemas"]["EntityProfile"];
+
+const ARTIFACTS = join(projectRoot(), "test", "artifacts");
+let gw: TestGateway;
+let launched: LaunchedBrowser;
+let page: Page;
+let city: SeededCity;
+let cityOfficer: LoggedInRegulator;
+let jinjiangOfficer: LoggedInRegulator;
+const cspViolations: string[] = [];
+
+if (!hasChromium) console.warn("test/browser: /usr/bin/chromium is absent (apt-get install -y chromium) — the console's browser tests are skipped");
+
+describe.skipIf(!hasChromium)("regulator console in chromium", () => {
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    gw = await startTestGateway();
+    city = await seedCity(gw, 60);
+    cityOfficer = await loginRegulator(gw, { role: "officer", regionPrefix: "5101" });
+    jinjiangOfficer = await loginRegulator(gw, { role: "officer", regionPrefix: "510104" });
+    launched = await launchChromium({ viewport: { width: 1366, height: 860 }, locale: "zh-CN", timezoneId: "Asia/Shanghai", acceptDownloads: true });
+    page = launched.context.pages()[0] ?? (await launched.context.newPage());
+    page.setDefaultTimeout(15_000);
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+  }, 240_000);
+  afterAll(async () => {
+    await launched?.close();
+    await gw?.close();
+  });
+
+  const api = async <T>(who: LoggedInRegulator, path: string): Promise<T> => {
+    const res = await regulatorCall(gw, who, "GET", path);
+    expect(res.status, path).toBe(200);
+    return (await res.json()) as T;
+  };
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const stat = async (key: string) => Number(await page.locator(`[data-stat="${key}"]`).innerText());
+
+  async function login(who: LoggedInRegulator): Promise<void> {
+    await page.goto(`${gw.url}/console`);
+    await page.getByLabel("用户名").fill(who.username);
+    await page.getByLabel("密码").fill(who.password);
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.locator('[data-stat="entities.total"]').waitFor();
+  }
+
+  async function expectOverviewMatches(who: LoggedInRegulator, region: string): Promise<Overview> {
+    const o = await api<Overview>(who, `/v1/regulator/overview${region ? `?region=${region}` : ""}`);
+    await expect.poll(() => stat("entities.total")).toBe(o.entities.total);
+    expect(await stat("sandbox.inside")).toBe(o.sandbox.inside);
+    expect(await stat("warnings.open")).toBe(o.warnings.open);
+    expect(await stat("notices.issued")).toBe(o.notices.issued);
+    expect(await stat("rectifications.open")).toBe(o.rectifications.open);
+    for (const k of ["A", "B", "C", "D", "unclassified"] as const) expect(Number(await page.locator(`[data-class="${k}"]`).innerText()), k).toBe(o.entities.byClass[k]);
+    for (const s of ["low", "medium", "high", "critical"] as const) expect(Number(await page.locator(`[data-severity="${s}"]`).innerText()), s).toBe(o.warnings.openBySeverity[s]);
+    return o;
+  }
+
+  it("shows the serving headers: a strict CSP and no inline script", async () => {
+    const res = await gw.fetch("/console");
+    expect(res.status).toBe(200);
+    const csp = res.headers.get("content-security-policy")!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(await res.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+
+  it("logs in and shows the city's figures exactly as the API reports them", async () => {
+    await login(cityOfficer);
+    const o = await expectOverviewMatches(cityOfficer, "");
+    expect(o.entities.total).toBeGreaterThan(50);
+    expect(o.warnings.open).toBeGreaterThan(0);
+    await page.locator('[data-testid="district-map"][data-district-points]').waitFor();
+    await shot("overview-city");
+  });
+
+  it("filters the dashboard to a district clicked on the map", async () => {
+    const map = page.locator('[data-testid="district-map"]');
+    const points = Object.fromEntries(
+      (await map.getAttribute("data-district-points"))!.split(";").map((p) => {
+        const [code, xy] = p.split(":");
+        const [x, y] = xy!.split(",").map(Number);
+        return [code!, { x: x!, y: y! }];
+      }),
+    );
+    await map.click({ position: points["510104"]! });
+    await expect.poll(() => page.evaluate<string>("location.hash")).toContain("region=510104");
+    await expect.poll(() => page.locator('[data-testid="region-filter"]').inputValue()).toBe("510104");
+    await expectOverviewMatches(cityOfficer, "510104");
+    await shot("overview-jinjiang");
+  });
+
+  it("finds an entity with the search box and shows its class and reasons as the API does", async () => {
+    await page.getByLabel("查找经营主体").fill(city.jinjiang.name);
+    await page.getByRole("button", { name: "查找" }).click();
+    await page.locator('[data-testid="search-results"]').getByRole("link", { name: city.jinjiang.name }).click();
+    await page.locator('[data-testid="entity-profile"]').waitFor();
+    const e = await api<Profile>(cityOfficer, `/v1/regulator/entities/${city.jinjiang.entityId}`);
+    expect(await page.locator('[data-testid="entity-class"]').innerText()).toContain(e.riskClass!);
+    const reasons = await page.locator('[data-testid="reasons"] li').allInnerTexts();
+    expect(reasons).toEqual((e.reasons ?? []).map((r) => r.textZh));
+    expect(reasons.length).toBeGreaterThan(0);
+    // The chart's bars add up to logit(p).
+    const total = await page.locator('[data-testid="reasons-total"]').innerText();
+    const [sum, logit] = [Number(/合计 (-?[\d.]+)/.exec(total)![1]), Number(/logit = (-?[\d.]+)/.exec(total)?.[1] ?? NaN)];
+    if (!Number.isNaN(logit)) expect(Math.abs(sum - logit)).toBeLessThan(0.01);
+    await page.locator('[data-testid="reasons-chart"] canvas').waitFor();
+    await shot("entity-profile");
+  });
+
+  it("closes a warning with a reason; the API shows it closed with that reason", async () => {
+    await page.getByRole("link", { name: "预警线索库" }).click();
+    await page.locator('[data-testid="filter-status"]').selectOption("open");
+    const row = page.locator(`tr[data-warning="${city.jinjiang.warningId}"]`);
+    await row.waitFor();
+    await shot("warnings");
+    await row.getByRole("button", { name: "关闭" }).click();
+    await page.getByLabel(/关闭理由/).fill("经核查系同一批次投诉，已合并处理");
+    await page.getByRole("button", { name: "确认关闭" }).click();
+    await page.getByRole("status").filter({ hasText: "已关闭" }).waitFor();
+    const w = await api<components["schemas"]["Warning"]>(cityOfficer, `/v1/regulator/warnings/${city.jinjiang.warningId}`);
+    expect(w).toMatchObject({ status: "closed", closeReason: "经核查系同一批次投诉，已合并处理" });
+  });
+
+  it("reviews a submitted rectification: evidence shown, accepted, and the API says accepted", async () => {
+    await page.getByRole("link", { name: "整改审核" }).click();
+    await page.locator('[data-testid="cases-table"]').getByRole("link", { name: city.jinjiang.name }).click();
+    const detail = page.locator('[data-testid="case-detail"]');
+    await detail.getByRole("img", { name: "整改照片.png" }).waitFor();
+    await shot("rectification");
+    await page.getByLabel("审核意见（必填）").fill("整改到位，予以通过");
+    await detail.getByRole("button", { name: "通过" }).click();
+    await detail.getByRole("status").filter({ hasText: "已通过" }).waitFor();
+    const c = await api<components["schemas"]["RectificationCase"]>(cityOfficer, `/v1/regulator/rectifications/${city.jinjiang.caseId}`);
+    expect(c).toMatchObject({ status: "accepted", lastComment: "整改到位，予以通过" });
+  });
+
+  it("logs out: the login form is back and the console holds no token", async () => {
+    await page.getByRole("button", { name: "退出" }).click();
+    await page.getByLabel("用户名").waitFor();
+    expect(await page.evaluate<string>("document.cookie + JSON.stringify(localStorage) + JSON.stringify(sessionStorage)")).toBe("{}{}");
+  });
+
+  it("shows a 锦江 officer nothing of 武侯 in any view or export", async () => {
+    await login(jinjiangOfficer);
+    const o = await expectOverviewMatches(jinjiangOfficer, "");
+    expect(o.region).toBe("510104");
+    await shot("overview-district-officer");
+    // The map has figures for 锦江 only.
+    const label = (await page.locator('[data-testid="district-map"]').getAttribute("aria-label"))!;
+    expect(label).toContain("锦江区");
+    expect(label).not.toContain("武侯区");
+
+    // Search: by name and by the storm shop's id.
+    for (const q of [city.wuhou.name, "ui-wh-0"]) {
+      await page.getByLabel("查找经营主体").fill(q);
+      await page.getByRole("button", { name: "查找" }).click();
+      await page.getByText("辖区内没有匹配的经营主体。").waitFor();
+    }
+    // A 武侯 entity's address typed in by hand.
+    await page.goto(`${gw.url}/console#/entity/${city.wuhou.entityId}`);
+    await login(jinjiangOfficer); // a reload is a logout: the token lived in memory only
+    await page.evaluate(`location.hash = "#/entity/${city.wuhou.entityId}"`);
+    await page.getByRole("alert").filter({ hasText: "未找到" }).waitFor();
+
+    // Warning library and its export.
+    await page.getByRole("link", { name: "预警线索库" }).click();
+    await page.locator('[data-testid="warnings-table"] tbody tr').first().waitFor();
+    const regions = await page.locator('[data-testid="warnings-table"] td[data-region]').evaluateAll((tds) => tds.map((td) => td.getAttribute("data-region")));
+    expect(regions.length).toBeGreaterThan(0);
+    expect(regions.every((r) => r!.startsWith("510104"))).toBe(true);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-warnings").click()]);
+    const csv = readFileSync((await download.path())!, "utf8");
+    expect(csv).toContain(city.jinjiang.name);
+    expect(csv).not.toContain(city.wuhou.name);
+    expect(csv).not.toContain("510107");
+    await shot("warnings-district-officer");
+
+    // Rectification queue, every status.
+    await page.getByRole("link", { name: "整改审核" }).click();
+    await page.locator('[data-testid="case-status"]').selectOption("all");
+    await page.locator('[data-testid="cases-table"] tbody tr').first().waitFor();
+    const caseRegions = await page.locator('[data-testid="cases-table"] td[data-region]').evaluateAll((tds) => tds.map((td) => td.getAttribute("data-region")));
+    expect(caseRegions.every((r) => r!.startsWith("510104"))).toBe(true);
+    expect(await page.locator('[data-testid="cases-table"]').innerText()).not.toContain(city.wuhou.name);
+  });
+
+  it("ran without a single CSP violation", () => {
+    expect(cspViolations).toEqual([]);
+  });
+});

@@ -2660,6 +2660,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example index-4f3a2b1c.js */
                 name: string;
             };
             cookie?: never;
@@ -4085,12 +4086,22 @@ export interface operations {
     searchRegulatorEntities: {
         parameters: {
             query: {
-                /** @description Name fragment, USCC or platform shop id. */
+                /**
+                 * @description Name fragment, USCC or platform shop id.
+                 * @example 好味食品
+                 */
                 q: string;
-                /** @description Region code prefix (narrows the caller's scope; never widens it). */
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
                 region?: string;
+                /** @example 20 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example eyJuIjoi5aW95ZGz6aOf5ZOBIiwiaSI6IjAxOTM4ZjIwLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMSJ9
+                 */
                 cursor?: string;
             };
             header?: never;

@@ -8,7 +8,6 @@ import { appendAudit } from "../../audit/index.js";
 import type { Clock } from "../../clock.js";
 import type { Database } from "../../db/client.js";
 import { isoTimeOrNull as iso } from "../../db/client.js";
-import type { Principal } from "../../http/context.js";
 import { AppError } from "../../http/errors.js";
 import type { EnqueueMany } from "../../jobs/index.js";
 import { decodeCursor, readFeed, START_CURSOR, type FeedPage } from "./feed.js";

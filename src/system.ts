@@ -87,7 +87,12 @@ export function buildSystem(o: SystemOptions): System {
     redisUrl: o.redisUrl,
     webhookPolicy: o.outbound?.webhookPolicy ?? STRICT_OUTBOUND_POLICY,
   };
-  const auth = createAuth({ ...deps, login: { ...o.login, ...(o.bullPrefix ? { redisPrefix: `${o.bullPrefix}:login:` } : {}) } });
+  const auth = createAuth({
+    ...deps,
+    login: { ...o.login, ...(o.bullPrefix ? { redisPrefix: `${o.bullPrefix}:login:` } : {}) },
+    // Late-bound: the outbound module needs auth's signer, auth's key verbs need its publish path.
+    publish: (on, messages) => outbound.publish(on, messages),
+  });
   const outbound = createOutbound({ ...deps, signer: auth.signer, ...o.outbound });
   // The spec is parsed and compiled once: the app validates requests with it, the exchange
   // validates batch records one by one with the same compiled schemas.

@@ -14,7 +14,7 @@ afterAll(async () => {
   await gw?.close();
 });
 
-const cli = () => ({ db: gw.system.deps.db, clock: gw.system.deps.clock, actor: { kind: "cli" as const } });
+const cli = () => ({ db: gw.system.deps.db, clock: gw.system.deps.clock, actor: { kind: "cli" as const }, publish: gw.system.outbound.publish });
 
 async function keysOf(token: string) {
   const res = await gw.fetch("/v1/platform/keys", { headers: { authorization: `Bearer ${token}` } });

@@ -108,7 +108,7 @@ describe("token endpoint", () => {
 
   it("refuses retired and revoked keys", async () => {
     const q = await onboardPlatform(gw, { keyCount: 3 });
-    const ctx = { db: gw.system.deps.db, clock: gw.system.deps.clock, actor: { kind: "cli" as const } };
+    const ctx = { db: gw.system.deps.db, clock: gw.system.deps.clock, actor: { kind: "cli" as const }, publish: gw.system.outbound.publish };
     await changePlatformKey(ctx, { platformId: q.platformId, kid: q.keys[1]!.kid, action: "retire", reason: "rotated" });
     await changePlatformKey(ctx, { platformId: q.platformId, kid: q.keys[2]!.kid, action: "revoke", reason: "leaked" });
     await expectOAuthError(grant(await q.assertion({ key: q.keys[1]! })), "invalid_client");

@@ -1,5 +1,6 @@
-// Who performs an auth verb, and the checks every verb runs first. The CLI and the gateway's
-// own start-up act as trusted operators (they already hold the database credentials).
+// Who performs a verb: a request's principal, the CLI or one of the gateway's own jobs. What
+// each may do is decided in one place, authorize.ts. The CLI and the gateway's own jobs act as
+// trusted operators (they already hold the database credentials).
 import type { Context } from "hono";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
@@ -39,22 +40,4 @@ export function actorLabel(actor: Actor): string {
     case "system":
       return `system:${actor.name}`;
   }
-}
-
-/** Operators (CLI, system) and nationwide-or-any regulator admins may manage platforms and users. */
-export function requireOperatorOrAdmin(actor: Actor): void {
-  if (actor.kind === "cli" || actor.kind === "system") return;
-  if (actor.kind === "regulator" && actor.role === "admin") return;
-  throw new AppError("FORBIDDEN", "only a regulator admin or an operator may do this");
-}
-
-/** The calling platform, or 403. */
-export function requirePlatform(actor: Actor): Extract<Actor, { kind: "platform" }> {
-  if (actor.kind !== "platform") throw new AppError("FORBIDDEN", "only a platform may do this");
-  return actor;
-}
-
-/** Operators only (the CLI, the gateway's own jobs): they already hold the database credentials. */
-export function requireOperator(actor: Actor): void {
-  if (actor.kind !== "cli" && actor.kind !== "system") throw new AppError("FORBIDDEN", "only an operator may do this");
 }

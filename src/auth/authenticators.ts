@@ -12,11 +12,10 @@ import { AppError } from "../http/errors.js";
 import type { Authenticator } from "../http/router.js";
 import { ACCESS_TOKEN_TYP } from "./oauth.js";
 import { platformById } from "./platform-queries.js";
-import type { RegulatorRole } from "./regulator-users.js";
+import { isRole, roleAtLeast } from "./authorize.js";
 import type { GatewaySigner } from "./signer.js";
 
 export const REGULATOR_TOKEN_TYP = "regulator+jwt";
-const ROLE_RANK: Record<RegulatorRole, number> = { viewer: 1, officer: 2, admin: 3 };
 
 export interface AuthenticatorDeps {
   db: Database;
@@ -79,8 +78,9 @@ export function createAuthenticators(deps: AuthenticatorDeps): Record<"platformO
       .limit(1);
     if (!user || user.status !== "active") throw unauthorized("the account is not active");
     if ((claims.sv ?? 0) !== user.sessionVersion) throw unauthorized("the session has ended (the account was disabled or its password reset)");
-    const least = required.find((s): s is RegulatorRole => s in ROLE_RANK);
-    if (least && ROLE_RANK[user.role] < ROLE_RANK[least]) throw new AppError("FORBIDDEN", `this needs the ${least} role`);
+    // The spec's least role, checked early as a courtesy; the verb decides (authorize.ts).
+    const least = required.find(isRole);
+    if (least && !roleAtLeast(user.role, least)) throw new AppError("FORBIDDEN", `this needs the ${least} role`);
     c.set("principal", { kind: "regulator", userId: user.id, role: user.role, regionPrefix: user.regionPrefix });
   };
 

@@ -13,7 +13,8 @@ import type { Clock } from "../clock.js";
 import type { Database, Tx } from "../db/client.js";
 import { gatewayKey } from "../db/schema/gateway-key.js";
 import { AppError } from "../http/errors.js";
-import { actorLabel, requireOperatorOrAdmin, type Actor } from "./actor.js";
+import { actorLabel, type Actor } from "./actor.js";
+import { authorize, cityWide, regulator } from "./authorize.js";
 import { decryptWithKek, encryptWithKek } from "./key-encryption.js";
 
 export const GATEWAY_ALG = "ES256";
@@ -175,7 +176,7 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
       return { keys: [...loaded.published.values()].map((p) => p.jwk) };
     },
     async rotate(actor) {
-      requireOperatorOrAdmin(actor);
+      authorize(actor, cityWide("admin"));
       const now = deps.clock.now();
       const result = await deps.db.transaction(async (tx) => {
         await lock(tx);
@@ -199,7 +200,7 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
       return result;
     },
     async revoke(actor, input) {
-      requireOperatorOrAdmin(actor);
+      authorize(actor, cityWide("admin"));
       const reason = input.reason.trim();
       if (reason.length === 0 || reason.length > 1000) throw new AppError("VALIDATION_FAILED", "reason: 1-1000 characters");
       const now = deps.clock.now();
@@ -226,7 +227,7 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
       return result;
     },
     async list(actor) {
-      requireOperatorOrAdmin(actor);
+      authorize(actor, regulator("admin"));
       const rows = await deps.db.orm.select().from(gatewayKey).orderBy(desc(gatewayKey.createdAt));
       const iso = (d: Date | null) => d?.toISOString() ?? null;
       return rows.map((r) => ({

@@ -1,6 +1,7 @@
 // The auth module: the gateway's signing keys and signer, OAuth discovery and token endpoint,
 // the bearer authenticators, the detached-JWS body verifier, platform/key and regulator verbs.
 import type { Authenticator, BodyVerifier, Handlers } from "../http/router.js";
+import type { Publish } from "../exchange/outbound/types.js";
 import type { ServiceDeps } from "../services.js";
 import type { Actor } from "./actor.js";
 import { accountHandlers } from "./account-handlers.js";
@@ -76,7 +77,7 @@ export interface LoginOptions {
   hashing?: HashingGateLimits;
 }
 
-export function createAuth(deps: ServiceDeps & { gatewayKeyRetentionMs?: number; login?: LoginOptions }): AuthModule {
+export function createAuth(deps: ServiceDeps & { gatewayKeyRetentionMs?: number; login?: LoginOptions; publish: Publish }): AuthModule {
   let kek: Buffer | undefined;
   const gatewayKeys = createGatewayKeys({
     db: deps.db,

@@ -6,21 +6,18 @@ import type { AppEnv } from "../http/context.js";
 import { AppError } from "../http/errors.js";
 import type { OutboundPolicy } from "../http/outbound-address.js";
 import type { Handlers } from "../http/router.js";
-import type { VerbContext } from "./actor.js";
+import type { Publish } from "../exchange/outbound/types.js";
+import { actorOf } from "./actor.js";
 import { reactivatePlatform, suspendPlatform } from "./platform-status.js";
-import { addPlatformKey, changePlatformKey, createPlatform, listOwnKeys, listPlatforms, registerOwnKey, retireOwnKey } from "./platforms.js";
+import { addPlatformKey, changePlatformKey, type KeyChangeContext, createPlatform, listOwnKeys, listPlatforms, registerOwnKey, retireOwnKey } from "./platforms.js";
 
-export function platformHandlers(deps: { db: Database; clock: Clock; webhookPolicy: OutboundPolicy }): Handlers {
-  const ctx = (c: Context<AppEnv>): VerbContext => {
-    const actor = c.get("principal");
-    if (!actor) throw new AppError("UNAUTHORIZED", "not authenticated");
-    return { db: deps.db, clock: deps.clock, actor, webhookPolicy: deps.webhookPolicy };
-  };
+export function platformHandlers(deps: { db: Database; clock: Clock; webhookPolicy: OutboundPolicy; publish: Publish }): Handlers {
+  const ctx = (c: Context<AppEnv>): KeyChangeContext => ({ db: deps.db, clock: deps.clock, actor: actorOf(c), webhookPolicy: deps.webhookPolicy, publish: deps.publish });
   return {
     listPlatforms: async (c) => c.json({ platforms: await listPlatforms(ctx(c)) }),
     createPlatform: async (c, { body }) =>
       c.json(await createPlatform(ctx(c), { name: body.name, jwks: body.jwks as never, webhookUrl: body.webhookUrl, scopes: body.scopes }), 201),
-    addPlatformKey: async (c, { body, params }) => c.json(await addPlatformKey(ctx(c), params.platformId, { jwk: body.jwk as never, notAfter: body.notAfter }), 201),
+    addPlatformKey: async (c, { body, params }) => c.json(await addPlatformKey(ctx(c), { platformId: params.platformId, jwk: body.jwk as never, notAfter: body.notAfter }), 201),
     changePlatformKey: async (c, { body, params }) =>
       c.json(await changePlatformKey(ctx(c), { platformId: params.platformId, kid: params.kid, action: params.action, reason: body.reason })),
     suspendPlatform: async (c, { body, params }) => c.json(await suspendPlatform(ctx(c), { platformId: params.platformId, reason: body.reason })),

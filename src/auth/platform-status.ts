@@ -7,7 +7,8 @@ import { eq, sql } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { platform } from "../db/schema/platform.js";
 import { AppError } from "../http/errors.js";
-import { actorLabel, requireOperatorOrAdmin, type VerbContext } from "./actor.js";
+import { actorLabel, type VerbContext } from "./actor.js";
+import { authorize, cityWide } from "./authorize.js";
 import { keysOfPlatforms } from "./platform-queries.js";
 import { platformView, type PlatformView } from "./platform-views.js";
 
@@ -20,7 +21,7 @@ export const suspendPlatform = (ctx: VerbContext, input: PlatformStatusInput) =>
 export const reactivatePlatform = (ctx: VerbContext, input: PlatformStatusInput) => setStatus(ctx, input, "active");
 
 async function setStatus(ctx: VerbContext, input: PlatformStatusInput, to: "active" | "suspended"): Promise<PlatformView> {
-  requireOperatorOrAdmin(ctx.actor);
+  authorize(ctx.actor, cityWide("admin"));
   const reason = input.reason.trim();
   if (reason.length === 0 || reason.length > 1000) throw new AppError("VALIDATION_FAILED", "reason: 1-1000 characters");
   const now = ctx.clock.now();

@@ -3,10 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, eq } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
+import type { Executor } from "../db/client.js";
 import { platform, platformKey } from "../db/schema/platform.js";
 import { AppError } from "../http/errors.js";
 import { checkOutboundUrl, OutboundRefused, STRICT_OUTBOUND_POLICY, type OutboundPolicy } from "../http/outbound-address.js";
-import { actorLabel, requireOperatorOrAdmin, requirePlatform, type VerbContext } from "./actor.js";
+import type { Publish } from "../exchange/outbound/types.js";
+import { actorLabel, type VerbContext } from "./actor.js";
+import { authorize, cityWide, ownPlatform, regulator } from "./authorize.js";
 import { checkPlatformJwk, type CheckedJwk } from "./platform-jwk.js";
 import { isUniqueViolation, keysOfPlatforms, keyUsable, platformById } from "./platform-queries.js";
 import { keyView, platformView, type PlatformKeyView, type PlatformView } from "./platform-views.js";
@@ -27,8 +30,11 @@ export interface KeyInput {
   notAfter?: string | undefined;
 }
 
+/** Key changes made for a platform by someone else are announced to it (platform.key_changed). */
+export type KeyChangeContext = VerbContext & { publish: Publish };
+
 export async function createPlatform(ctx: VerbContext, input: CreatePlatformInput): Promise<PlatformView> {
-  requireOperatorOrAdmin(ctx.actor);
+  authorize(ctx.actor, cityWide("admin"));
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) throw new AppError("VALIDATION_FAILED", "name must be 1-200 characters");
   const scopes = input.scopes ?? [...PLATFORM_SCOPES];
@@ -75,27 +81,29 @@ export async function createPlatform(ctx: VerbContext, input: CreatePlatformInpu
 }
 
 export async function listPlatforms(ctx: VerbContext): Promise<PlatformView[]> {
-  requireOperatorOrAdmin(ctx.actor);
+  authorize(ctx.actor, regulator("admin"));
   const platforms = await ctx.db.orm.select().from(platform).orderBy(asc(platform.name));
   const keys = await keysOfPlatforms(ctx.db.orm, platforms.map((p) => p.id));
   const now = ctx.clock.now();
   return platforms.map((p) => platformView(p, keys, now));
 }
 
-/** An admin adds a key to a platform. */
-export async function addPlatformKey(ctx: VerbContext, platformId: string, input: KeyInput): Promise<PlatformKeyView> {
-  requireOperatorOrAdmin(ctx.actor);
-  return insertKey(ctx, platformId, input, "platform.key.add");
+/**
+ * A city-wide admin adds a key to a platform. Whoever holds the key's private half can act as
+ * the platform, so the platform learns of it (platform.key_changed) in the same transaction.
+ */
+export async function addPlatformKey(ctx: KeyChangeContext, input: KeyInput & { platformId: string }): Promise<PlatformKeyView> {
+  authorize(ctx.actor, cityWide("admin"));
+  return insertKey(ctx, input.platformId, input, "platform.key.add");
 }
 
 /** A platform registers its next key, in a call signed with a current one. */
 export async function registerOwnKey(ctx: VerbContext, input: KeyInput): Promise<PlatformKeyView> {
-  const me = requirePlatform(ctx.actor);
-  if (!me.scopes.includes("keys:write")) throw new AppError("FORBIDDEN", "the token lacks the keys:write scope");
+  const me = authorize(ctx.actor, ownPlatform("keys:write"));
   return insertKey(ctx, me.platformId, input, "platform.key.register");
 }
 
-async function insertKey(ctx: VerbContext, platformId: string, input: KeyInput, action: string): Promise<PlatformKeyView> {
+async function insertKey(ctx: VerbContext & { publish?: Publish }, platformId: string, input: KeyInput, action: string): Promise<PlatformKeyView> {
   const k = await checkPlatformJwk(input.jwk);
   const now = ctx.clock.now();
   const notAfter = input.notAfter === undefined ? null : new Date(input.notAfter);
@@ -116,6 +124,7 @@ async function insertKey(ctx: VerbContext, platformId: string, input: KeyInput, 
         subjectId: platformId,
         data: { kid: k.kid, alg: k.alg, notAfter: notAfter?.toISOString() ?? null },
       });
+      await notifyKeyChange(ctx, tx, platformId, { kid: k.kid, change: "added", status: row!.status });
       return keyView(row!, now);
     });
   } catch (err) {
@@ -137,8 +146,8 @@ export interface ChangeKeyInput {
  * own signatures, so one obtained with the key before revocation lives out its 15 minutes;
  * suspend the platform to end those too (reactivating it revives none of them).
  */
-export async function changePlatformKey(ctx: VerbContext, input: ChangeKeyInput): Promise<PlatformKeyView> {
-  requireOperatorOrAdmin(ctx.actor);
+export async function changePlatformKey(ctx: KeyChangeContext, input: ChangeKeyInput): Promise<PlatformKeyView> {
+  authorize(ctx.actor, cityWide("admin"));
   return changeKey(ctx, input, `platform.key.${input.action}`);
 }
 
@@ -147,15 +156,14 @@ export async function changePlatformKey(ctx: VerbContext, input: ChangeKeyInput)
  * proves it holds the successor), which also means it can never retire its last active key.
  */
 export async function retireOwnKey(ctx: VerbContext, input: { kid: string; reason: string; signingKid: string }): Promise<PlatformKeyView> {
-  const me = requirePlatform(ctx.actor);
-  if (!me.scopes.includes("keys:write")) throw new AppError("FORBIDDEN", "the token lacks the keys:write scope");
+  const me = authorize(ctx.actor, ownPlatform("keys:write"));
   if (input.kid === input.signingKid) {
     throw new AppError("CONFLICT", "sign the retirement with another active key (the successor), not the key being retired");
   }
   return changeKey(ctx, { platformId: me.platformId, kid: input.kid, action: "retire", reason: input.reason }, "platform.key.retire_own");
 }
 
-async function changeKey(ctx: VerbContext, input: ChangeKeyInput, action: string): Promise<PlatformKeyView> {
+async function changeKey(ctx: VerbContext & { publish?: Publish }, input: ChangeKeyInput, action: string): Promise<PlatformKeyView> {
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     // Lock the platform's keys so two concurrent retirements cannot both leave zero active keys.
@@ -184,14 +192,30 @@ async function changeKey(ctx: VerbContext, input: ChangeKeyInput, action: string
       subjectId: input.platformId,
       data: { kid: input.kid, reason: input.reason, previousStatus: key.status },
     });
+    await notifyKeyChange(ctx, tx, input.platformId, { kid: input.kid, change: input.action === "retire" ? "retired" : "revoked", status: row!.status });
     return keyView(row!, now);
   });
 }
 
 export async function listOwnKeys(ctx: VerbContext): Promise<PlatformKeyView[]> {
-  const me = requirePlatform(ctx.actor);
+  const me = authorize(ctx.actor, ownPlatform());
   const now = ctx.clock.now();
   return (await keysOfPlatforms(ctx.db.orm, [me.platformId])).map((k) => keyView(k, now));
+}
+
+/**
+ * Tells the platform a key of its changed when someone else changed it (a platform's own key
+ * calls need no news). Written in the change's transaction, so no change goes unannounced.
+ */
+async function notifyKeyChange(
+  ctx: VerbContext & { publish?: Publish },
+  tx: Executor,
+  platformId: string,
+  data: { kid: string; change: "added" | "retired" | "revoked"; status: string },
+): Promise<void> {
+  if (ctx.actor.kind === "platform" && ctx.actor.platformId === platformId) return;
+  if (!ctx.publish) throw new Error("a key change for a platform needs the publish path");
+  await ctx.publish(tx, [{ platformId, type: "platform.key_changed", data: { ...data, by: actorLabel(ctx.actor) } }]);
 }
 
 /** Registration-time check of a webhook URL (the same check runs again, with DNS, at send time). */

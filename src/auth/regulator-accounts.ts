@@ -7,7 +7,8 @@ import { asc, eq, like, sql } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { regulatorUser } from "../db/schema/regulator-user.js";
 import { AppError } from "../http/errors.js";
-import { actorLabel, requireOperatorOrAdmin, type VerbContext } from "./actor.js";
+import { actorLabel, type VerbContext } from "./actor.js";
+import { authorize, regulator } from "./authorize.js";
 import { generatePassword, hashPassword } from "./passwords.js";
 import type { RegulatorRole } from "./regulator-users.js";
 
@@ -37,8 +38,7 @@ const view = (u: Row): RegulatorUserView => ({
 
 /** The region the actor may administer: "" (everything) for operators. */
 function scopeOf(ctx: VerbContext): string {
-  requireOperatorOrAdmin(ctx.actor);
-  return ctx.actor.kind === "regulator" ? ctx.actor.regionPrefix : "";
+  return authorize(ctx.actor, regulator("admin")).regionPrefix;
 }
 
 export async function listRegulatorUsers(ctx: VerbContext): Promise<RegulatorUserView[]> {
@@ -75,7 +75,7 @@ export async function resetRegulatorPassword(
   input: PasswordResetInput,
 ): Promise<{ userId: string; username: string; password?: string }> {
   // Checked before the (costly) hashing, and again with the region inside change().
-  requireOperatorOrAdmin(ctx.actor);
+  scopeOf(ctx);
   const generated = input.password === undefined ? generatePassword() : undefined;
   const password = input.password ?? generated!;
   if (password.length < 12 || password.length > 200) throw new AppError("VALIDATION_FAILED", "password: 12-200 characters", { errors: [{ pointer: "/password", message: "12-200 characters" }] });

@@ -4,7 +4,8 @@ import { eq } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { regulatorUser } from "../db/schema/regulator-user.js";
 import { AppError } from "../http/errors.js";
-import { actorLabel, requireOperatorOrAdmin, type VerbContext } from "./actor.js";
+import { actorLabel, type VerbContext } from "./actor.js";
+import { authorize, regulator } from "./authorize.js";
 import { isUniqueViolation } from "./platform-queries.js";
 import { generatePassword, hashPassword } from "./passwords.js";
 
@@ -31,13 +32,13 @@ export interface CreatedRegulatorUser {
 }
 
 export async function createRegulatorUser(ctx: VerbContext, input: CreateRegulatorUserInput): Promise<CreatedRegulatorUser> {
-  requireOperatorOrAdmin(ctx.actor);
+  const { regionPrefix: scope } = authorize(ctx.actor, regulator("admin"));
   const username = input.username.trim();
   if (!/^[A-Za-z0-9._@-]{1,100}$/.test(username)) throw new AppError("VALIDATION_FAILED", "username: 1-100 of letters, digits and . _ @ -");
   if (!REGULATOR_ROLES.includes(input.role)) throw new AppError("VALIDATION_FAILED", "role must be viewer, officer or admin");
   if (!/^(\d{2,6})?$/.test(input.regionPrefix)) throw new AppError("VALIDATION_FAILED", "regionPrefix: 2-6 digits (or empty for nationwide)");
   // A regulator admin hands out at most their own region.
-  if (ctx.actor.kind === "regulator" && !input.regionPrefix.startsWith(ctx.actor.regionPrefix)) {
+  if (!input.regionPrefix.startsWith(scope)) {
     throw new AppError("FORBIDDEN", "the new user's region must lie within your own");
   }
   const generated = input.password === undefined ? generatePassword() : undefined;

@@ -32,7 +32,7 @@ const ctx = () => ({
     signer: { signCompact: async () => "x.y.z" }, publish: async () => {},
   },
   validators: specRecordValidators(),
-  principal: { kind: "platform" as const, platformId, clientId: "c", scopes: ["merchants:write", "events:write"] },
+  actor: { kind: "platform" as const, platformId, clientId: "c", scopes: ["merchants:write", "events:write"] },
 });
 
 beforeAll(async () => {

@@ -2,6 +2,8 @@
 // platform, inside the caller's region scope, in ONE aggregate query (grouping sets give the
 // groups and the overall total in the same pass; per platform an entity with shops on two
 // platforms counts in both groups but once in the total).
+import type { Actor } from "../auth/actor.js";
+import { authorize, regulator } from "../auth/authorize.js";
 import { REGION_NAMES } from "../regulator/regions.js";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.js";
@@ -9,17 +11,6 @@ import type { components } from "../generated/openapi.js";
 
 type ClassDistribution = components["schemas"]["ClassDistribution"];
 export type GroupBy = "region" | "category" | "platform";
-
-/**
- * The prefix a request may see: the caller's scope narrowed by `region`, never widened.
- * null when they are disjoint (nothing to see).
- */
-export function effectivePrefix(callerPrefix: string, region: string | undefined): string | null {
-  if (region === undefined || region === "") return callerPrefix;
-  if (region.startsWith(callerPrefix)) return region;
-  if (callerPrefix.startsWith(region)) return callerPrefix;
-  return null;
-}
 
 interface Row extends Record<string, unknown> {
   key: string | null;
@@ -36,6 +27,15 @@ const counts = (r: Pick<Row, "total" | "a" | "b" | "c" | "d">) => {
   const [total, A, B, C, D] = [r.total, r.a, r.b, r.c, r.d].map(Number) as [number, number, number, number, number];
   return { total, A, B, C, D, unclassified: total - A - B - C - D };
 };
+
+/** Class counts in the caller's region (narrowed to `region` when asked), by region, category or platform. */
+export async function classDistributionVerb(
+  ctx: { db: Database; actor: Actor },
+  q: { region?: string | undefined; platform?: string | undefined; groupBy?: GroupBy | undefined },
+): Promise<ClassDistribution> {
+  const { scope } = authorize(ctx.actor, regulator("viewer", q.region));
+  return classDistribution(ctx.db, { prefix: scope, platformId: q.platform, groupBy: q.groupBy ?? "region" });
+}
 
 export async function classDistribution(
   db: Database,

@@ -44,7 +44,7 @@ beforeAll(async () => {
       platforms.set(simId, id);
       await t.db.orm.insert(platform).values({ id, name: simId, clientId: `c-${id}`, scopes: ["merchants:write", "events:write"] });
     }
-    return { deps, validators: specRecordValidators(), principal: { kind: "platform", platformId: id, clientId: `c-${id}`, scopes: ["merchants:write", "events:write"] } };
+    return { deps, validators: specRecordValidators(), actor: { kind: "platform", platformId: id, clientId: `c-${id}`, scopes: ["merchants:write", "events:write"] } };
   };
   // The gateway holds each shop's latest record; the reference gets that same record.
   const merchantsBy = new Map<string, HeldMerchantRecord[]>();

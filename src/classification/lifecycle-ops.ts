@@ -1,10 +1,11 @@
 // The classification operations the operator CLI needs, bound to the module's dependencies:
 // the CLI runs them directly (its own database connection) or, on the embedded database
 // while a gateway holds it, the gateway runs them for it through the admin socket.
+import { authorize, regulator } from "../auth/authorize.js";
 import type { Actor } from "../auth/actor.js";
 import type { ServiceDeps } from "../services.js";
 import type { ClassifyEntities, ComputeFeatures } from "./contracts.js";
-import { activateModelVerb, listModels, requireAdmin, rollbackModel, type LifecycleContext } from "./lifecycle.js";
+import { activateModelVerb, listModels, rollbackModel, type LifecycleContext } from "./lifecycle.js";
 import { compareWithActive, trainCandidate } from "./lifecycle-train.js";
 import { executeRun, type ExecuteOptions, type ExecuteResult } from "./runs.js";
 import { activeVersion, RUN_JOB } from "./runs-job.js";
@@ -22,7 +23,7 @@ export function createClassificationOps(deps: ClassificationOpsDeps) {
     getRun: (actor: Actor, runId: string) => getReclassification(ctx(actor), { runId }),
     /** Asks the job runner to continue an unfinished run (e.g. one a killed CLI left behind). */
     async resumeRun(actor: Actor, runId: string) {
-      requireAdmin(actor);
+      authorize(actor, regulator("admin"));
       const run = await getReclassification(ctx(actor), { runId });
       if (run.status === "pending" || run.status === "running") {
         await deps.enqueue(deps.db.orm, RUN_JOB, { runId }, { dedupKey: `reclass-run:${runId}` });

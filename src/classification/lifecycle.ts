@@ -2,6 +2,7 @@
 // entity classes itself: it switches the active model and starts a recorded full run in the
 // same transaction, and classes change as that run's chunks commit (each history row carries
 // the new version and the run id).
+import { authorize, cityWide, regulator } from "../auth/authorize.js";
 import { sql } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { actorLabel, type Actor } from "../auth/actor.js";
@@ -24,18 +25,6 @@ export interface LifecycleContext {
   actor: Actor;
 }
 
-/** Regulator admins and operators (CLI) only. */
-export function requireAdmin(actor: Actor): void {
-  if (actor.kind === "cli" || actor.kind === "system") return;
-  if (actor.kind === "regulator" && actor.role === "admin") return;
-  throw new AppError("FORBIDDEN", "only a regulator admin or an operator may do this");
-}
-
-/** Any regulator (viewer and up) or an operator. */
-export function requireReader(actor: Actor): void {
-  if (actor.kind === "cli" || actor.kind === "system" || actor.kind === "regulator") return;
-  throw new AppError("FORBIDDEN", "only a regulator may do this");
-}
 
 interface ModelRow extends Record<string, unknown> {
   version: string;
@@ -63,7 +52,7 @@ function modelToApi(r: ModelRow): ModelSummary {
 const MODEL_COLUMNS = sql`version, source, status, metrics, trained_at, created_at, activated_at`;
 
 export async function listModels(ctx: Pick<LifecycleContext, "db" | "actor">): Promise<ModelSummary[]> {
-  requireReader(ctx.actor);
+  authorize(ctx.actor, regulator("viewer"));
   const rows = await ctx.db.rows<ModelRow>(sql`select ${MODEL_COLUMNS} from model order by created_at desc, version`);
   return rows.map(modelToApi);
 }
@@ -76,7 +65,8 @@ export async function activateModelVerb(
   ctx: LifecycleContext,
   input: { version: string; reason: string; action?: "model.activate" | "model.rollback" },
 ): Promise<{ model: ModelSummary; run: ReclassificationRun; previous: string | null }> {
-  requireAdmin(ctx.actor);
+  // The active model classifies every entity: city-wide configuration.
+  authorize(ctx.actor, cityWide("admin"));
   const actor = actorLabel(ctx.actor);
   const out = await ctx.db.transaction(async (tx) => {
     const [target] = rowsOf<ModelRow>(await tx.execute(sql`select ${MODEL_COLUMNS} from model where version = ${input.version} for update`));
@@ -101,7 +91,8 @@ export async function activateModelVerb(
 
 /** Re-activates the model that was active before the current one; starts a run. */
 export async function rollbackModel(ctx: LifecycleContext, input: { reason: string }) {
-  requireAdmin(ctx.actor);
+  // The active model classifies every entity: city-wide configuration.
+  authorize(ctx.actor, cityWide("admin"));
   const [prev] = await ctx.db.rows<{ version: string }>(sql`
     select version from model where status = 'retired' and activated_at is not null
     order by activated_at desc, version limit 1`);

@@ -3,14 +3,13 @@
 import type { Context } from "hono";
 import { actorOf } from "../auth/actor.js";
 import type { AppEnv } from "../http/context.js";
-import { AppError } from "../http/errors.js";
 import type { Handlers } from "../http/router.js";
 import { getRegulatorEntity } from "../regulator/entity-profile.js";
 import { searchRegulatorEntities, type EntitySearchInput } from "../regulator/entity-search.js";
 import { regulatorOverview, type OverviewInput } from "../regulator/overview.js";
 import type { ServiceDeps } from "../services.js";
-import { classDistribution, effectivePrefix, type GroupBy } from "./distribution.js";
-import { activateModelVerb, listModels, requireReader, type LifecycleContext } from "./lifecycle.js";
+import { classDistributionVerb, type GroupBy } from "./distribution.js";
+import { activateModelVerb, listModels, type LifecycleContext } from "./lifecycle.js";
 import { getReclassification, listReclassifications, startReclassification } from "./runs-verbs.js";
 
 type Deps = Pick<ServiceDeps, "db" | "clock" | "enqueue" | "kick">;
@@ -18,13 +17,7 @@ type Deps = Pick<ServiceDeps, "db" | "clock" | "enqueue" | "kick">;
 export function regulatorHandlers(deps: Deps): Handlers {
   const ctx = (c: Context<AppEnv>): LifecycleContext => ({ db: deps.db, clock: deps.clock, enqueue: deps.enqueue, kick: deps.kick, actor: actorOf(c) });
   return {
-    getClassDistribution: async (c, input) => {
-      const actor = actorOf(c);
-      requireReader(actor);
-      if (actor.kind !== "regulator") throw new AppError("FORBIDDEN", "only a regulator may do this");
-      const q = input.query as { region?: string; platform?: string; groupBy?: GroupBy };
-      return c.json(await classDistribution(deps.db, { prefix: effectivePrefix(actor.regionPrefix, q.region), platformId: q.platform, groupBy: q.groupBy ?? "region" }));
-    },
+    getClassDistribution: async (c, input) => c.json(await classDistributionVerb(ctx(c), input.query as { region?: string; platform?: string; groupBy?: GroupBy })),
     listModels: async (c) => c.json({ models: await listModels(ctx(c)) }),
     activateModel: async (c, input) => {
       const { model, run } = await activateModelVerb(ctx(c), { version: input.params.version, reason: (input.body as { reason: string }).reason });
@@ -36,7 +29,7 @@ export function regulatorHandlers(deps: Deps): Handlers {
       return c.json(await startReclassification(ctx(c), body), 202);
     },
     getReclassification: async (c, input) => c.json(await getReclassification(ctx(c), { runId: input.params.runId })),
-    getRegulatorEntity: async (c, input) => c.json(await getRegulatorEntity({ db: deps.db, principal: c.get("principal") }, { entityId: input.params.entityId })),
+    getRegulatorEntity: async (c, input) => c.json(await getRegulatorEntity({ db: deps.db, actor: actorOf(c) }, { entityId: input.params.entityId })),
     searchRegulatorEntities: async (c, input) =>
       c.json(await searchRegulatorEntities({ db: deps.db, actor: actorOf(c) }, input.query as EntitySearchInput), 200, { "Cache-Control": "no-store" }),
     getRegulatorOverview: async (c, input) => c.json(await regulatorOverview(deps, actorOf(c), input.query as OverviewInput)),

@@ -3,8 +3,9 @@
 // Operators and regulator admins only. In one transaction: the rows, the links they make
 // (refreshLinks), a rescore for every entity whose relationship indicators may change (the
 // loaded ones and everything linked to them), and the audit row last.
+import { authorize, cityWide } from "../auth/authorize.js";
 import { sql } from "drizzle-orm";
-import { actorLabel, requireOperatorOrAdmin, type VerbContext } from "../auth/actor.js";
+import { actorLabel, type VerbContext } from "../auth/actor.js";
 import { appendAudit } from "../audit/index.js";
 import { rowsOf } from "../db/client.js";
 import { rescoreJob, rescoreRows } from "../exchange/rescore-job.js";
@@ -51,7 +52,7 @@ export function relationRowError(r: Partial<RelationRow> | null | undefined): st
 const enqueueRegistry = () => new JobRegistry().define(rescoreJob());
 
 export async function loadRelations(ctx: VerbContext, given: readonly RelationRow[]): Promise<LoadRelationsResult> {
-  requireOperatorOrAdmin(ctx.actor);
+  authorize(ctx.actor, cityWide("admin"));
   if (given.length > MAX_RELATION_ROWS) throw new AppError("VALIDATION_FAILED", `at most ${MAX_RELATION_ROWS} rows per load; split the file`);
   given.forEach((r, i) => {
     const error = relationRowError(r);

@@ -8,10 +8,11 @@ import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
 import type { HistoryOps } from "../exchange/index.js";
+import type { Publish } from "../exchange/outbound/types.js";
 import { createLogger } from "../logger.js";
 import { buildSystem } from "../system.js";
 
-export async function openOperatorOps(config: Config, db: Database): Promise<{ classification: ClassificationOps; history: HistoryOps }> {
+export async function openOperatorOps(config: Config, db: Database): Promise<{ classification: ClassificationOps; history: HistoryOps; publish: Publish }> {
   const system = buildSystem({
     db,
     clock: systemClock,
@@ -26,5 +27,5 @@ export async function openOperatorOps(config: Config, db: Database): Promise<{ c
   });
   // Seeds the expert default model on a database that has none yet.
   await system.classification.start();
-  return { classification: system.classification.ops, history: system.exchange.history };
+  return { classification: system.classification.ops, history: system.exchange.history, publish: system.outbound.publish };
 }

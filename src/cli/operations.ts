@@ -28,6 +28,7 @@ import { runRelationsLoad } from "./relations.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
 import { CLASSIFICATION_COMMANDS, runClassificationOperation } from "./classification-commands.js";
 import type { HistoryOps } from "../exchange/index.js";
+import type { Publish } from "../exchange/outbound/types.js";
 import { HISTORY_COMMANDS, runHistoryOperation } from "./history/operations.js";
 
 export const COMMANDS = [
@@ -71,6 +72,8 @@ export interface OperationDeps {
   classification?: ClassificationOps;
   /** Bulk loads of a platform's history (exchange module); absent where not built. */
   history?: HistoryOps;
+  /** Messages to platforms (a key changed for them); absent where the modules are not built. */
+  publish?: Publish;
 }
 
 export const CLI_ACTOR: Actor = { kind: "cli" };
@@ -101,6 +104,12 @@ function gatewayKeysOf(deps: OperationDeps): Pick<GatewayKeys, "list" | "revoke"
   return deps.gatewayKeys;
 }
 
+/** Key changes announce themselves to the platform: they need the publish path. */
+function keyCtx<C extends object>(deps: OperationDeps, ctx: C): C & { publish: Publish } {
+  if (!deps.publish) throw new AppError("UNAVAILABLE", "platform messages are not available here");
+  return { ...ctx, publish: deps.publish };
+}
+
 export async function runOperation(deps: OperationDeps, request: CommandRequest): Promise<unknown> {
   const ctx = { db: deps.db, clock: deps.clock, actor: CLI_ACTOR, ...(deps.webhookPolicy ? { webhookPolicy: deps.webhookPolicy } : {}) };
   const input = request.input ?? {};
@@ -117,10 +126,10 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
     case "platform.list":
       return { platforms: await listPlatforms(ctx) };
     case "platform.key.add":
-      return addPlatformKey(ctx, str(input, "platformId"), { jwk: obj(input, "jwk"), notAfter: optStr(input, "notAfter") });
+      return addPlatformKey(keyCtx(deps, ctx), { platformId: str(input, "platformId"), jwk: obj(input, "jwk"), notAfter: optStr(input, "notAfter") });
     case "platform.key.retire":
     case "platform.key.revoke":
-      return changePlatformKey(ctx, {
+      return changePlatformKey(keyCtx(deps, ctx), {
         platformId: str(input, "platformId"),
         kid: str(input, "kid"),
         reason: str(input, "reason"),

@@ -1,5 +1,7 @@
 // Thin HTTP handlers: the router has authenticated, read the exact bytes, checked the body
 // signature and the batch shape; here the input becomes a verb call and the result JSON.
+import { actorOf } from "../auth/actor.js";
+import { authorize, ownPlatform } from "../auth/authorize.js";
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { AppEnv } from "../http/context.js";
@@ -31,11 +33,8 @@ export function batchEvidenceOf(c: Context<AppEnv>, input: OperationInput): Batc
   };
 }
 
-function platformIdOf(c: Context<AppEnv>): string {
-  const p = c.get("principal");
-  if (p?.kind !== "platform") throw new AppError("FORBIDDEN", "only a platform may do this");
-  return p.platformId;
-}
+/** The platform the batch is for: the caller itself (the verb checks it, and its scope). */
+const platformIdOf = (c: Context<AppEnv>): string => authorize(actorOf(c), ownPlatform()).platformId;
 
 const recordsOf = (body: unknown): unknown[] => (body as { records: unknown[] }).records;
 
@@ -44,7 +43,7 @@ const mayHoldNul = (input: OperationInput) =>
   input.rawBody === undefined || Buffer.from(input.rawBody.buffer, input.rawBody.byteOffset, input.rawBody.byteLength).includes("\\u0000");
 
 export function exchangeHandlers(deps: ExchangeDeps, validators: RecordValidators): Handlers {
-  const ctx = (c: Context<AppEnv>): ExchangeContext => ({ deps, validators, principal: c.get("principal") });
+  const ctx = (c: Context<AppEnv>): ExchangeContext => ({ deps, validators, actor: actorOf(c) });
   return {
     postMerchantsBatch: async (c, input) =>
       c.json(await ingestMerchants(ctx(c), { platformId: platformIdOf(c), records: recordsOf(input.body), batchEvidence: batchEvidenceOf(c, input as OperationInput), screenNul: mayHoldNul(input as OperationInput) })),

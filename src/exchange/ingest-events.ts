@@ -10,7 +10,8 @@
 import { uuidv7 } from "uuidv7";
 import type { Tx } from "../db/client.js";
 import { countResults, recordBatch, type BatchCounts, type BatchEvidence, type BatchOutcome } from "./batch-store.js";
-import { requestRescores, requireSubmitter, type ExchangeContext } from "./context.js";
+import { authorize, ownPlatform } from "../auth/authorize.js";
+import { requestRescores, type ExchangeContext } from "./context.js";
 import { appendEvents, findShops, type EventRow } from "./event-store.js";
 import { fastUuidv7 } from "./ids.js";
 import { ensureEventPartitions, monthOf } from "./partitions.js";
@@ -42,7 +43,7 @@ interface Candidate {
 }
 
 export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Promise<BatchOutcome> {
-  const platform = requireSubmitter(ctx.principal, "events:write", input.platformId);
+  const platform = authorize(ctx.actor, ownPlatform("events:write", { platformId: input.platformId, operatorMay: true }));
   const { db, clock } = ctx.deps;
   const receivedAt = clock.now();
   const batchId = uuidv7();
@@ -111,7 +112,7 @@ export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Pr
     const receipt = await recordBatch(tx, ctx.deps, {
       batchId,
       platformId: platform.platformId,
-      actor: platform.actor,
+      actor: ctx.actor!,
       kind: "events",
       receivedAt,
       evidence: input.batchEvidence,

@@ -17,7 +17,8 @@
 //   (IDENTITY_CONFLICT): the gateway will not merge entities on a platform's word.
 import { uuidv7 } from "uuidv7";
 import { countResults, recordBatch, type BatchOutcome } from "./batch-store.js";
-import { requestRescores, requireSubmitter, type ExchangeContext } from "./context.js";
+import { authorize, ownPlatform } from "../auth/authorize.js";
+import { requestRescores, type ExchangeContext } from "./context.js";
 import type { IngestInput } from "./ingest-events.js";
 import { findEntities, findShopStates, insertEntities, recordShopChanges, updateEntities, upsertShops, type EntityData, type ShopRow } from "./merchant-store.js";
 import { checkMerchantRecord, rejected, type MerchantRecord, type RecordResult } from "./records.js";
@@ -58,7 +59,7 @@ const differs = (a: EntityData, b: EntityData) =>
   (a.est === null && b.est !== null) || (a.cap === null && b.cap !== null) || (a.auth === null && b.auth !== null);
 
 export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput): Promise<BatchOutcome> {
-  const platform = requireSubmitter(ctx.principal, "merchants:write", input.platformId);
+  const platform = authorize(ctx.actor, ownPlatform("merchants:write", { platformId: input.platformId, operatorMay: true }));
   const { db, clock } = ctx.deps;
   const platformId = platform.platformId;
   const receivedAt = clock.now();
@@ -191,7 +192,7 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
     const counts = countResults(results);
     await input.alsoInTransaction?.(tx, { recordCount: input.records.length, ...counts });
     const receipt = await recordBatch(tx, ctx.deps, {
-      batchId, platformId, actor: platform.actor, kind: "merchants", receivedAt, evidence: input.batchEvidence, recordCount: input.records.length, ...counts,
+      batchId, platformId, actor: ctx.actor!, kind: "merchants", receivedAt, evidence: input.batchEvidence, recordCount: input.records.length, ...counts,
     });
     return { batchId, receivedAt: receivedAt.toISOString(), ...counts, results, receipt };
   });

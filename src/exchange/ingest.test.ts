@@ -54,13 +54,13 @@ afterAll(async () => {
   await t?.drop();
 });
 
-const ctx = (...p: [Principal | undefined] | []): ExchangeContext => ({ deps, validators: specRecordValidators(), principal: p.length ? p[0] : principal });
+const ctx = (...p: [Principal | undefined] | []): ExchangeContext => ({ deps, validators: specRecordValidators(), actor: p.length ? p[0] : principal });
 const count = async (q: ReturnType<typeof sql>) => Number((await t.db.rows<{ n: number }>(q))[0]!.n);
 
 describe("authorisation comes first", () => {
   it("refuses a missing principal, a regulator, a missing scope and another platform's id", async () => {
     const input = { platformId, records: [merchant("auth-1")], batchEvidence: evidence };
-    await expect(ingestMerchants(ctx(undefined), input)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(ingestMerchants(ctx(undefined), input)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     await expect(ingestMerchants(ctx({ kind: "regulator", userId: "u", role: "admin", regionPrefix: "5101" }), input)).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(ingestMerchants(ctx({ ...principal, scopes: ["events:write"] } as Principal), input)).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(ingestEvents(ctx(), { ...input, platformId: uuidv7() })).rejects.toMatchObject({ code: "FORBIDDEN" });

@@ -7,15 +7,16 @@ import { entity, shop } from "../db/schema/entity.js";
 import { sandboxMembership } from "../db/schema/sandbox.js";
 import { AppError } from "../http/errors.js";
 import { findOwnBatch } from "./batch-store.js";
-import { requirePlatformScope, type ExchangeContext } from "./context.js";
+import { authorize, ownPlatform } from "../auth/authorize.js";
+import type { ExchangeContext } from "./context.js";
 
 type EntityStatus = components["schemas"]["EntityStatus"];
 type BatchSummary = components["schemas"]["BatchSummary"];
 
 const notFound = (what: string) => new AppError("NOT_FOUND", `no such ${what}`);
 
-export async function getEntityStatus(ctx: Pick<ExchangeContext, "deps" | "principal">, input: { entityId: string }): Promise<EntityStatus> {
-  const caller = requirePlatformScope(ctx.principal, "entities:read");
+export async function getEntityStatus(ctx: Pick<ExchangeContext, "deps" | "actor">, input: { entityId: string }): Promise<EntityStatus> {
+  const caller = authorize(ctx.actor, ownPlatform("entities:read"));
   const rows = await ctx.deps.db.orm
     .select({ e: entity, shopId: shop.platformShopId, sandbox: sandboxMembership.status })
     .from(entity)
@@ -45,8 +46,8 @@ export async function getEntityStatus(ctx: Pick<ExchangeContext, "deps" | "princ
   };
 }
 
-export async function getBatch(ctx: Pick<ExchangeContext, "deps" | "principal">, input: { batchId: string }): Promise<BatchSummary> {
-  const caller = requirePlatformScope(ctx.principal, undefined);
+export async function getBatch(ctx: Pick<ExchangeContext, "deps" | "actor">, input: { batchId: string }): Promise<BatchSummary> {
+  const caller = authorize(ctx.actor, ownPlatform());
   const b = await findOwnBatch(ctx.deps.db.orm, caller.platformId, input.batchId);
   if (!b) throw notFound("batch");
   return {

@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   SIGNATURE_STALE: 401,
   SIGNATURE_REPLAYED: 401,
   FORBIDDEN: 403,
+  /** City-wide configuration asked of a regulator scoped to less than a city. */
+  CITY_SCOPE_REQUIRED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,

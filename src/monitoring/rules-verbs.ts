@@ -1,17 +1,17 @@
 // Regulator verbs over monitoring rules and the prohibited-type list. Rules are gateway-wide:
 // any regulator reads them, admins save them (each save a new version, audited). Prohibited
 // types are regional: an admin adds and removes entries inside their own region scope.
+import { authorize, cityWide, regulator } from "../auth/authorize.js";
 import { sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import { appendAudit } from "../audit/index.js";
 import { actorLabel, type Actor } from "../auth/actor.js";
-import { requireAdmin } from "../classification/lifecycle.js";
 import { rowsOf } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import { validateRule, type RuleDefinition } from "./rule-language.js";
 import { insertRule, listRules, ruleById, ruleVersions, saveRuleVersion, type StoredRule } from "./rules-store.js";
-import { readerPrefix, type MonitoringContext } from "./warnings-verbs.js";
+import { type MonitoringContext } from "./warnings-verbs.js";
 
 type RuleView = components["schemas"]["MonitoringRule"];
 type ProhibitedTypeView = components["schemas"]["ProhibitedType"];
@@ -50,19 +50,19 @@ function validated(definition: unknown): RuleDefinition {
 }
 
 export async function listRulesVerb(ctx: MonitoringContext): Promise<RuleView[]> {
-  readerPrefix(ctx.actor);
+  authorize(ctx.actor, regulator("viewer"));
   return (await listRules(ctx.db.orm)).map((r) => toView(r));
 }
 
 export async function getRuleVerb(ctx: MonitoringContext, input: { ruleId: string }): Promise<RuleView> {
-  readerPrefix(ctx.actor);
+  authorize(ctx.actor, regulator("viewer"));
   const rule = await ruleById(ctx.db.orm, input.ruleId);
   if (!rule) throw new AppError("NOT_FOUND", "no such rule");
   return toView(rule, await ruleVersions(ctx.db.orm, rule.id));
 }
 
 export async function createRuleVerb(ctx: MonitoringContext, input: RuleSave): Promise<RuleView> {
-  requireAdmin(ctx.actor);
+  authorize(ctx.actor, cityWide("admin"));
   const definition = validated(input.definition);
   const by = actorLabel(ctx.actor);
   return ctx.db.transaction(async (tx) => {
@@ -78,7 +78,7 @@ export async function createRuleVerb(ctx: MonitoringContext, input: RuleSave): P
 
 /** A new version; the next evaluation reads it (rules are read on every evaluation). */
 export async function updateRuleVerb(ctx: MonitoringContext, input: RuleSave & { ruleId: string }): Promise<RuleView> {
-  requireAdmin(ctx.actor);
+  authorize(ctx.actor, cityWide("admin"));
   const definition = validated(input.definition);
   const by = actorLabel(ctx.actor);
   return ctx.db.transaction(async (tx) => {
@@ -114,13 +114,12 @@ const prohibitedView = (r: ProhibitedRow): ProhibitedTypeView => ({
 
 /** An admin's region scope ("" for operators). */
 function adminPrefix(actor: Actor): string {
-  requireAdmin(actor);
-  return readerPrefix(actor);
+  return authorize(actor, regulator("admin")).regionPrefix;
 }
 
 /** Entries overlapping the caller's scope: inside it, or covering it (a city-wide ban applies in a district). */
 export async function listProhibitedTypes(ctx: MonitoringContext): Promise<ProhibitedTypeView[]> {
-  const prefix = readerPrefix(ctx.actor);
+  const prefix = authorize(ctx.actor, regulator("viewer")).regionPrefix;
   const rows = await ctx.db.rows<ProhibitedRow>(sql`
     select id::text as id, category, region_prefix, note, created_by, created_at from prohibited_business_type
     where starts_with(region_prefix, ${prefix}) or starts_with(${prefix}, region_prefix)

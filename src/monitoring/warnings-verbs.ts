@@ -1,10 +1,10 @@
 // Regulator verbs over the warning library: list (keyset-paged, region-scoped, filters), read
 // one, close one (officer, audited). Authorisation first, then the work; a warning outside the
 // caller's region is 404, like one that does not exist.
+import { authorize, regulator } from "../auth/authorize.js";
 import { sql, type SQL } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { actorLabel, type Actor } from "../auth/actor.js";
-import { effectivePrefix } from "../classification/distribution.js";
 import type { Clock } from "../clock.js";
 import { rowsOf, type Database, type Executor, isoTime as iso } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
@@ -21,18 +21,6 @@ export interface MonitoringContext {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The caller's region prefix ("" = everywhere for operators); any regulator may read. */
-export function readerPrefix(actor: Actor): string {
-  if (actor.kind === "cli" || actor.kind === "system") return "";
-  if (actor.kind === "regulator") return actor.regionPrefix;
-  throw new AppError("FORBIDDEN", "only a regulator may do this");
-}
-
-/** Officers and admins (and operators) may act on warnings. */
-export function officerPrefix(actor: Actor): string {
-  if (actor.kind === "regulator" && actor.role === "viewer") throw new AppError("FORBIDDEN", "this needs the officer role");
-  return readerPrefix(actor);
-}
 
 interface WarningRow extends Record<string, unknown> {
   id: string;
@@ -112,7 +100,7 @@ function decodeCursor(cursor: string): string {
 
 /** Newest first (ids are UUIDv7); the cursor is the last id of the page. */
 export async function listWarnings(ctx: MonitoringContext, q: ListWarningsInput): Promise<{ warnings: WarningView[]; nextCursor: string | null }> {
-  const prefix = effectivePrefix(readerPrefix(ctx.actor), q.region);
+  const prefix = authorize(ctx.actor, regulator("viewer", q.region)).scope;
   if (prefix === null) return { warnings: [], nextCursor: null };
   const limit = q.limit ?? 100;
   const where: SQL[] = [sql`starts_with(w.region_code, ${prefix})`];
@@ -145,14 +133,14 @@ export async function warningsOfEntity(on: Executor, entityId: string, limit = 2
 }
 
 export async function getWarning(ctx: MonitoringContext, input: { warningId: string }): Promise<WarningView> {
-  const row = await warningInScope(ctx.db.orm, input.warningId, readerPrefix(ctx.actor));
+  const row = await warningInScope(ctx.db.orm, input.warningId, authorize(ctx.actor, regulator("viewer")).regionPrefix);
   if (!row) throw new AppError("NOT_FOUND", "no such warning");
   return toView(row);
 }
 
 /** An officer closes an open warning with a written reason (audited). */
 export async function closeWarningVerb(ctx: MonitoringContext, input: { warningId: string; reason: string }): Promise<WarningView> {
-  const prefix = officerPrefix(ctx.actor);
+  const prefix = authorize(ctx.actor, regulator("officer")).regionPrefix;
   const by = actorLabel(ctx.actor);
   return ctx.db.transaction(async (tx) => {
     const row = await warningInScope(tx, input.warningId, prefix, true);

@@ -7,12 +7,11 @@
 // By platform a notice counts once under each platform it was sent to, and delivered/read are
 // that platform's own delivery; the total counts each notice once, delivered/read by any
 // platform (so the rows may add up to more than the total).
+import { authorize, regulator } from "../auth/authorize.js";
 import { sql, type SQL } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
-import { effectivePrefix } from "../classification/distribution.js";
 import { rowsOf } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
-import { readerPrefix } from "../monitoring/warnings-verbs.js";
 import { REGION_NAMES } from "../regulator/regions.js";
 import type { RegulatorDeps } from "./regulator-verbs.js";
 
@@ -52,7 +51,7 @@ const counts = (delivered: SQL, read: SQL) => sql`
   count(*) filter (where b.escalated_at is not null)::int as escalated`;
 
 export async function noticeFigures(deps: Pick<RegulatorDeps, "db" | "clock">, actor: Actor, q: FiguresInput): Promise<NoticeFigures> {
-  const prefix = effectivePrefix(readerPrefix(actor), q.region);
+  const prefix = authorize(actor, regulator("viewer", q.region)).scope;
   const from = q.from ? new Date(q.from).toISOString() : null;
   const to = q.to ? new Date(q.to).toISOString() : null;
   const head = { by: q.by, from, to };

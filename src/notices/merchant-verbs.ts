@@ -6,7 +6,7 @@
 import { sql } from "drizzle-orm";
 import { actorLabel, type Actor } from "../auth/actor.js";
 import { rowsOf, type Executor, isoTime as iso } from "../db/client.js";
-import { requirePlatformScope } from "../exchange/context.js";
+import { authorize, merchantNotice, ownPlatform } from "../auth/authorize.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import { applyStep, canApply, lockCase, readCases, toCaseView, type CaseView } from "./cases.js";
@@ -31,19 +31,17 @@ const notFound = () => new AppError("NOT_FOUND", "no such notice");
  * answer). 404 for anyone else's notice, 403 for other kinds of caller.
  */
 export async function authoriseNoticeActor(on: Executor, actor: Actor | undefined, noticeId: string, access: "read" | "write"): Promise<void> {
-  if (actor?.kind === "merchant") {
-    if (actor.noticeId !== noticeId) throw notFound();
-    return;
-  }
   if (actor?.kind === "platform") {
-    const me = requirePlatformScope(actor, access === "read" ? "entities:read" : "notices:write");
+    const me = authorize(actor, ownPlatform(access === "read" ? "entities:read" : "notices:write"));
     const sent = rowsOf<{ one: number }>(
       await on.execute(sql`select 1 as one from notice_delivery where notice_id = ${noticeId}::uuid and platform_id = ${me.platformId}::uuid`),
     );
     if (sent.length === 0) throw notFound();
     return;
   }
-  throw new AppError("FORBIDDEN", "only the notice's merchant or a platform it was sent to may do this");
+  // Another notice's link learns nothing about this one: 404, as for a notice that does not exist.
+  if (actor?.kind === "merchant" && actor.noticeId !== noticeId) throw notFound();
+  authorize(actor, merchantNotice(noticeId));
 }
 
 /** The notice id a merchant principal stands for; others name it explicitly. */

@@ -2,7 +2,7 @@
 // platform and its scope are checked here, and a notice not sent to it is 404 like one that
 // does not exist (a platform never learns of another platform's notices).
 import { sql } from "drizzle-orm";
-import { requirePlatformScope } from "../exchange/context.js";
+import { authorize, ownPlatform } from "../auth/authorize.js";
 import type { Principal } from "../http/context.js";
 import { AppError } from "../http/errors.js";
 import { linkDeps, type NoticesDeps } from "./deps.js";
@@ -13,7 +13,7 @@ import { readDeliveries } from "./notice-views.js";
 type Deps = Pick<NoticesDeps, "db" | "clock" | "signer" | "issuer">;
 
 export async function readPlatformNotice(deps: Deps, principal: Principal | undefined, noticeId: string): Promise<PlatformNotice> {
-  const me = requirePlatformScope(principal, "entities:read");
+  const me = authorize(principal, ownPlatform("entities:read"));
   const [notice] = await platformNotices(deps.db.orm, linkDeps(deps), [{ noticeId, platformId: me.platformId }]);
   if (!notice) throw new AppError("NOT_FOUND", "no such notice for this platform");
   return notice;
@@ -24,7 +24,7 @@ export async function reportReceipt(
   principal: Principal | undefined,
   input: { noticeId: string; receipt: NoticeReceipt },
 ): Promise<PlatformNotice["delivery"]> {
-  const me = requirePlatformScope(principal, "notices:write");
+  const me = authorize(principal, ownPlatform("notices:write"));
   const platformId = me.platformId;
   await deps.db.transaction((tx) => recordReceipt(tx, deps, { noticeId: input.noticeId, platformId, receipt: input.receipt }));
   const [own] = await readDeliveries(deps.db.orm, sql`d.notice_id = ${input.noticeId}::uuid and d.platform_id = ${platformId}::uuid`);

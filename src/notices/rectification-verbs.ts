@@ -2,13 +2,12 @@
 // for status, overdue, escalated, region, platform, rule, entity), one case with its notice,
 // evidence (metadata only) and timeline, and one evidence file as an attachment. A case outside
 // the caller's region is 404, like one that does not exist.
+import { authorize, regulator } from "../auth/authorize.js";
 import { sql, type SQL } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
-import { effectivePrefix } from "../classification/distribution.js";
 import { rowsOf, type Executor, isoTime as iso } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
-import { readerPrefix } from "../monitoring/warnings-verbs.js";
 import { readCases, toCaseView, type CaseView } from "./cases.js";
 import { readEvidenceFile, type StoredFile } from "./evidence.js";
 import { afterCursor, encodeCursor } from "./keyset.js";
@@ -33,7 +32,7 @@ export interface ListCasesInput {
 
 /** Newest first by opening time (then id); the cursor is the last case of the page. */
 export async function listRectifications(deps: Pick<RegulatorDeps, "db" | "clock">, actor: Actor, q: ListCasesInput): Promise<{ cases: CaseView[]; nextCursor: string | null }> {
-  const prefix = effectivePrefix(readerPrefix(actor), q.region);
+  const prefix = authorize(actor, regulator("viewer", q.region)).scope;
   if (prefix === null) return { cases: [], nextCursor: null };
   const now = deps.clock.now();
   const limit = q.limit ?? 100;
@@ -55,7 +54,7 @@ export async function listRectifications(deps: Pick<RegulatorDeps, "db" | "clock
 
 /** The case, its notice, its evidence items (no file bytes) and its timeline. */
 export async function getRectification(deps: Pick<RegulatorDeps, "db" | "clock">, actor: Actor, caseId: string): Promise<RectificationDetail> {
-  const prefix = readerPrefix(actor);
+  const prefix = authorize(actor, regulator("viewer")).regionPrefix;
   const on = deps.db.orm;
   const [row] = await readCases(on, sql`c.id = ${caseId}::uuid and starts_with(c.region_code, ${prefix})`);
   if (!row) throw new AppError("NOT_FOUND", "no such rectification case");
@@ -113,7 +112,7 @@ export async function timelineOf(on: Executor, caseId: string): Promise<Timeline
 
 /** One file of a case inside the caller's region; evidence of another case, or not a file, is 404. */
 export async function rectificationEvidenceFile(deps: Pick<RegulatorDeps, "db">, actor: Actor, input: { caseId: string; evidenceId: string }): Promise<StoredFile> {
-  const prefix = readerPrefix(actor);
+  const prefix = authorize(actor, regulator("viewer")).regionPrefix;
   const [row] = await readCases(deps.db.orm, sql`c.id = ${input.caseId}::uuid and starts_with(c.region_code, ${prefix})`);
   const file = row ? await readEvidenceFile(deps.db.orm, { caseId: row.id, evidenceId: input.evidenceId }) : null;
   if (!file) throw new AppError("NOT_FOUND", "no such evidence file");

@@ -4,12 +4,11 @@
 // does not exist.
 import { sql, type SQL } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
-import { actorLabel, requireOperatorOrAdmin, type Actor } from "../auth/actor.js";
-import { effectivePrefix } from "../classification/distribution.js";
+import { actorLabel, type Actor } from "../auth/actor.js";
+import { authorize, cityWide, regulator } from "../auth/authorize.js";
 import { rowsOf, isoTime as iso } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
-import { officerPrefix, readerPrefix } from "../monitoring/warnings-verbs.js";
 import { linkDeps, type NoticesDeps } from "./deps.js";
 import { issueNotice } from "./issue.js";
 import { afterCursor, encodeCursor } from "./keyset.js";
@@ -32,7 +31,7 @@ export interface ListNoticesInput {
 
 /** Newest first by issue time (then id); the cursor is the last notice of the page. */
 export async function listNotices(deps: Pick<RegulatorDeps, "db">, actor: Actor, q: ListNoticesInput): Promise<{ notices: NoticeView[]; nextCursor: string | null }> {
-  const prefix = effectivePrefix(readerPrefix(actor), q.region);
+  const prefix = authorize(actor, regulator("viewer", q.region)).scope;
   if (prefix === null) return { notices: [], nextCursor: null };
   const limit = q.limit ?? 100;
   const where: SQL[] = [sql`starts_with(n.region_code, ${prefix})`];
@@ -48,7 +47,7 @@ export async function listNotices(deps: Pick<RegulatorDeps, "db">, actor: Actor,
 }
 
 export async function getNotice(deps: Pick<RegulatorDeps, "db">, actor: Actor, noticeId: string): Promise<NoticeView> {
-  const view = await readNotice(deps.db.orm, noticeId, readerPrefix(actor));
+  const view = await readNotice(deps.db.orm, noticeId, authorize(actor, regulator("viewer")).regionPrefix);
   if (!view) throw new AppError("NOT_FOUND", "no such notice");
   return view;
 }
@@ -61,7 +60,7 @@ export type ManualNoticeInput = components["schemas"]["ManualNotice"];
  * and follow-up jobs are written with the audit row in one transaction.
  */
 export async function createManualNotice(deps: RegulatorDeps, actor: Actor, input: ManualNoticeInput): Promise<NoticeView> {
-  const prefix = officerPrefix(actor);
+  const prefix = authorize(actor, regulator("officer")).regionPrefix;
   const by = actorLabel(actor);
   const view = await deps.db.transaction(async (tx) => {
     const [entity] = rowsOf<{ id: string }>(
@@ -112,13 +111,13 @@ export async function createManualNotice(deps: RegulatorDeps, actor: Actor, inpu
 
 /** The templates in force; any regulator may read them. */
 export async function listNoticeTemplates(deps: Pick<RegulatorDeps, "db">, actor: Actor): Promise<TemplateView[]> {
-  readerPrefix(actor);
+  authorize(actor, regulator("viewer"));
   return currentTemplates(deps.db.orm);
 }
 
 /** An admin saves a new version of a template (audited); notices already issued keep their text. */
 export async function saveNoticeTemplate(deps: Pick<RegulatorDeps, "db" | "clock">, actor: Actor, key: string, input: TemplateInput): Promise<TemplateView> {
-  requireOperatorOrAdmin(actor);
+  authorize(actor, cityWide("admin"));
   const by = actorLabel(actor);
   return deps.db.transaction(async (tx) => {
     const saved = await saveTemplateVersion(tx, deps.clock, key, input, by);

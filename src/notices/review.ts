@@ -6,6 +6,7 @@
 //   the deadline escalates the case at once (the merchant was given the time and missed it).
 // Each step publishes rectification.updated to the notice's platforms (cases.ts applyStep); the
 // audit row is the transaction's last statement.
+import { authorize, regulator } from "../auth/authorize.js";
 import { sql } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { actorLabel, type Actor } from "../auth/actor.js";
@@ -13,7 +14,6 @@ import { rowsOf } from "../db/client.js";
 import { rescoreRows } from "../exchange/rescore-job.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
-import { officerPrefix } from "../monitoring/warnings-verbs.js";
 import { applyStep, lockCase, toCaseView, type CaseRow, type CaseView } from "./cases.js";
 import { escalateIfDue } from "./deadlines.js";
 import type { RegulatorDeps } from "./regulator-verbs.js";
@@ -25,7 +25,7 @@ export async function reviewRectification(
   actor: Actor,
   input: ReviewInput & { caseId: string },
 ): Promise<CaseView> {
-  const prefix = officerPrefix(actor);
+  const prefix = authorize(actor, regulator("officer")).regionPrefix;
   const by = actorLabel(actor);
   const caseDeps = { clock: deps.clock, publish: deps.publish, enqueueMany: deps.enqueueMany };
   const view = await deps.db.transaction(async (tx) => {

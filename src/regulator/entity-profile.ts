@@ -4,11 +4,12 @@
 // the caller's region (and how many outside), the shops per platform, the sandbox status with
 // its fence audit history, its warnings and its notices with their rectification status.
 // Region-scoped: an entity outside the caller's prefix is 404, like one that does not exist.
+import { authorize, regulator } from "../auth/authorize.js";
+import type { Actor } from "../auth/actor.js";
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { isoTimeOrNull as iso } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
-import type { Principal } from "../http/context.js";
 import { AppError } from "../http/errors.js";
 import { contributionsOf, explainScore, type Contribution, type CreditClass, type Override, type ScoreResult } from "../scoring/index.js";
 import { getModelByVersion } from "../classification/models.js";
@@ -69,10 +70,8 @@ async function contributionsFrom(db: Database, h: HistoryRow): Promise<Contribut
 
 const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
 
-export async function getRegulatorEntity(ctx: { db: Database; principal: Principal | undefined }, input: { entityId: string }): Promise<EntityProfile> {
-  const regulator = ctx.principal;
-  if (regulator?.kind !== "regulator") throw new AppError("FORBIDDEN", "only a regulator may do this");
-  const prefix = regulator.regionPrefix;
+export async function getRegulatorEntity(ctx: { db: Database; actor: Actor }, input: { entityId: string }): Promise<EntityProfile> {
+  const prefix = authorize(ctx.actor, regulator("viewer")).regionPrefix;
   const { db } = ctx;
   const [e] = await db.rows<EntityRow>(sql`
     select id, uscc, name, entity_type, region_code, address, category, risk_class, probability, loss, model_version, classified_at,

@@ -4,11 +4,10 @@
 // however it would have matched. Pages are keyset by (name, id): stable while entities arrive.
 import { sql, type SQL } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
-import { effectivePrefix } from "../classification/distribution.js";
+import { authorize, regulator } from "../auth/authorize.js";
 import type { Database } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
-import { readerPrefix } from "../monitoring/warnings-verbs.js";
 
 type EntitySearchPage = components["schemas"]["EntitySearchPage"];
 type Match = EntitySearchPage["entities"][number];
@@ -52,7 +51,7 @@ const truthy = (v: boolean | string): boolean => v === true || v === "t" || v ==
 
 export async function searchRegulatorEntities(ctx: { db: Database; actor: Actor }, input: EntitySearchInput): Promise<EntitySearchPage> {
   // Authorisation first: any regulator reads inside its own prefix (narrowed by `region`).
-  const prefix = effectivePrefix(readerPrefix(ctx.actor), input.region);
+  const prefix = authorize(ctx.actor, regulator("viewer", input.region)).scope;
   if (prefix === null) return { entities: [], nextCursor: null };
   const q = input.q.trim();
   if (q === "") return { entities: [], nextCursor: null };

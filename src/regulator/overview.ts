@@ -11,13 +11,12 @@
 // Each block filters as the list the console drills into does: entities and sandbox members by
 // the entity's region, warnings and cases by their own (denormalised) region; with `platform`,
 // entities, members and warnings of entities with a shop on it, notices and cases sent to it.
+import { authorize, regulator } from "../auth/authorize.js";
 import { sql, type SQL } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
-import { effectivePrefix } from "../classification/distribution.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
-import { readerPrefix } from "../monitoring/warnings-verbs.js";
 import { noticeFigures } from "../notices/figures.js";
 
 export type RegulatorOverview = components["schemas"]["RegulatorOverview"];
@@ -45,7 +44,7 @@ interface CountsRow extends Record<string, unknown> {
 
 export async function regulatorOverview(deps: { db: Database; clock: Clock }, actor: Actor, input: OverviewInput): Promise<RegulatorOverview> {
   // Authorisation first: any regulator (or operator); the scope is the caller's prefix.
-  const prefix = effectivePrefix(readerPrefix(actor), input.region);
+  const prefix = authorize(actor, regulator("viewer", input.region)).scope;
   const asOf = deps.clock.now();
   // One instant for every block: the notice figures' "overdue" uses the same now as the cases'.
   const atAsOf: Clock = { now: () => asOf };

@@ -1,6 +1,7 @@
 // Regulator verbs of the sandbox: read and edit the fence policy (admin, audited), and an
 // officer's manual admission or removal with a written reason. Role and region scope are checked
 // first; the work and the audit row share one transaction.
+import { authorize, cityWide, regulator } from "../auth/authorize.js";
 import { sql } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { actorLabel, type Actor } from "../auth/actor.js";
@@ -8,12 +9,11 @@ import type { Clock } from "../clock.js";
 import { rowsOf, type Database } from "../db/client.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import { AppError } from "../http/errors.js";
-import type { Principal } from "../http/context.js";
 import { applyFenceChanges } from "./apply.js";
 import { factsEvidence, removalTriggers } from "./decide.js";
 import { gatherFacts, type OverdueRectifications } from "./facts.js";
 import { currentPolicy, insertPolicyVersion, validateFencePolicy, type FencePolicy, type PolicyVersion } from "./policy.js";
-import { getSandboxEntity } from "./queries.js";
+import { getSandboxEntity, listMembers } from "./queries.js";
 
 export interface SandboxContext {
   db: Database;
@@ -25,15 +25,6 @@ export interface SandboxContext {
   overdueRectifications?: OverdueRectifications | undefined;
 }
 
-type Regulator = Extract<Principal, { kind: "regulator" }>;
-const RANK = { viewer: 0, officer: 1, admin: 2 } as const;
-
-/** The calling regulator with at least `least` role, or 403. */
-export function requireRegulator(actor: Actor, least: Regulator["role"]): Regulator {
-  if (actor.kind !== "regulator") throw new AppError("FORBIDDEN", "only a regulator may do this");
-  if (RANK[actor.role] < RANK[least]) throw new AppError("FORBIDDEN", `this needs the ${least} role`);
-  return actor;
-}
 
 export const policyToApi = (p: PolicyVersion) => ({
   version: p.version,
@@ -44,7 +35,7 @@ export const policyToApi = (p: PolicyVersion) => ({
 });
 
 export async function getFencePolicy(ctx: Pick<SandboxContext, "db" | "actor">) {
-  requireRegulator(ctx.actor, "viewer");
+  authorize(ctx.actor, regulator("viewer"));
   return policyToApi(await currentPolicy(ctx.db.orm));
 }
 
@@ -53,7 +44,8 @@ export async function updateFencePolicy(
   ctx: Pick<SandboxContext, "db" | "clock" | "actor">,
   input: { policy: FencePolicy; reason: string; expectedVersion?: number | undefined },
 ) {
-  requireRegulator(ctx.actor, "admin");
+  // One fence for the whole city: city-wide configuration.
+  authorize(ctx.actor, cityWide("admin"));
   const errors = validateFencePolicy(input.policy, "/policy");
   if (errors.length > 0) throw new AppError("VALIDATION_FAILED", "the fence policy is invalid", { errors });
   const actor = actorLabel(ctx.actor);
@@ -82,13 +74,13 @@ export async function updateFencePolicy(
  * (already inside / not inside) is refused too, so every decision is a real change.
  */
 export async function decideManually(ctx: SandboxContext, input: { entityId: string; action: "admit" | "remove"; reason: string }) {
-  const regulator = requireRegulator(ctx.actor, "officer");
+  const { regionPrefix } = authorize(ctx.actor, regulator("officer"));
   const reason = input.reason.trim();
   if (reason === "") throw new AppError("VALIDATION_FAILED", "a written reason is required", { errors: [{ pointer: "/reason", message: "must not be blank" }] });
   const actor = actorLabel(ctx.actor);
   await ctx.db.transaction(async (tx) => {
     const [inScope] = rowsOf<{ id: string }>(await tx.execute(sql`
-      select id::text as id from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${regulator.regionPrefix})`));
+      select id::text as id from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${regionPrefix})`));
     if (!inScope) throw new AppError("NOT_FOUND", "no such entity");
     const at = ctx.clock.now();
     const policy = await currentPolicy(tx);
@@ -132,5 +124,20 @@ export async function decideManually(ctx: SandboxContext, input: { entityId: str
   });
   // The sandbox.* webhook deliveries were enqueued in the transaction.
   ctx.kick();
-  return getSandboxEntity(ctx.db.orm, { prefix: regulator.regionPrefix, entityId: input.entityId });
+  return getSandboxEntity(ctx.db.orm, { prefix: regionPrefix, entityId: input.entityId });
+}
+
+/** Sandbox members in the caller's region (narrowed to `region` when asked). */
+export async function listSandboxMembers(
+  ctx: Pick<SandboxContext, "db" | "actor">,
+  q: { status?: "inside" | "outside" | "all" | undefined; region?: string | undefined; platform?: string | undefined; limit?: number | undefined; cursor?: string | undefined },
+) {
+  const { scope } = authorize(ctx.actor, regulator("viewer", q.region));
+  return listMembers(ctx.db.orm, { prefix: scope, status: q.status ?? "inside", platformId: q.platform, limit: q.limit ?? 100, cursor: q.cursor });
+}
+
+/** One entity's sandbox state and history, inside the caller's region (404 outside it). */
+export async function readSandboxEntity(ctx: Pick<SandboxContext, "db" | "actor">, input: { entityId: string }) {
+  const { regionPrefix } = authorize(ctx.actor, regulator("viewer"));
+  return getSandboxEntity(ctx.db.orm, { prefix: regionPrefix, entityId: input.entityId });
 }

@@ -8,7 +8,8 @@
 //   crash leaves either the whole chunk and its checkpoint or neither.
 import { sql } from "drizzle-orm";
 import { appendAudit } from "../../audit/index.js";
-import { actorLabel, requireOperator, type Actor } from "../../auth/actor.js";
+import { actorLabel, type Actor } from "../../auth/actor.js";
+import { authorize, operatorOnly } from "../../auth/authorize.js";
 import { AppError } from "../../http/errors.js";
 import type { Tx } from "../../db/client.js";
 import type { BatchCounts, BatchOutcome } from "../batch-store.js";
@@ -35,7 +36,7 @@ const notFound = () => new AppError("NOT_FOUND", "no such history load");
  * records already stored then come back as duplicates (useful after loading missing shops).
  */
 export async function beginHistoryLoad(ctx: HistoryContext, input: LoadFile & { restart?: boolean }): Promise<HistoryLoad> {
-  requireOperator(ctx.actor);
+  authorize(ctx.actor, operatorOnly());
   const { db, clock } = ctx.deps;
   const actor = actorLabel(ctx.actor);
   const file: LoadFile = {
@@ -95,7 +96,7 @@ export interface ChunkOutcome {
 }
 
 export async function loadHistoryChunk(ctx: HistoryContext, input: ChunkInput): Promise<ChunkOutcome> {
-  requireOperator(ctx.actor);
+  authorize(ctx.actor, operatorOnly());
   const { db, clock } = ctx.deps;
   if (input.records.length > MAX_CHUNK_RECORDS) throw new AppError("PAYLOAD_TOO_LARGE", `at most ${MAX_CHUNK_RECORDS} records per chunk`);
   if (!(input.toOffset > input.fromOffset && input.fromOffset >= 0)) throw new AppError("VALIDATION_FAILED", "the chunk's byte range is empty or negative");
@@ -131,7 +132,7 @@ export async function loadHistoryChunk(ctx: HistoryContext, input: ChunkInput): 
   let advanced: Awaited<ReturnType<typeof advance>> | undefined;
   const verb = load.records === "events" ? ingestEvents : ingestMerchants;
   const outcome: BatchOutcome = await verb(
-    { deps: ctx.deps, validators: ctx.validators, principal: ctx.actor },
+    { deps: ctx.deps, validators: ctx.validators, actor: ctx.actor },
     {
       platformId: load.platformId,
       records: input.records,
@@ -148,7 +149,7 @@ export async function loadHistoryChunk(ctx: HistoryContext, input: ChunkInput): 
 
 /** Marks a load whose every byte was committed as done (audited); a done load is returned as it is. */
 export async function finishHistoryLoad(ctx: HistoryContext, input: { loadId: string }): Promise<HistoryLoad> {
-  requireOperator(ctx.actor);
+  authorize(ctx.actor, operatorOnly());
   const { db, clock } = ctx.deps;
   return db.transaction(async (tx) => {
     const load = await findLoad(tx, input.loadId);
@@ -170,7 +171,7 @@ export async function finishHistoryLoad(ctx: HistoryContext, input: { loadId: st
 
 /** Remembers the full run that followed the load, so a rerun does not start another. */
 export async function recordHistoryRun(ctx: HistoryContext, input: { loadId: string; runId: string }): Promise<HistoryLoad> {
-  requireOperator(ctx.actor);
+  authorize(ctx.actor, operatorOnly());
   const row = await setLoadRun(ctx.deps.db.orm, input.loadId, input.runId);
   if (!row) throw notFound();
   return loadToApi(row);

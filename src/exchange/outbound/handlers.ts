@@ -4,8 +4,8 @@ import type { AppEnv } from "../../http/context.js";
 import type { Handlers } from "../../http/router.js";
 import { getFeed, listWebhookDeliveries, retryWebhookDelivery, type OutboundVerbContext } from "./verbs.js";
 
-export function outboundHandlers(base: Omit<OutboundVerbContext, "principal">): Handlers {
-  const ctx = (c: Context<AppEnv>): OutboundVerbContext => ({ ...base, principal: c.get("principal") });
+export function outboundHandlers(base: Omit<OutboundVerbContext, "actor">): Handlers {
+  const ctx = (c: Context<AppEnv>): OutboundVerbContext => ({ ...base, actor: c.get("principal") });
   return {
     getFeed: async (c, { query }) => c.json(await getFeed(ctx(c), { after: query.after, limit: query.limit })),
     listWebhookDeliveries: async (c, { query }) =>

@@ -1,12 +1,13 @@
 // The outbound channel's verbs: a platform reads its feed; regulator admins list webhook
 // deliveries (dead letters among them) and send a dead one again. Authorisation first, in
 // the verb, whatever the route already checked.
+import { actorLabel, type Actor } from "../../auth/actor.js";
+import { authorize, ownPlatform, regulator } from "../../auth/authorize.js";
 import { sql } from "drizzle-orm";
 import { appendAudit } from "../../audit/index.js";
 import type { Clock } from "../../clock.js";
 import type { Database } from "../../db/client.js";
 import { isoTimeOrNull as iso } from "../../db/client.js";
-import type { Principal } from "../../http/context.js";
 import { AppError } from "../../http/errors.js";
 import type { EnqueueMany } from "../../jobs/index.js";
 import { decodeCursor, readFeed, START_CURSOR, type FeedPage } from "./feed.js";
@@ -17,7 +18,7 @@ export interface OutboundVerbContext {
   clock: Clock;
   enqueueMany: EnqueueMany;
   kick: () => void;
-  principal: Principal | undefined;
+  actor: Actor | undefined;
 }
 
 export interface WebhookDeliveryView {
@@ -32,14 +33,9 @@ export interface WebhookDeliveryView {
   deliveredAt: string | null;
 }
 
-function requireAdmin(p: Principal | undefined): Extract<Principal, { kind: "regulator" }> {
-  if (p?.kind !== "regulator" || p.role !== "admin") throw new AppError("FORBIDDEN", "only a regulator admin may manage webhook deliveries");
-  return p;
-}
 
 export async function getFeed(ctx: OutboundVerbContext, input: { after?: string | undefined; limit?: number | undefined }): Promise<FeedPage> {
-  const p = ctx.principal;
-  if (p?.kind !== "platform" || !p.scopes.includes("feed:read")) throw new AppError("FORBIDDEN", "the feed needs a platform token with feed:read");
+  const p = authorize(ctx.actor, ownPlatform("feed:read"));
   const after = input.after === undefined ? START_CURSOR : decodeCursor(input.after);
   const limit = Math.min(Math.max(Math.trunc(input.limit ?? 100), 1), 1000);
   return readFeed(ctx.db, p.platformId, after, limit);
@@ -76,7 +72,7 @@ export async function listWebhookDeliveries(
   ctx: OutboundVerbContext,
   input: { status?: WebhookDeliveryView["status"] | undefined; platformId?: string | undefined; limit?: number | undefined },
 ): Promise<WebhookDeliveryView[]> {
-  requireAdmin(ctx.principal);
+  authorize(ctx.actor, regulator("admin"));
   const limit = Math.min(Math.max(Math.trunc(input.limit ?? 100), 1), 500);
   const rows = await ctx.db.rows<DeliveryRow>(sql`
     select d.id, d.platform_id, d.message_id, m.type, d.status, d.attempts, d.last_error, d.last_attempt_at, d.delivered_at
@@ -90,7 +86,7 @@ export async function listWebhookDeliveries(
 
 /** A dead delivery becomes pending again with its attempts reset, and a new job sends it. */
 export async function retryWebhookDelivery(ctx: OutboundVerbContext, input: { deliveryId: string }): Promise<WebhookDeliveryView> {
-  const admin = requireAdmin(ctx.principal);
+  authorize(ctx.actor, regulator("admin"));
   const result = await ctx.db.transaction(async (tx) => {
     const [row] = await ctx.db.rows<DeliveryRow>(
       sql`select d.id, d.status from webhook_delivery d where d.id = ${input.deliveryId} for update`,
@@ -110,7 +106,7 @@ export async function retryWebhookDelivery(ctx: OutboundVerbContext, input: { de
     );
     await ctx.enqueueMany(tx, [{ job: WEBHOOK_DELIVER_JOB, payload: { deliveryId: input.deliveryId } }]);
     await appendAudit(tx, ctx.clock, {
-      actor: `regulator:${admin.userId}`,
+      actor: actorLabel(ctx.actor!),
       action: "webhook.delivery.retry",
       subjectType: "webhook_delivery",
       subjectId: input.deliveryId,

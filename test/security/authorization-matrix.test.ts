@@ -289,8 +289,10 @@ describe("the authorisation matrix", () => {
         const res = await call(op, cell);
         const exp = expected(op, access!, cell);
         const body = res.headers.get("content-type")?.includes("json") ? ((await res.json().catch(() => ({}))) as { code?: string }) : (await res.text(), {});
+        // A status the operation documents for itself (the console's 503 before it is built) is its answer, not a failure.
+        const documented = Object.keys((op.definition.responses ?? {}) as object).includes(String(res.status));
         const actual =
-          res.status >= 500 ? `5xx ${res.status}`
+          res.status >= 500 && !documented ? `5xx ${res.status}`
           // Public operations answer for themselves (a wrong password is 401): only no 5xx.
           : access!.who === "public" ? "allow"
           : res.status === 401 ? "401"

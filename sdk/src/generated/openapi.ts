@@ -1926,6 +1926,11 @@ export interface components {
          *     `kid`, `alg`, `typ: "webhook+jws"`, `iat` (= Webhook-Timestamp) and `wid` (= Webhook-Id).
          *     Verify over the raw body before parsing it; answer 2xx to acknowledge. Anything else
          *     (redirects are not followed) is retried with exponential backoff, then dead-lettered.
+         *
+         *     `platform.key_changed` tells a platform that someone other than itself (a city-wide
+         *     regulator admin or the operator) added, retired or revoked one of its signing keys:
+         *     `data` is `{kid, change: added|retired|revoked, status, by}`. A key it did not ask for
+         *     means someone else may act as it: suspend the key and call the regulator.
          */
         FeedMessage: {
             /** @description Opaque position of this message; pass as `after` to read what follows it. */
@@ -1936,7 +1941,7 @@ export interface components {
              */
             id: string;
             /** @enum {string} */
-            type: "batch.processed" | "classification.changed" | "sandbox.admitted" | "sandbox.removed" | "notice.issued" | "rectification.updated";
+            type: "batch.processed" | "classification.changed" | "sandbox.admitted" | "sandbox.removed" | "notice.issued" | "rectification.updated" | "platform.key_changed";
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
@@ -2186,7 +2191,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_INVALID" | "SIGNATURE_MISSING" | "SIGNATURE_MALFORMED" | "SIGNATURE_UNKNOWN_KEY" | "SIGNATURE_INVALID" | "SIGNATURE_STALE" | "SIGNATURE_REPLAYED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "CONFLICT" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_INVALID" | "SIGNATURE_MISSING" | "SIGNATURE_MALFORMED" | "SIGNATURE_UNKNOWN_KEY" | "SIGNATURE_INVALID" | "SIGNATURE_STALE" | "SIGNATURE_REPLAYED" | "FORBIDDEN" | "CITY_SCOPE_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "CONFLICT" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
             detail: string;
             instance?: string;
             requestId: string;

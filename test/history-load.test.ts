@@ -3,32 +3,21 @@
 // then again while a gateway holds the database (PGlite: through its admin socket). Merchants
 // first, then their events; bad rows are listed in the report with their line numbers while the
 // good ones load; Ctrl-C and a rerun continue at the checkpoint; the load ends in one full run.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql, type SQL } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../src/db/client.js";
-import { migrate } from "../src/db/migrate.js";
+import type { Database } from "../src/db/client.js";
 import { parseCsv } from "../src/scoring/csv.js";
 import { breakUscc, complaint, makeUscc, merchant } from "./exchange-fixtures.js";
-import { createTestDatabase, usingPostgres, type TestDatabase } from "./support/db.js";
-import { TEST_KEY_ENCRYPTION_KEY } from "./support/gateway.js";
-import { freePort } from "./support/net.js";
+import { createCliDatabase, startCli, startGatewayProcess, type CliDatabase, type CliRun, type GatewayProcess } from "./support/cli.js";
+import { usingPostgres } from "./support/db.js";
 
-const dir = mkdtempSync(join(tmpdir(), "csg-history-"));
-const dataDir = join(dir, "data");
 const PLATFORM = "00000000-0000-7000-8000-0000000000a1";
 const SHOPS = 12;
-let testDb: TestDatabase | undefined;
-let env: Record<string, string>;
+let cliDb: CliDatabase;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 interface Summary {
   loadId: string;
@@ -45,16 +34,7 @@ interface Summary {
   run: { runId: string; status: string; processed: number } | null;
 }
 
-function start(args: string[]): ChildProcess & { done: Promise<Run>; stderrSoFar: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Run>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return Object.assign(child, { done, stderrSoFar: () => stderr });
-}
-
+const start = (args: string[]) => startCli(cliDb.env, args);
 const cli = (args: string[]) => start(args).done;
 
 /** Starts a load and sends `signal` once its first chunk is reported committed (a progress line). */
@@ -80,20 +60,11 @@ function summaryOf(run: Run, code = 0): Summary {
   return JSON.parse(run.stdout) as Summary;
 }
 
-/** Reads the database the CLI wrote (PGlite: once the CLI process has let go of the data dir). */
-async function query<T extends Record<string, unknown>>(q: SQL): Promise<T[]> {
-  if (testDb) return testDb.db.rows<T>(q);
-  const db = await openDatabase({ kind: "pglite", dataDir });
-  try {
-    return await db.rows<T>(q);
-  } finally {
-    await db.close();
-  }
-}
+const query: CliDatabase["query"] = (q) => cliDb.query(q);
 const count = async (q: SQL) => Number((await query<{ n: number }>(q))[0]!.n);
 
 const file = (name: string, text: string) => {
-  const path = join(dir, name);
+  const path = join(cliDb.dir, name);
   writeFileSync(path, text);
   return path;
 };
@@ -103,24 +74,12 @@ const day = (i: number) => new Date(Date.parse("2025-03-01T00:00:00Z") + i * 3_6
 const quoted = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 beforeAll(async () => {
-  const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "silent" };
-  const seed = (db: Database) => db.rows(sql`insert into platform (id, name, client_id) values (${PLATFORM}::uuid, 'History Mall', 'plt_history')`);
-  if (usingPostgres()) {
-    testDb = await createTestDatabase();
-    await seed(testDb.db);
-    env = { ...base, DATABASE_URL: testDb.url!, KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY };
-  } else {
-    const db = await openDatabase({ kind: "pglite", dataDir });
-    await migrate(db);
-    await seed(db);
-    await db.close();
-    env = { ...base, DATA_DIR: dataDir };
-  }
+  cliDb = await createCliDatabase("csg-history-", (db: Database) =>
+    db.rows(sql`insert into platform (id, name, client_id) values (${PLATFORM}::uuid, 'History Mall', 'plt_history')`));
 }, 120_000);
 
 afterAll(async () => {
-  await testDb?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await cliDb?.close();
 });
 
 describe("history load", () => {
@@ -254,29 +213,14 @@ describe("history load", () => {
 });
 
 describe("history load while a gateway runs on the same database", () => {
-  let gateway: ChildProcess & { output: () => string };
+  let gateway: GatewayProcess;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { ...env, PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    gateway = Object.assign(child, { output: () => out });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on("data", () => /listening on/.test(out) && resolve());
-      child.on("exit", (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
-    });
+    gateway = await startGatewayProcess(cliDb.env);
   }, 120_000);
 
   afterAll(async () => {
-    if (gateway.exitCode === null) {
-      gateway.kill("SIGTERM");
-      await new Promise((r) => gateway.on("exit", r));
-    }
+    await gateway?.stop();
   });
 
   it("loads in chunks (embedded: each chunk through the gateway's admin socket) and the gateway runs the full run", async () => {

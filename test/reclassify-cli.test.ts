@@ -2,39 +2,17 @@
 // temporary DATA_DIR (embedded PGlite) or, with DATABASE_URL, a fresh PostgreSQL database.
 // The CLI executes the run itself, prints progress lines on a non-terminal stderr and the
 // run record as JSON on stdout.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../src/db/client.js";
-import { migrate } from "../src/db/migrate.js";
-import { createTestDatabase, usingPostgres, type TestDatabase } from "./support/db.js";
-import { freePort } from "./support/net.js";
-import { TEST_KEY_ENCRYPTION_KEY } from "./support/gateway.js";
+import type { Database } from "../src/db/client.js";
+import { createCliDatabase, runCli, startGatewayProcess, type CliDatabase, type GatewayProcess } from "./support/cli.js";
+import { usingPostgres } from "./support/db.js";
 import { seedEntities } from "./reclassify-seed.js";
 
-const dir = mkdtempSync(join(tmpdir(), "csg-reclassify-"));
-const dataDir = join(dir, "data");
-let testDb: TestDatabase | undefined;
-let env: Record<string, string>;
+let cliDb: CliDatabase;
 const N = 40;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[]) => runCli(cliDb.env, args);
 
 async function seed(db: Database) {
   await db.rows(sql`insert into platform (id, name, client_id) values ('00000000-0000-7000-8000-000000000001', 'CLI Mall', 'plt_cli')`);
@@ -42,23 +20,11 @@ async function seed(db: Database) {
 }
 
 beforeAll(async () => {
-  const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "silent" };
-  if (usingPostgres()) {
-    testDb = await createTestDatabase();
-    await seed(testDb.db);
-    env = { ...base, DATABASE_URL: testDb.url!, KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY };
-  } else {
-    const db = await openDatabase({ kind: "pglite", dataDir });
-    await migrate(db);
-    await seed(db);
-    await db.close();
-    env = { ...base, DATA_DIR: dataDir };
-  }
+  cliDb = await createCliDatabase("csg-reclassify-", seed);
 }, 120_000);
 
 afterAll(async () => {
-  await testDb?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await cliDb?.close();
 });
 
 describe("reclassify CLI", () => {
@@ -86,29 +52,14 @@ describe("reclassify CLI", () => {
 });
 
 describe("reclassify while a gateway runs on the same database", () => {
-  let gateway: ChildProcess & { output: () => string };
+  let gateway: GatewayProcess;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { ...env, PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    gateway = Object.assign(child, { output: () => out });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on("data", () => /listening on/.test(out) && resolve());
-      child.on("exit", (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
-    });
+    gateway = await startGatewayProcess(cliDb.env);
   }, 120_000);
 
   afterAll(async () => {
-    if (gateway.exitCode === null) {
-      gateway.kill("SIGTERM");
-      await new Promise((r) => gateway.on("exit", r));
-    }
+    await gateway?.stop();
   });
 
   it("runs (embedded: the gateway executes the run for the CLI through its admin socket; PostgreSQL: the CLI itself)", async () => {

@@ -4,45 +4,22 @@
 // database or, with DATABASE_URL, a fresh PostgreSQL database. The classes must look like a
 // city's (a clear majority A, small C and D), and the first full run must admit to the sandbox
 // the entities the default fence policy finds eligible, from their history alone.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../src/db/client.js";
-import { migrate } from "../src/db/migrate.js";
+import type { Database } from "../src/db/client.js";
 import { generatePopulation, toApiEvent, toApiMerchant } from "../src/sim/index.js";
 import { SIM_PLATFORMS } from "../src/sim/reference.js";
-import { createTestDatabase, usingPostgres, type TestDatabase } from "./support/db.js";
-import { TEST_KEY_ENCRYPTION_KEY } from "./support/gateway.js";
+import { createCliDatabase, runCli, type CliDatabase } from "./support/cli.js";
 
 const DAY = 86_400_000;
 const ENTITIES = 400;
-const dir = mkdtempSync(join(tmpdir(), "csg-rollout-"));
-const dataDir = join(dir, "data");
-let testDb: TestDatabase | undefined;
-let env: Record<string, string>;
+let cliDb: CliDatabase;
 const platformIds = new Map(SIM_PLATFORMS.map((p, i) => [p.id, `00000000-0000-7000-8000-0000000001${String(i).padStart(2, "0")}`]));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
-
-async function query<T extends Record<string, unknown>>(q: SQL): Promise<T[]> {
-  if (testDb) return testDb.db.rows<T>(q);
-  const db = await openDatabase({ kind: "pglite", dataDir });
-  try {
-    return await db.rows<T>(q);
-  } finally {
-    await db.close();
-  }
-}
+const cli = (args: string[]) => runCli(cliDb.env, args);
+const query: CliDatabase["query"] = (q) => cliDb.query(q);
 
 /** Each simulated platform's shops (their latest records) and events, as the API spells them. */
 function writeCity(): Array<{ platformId: string; merchants: string; events: string }> {
@@ -59,7 +36,7 @@ function writeCity(): Array<{ platformId: string; merchants: string; events: str
     }
   }
   return [...files].map(([sim, f]) => {
-    const path = (kind: string) => join(dir, `${sim}-${kind}.ndjson`);
+    const path = (kind: string) => join(cliDb.dir, `${sim}-${kind}.ndjson`);
     writeFileSync(path("merchants"), f.merchants.join("\n") + "\n");
     writeFileSync(path("events"), f.events.join("\n") + "\n");
     return { platformId: platformIds.get(sim)!, merchants: path("merchants"), events: path("events") };
@@ -67,26 +44,13 @@ function writeCity(): Array<{ platformId: string; merchants: string; events: str
 }
 
 beforeAll(async () => {
-  const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "silent" };
-  const seed = (db: Database) =>
+  cliDb = await createCliDatabase("csg-rollout-", (db: Database) =>
     db.rows(sql`insert into platform (id, name, client_id)
-      select (x->>'id')::uuid, x->>'name', 'plt_' || (x->>'name') from jsonb_array_elements(${JSON.stringify([...platformIds].map(([name, id]) => ({ id, name })))}::jsonb) x`);
-  if (usingPostgres()) {
-    testDb = await createTestDatabase();
-    await seed(testDb.db);
-    env = { ...base, DATABASE_URL: testDb.url!, KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY };
-  } else {
-    const db = await openDatabase({ kind: "pglite", dataDir });
-    await migrate(db);
-    await seed(db);
-    await db.close();
-    env = { ...base, DATA_DIR: dataDir };
-  }
+      select (x->>'id')::uuid, x->>'name', 'plt_' || (x->>'name') from jsonb_array_elements(${JSON.stringify([...platformIds].map(([name, id]) => ({ id, name })))}::jsonb) x`));
 }, 120_000);
 
 afterAll(async () => {
-  await testDb?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await cliDb?.close();
 });
 
 describe("the first day of a rollout", () => {

@@ -4,6 +4,7 @@
 // session, never by a bare link) and timeline, and officers accept or reject with a comment.
 import { useEffect, useState } from "preact/hooks";
 import { api, currentSession, problemText, type Schemas, type Session } from "../lib/api";
+import { fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
 import { download, toCsv } from "../lib/csv";
 import { CASE_STATUS_LABEL, districtsIn, fmtDate, fmtTime, regionName } from "../lib/labels";
 import { go, href } from "../lib/route";
@@ -20,31 +21,17 @@ export function Rectifications({ session, query }: { session: Session; query: UR
   const status = (query.get("status") ?? "submitted") as Case["status"] | "all";
   const region = query.get("region") ?? "";
   const selected = query.get("case") ?? undefined;
-  const [items, setItems] = useState<Case[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | undefined>();
   const filters = { ...(status !== "all" ? { status } : {}), ...(region ? { region } : {}) };
-  const page = (after?: string) => api.GET("/v1/regulator/rectifications", { params: { query: { ...filters, limit: 50, ...(after ? { cursor: after } : {}) } } });
-  const load = async (after?: string) => {
-    const { data, error, response } = await page(after);
-    if (!data) return setError(problemText(error, response.status));
-    setError(undefined);
-    setItems((prev) => (after ? [...prev, ...data.cases] : data.cases));
-    setCursor(data.nextCursor);
+  const source: PageSource<Case> = async (after) => {
+    const { data, error, response } = await api.GET("/v1/regulator/rectifications", { params: { query: { ...filters, limit: 50, ...(after ? { cursor: after } : {}) } } });
+    return data ? { items: data.cases, nextCursor: data.nextCursor } : { problem: problemText(error, response.status) };
   };
-  useEffect(() => {
-    void load();
-  }, [status, region]);
+  const { items, setItems, cursor, error, setError, load } = useKeysetList(source, `${status}|${region}`);
   const nav = (over: Record<string, string | undefined>) => go("rectifications", { status, region: region || undefined, case: selected, ...over });
   const exportCsv = async () => {
-    const all: Case[] = [];
-    let after: string | undefined;
-    do {
-      const { data } = await page(after);
-      if (!data) return;
-      all.push(...data.cases);
-      after = data.nextCursor ?? undefined;
-    } while (after && all.length < 10_000);
+    const got = await fetchAll(source);
+    if ("problem" in got) return setError(got.problem);
+    const all = got.items;
     download(`整改案件-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(
       ["案件编号", "经营主体", "主体编号", "辖区", "状态", "逾期", "期限", "提交次数", "最近意见"],
       all.map((c) => [c.caseId, c.entityName, c.entityId, regionName(c.regionCode), CASE_STATUS_LABEL[c.status], c.overdue ? "是" : "否", c.dueAt, c.submissions, c.lastComment ?? ""]),

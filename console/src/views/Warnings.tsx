@@ -1,6 +1,7 @@
 // The warning library (预警线索库): filters by status, severity and district, keyset pages
 // ("加载更多"), CSV export of everything the filters select, and close-with-reason for officers.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { EXPORT_MAX, fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
 import { api, problemText, type Schemas, type Session } from "../lib/api";
 import { download, toCsv } from "../lib/csv";
 import { ACTION_LABEL, districtsIn, fmtTime, regionName, SANDBOX_LABEL, SEVERITY_LABEL, WARNING_STATUS_LABEL } from "../lib/labels";
@@ -10,8 +11,6 @@ type Warning = Schemas["Warning"];
 type Filters = { status?: Warning["status"]; severity?: Warning["severity"]; region?: string };
 
 const PAGE = 50;
-/** An export stops here: a bigger one is a job for the API (or the CLI), not a browser tab. */
-const EXPORT_MAX = 10_000;
 
 export function Warnings({ session, query }: { session: Session; query: URLSearchParams }) {
   const filters: Filters = {
@@ -20,40 +19,22 @@ export function Warnings({ session, query }: { session: Session; query: URLSearc
     ...(query.get("region") ? { region: query.get("region")! } : {}),
   };
   const key = JSON.stringify(filters);
-  const [items, setItems] = useState<Warning[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | undefined>();
-  const [loading, setLoading] = useState(true);
   const [closing, setClosing] = useState<Warning | undefined>();
   const [message, setMessage] = useState<string | undefined>();
-
-  const page = async (after?: string) => api.GET("/v1/regulator/warnings", { params: { query: { ...filters, limit: PAGE, ...(after ? { cursor: after } : {}) } } });
-  const load = async (after?: string) => {
-    setLoading(true);
-    const { data, error, response } = await page(after);
-    setLoading(false);
-    if (!data) return setError(problemText(error, response.status));
-    setError(undefined);
-    setItems((prev) => (after ? [...prev, ...data.warnings] : data.warnings));
-    setCursor(data.nextCursor);
+  const source: PageSource<Warning> = async (after) => {
+    const { data, error, response } = await api.GET("/v1/regulator/warnings", { params: { query: { ...filters, limit: PAGE, ...(after ? { cursor: after } : {}) } } });
+    return data ? { items: data.warnings, nextCursor: data.nextCursor } : { problem: problemText(error, response.status) };
   };
-  useEffect(() => {
-    void load();
-  }, [key]);
+  const { items, setItems, cursor, error, setError, loading, load } = useKeysetList(source, key);
 
   const setFilter = (k: keyof Filters, v: string) => go("warnings", { ...filters, [k]: v || undefined });
   const exportCsv = async () => {
-    const all: Warning[] = [];
-    let after: string | undefined;
-    do {
-      const { data, error, response } = await page(after);
-      if (!data) return setError(problemText(error, response.status));
-      all.push(...data.warnings);
-      after = data.nextCursor ?? undefined;
-    } while (after && all.length < EXPORT_MAX);
+    const got = await fetchAll(source);
+    if ("problem" in got) return setError(got.problem);
+    const all = got.items;
     const rows = all.map((w) => [w.warningId, w.entityName, w.entityId, w.regionCode, regionName(w.regionCode), w.ruleNameZh ?? w.ruleKey, SEVERITY_LABEL[w.severity], WARNING_STATUS_LABEL[w.status], ACTION_LABEL[w.action], w.hitCount, w.firstHitAt, w.lastHitAt, w.closeReason ?? ""]);
     download(`预警线索-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(["线索编号", "经营主体", "主体编号", "区划代码", "辖区", "规则", "严重程度", "状态", "处置", "命中次数", "首次命中", "最近命中", "关闭理由"], rows));
-    setMessage(`已导出 ${all.length} 条${after ? `（上限 ${EXPORT_MAX} 条）` : ""}。`);
+    setMessage(`已导出 ${all.length} 条${got.truncated ? `（上限 ${EXPORT_MAX} 条）` : ""}。`);
   };
 
   const canClose = session.role !== "viewer";

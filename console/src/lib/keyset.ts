@@ -1,0 +1,42 @@
+// Keyset-paged lists: the first page when the filters change, "加载更多" after that, and an
+// export that walks every page up to a limit. A page source answers items, or a problem text.
+import { useEffect, useState } from "preact/hooks";
+
+export type PageOf<T> = { items: T[]; nextCursor: string | null } | { problem: string };
+export type PageSource<T> = (after?: string) => Promise<PageOf<T>>;
+
+/** An export stops here: a bigger one is a job for the API (or the CLI), not a browser tab. */
+export const EXPORT_MAX = 10_000;
+
+export function useKeysetList<T>(source: PageSource<T>, filtersKey: string) {
+  const [items, setItems] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | undefined>();
+  const [loading, setLoading] = useState(true);
+  const load = async (after?: string) => {
+    setLoading(true);
+    const page = await source(after);
+    setLoading(false);
+    if ("problem" in page) return setError(page.problem);
+    setError(undefined);
+    setItems((prev) => (after ? [...prev, ...page.items] : page.items));
+    setCursor(page.nextCursor);
+  };
+  useEffect(() => {
+    void load();
+  }, [filtersKey]);
+  return { items, setItems, cursor, error, setError, loading, load };
+}
+
+/** Every item the source selects, up to EXPORT_MAX (`truncated` when it stopped there). */
+export async function fetchAll<T>(source: PageSource<T>): Promise<{ items: T[]; truncated: boolean } | { problem: string }> {
+  const items: T[] = [];
+  let after: string | undefined;
+  do {
+    const page = await source(after);
+    if ("problem" in page) return page;
+    items.push(...page.items);
+    after = page.nextCursor ?? undefined;
+  } while (after && items.length < EXPORT_MAX);
+  return { items, truncated: after !== undefined };
+}

@@ -21,7 +21,7 @@ import type { Clock } from "../clock.js";
 import { rowsOf, type Executor } from "../db/client.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import { fastUuidv7 } from "../exchange/ids.js";
-import { explainScore, scoreEntity, type IndicatorRow, type ScoreResult } from "../scoring/index.js";
+import { explainScore, scoreEntity, type CompiledModel, type IndicatorRow, type ScoreResult } from "../scoring/index.js";
 import type { AfterClassify, ClassifyEntities, ClassifyOutcome, ComputeFeatures, RiskClass } from "./contracts.js";
 import { computeFeatures as defaultComputeFeatures, OPERATING_SINCE_MS } from "./features.js";
 import { getActiveModel } from "./models.js";
@@ -97,7 +97,7 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
       const row = features.get(id);
       if (row) scores.set(id, scoreEntity(model.compiled, row));
     }
-    const heldSince = await evidenceClassesHeld(on, deps, current, features, scores, asOf);
+    const heldSince = await evidenceClassesHeld(on, deps, current, features, scores, model.compiled, asOf);
     for (const { id, risk_class: from } of current) {
       const row = features.get(id);
       const r = scores.get(id);
@@ -165,23 +165,29 @@ async function evidenceClassesHeld(
   current: ReadonlyArray<{ id: string; risk_class: RiskClass | null; class_override: string | null }>,
   features: ReadonlyMap<string, IndicatorRow>,
   scores: ReadonlyMap<string, ScoreResult>,
+  model: CompiledModel,
   asOf: Date,
 ): Promise<Map<string, Date>> {
   const held = new Map<string, Date>();
-  const lookback = deps.heldLookbackDays ? await deps.heldLookbackDays(on) : 0;
-  if (!(lookback > 0)) return held;
-  const ids = current.filter((c) => {
-    const age = features.get(c.id)?.entity_age_days;
+  if (!deps.heldLookbackDays) return held;
+  // Candidates first: most calls (re-scores of entities classified before) read no policy at all.
+  const candidates = current.filter((c) => {
     const now = scores.get(c.id);
-    return provisional(c) && now !== undefined && now.class !== c.risk_class && typeof age === "number" && age >= lookback;
+    return provisional(c) && now !== undefined && now.class !== c.risk_class;
+  });
+  if (candidates.length === 0) return held;
+  const lookback = await deps.heldLookbackDays(on);
+  if (!(lookback > 0)) return held;
+  const ids = candidates.filter((c) => {
+    const age = features.get(c.id)?.entity_age_days;
+    return typeof age === "number" && age >= lookback;
   }).map((c) => c.id);
   if (ids.length === 0) return held;
   const then = new Date(asOf.getTime() - lookback * DAY_MS);
-  const model = await getActiveModel(on);
   const past = await (deps.computeFeatures ?? defaultComputeFeatures)(on, ids, then, { registeredAsOf: asOf });
   for (const id of ids) {
     const row = past.get(id);
-    if (row && scoreEntity(model.compiled, row).class === scores.get(id)!.class) held.set(id, then);
+    if (row && scoreEntity(model, row).class === scores.get(id)!.class) held.set(id, then);
   }
   return held;
 }

@@ -5342,8 +5342,12 @@ export interface operations {
     listSavedScreenings: {
         parameters: {
             query?: {
+                /** @example 50 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example WyIyMDI2LTAzLTAxVDA5OjMwOjAwLjAwMFoiLCIwMTk1YTNjNC03YjJlLTdjMTAtOWE2ZS0xZjJkM2M0YjVhNjkiXQ
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -5408,6 +5412,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 screeningId: string;
             };
             cookie?: never;
@@ -5431,6 +5436,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 screeningId: string;
             };
             cookie?: never;
@@ -5462,6 +5468,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 screeningId: string;
             };
             cookie?: never;
@@ -5483,8 +5490,12 @@ export interface operations {
     listInspectionDraws: {
         parameters: {
             query?: {
+                /** @example 50 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example WyIwMTk1YTNjNC03YjJlLTdjMTAtOWE2ZS0xZjJkM2M0YjVhNzAiXQ
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -5546,6 +5557,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70 */
                 drawId: string;
             };
             cookie?: never;
@@ -5569,6 +5581,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70 */
                 drawId: string;
             };
             cookie?: never;
@@ -5598,6 +5611,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70 */
                 drawId: string;
             };
             cookie?: never;

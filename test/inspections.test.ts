@@ -6,6 +6,9 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { computeFeatures } from "../src/classification/index.js";
 import { labelledSet } from "../src/classification/lifecycle-train.js";
+import { parseArgs } from "../src/cli/args.js";
+import { toRequest } from "../src/cli/commands.js";
+import { runOperation } from "../src/cli/operations.js";
 import type { components } from "../src/generated/openapi.js";
 import { regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
@@ -118,6 +121,14 @@ describe("a draw", () => {
     const bad = await ok<Verification>(await regulatorCall(gw, officer, "GET", `/v1/regulator/inspections/draws/${tampered.drawId}/verification`));
     expect(bad.populationMatches).toBe(false);
     expect(bad.matches).toBe(false);
+    // The operator's verification command runs the same re-draw.
+    const cli = async (drawId: string) =>
+      (await runOperation(
+        { db, clock: gw.clock, rotateGatewayKey: () => Promise.reject(new Error("unused")) },
+        await toRequest(parseArgs(["inspection", "verify", "--draw", drawId])),
+      )) as Verification;
+    expect(await cli(first.drawId)).toMatchObject({ matches: true, resultDigest: first.resultDigest });
+    expect(await cli(tampered.drawId)).toMatchObject({ matches: false, populationMatches: false });
     const audit = await db.rows<{ action: string }>(sql`select action from audit_log where subject_id = ${first.drawId}`);
     expect(audit.map((a) => a.action)).toEqual(["inspection.draw"]);
   });

@@ -148,7 +148,7 @@ describe("saved screenings and the export", () => {
     expect(sorted(rerun.rows.map((r) => r.entityId))).toEqual(sorted(pop.jinjiangFoodComplained));
     expect(rerun.screening.lastCount).toBe(pop.jinjiangFoodComplained.length);
     const audit = await gw.system.deps.db.rows<{ action: string }>(sql`select action from audit_log where subject_id = ${saved.screeningId}`);
-    expect(audit.map((a) => a.action)).toEqual(["screening.save"]);
+    expect(audit.map((a) => a.action).sort()).toEqual(["screening.run", "screening.save"]);
   });
 
   it("exports the saved screening as a streamed CSV with a BOM, audited", async () => {
@@ -162,7 +162,7 @@ describe("saved screenings and the export", () => {
     expect(sorted(lines.slice(1).map((l) => l.split(",")[0]!))).toEqual(sorted(pop.jinjiangFoodComplained));
     expect((await regulatorCall(gw, wuhou, "GET", `/v1/regulator/screenings/saved/${saved.screeningId}/export.csv`)).status).toBe(404);
     const audit = await gw.system.deps.db.rows<{ action: string; actor: string }>(sql`select action, actor from audit_log where subject_id = ${saved.screeningId} order by seq`);
-    expect(audit.map((a) => a.action)).toEqual(["screening.save", "screening.export"]);
+    expect(audit.map((a) => a.action)).toEqual(["screening.save", "screening.run", "screening.export"]);
   });
 
   it("walks a result in keyset chunks: every row once, in id order", async () => {

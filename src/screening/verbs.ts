@@ -151,7 +151,13 @@ export async function runSavedScreening(ctx: ScreeningContext, input: { screenin
   const count = await countScreening(ctx.db, s);
   const page = await screeningPage(ctx.db, s, input.cursor, input.limit ?? 50);
   if (input.cursor === undefined) {
-    await ctx.db.orm.update(savedScreening).set({ lastRunAt: s.now, lastCount: count }).where(eq(savedScreening.id, row.id));
+    // A re-run (its first page) is recorded on the screening and in the audit log; further pages are reads.
+    await ctx.db.transaction(async (tx) => {
+      await tx.update(savedScreening).set({ lastRunAt: s.now, lastCount: count }).where(eq(savedScreening.id, row.id));
+      await appendAudit(tx, ctx.clock, {
+        actor: actorLabel(ctx.actor), action: "screening.run", subjectType: "saved_screening", subjectId: row.id, data: { count, at: s.now.toISOString() },
+      });
+    });
   }
   return { screening: view({ ...row, lastRunAt: input.cursor === undefined ? s.now : row.lastRunAt, lastCount: input.cursor === undefined ? count : row.lastCount }), count, ...page };
 }

@@ -9,6 +9,7 @@ import { labelledSet } from "../src/classification/lifecycle-train.js";
 import { parseArgs } from "../src/cli/args.js";
 import { toRequest } from "../src/cli/commands.js";
 import { runOperation } from "../src/cli/operations.js";
+import { assignInspectors, selectMembers, type Inspector, type Member } from "../src/inspections/draw.js";
 import type { components } from "../src/generated/openapi.js";
 import { regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
@@ -121,6 +122,25 @@ describe("a draw", () => {
     const bad = await ok<Verification>(await regulatorCall(gw, officer, "GET", `/v1/regulator/inspections/draws/${tampered.drawId}/verification`));
     expect(bad.populationMatches).toBe(false);
     expect(bad.matches).toBe(false);
+    // The published population, paged, re-draws to the published list outside the gateway.
+    const members: Member[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { members: Member[]; nextCursor: string | null; populationDigest: string } = await ok(
+        await regulatorCall(gw, city, "GET", `/v1/regulator/inspections/draws/${first.drawId}/population?limit=3${cursor ? `&cursor=${cursor}` : ""}`),
+      );
+      expect(page.populationDigest).toBe(first.populationDigest);
+      members.push(...page.members);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(members).toHaveLength(first.populationCount);
+    const sizes: Record<string, number> = {};
+    for (const m of members) sizes[m.riskClass] = (sizes[m.riskClass] ?? 0) + 1;
+    const inputs = first.inputs as { ratios: Record<string, number>; inspectors: Inspector[]; inspectorsPerEntity: number };
+    const outside = await selectMembers((async function* () { yield members; })(), sizes, inputs.ratios, first.seed);
+    expect(outside.populationDigest).toBe(first.populationDigest);
+    expect(assignInspectors(outside.selected, inputs.inspectors, inputs.inspectorsPerEntity, first.seed).assignments).toEqual(first.assignments);
+    expect((await regulatorCall(gw, wuhou, "GET", `/v1/regulator/inspections/draws/${first.drawId}/population`)).status).toBe(404);
     // The operator's verification command runs the same re-draw.
     const cli = async (drawId: string) =>
       (await runOperation(

@@ -2,4 +2,4 @@
 // immutable record, verification and inspection results (verbs.ts). A violation found by an
 // inspection is a training label (classification/lifecycle-train.ts reads inspection_result).
 export { inspectionHandlers } from "./handlers.js";
-export { createDraw, getDraw, listDraws, verifyDraw, recordInspectionResult } from "./verbs.js";
+export { createDraw, drawPopulation, getDraw, listDraws, verifyDraw, recordInspectionResult } from "./verbs.js";

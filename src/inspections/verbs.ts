@@ -246,6 +246,28 @@ export async function verifyDraw(ctx: InspectionContext, input: { drawId: string
   };
 }
 
+/**
+ * The population snapshot a draw was made from, in its stable order (class, entity id), in
+ * keyset pages: with the record's seed and inputs, what anyone needs to re-run the draw.
+ */
+export async function drawPopulation(ctx: InspectionContext, input: { drawId: string; limit?: number | undefined; cursor?: string | undefined }) {
+  const row = await drawInScope(ctx, input.drawId);
+  const limit = input.limit ?? 1000;
+  const after = input.cursor === undefined ? null : decodeKeyset(input.cursor, [/^[A-Za-z]+$/, UUID_PATTERN]);
+  const rows = await ctx.db.rows<{ risk_class: Member["riskClass"]; entity_id: string; region_code: string }>(sql`
+    select risk_class, entity_id::text as entity_id, region_code from inspection_draw_member
+    where draw_id = ${row.id}::uuid${after === null ? sql`` : sql` and (risk_class, entity_id) > (${after[0]!}, ${after[1]!}::uuid)`}
+    order by risk_class, entity_id limit ${limit + 1}`);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    drawId: row.id,
+    populationDigest: row.population_digest,
+    members: page.map((r) => ({ riskClass: r.risk_class, entityId: r.entity_id, regionCode: r.region_code })),
+    nextCursor: rows.length > limit && last ? encodeKeyset([last.risk_class, last.entity_id]) : null,
+  };
+}
+
 export async function recordInspectionResult(
   ctx: InspectionContext,
   input: { drawId: string; entityId: string; finding: "none" | "minor" | "violation"; note?: string | undefined; inspectedAt?: string | undefined },

@@ -126,6 +126,7 @@ const ACCESS: Record<string, Access> = {
   createInspectionDraw: reg({ outside: "refused" }),
   getInspectionDraw: reg(),
   verifyInspectionDraw: reg(),
+  getInspectionDrawPopulation: reg(),
   recordInspectionResult: reg(),
 };
 

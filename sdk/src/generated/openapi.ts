@@ -1447,6 +1447,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/inspections/draws/{drawId}/population": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The population snapshot the draw was made from, in its stable order (class, entity id), in keyset pages.
+         * @description With the record's seed and inputs this is everything needed to re-run the draw outside the
+         *     gateway: per class c, a mulberry32 stream seeded "<seed>:class:<c>" (src/scoring/prng.ts)
+         *     selects by Algorithm S over the class's members in this order; inspectors are then
+         *     assigned from the stream "<seed>:assign" (src/inspections/draw.ts). The sha256 over the
+         *     lines "class,entityId,regionCode\n" in this order is the population digest.
+         */
+        get: operations["getInspectionDrawPopulation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/inspections/draws/{drawId}/verification": {
         parameters: {
             query?: never;
@@ -5573,6 +5597,51 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionDraw"];
                 };
             };
+            404: components["responses"]["Problem"];
+        };
+    };
+    getInspectionDrawPopulation: {
+        parameters: {
+            query?: {
+                /** @example 1000 */
+                limit?: number;
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example WyJBIiwiMDE5MzhmMjAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAxIl0
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70 */
+                drawId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        drawId: string;
+                        populationDigest: string;
+                        members: {
+                            /** @enum {string} */
+                            riskClass: "A" | "B" | "C" | "D" | "unclassified";
+                            /** Format: uuid */
+                            entityId: string;
+                            regionCode: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };

@@ -57,7 +57,7 @@ export const SCREENING_ITEMS: readonly ScreeningItem[] = [
   i({ key: "district", labelZh: "所在区县", family: "object", layer: "registration", type: "enum",
     source: "entity.region_code", description: "登记地行政区划代码（6 位，GB/T 2260）", expr: col("e.region_code") }),
   i({ key: "established_on", labelZh: "成立日期", family: "object", layer: "registration", type: "date",
-    source: "entity.established_on", description: "登记的成立日期；未登记为空", expr: () => sql`e.established_on::timestamptz` }),
+    source: "entity.established_on", description: "登记的成立日期；未登记为空", expr: () => sql`(e.established_on::timestamp at time zone 'UTC')` }),
   i({ key: "entity_age_days", labelZh: "经营时长（天）", family: "object", layer: "registration", type: "number",
     source: "entity_tag.entity_age_days", description: "自成立日期（或最早开店、最早事件）起的天数，取最近一次分类时的值", expr: tag("entity_age_days") }),
   i({ key: "registered_capital_yuan", labelZh: "注册资本（元）", family: "object", layer: "registration", type: "number",

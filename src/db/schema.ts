@@ -20,3 +20,5 @@ export * from "./schema/monitoring.js";
 export * from "./schema/sandbox.js";
 export * from "./schema/shop-history.js";
 export * from "./schema/notices.js";
+export * from "./schema/screening.js";
+export * from "./schema/inspections.js";

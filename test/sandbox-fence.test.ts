@@ -161,6 +161,18 @@ describe("the fence policy", () => {
       select actor, subject_id, data from audit_log where action = 'sandbox.policy.update' order by seq`);
     expect(audit).toEqual([{ actor: `regulator:${admin.userId}`, subject_id: "2", data: expect.objectContaining({ reason: "shortened for the test", previousVersion: 1 }) }]);
   });
+
+  it("lists every saved version newest first, a page at a time, so two can be compared", async () => {
+    type Page = { versions: Array<{ version: number; reason: string | null; policy: unknown }>; nextCursor: string | null };
+    const first = (await (await call(viewer, "GET", "/v1/regulator/sandbox/policy/versions?limit=1")).json()) as Page;
+    expect(first.versions.map((v) => [v.version, v.reason])).toEqual([[2, "shortened for the test"]]);
+    expect(first.versions[0]!.policy).toEqual(SHORT_POLICY);
+    expect(first.nextCursor).toBe("2");
+    const second = (await (await call(viewer, "GET", `/v1/regulator/sandbox/policy/versions?limit=1&cursor=${first.nextCursor}`)).json()) as Page;
+    expect(second.versions.map((v) => [v.version, v.reason])).toEqual([[1, "default policy"]]);
+    expect(second.nextCursor).toBeNull();
+    expect((await call(viewer, "GET", "/v1/regulator/sandbox/policy/versions?cursor=x")).status).toBe(400);
+  });
 });
 
 describe("admission and removal through the events API", () => {

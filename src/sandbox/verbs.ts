@@ -12,7 +12,7 @@ import { AppError } from "../http/errors.js";
 import { applyFenceChanges } from "./apply.js";
 import { factsEvidence, removalTriggers } from "./decide.js";
 import { gatherFacts, type OverdueRectifications } from "./facts.js";
-import { currentPolicy, insertPolicyVersion, validateFencePolicy, type FencePolicy, type PolicyVersion } from "./policy.js";
+import { currentPolicy, insertPolicyVersion, policyVersions, validateFencePolicy, type FencePolicy, type PolicyVersion } from "./policy.js";
 import { getSandboxEntity, listMembers } from "./queries.js";
 
 export interface SandboxContext {
@@ -37,6 +37,15 @@ export const policyToApi = (p: PolicyVersion) => ({
 export async function getFencePolicy(ctx: Pick<SandboxContext, "db" | "actor">) {
   authorize(ctx.actor, regulator("viewer"));
   return policyToApi(await currentPolicy(ctx.db.orm));
+}
+
+/** Every saved version, newest first, keyset-paged by version number (the cursor is the last version shown). */
+export async function listFencePolicyVersions(ctx: Pick<SandboxContext, "db" | "actor">, q: { limit?: number | undefined; cursor?: string | undefined }) {
+  authorize(ctx.actor, regulator("viewer"));
+  const limit = q.limit ?? 20;
+  const rows = await policyVersions(ctx.db.orm, { before: q.cursor === undefined ? undefined : Number(q.cursor), limit: limit + 1 });
+  const page = rows.slice(0, limit);
+  return { versions: page.map(policyToApi), nextCursor: rows.length > limit ? String(page[page.length - 1]!.version) : null };
 }
 
 /** Saves a new policy version (admin); refused with every semantic error, each with its path. */

@@ -100,6 +100,7 @@ const ACCESS: Record<string, Access> = {
   getReclassification: reg(),
   getSandboxPolicy: reg(),
   putSandboxPolicy: city,
+  listSandboxPolicyVersions: reg(),
   listSandboxMembers: reg(),
   getSandboxEntity: reg({ outside: "hidden" }),
   admitToSandbox: reg({ outside: "hidden" }),

@@ -5,6 +5,7 @@ import { currentSession, onSessionChange, setSession, type Session } from "./lib
 import { watchIdle, IDLE_MINUTES } from "./lib/idle";
 import { regionName, ROLE_LABEL } from "./lib/labels";
 import { go, href, useRoute } from "./lib/route";
+import { Config } from "./views/Config";
 import { EntityProfile } from "./views/EntityProfile";
 import { Login } from "./views/Login";
 import { Overview } from "./views/Overview";
@@ -60,7 +61,7 @@ function Shell({ session }: { session: Session }) {
       <header class="top">
         <div class="brand">信用沙盒监管控制台</div>
         <nav aria-label="主导航">
-          {NAV.map(([key, label]) => (
+          {[...NAV, ...(session.role === "admin" ? ([["config", "配置"]] as Array<[string, string]>) : [])].map(([key, label]) => (
             <a key={key} href={href(key)} aria-current={view === key ? "page" : undefined}>
               {label}
             </a>
@@ -104,6 +105,8 @@ function Shell({ session }: { session: Session }) {
           <SearchResults key={route.query.get("q")} q={route.query.get("q") ?? ""} />
         ) : view === "warnings" ? (
           <Warnings session={session} query={route.query} />
+        ) : view === "config" ? (
+          <Config session={session} query={route.query} />
         ) : view === "rectifications" ? (
           <Rectifications session={session} query={route.query} />
         ) : (

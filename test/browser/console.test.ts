@@ -25,6 +25,7 @@ let page: Page;
 let city: SeededCity;
 let cityOfficer: LoggedInRegulator;
 let jinjiangOfficer: LoggedInRegulator;
+let cityAdmin: LoggedInRegulator;
 const cspViolations: string[] = [];
 
 if (!hasChromium) console.warn("test/browser: /usr/bin/chromium is absent (apt-get install -y chromium) — the console's browser tests are skipped");
@@ -37,6 +38,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     city = await seedCity(gw, 60);
     cityOfficer = await loginRegulator(gw, { role: "officer", regionPrefix: "5101" });
     jinjiangOfficer = await loginRegulator(gw, { role: "officer", regionPrefix: "510104" });
+    cityAdmin = await loginRegulator(gw, { role: "admin", regionPrefix: "5101" });
     launched = await launchChromium({ viewport: { width: 1366, height: 860 }, locale: "zh-CN", timezoneId: "Asia/Shanghai", acceptDownloads: true });
     page = launched.context.pages()[0] ?? (await launched.context.newPage());
     page.setDefaultTimeout(15_000);
@@ -155,6 +157,60 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     await detail.getByRole("status").filter({ hasText: "已通过" }).waitFor();
     const c = await api<components["schemas"]["RectificationCase"]>(cityOfficer, `/v1/regulator/rectifications/${city.jinjiang.caseId}`);
     expect(c).toMatchObject({ status: "accepted", lastComment: "整改到位，予以通过" });
+  });
+
+  it("edits the fence policy: a contradiction is shown at its field and nothing is saved", async () => {
+    await login(cityAdmin);
+    await page.getByRole("link", { name: "配置" }).click();
+    const editor = page.locator('[data-testid="policy-editor"]');
+    await editor.waitFor();
+    const before = await api<components["schemas"]["FencePolicyVersion"]>(cityAdmin, "/v1/regulator/sandbox/policy");
+    // Class C admitted and removed at once: the API names /policy/removal/classes/0 (and the admission set).
+    await editor.getByRole("group", { name: "准入类别" }).getByLabel("C").check();
+    await page.getByLabel("修改理由（必填，记入审计日志）").fill("试验：准入放宽到 C 类");
+    await editor.getByRole("button", { name: "保存新版本" }).click();
+    await expect.poll(() => page.getByTestId("error-f-removal-classes").innerText()).toContain("hysteresis");
+    expect(await page.getByTestId("error-f-admission-classes").innerText()).toContain("C");
+    expect((await api<components["schemas"]["FencePolicyVersion"]>(cityAdmin, "/v1/regulator/sandbox/policy")).version).toBe(before.version);
+    await shot("config-policy");
+  });
+
+  it("edits a monitoring rule: an invalid window is shown at its field, a valid one is saved as a new version the API shows", async () => {
+    type Rule = components["schemas"]["MonitoringRule"];
+    await page.getByRole("link", { name: "监测规则" }).click();
+    const rule = (await api<{ rules: Rule[] }>(cityAdmin, "/v1/regulator/rules")).rules.find((r) => r.key === "complaints.high_frequency")!;
+    await page.locator('tr[data-rule="complaints.high_frequency"]').getByRole("link").click();
+    const editor = page.locator('[data-testid="rule-editor"]');
+    await editor.waitFor();
+    const window = page.getByLabel("去重窗口（天）");
+    await window.fill("0");
+    await editor.getByRole("button", { name: "保存新版本" }).click();
+    await page.getByTestId("error-rule-windowDays").waitFor();
+    expect(await window.getAttribute("aria-invalid")).toBe("true");
+    // A semantic error inside the condition lands at the condition field.
+    const condition = page.getByLabel("触发条件（JSON）");
+    const original = await condition.inputValue();
+    await condition.fill(JSON.stringify({ metric: { indicator: "no_such_indicator" }, op: ">=", value: 1 }));
+    await window.fill("14");
+    await editor.getByRole("button", { name: "保存新版本" }).click();
+    await expect.poll(() => page.getByTestId("error-rule-condition").innerText()).toContain("unknown indicator");
+    expect(await page.getByTestId("error-rule-windowDays").count()).toBe(0);
+    expect((await api<Rule>(cityAdmin, `/v1/regulator/rules/${rule.ruleId}`)).version).toBe(rule.version);
+
+    await condition.fill(original);
+    await page.getByLabel("修改理由（记入审计日志）").fill("去重窗口缩短为 14 天");
+    await editor.getByRole("button", { name: "保存新版本" }).click();
+    await editor.getByRole("status").filter({ hasText: `已保存为 v${rule.version + 1}` }).waitFor();
+    const saved = await api<Rule>(cityAdmin, `/v1/regulator/rules/${rule.ruleId}`);
+    expect(saved).toMatchObject({ version: rule.version + 1, updatedBy: `regulator:${cityAdmin.userId}`, definition: { ...rule.definition, windowDays: 14 } });
+    expect(saved.versions!.map((v) => v.version)).toEqual([rule.version + 1, rule.version]);
+    // The diff of the two versions shows exactly the changed window.
+    const diff = page.locator('[data-testid="version-diff"] tbody tr');
+    await expect.poll(() => diff.count()).toBe(1);
+    expect(await diff.first().getAttribute("data-pointer")).toBe("/definition/windowDays");
+    expect(await diff.first().innerText()).toMatch(/30\s+14/);
+    await expect.poll(() => page.locator('tr[data-rule="complaints.high_frequency"] [data-testid="rule-version"]').innerText()).toBe(`v${rule.version + 1}`);
+    await shot("config-rules");
   });
 
   it("logs out: the login form is back and the console holds no token", async () => {

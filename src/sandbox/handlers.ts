@@ -5,7 +5,7 @@ import { actorOf } from "../auth/actor.js";
 import type { AppEnv } from "../http/context.js";
 import type { Handlers } from "../http/router.js";
 import type { FencePolicy } from "./policy.js";
-import { decideManually, getFencePolicy, listFencePolicyVersions, listSandboxMembers, readSandboxEntity, updateFencePolicy, type SandboxContext } from "./verbs.js";
+import { decideManually, getFencePolicy, holdEntity, listFencePolicyVersions, releaseHold, listSandboxMembers, readSandboxEntity, updateFencePolicy, type SandboxContext } from "./verbs.js";
 
 export function sandboxHandlers(deps: Omit<SandboxContext, "actor">): Handlers {
   const ctx = (c: Context<AppEnv>): SandboxContext => ({ ...deps, actor: actorOf(c) });
@@ -22,5 +22,11 @@ export function sandboxHandlers(deps: Omit<SandboxContext, "actor">): Handlers {
       c.json(await decideManually(ctx(c), { entityId: input.params.entityId, action: "admit", reason: (input.body as { reason: string }).reason })),
     removeFromSandbox: async (c, input) =>
       c.json(await decideManually(ctx(c), { entityId: input.params.entityId, action: "remove", reason: (input.body as { reason: string }).reason })),
+    holdSandboxEntity: async (c, input) => {
+      const body = input.body as { reason: string; until: string };
+      return c.json(await holdEntity(ctx(c), { entityId: input.params.entityId, reason: body.reason, until: body.until }));
+    },
+    releaseSandboxHold: async (c, input) =>
+      c.json(await releaseHold(ctx(c), { entityId: input.params.entityId, reason: (input.body as { reason: string }).reason })),
   };
 }

@@ -1172,6 +1172,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/sandbox/{entityId}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An officer holds an entity where it is until a date (audited, with a reason) — inside stays inside, outside stays outside.
+         * @description While the hold runs the fence makes no automatic admission and no automatic removal of the
+         *     entity, except a removal for class D or a serious violation (as after any officer's
+         *     decision). A new hold replaces the running one. Officers still admit and remove by hand.
+         *     The entity's platforms are not told: its membership does not change.
+         */
+        post: operations["holdSandboxEntity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/sandbox/{entityId}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An officer ends a running hold before its date (audited, with a reason); the next evaluation decides as usual. 409 when no hold runs. */
+        post: operations["releaseSandboxHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/warnings": {
         parameters: {
             query?: never;
@@ -1396,6 +1436,28 @@ export interface components {
             category: string;
             riskClass: components["schemas"]["RiskClass"] | null;
             classSince: string | null;
+            /** @description The running hold; null when none runs (an expired hold is none). */
+            hold: components["schemas"]["SandboxHold"] | null;
+        };
+        SandboxHold: {
+            /**
+             * Format: date-time
+             * @description Automatic fence moves wait until this instant.
+             */
+            until: string;
+            reason: string;
+            /** @description regulator:<userId> */
+            heldBy: string;
+            /** Format: date-time */
+            heldAt: string;
+        };
+        SandboxHoldRequest: {
+            reason: string;
+            /**
+             * Format: date-time
+             * @description In the future, at most 365 days ahead.
+             */
+            until: string;
         };
         SandboxMember: components["schemas"]["SandboxMembership"] & {
             /** Format: uuid */
@@ -1404,6 +1466,8 @@ export interface components {
             regionCode: string;
             category: string;
             riskClass: components["schemas"]["RiskClass"] | null;
+            /** @description The end of a running hold (see holdSandboxEntity); null: none. */
+            holdUntil: string | null;
         };
         SandboxMemberPage: {
             members: components["schemas"]["SandboxMember"][];
@@ -4588,6 +4652,77 @@ export interface operations {
         };
         responses: {
             /** @description Removed; the entity's membership and history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxEntity"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    holdSandboxEntity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxHoldRequest"];
+            };
+        };
+        responses: {
+            /** @description Held; the entity's membership, hold and history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxEntity"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    releaseSandboxHold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Released; the entity's membership, hold (null) and history. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -8,8 +8,10 @@ import { go, href, useRoute } from "./lib/route";
 import { Config } from "./views/Config";
 import { EntityProfile } from "./views/EntityProfile";
 import { Login } from "./views/Login";
+import { Notices } from "./views/Notices";
 import { Overview } from "./views/Overview";
 import { Rectifications } from "./views/Rectifications";
+import { Sandbox } from "./views/Sandbox";
 import { SearchResults } from "./views/SearchResults";
 import { Warnings } from "./views/Warnings";
 
@@ -41,7 +43,9 @@ export function App() {
 const NAV: Array<[string, string]> = [
   ["overview", "总览"],
   ["warnings", "预警线索库"],
+  ["notices", "行政提示"],
   ["rectifications", "整改审核"],
+  ["sandbox", "信用沙盒"],
 ];
 
 function Shell({ session }: { session: Session }) {
@@ -100,11 +104,15 @@ function Shell({ session }: { session: Session }) {
       </header>
       <main id="main" tabIndex={-1}>
         {view === "entity" && id ? (
-          <EntityProfile key={id} entityId={id} />
+          <EntityProfile key={id} entityId={id} canDecide={session.role !== "viewer"} />
         ) : view === "search" ? (
           <SearchResults key={route.query.get("q")} q={route.query.get("q") ?? ""} />
         ) : view === "warnings" ? (
           <Warnings session={session} query={route.query} />
+        ) : view === "notices" ? (
+          <Notices session={session} query={route.query} />
+        ) : view === "sandbox" ? (
+          <Sandbox session={session} query={route.query} />
         ) : view === "config" ? (
           <Config session={session} query={route.query} />
         ) : view === "rectifications" ? (

@@ -26,6 +26,8 @@ let city: SeededCity;
 let cityOfficer: LoggedInRegulator;
 let jinjiangOfficer: LoggedInRegulator;
 let cityAdmin: LoggedInRegulator;
+/** The 锦江 entity the city admin admits by hand (the district officer must see it). */
+let jinjiangMember: { id: string; name: string } | undefined;
 const cspViolations: string[] = [];
 
 if (!hasChromium) console.warn("test/browser: /usr/bin/chromium is absent (apt-get install -y chromium) — the console's browser tests are skipped");
@@ -213,6 +215,71 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     await shot("config-rules");
   });
 
+  it("holds a sandbox member until a date, then removes it by hand; the API shows the hold and the removal with their reasons", async () => {
+    type Members = components["schemas"]["SandboxMemberPage"];
+    type SandboxEntity = components["schemas"]["SandboxEntity"];
+    const inJinjiang = (await api<Members>(cityAdmin, "/v1/regulator/sandbox/members?region=510104")).members;
+    const target = inJinjiang[0] ?? (await api<Members>(cityAdmin, "/v1/regulator/sandbox/members")).members[0];
+    expect(target, "the seeded city has sandbox members").toBeDefined();
+    await page.getByRole("link", { name: "信用沙盒" }).click();
+    await page.locator(`tr[data-entity="${target!.entityId}"]`).getByRole("link").click();
+    const panel = page.locator('[data-testid="sandbox-panel"]');
+    await panel.getByRole("button", { name: "保持现状" }).click();
+    const until = new Date(Date.now() + 30 * 86_400_000).toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" });
+    await page.getByLabel("保持至（日期，最长一年）").fill(until);
+    await page.getByLabel("理由（必填，将记入审计日志）").fill("投诉核查期间保持现状");
+    await page.getByRole("button", { name: "确认保持现状" }).click();
+    await panel.getByTestId("sandbox-hold").waitFor();
+    const held = await api<SandboxEntity>(cityAdmin, `/v1/regulator/sandbox/${target!.entityId}`);
+    expect(held.hold).toMatchObject({ reason: "投诉核查期间保持现状", heldBy: `regulator:${cityAdmin.userId}`, until: new Date(`${until}T23:59:59+08:00`).toISOString() });
+    await shot("sandbox");
+
+    await panel.getByRole("button", { name: "移出沙盒" }).click();
+    await page.getByLabel("理由（必填，将记入审计日志）").fill("现场检查发现无证经营");
+    await page.getByRole("button", { name: "确认移出沙盒" }).click();
+    await panel.getByRole("status").filter({ hasText: "已移出沙盒" }).waitFor();
+    expect(await panel.getByTestId("sandbox-status").innerText()).toBe("沙盒外");
+    const removed = await api<SandboxEntity>(cityAdmin, `/v1/regulator/sandbox/${target!.entityId}`);
+    expect(removed).toMatchObject({ status: "outside", membership: { lastActor: `regulator:${cityAdmin.userId}` } });
+    expect(removed.history[0]).toMatchObject({ action: "removed", rule: "manual.remove", reason: "现场检查发现无证经营" });
+  });
+
+  it("admits a 锦江 entity by hand from its profile; the API shows it inside with the officer's reason", async () => {
+    const candidate = { id: city.jinjiangQuiet.entityId, name: city.jinjiangQuiet.name };
+    jinjiangMember = candidate!;
+    await page.evaluate(`location.hash = "#/entity/${candidate!.id}"`);
+    const panel = page.locator('[data-testid="sandbox-panel"]');
+    await panel.getByRole("button", { name: "纳入沙盒" }).click();
+    await page.getByLabel("理由（必填，将记入审计日志）").fill("经现场核查经营规范，予以纳入");
+    await page.getByRole("button", { name: "确认纳入沙盒" }).click();
+    await panel.getByRole("status").filter({ hasText: "已纳入沙盒" }).waitFor();
+    const after = await api<components["schemas"]["SandboxEntity"]>(cityAdmin, `/v1/regulator/sandbox/${candidate!.id}`);
+    expect(after).toMatchObject({ status: "inside", membership: { lastActor: `regulator:${cityAdmin.userId}` } });
+    expect(after.history[0]).toMatchObject({ action: "admitted", rule: "manual.admit", reason: "经现场核查经营规范，予以纳入" });
+  });
+
+  it("issues a manual notice from a warning; the notices list shows it and the API has it", async () => {
+    type Warnings = { warnings: Array<components["schemas"]["Warning"]> };
+    const open = (await api<Warnings>(cityAdmin, "/v1/regulator/warnings?status=open&limit=500")).warnings;
+    const w = open.find((x) => x.action !== "warn_and_notice");
+    expect(w, "an open warning that issued no notice").toBeDefined();
+    await page.goto(`${gw.url}/console`); // a fresh page: the warning library filtered to that entity
+    await login(cityAdmin);
+    await page.evaluate(`location.hash = "#/warnings?status=open"`);
+    const row = page.locator(`tr[data-warning="${w!.warningId}"]`);
+    await row.waitFor();
+    await row.getByRole("button", { name: "发出提示" }).click();
+    await page.getByLabel("查明的事实（必填）").fill("经核查，该经营主体近期投诉集中，涉及商品质量问题。");
+    await page.getByRole("button", { name: "确认发出" }).click();
+    const detail = page.locator('[data-testid="notice-detail"]');
+    await detail.waitFor();
+    expect(await detail.innerText()).toContain("经核查，该经营主体近期投诉集中");
+    const notices = (await api<{ notices: Array<components["schemas"]["Notice"]> }>(cityAdmin, `/v1/regulator/notices?source=manual&entity=${w!.entityId}`)).notices;
+    expect(notices.map((n) => [n.warningId, n.issuedBy])).toEqual([[w!.warningId, `regulator:${cityAdmin.userId}`]]);
+    await page.locator(`tr[data-notice="${notices[0]!.noticeId}"]`).waitFor();
+    await shot("notices");
+  });
+
   it("logs out: the login form is back and the console holds no token", async () => {
     await page.getByRole("button", { name: "退出" }).click();
     await page.getByLabel("用户名").waitFor();
@@ -261,6 +328,41 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     const caseRegions = await page.locator('[data-testid="cases-table"] td[data-region]').evaluateAll((tds) => tds.map((td) => td.getAttribute("data-region")));
     expect(caseRegions.every((r) => r!.startsWith("510104"))).toBe(true);
     expect(await page.locator('[data-testid="cases-table"]').innerText()).not.toContain(city.wuhou.name);
+  });
+
+  it("shows a 锦江 officer nothing of another district in the sandbox and notices views or their exports", async () => {
+    type Members = components["schemas"]["SandboxMemberPage"];
+    const elsewhere = (await api<Members>(cityOfficer, "/v1/regulator/sandbox/members?status=all&limit=500")).members.filter((m) => !m.regionCode.startsWith("510104"));
+    expect(elsewhere.length).toBeGreaterThan(0);
+    await page.getByRole("link", { name: "信用沙盒" }).click();
+    await page.locator('[data-testid="sandbox-status-filter"]').selectOption("all");
+    await page.locator('[data-testid="sandbox-table"]').waitFor();
+    await expect.poll(() => page.evaluate<string>("location.hash")).toContain("status=all");
+    await page.locator(`tr[data-entity="${jinjiangMember!.id}"]`).waitFor();
+    const sandboxRegions = await page.locator('[data-testid="sandbox-table"] td[data-region]').evaluateAll((tds) => tds.map((td) => td.getAttribute("data-region")));
+    expect(sandboxRegions.every((r) => r!.startsWith("510104"))).toBe(true);
+    const [sandboxCsv] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-sandbox").click()]);
+    const csv = readFileSync((await sandboxCsv.path())!, "utf8");
+    expect(csv).toContain(jinjiangMember!.id);
+    for (const m of elsewhere) expect(csv).not.toContain(m.entityId);
+    // Another district's entity typed in by hand.
+    await page.evaluate(`location.hash = "#/sandbox?status=all&entity=${city.wuhou.entityId}"`);
+    await page.getByRole("alert").filter({ hasText: "未找到" }).waitFor();
+    await shot("sandbox-district-officer");
+
+    await page.getByRole("link", { name: "行政提示" }).click();
+    await page.locator('[data-testid="notices-table"] tbody tr').first().waitFor();
+    const noticeRegions = await page.locator('[data-testid="notices-table"] td[data-region]').evaluateAll((tds) => tds.map((td) => td.getAttribute("data-region")));
+    expect(noticeRegions.length).toBeGreaterThan(0);
+    expect(noticeRegions.every((r) => r!.startsWith("510104"))).toBe(true);
+    expect(await page.locator('[data-testid="notices-table"]').innerText()).not.toContain(city.wuhou.name);
+    const [noticesCsv] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-notices").click()]);
+    const ncsv = readFileSync((await noticesCsv.path())!, "utf8");
+    expect(ncsv).toContain(city.jinjiang.name);
+    expect(ncsv).not.toContain(city.wuhou.name);
+    expect(ncsv).not.toContain("510107");
+    // The configuration is not in a district officer's navigation.
+    expect(await page.getByRole("link", { name: "配置" }).count()).toBe(0);
   });
 
   it("ran without a single CSP violation", () => {

@@ -12,6 +12,7 @@ import {
 } from "../lib/labels";
 import { href } from "../lib/route";
 import { useApi } from "../lib/useApi";
+import { SandboxPanel } from "./sandbox/SandboxPanel";
 
 type Profile = Schemas["EntityProfile"];
 
@@ -20,7 +21,7 @@ const indicatorName = (id: string) => (id === "_calibration" ? "模型校准项"
 /** Bars shown one by one; the rest are summed into one bar, so the total still holds. */
 const MAX_BARS = 14;
 
-export function EntityProfile({ entityId }: { entityId: string }) {
+export function EntityProfile({ entityId, canDecide }: { entityId: string; canDecide: boolean }) {
   const { data: e, error, loading } = useApi(() => api.GET("/v1/regulator/entities/{entityId}", { params: { path: { entityId } } }), [entityId]);
   if (error) return <p class="error" role="alert">{error}</p>;
   if (!e) return <p class="muted">{loading ? "加载中…" : ""}</p>;
@@ -65,7 +66,7 @@ export function EntityProfile({ entityId }: { entityId: string }) {
           <Registration e={e} />
         </section>
       </div>
-      <Sandbox e={e} />
+      <SandboxPanel entityId={e.entityId} canDecide={canDecide} />
       <WarningsOf e={e} />
       <NoticesOf e={e} />
       <div class="grid two">
@@ -169,33 +170,6 @@ function Registration({ e }: { e: Profile }) {
         <dt>经营时长起算</dt><dd>{fmtDate(r.operatingSince)}</dd>
       </dl>
     </>
-  );
-}
-
-function Sandbox({ e }: { e: Profile }) {
-  const s = e.sandbox;
-  if (!s) return null;
-  return (
-    <section class="card" aria-labelledby="sandbox-title">
-      <h2 id="sandbox-title">信用沙盒</h2>
-      <p>
-        当前：<strong>{SANDBOX_LABEL[s.status]}</strong>
-        {s.membership && <span class="muted">（自 {fmtTime(s.membership.since)}，策略版本 {s.membership.policyVersion}）</span>}
-      </p>
-      {s.history.length > 0 && (
-        <table>
-          <thead><tr><th scope="col">时间</th><th scope="col">变化</th><th scope="col">规则</th><th scope="col">理由</th><th scope="col">决定者</th></tr></thead>
-          <tbody>
-            {s.history.map((h) => (
-              <tr key={h.id}>
-                <td>{fmtTime(h.at)}</td><td>{h.action === "admitted" ? "纳入" : "移出"}</td><td><code>{h.rule}</code></td><td>{h.reason}</td>
-                <td>{h.actor === "system" ? "系统" : "执法人员"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
   );
 }
 

@@ -93,6 +93,7 @@ const ACCESS: Record<string, Access> = {
   searchRegulatorEntities: reg(),
   getClassDistribution: reg(),
   getRegulatorOverview: reg(),
+  getRegulatorSeries: reg(),
   listModels: reg(),
   activateModel: city,
   listReclassifications: reg(),

@@ -1000,6 +1000,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/overview/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Day by day, inside the caller's region scope — sandbox admissions and removals, warnings raised, notices issued — over the last `days` days (Beijing days, oldest first, every day present).
+         * @description Bounded: at most 366 days, one row per day. Admissions and removals are counted from the fence audit by the entity's current region; warnings and notices by their own region. A `region` outside the caller's scope gives zeros (and an empty `region`), as the overview does.
+         */
+        get: operations["getRegulatorSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/models": {
         parameters: {
             query?: never;
@@ -1438,6 +1458,35 @@ export interface components {
             classSince: string | null;
             /** @description The running hold; null when none runs (an expired hold is none). */
             hold: components["schemas"]["SandboxHold"] | null;
+        };
+        RegulatorSeries: {
+            /** @description The effective region prefix (empty: outside the caller's scope, all zeros). */
+            region: string;
+            days: number;
+            /** @description The days are calendar days here (Asia/Shanghai). */
+            timeZone: string;
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day (today).
+             */
+            to: string;
+            points: {
+                /** Format: date */
+                date: string;
+                /** @description Sandbox admissions (automatic and by hand). */
+                admitted: number;
+                /** @description Sandbox removals (automatic and by hand). */
+                removed: number;
+                /** @description Warnings first raised that day. */
+                warningsRaised: number;
+                /** @description Administrative notices issued that day. */
+                noticesIssued: number;
+            }[];
         };
         SandboxHold: {
             /**
@@ -4294,6 +4343,38 @@ export interface operations {
                     "application/json": components["schemas"]["RegulatorOverview"];
                 };
             };
+        };
+    };
+    getRegulatorSeries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
+                region?: string;
+                /**
+                 * @description How many days, ending today (Beijing time).
+                 * @example 3
+                 */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatorSeries"];
+                };
+            };
+            400: components["responses"]["Problem"];
         };
     };
     listModels: {

@@ -4,6 +4,7 @@
 // close a warning with a reason, accept a submitted rectification, log out; then a 锦江 officer
 // must see nothing of 武侯 in any view or export. Screenshots of each view go to test/artifacts/.
 import { mkdirSync, readFileSync } from "node:fs";
+import { sql } from "drizzle-orm";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -58,7 +59,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     expect(res.status, path).toBe(200);
     return (await res.json()) as T;
   };
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, fullPage = true) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
   const stat = async (key: string) => Number(await page.locator(`[data-stat="${key}"]`).innerText());
 
   async function login(who: LoggedInRegulator): Promise<void> {
@@ -81,6 +82,16 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     return o;
   }
 
+  /** The overview's 90-day totals (text beside the chart) are the API series' sums. */
+  async function expectSeriesMatches(who: LoggedInRegulator, region: string): Promise<void> {
+    const series = await api<components["schemas"]["RegulatorSeries"]>(who, `/v1/regulator/overview/series?days=90${region ? `&region=${region}` : ""}`);
+    for (const k of ["admitted", "removed", "warningsRaised", "noticesIssued"] as const) {
+      const sum = series.points.reduce((n, p) => n + p[k], 0);
+      await expect.poll(() => page.locator(`[data-series-total="${k}"]`).innerText(), { message: k }).toBe(String(sum));
+    }
+    await page.locator('[data-testid="series-chart"] canvas').waitFor();
+  }
+
   it("shows the serving headers: a strict CSP and no inline script", async () => {
     const res = await gw.fetch("/console");
     expect(res.status).toBe(200);
@@ -97,6 +108,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     expect(o.entities.total).toBeGreaterThan(50);
     expect(o.warnings.open).toBeGreaterThan(0);
     await page.locator('[data-testid="district-map"][data-district-points]').waitFor();
+    await expectSeriesMatches(cityOfficer, "");
     await shot("overview-city");
   });
 
@@ -132,6 +144,19 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     if (!Number.isNaN(logit)) expect(Math.abs(sum - logit)).toBeLessThan(0.01);
     await page.locator('[data-testid="reasons-chart"] canvas').waitFor();
     await shot("entity-profile");
+  });
+
+  it("draws an entity's related entities (inside the officer's region) as a small graph", async () => {
+    const [pair] = await gw.system.deps.db.rows<{ a: string }>(sql`select entity_a::text as a from entity_link order by entity_a limit 1`);
+    expect(pair, "the sim's population has related entities").toBeDefined();
+    await page.evaluate(`location.hash = "#/entity/${pair!.a}"`);
+    const e = await api<Profile>(cityOfficer, `/v1/regulator/entities/${pair!.a}`);
+    expect(e.related!.length).toBeGreaterThan(0);
+    const graph = page.locator('[data-testid="related-graph"]');
+    await graph.locator("canvas").waitFor();
+    const label = (await graph.getAttribute("aria-label"))!;
+    for (const r of e.related!) expect(label).toContain(r.name);
+    await shot("entity-related");
   });
 
   it("closes a warning with a reason; the API shows it closed with that reason", async () => {
@@ -232,7 +257,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     await panel.getByTestId("sandbox-hold").waitFor();
     const held = await api<SandboxEntity>(cityAdmin, `/v1/regulator/sandbox/${target!.entityId}`);
     expect(held.hold).toMatchObject({ reason: "投诉核查期间保持现状", heldBy: `regulator:${cityAdmin.userId}`, until: new Date(`${until}T23:59:59+08:00`).toISOString() });
-    await shot("sandbox");
+    await shot("sandbox", false); // the first screen: a city's member list runs long
 
     await panel.getByRole("button", { name: "移出沙盒" }).click();
     await page.getByLabel("理由（必填，将记入审计日志）").fill("现场检查发现无证经营");
@@ -290,6 +315,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     await login(jinjiangOfficer);
     const o = await expectOverviewMatches(jinjiangOfficer, "");
     expect(o.region).toBe("510104");
+    await expectSeriesMatches(jinjiangOfficer, "");
     await shot("overview-district-officer");
     // The map has figures for 锦江 only.
     const label = (await page.locator('[data-testid="district-map"]').getAttribute("aria-label"))!;

@@ -58,7 +58,7 @@ export function Sandbox({ session, query }: { session: Session; query: URLSearch
       {message && <p class="info" role="status">{message}</p>}
       <div class={selected ? "grid split" : ""}>
         <div>
-          <table data-testid="sandbox-table">
+          <table data-testid="sandbox-table" class="nowrap-cells">
             <caption class="sr-only">沙盒名单</caption>
             <thead><tr><th scope="col">经营主体</th><th scope="col">辖区</th><th scope="col">类别</th><th scope="col">状态</th><th scope="col">起始</th><th scope="col">决定者</th><th scope="col">保持至</th></tr></thead>
             <tbody>

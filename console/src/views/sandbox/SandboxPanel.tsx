@@ -12,7 +12,11 @@ type Decision = "admit" | "remove" | "hold" | "release";
 const DECISION_LABEL: Record<Decision, string> = { admit: "纳入沙盒", remove: "移出沙盒", hold: "保持现状", release: "解除保持" };
 
 export function SandboxPanel({ entityId, canDecide, onChanged }: { entityId: string; canDecide: boolean; onChanged?: (s: SandboxEntity) => void }) {
-  const { data, error, reload } = useApi(() => api.GET("/v1/regulator/sandbox/{entityId}", { params: { path: { entityId } } }), [entityId]);
+  const loaded = useApi(() => api.GET("/v1/regulator/sandbox/{entityId}", { params: { path: { entityId } } }), [entityId]);
+  // A decision answers with the entity as it now is: shown at once, no second read.
+  const [latest, setLatest] = useState<SandboxEntity | undefined>();
+  const data = latest ?? loaded.data;
+  const error = loaded.error;
   const [deciding, setDeciding] = useState<Decision | undefined>();
   const [message, setMessage] = useState<string | undefined>();
   if (error) return <p class="error" role="alert">{error}</p>;
@@ -59,8 +63,8 @@ export function SandboxPanel({ entityId, canDecide, onChanged }: { entityId: str
           onDone={(after) => {
             setDeciding(undefined);
             if (!after) return;
+            setLatest(after);
             setMessage(`已${DECISION_LABEL[deciding]}。`);
-            reload();
             onChanged?.(after);
           }}
         />

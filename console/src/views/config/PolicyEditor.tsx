@@ -37,6 +37,7 @@ export function PolicyEditor({ canEdit }: { canEdit: boolean }) {
   const [current, setCurrent] = useState<Version | undefined>();
   const [draft, setDraft] = useState<Policy | undefined>();
   const [versions, setVersions] = useState<SavedVersion[]>([]);
+  const [older, setOlder] = useState<string | null>(null);
   const [reason, setReason] = useState("");
   const [problem, setProblem] = useState<FieldProblem & { text?: string }>({ byField: {}, other: [] });
   const [message, setMessage] = useState<string | undefined>();
@@ -50,7 +51,17 @@ export function PolicyEditor({ canEdit }: { canEdit: boolean }) {
     if (!cur.data) return setProblem({ byField: {}, other: [], text: problemText(cur.error, cur.response.status) });
     setCurrent(cur.data);
     setDraft(structuredClone(cur.data.policy));
-    if (hist.data) setVersions(hist.data.versions.map((v) => ({ ...v, value: v.policy })));
+    if (hist.data) {
+      setVersions(hist.data.versions.map((v) => ({ ...v, value: v.policy })));
+      setOlder(hist.data.nextCursor);
+    }
+  };
+  const loadOlder = async () => {
+    if (!older) return;
+    const { data } = await api.GET("/v1/regulator/sandbox/policy/versions", { params: { query: { limit: PAGE, cursor: older } } });
+    if (!data) return;
+    setVersions((prev) => [...prev, ...data.versions.map((v) => ({ ...v, value: v.policy }))]);
+    setOlder(data.nextCursor);
   };
   useEffect(() => {
     void load();
@@ -157,7 +168,10 @@ export function PolicyEditor({ canEdit }: { canEdit: boolean }) {
           </>
         )}
       </form>
-      <VersionHistory versions={versions} label={(p) => policyLabel(p)} />
+      <div>
+        <VersionHistory versions={versions} label={(p) => policyLabel(p)} />
+        {older && <button type="button" class="secondary" onClick={loadOlder}>更早的版本</button>}
+      </div>
     </div>
   );
 }

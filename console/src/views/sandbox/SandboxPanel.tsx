@@ -73,6 +73,9 @@ export function SandboxPanel({ entityId, canDecide, onChanged }: { entityId: str
   );
 }
 
+/** A Beijing calendar date `days` from today, as a date input spells it. */
+const beijingDay = (days: number) => new Date(Date.now() + days * 86_400_000).toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" });
+
 const PATH = {
   admit: "/v1/regulator/sandbox/{entityId}/admit",
   remove: "/v1/regulator/sandbox/{entityId}/remove",
@@ -110,7 +113,7 @@ function DecisionDialog({ entity, decision, onDone }: { entity: SandboxEntity; d
           <>
             <p class="muted small">保持期内围栏不自动纳入或移出该主体（D 类或严重违法仍会移出）。</p>
             <label for="hold-until">保持至（日期，最长一年）</label>
-            <input id="hold-until" type="date" required value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
+            <input id="hold-until" type="date" required min={beijingDay(0)} max={beijingDay(364)} value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
           </>
         )}
         <label for="decision-reason">理由（必填，将记入审计日志）</label>

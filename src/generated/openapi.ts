@@ -1008,8 +1008,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Day by day, inside the caller's region scope — sandbox admissions and removals, warnings raised, notices issued — over the last `days` days (Beijing days, oldest first, every day present).
-         * @description Bounded: at most 366 days, one row per day. Admissions and removals are counted from the fence audit by the entity's current region; warnings and notices by their own region. A `region` outside the caller's scope gives zeros (and an empty `region`), as the overview does.
+         * Day by day, inside the caller's region scope — class changes up and down, sandbox admissions and removals, warnings raised, notices issued — over the last `days` days (Beijing days, oldest first, every day present).
+         * @description Bounded: at most 366 days, one row per day. Admissions and removals are counted from the fence audit by the entity's current region, class changes by the entity's region when it changed, warnings and notices by their own region. A `region` outside the caller's scope gives zeros (and an empty `region`), as the overview does.
          */
         get: operations["getRegulatorSeries"];
         put?: never;
@@ -1478,6 +1478,10 @@ export interface components {
             points: {
                 /** Format: date */
                 date: string;
+                /** @description Entities whose class changed to a higher-risk one (e.g. B -> C); a first classification is no change. */
+                classUp: number;
+                /** @description Entities whose class changed to a lower-risk one (e.g. C -> B). */
+                classDown: number;
                 /** @description Sandbox admissions (automatic and by hand). */
                 admitted: number;
                 /** @description Sandbox removals (automatic and by hand). */

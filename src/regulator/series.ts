@@ -1,8 +1,9 @@
 // The overview's time series (GET /v1/regulator/overview/series): per Beijing calendar day,
-// sandbox admissions and removals (fence_audit, by the entity's current region — as the member
+// class changes up and down (class_change, by the entity's region when it changed), sandbox
+// admissions and removals (fence_audit, by the entity's current region — as the member
 // list scopes), warnings raised and notices issued (by their own region), inside the caller's
 // scope. One statement over a bounded window (<= 366 days): fence_audit is read through its
-// index on `at`, notices through (issued_at, id), warnings by the status/region index's table
+// index on `at` (class_change likewise), notices through (issued_at, id), warnings by the status/region index's table
 // (warnings are thousands a month city-wide). Days with nothing are filled with zeros here.
 import { sql, type SQL } from "drizzle-orm";
 import { authorize, regulator } from "../auth/authorize.js";
@@ -31,7 +32,7 @@ export async function regulatorSeries(ctx: { db: Database; clock: Clock; actor: 
   const to = beijingDate(now);
   const fromMs = Date.parse(`${to}T00:00:00+08:00`) - (days - 1) * DAY_MS;
   const dates = Array.from({ length: days }, (_, i) => beijingDate(fromMs + i * DAY_MS));
-  const points = new Map<string, Point>(dates.map((date) => [date, { date, admitted: 0, removed: 0, warningsRaised: 0, noticesIssued: 0 }]));
+  const points = new Map<string, Point>(dates.map((date) => [date, { date, admitted: 0, removed: 0, warningsRaised: 0, noticesIssued: 0, classUp: 0, classDown: 0 }]));
   if (prefix !== null) {
     const from = new Date(fromMs).toISOString();
     const rows = await deps.db.rows<{ k: keyof Omit<Point, "date">; d: string; n: number | string }>(sql`
@@ -47,7 +48,11 @@ export async function regulatorSeries(ctx: { db: Database; clock: Clock; actor: 
       from warning where first_hit_at >= ${from}::timestamptz and starts_with(region_code, ${prefix}) group by 2
       union all
       select 'noticesIssued', ${beijingDay(sql`issued_at`)}::text, count(*)
-      from notice where issued_at >= ${from}::timestamptz and starts_with(region_code, ${prefix}) group by 2`);
+      from notice where issued_at >= ${from}::timestamptz and starts_with(region_code, ${prefix}) group by 2
+      union all
+      -- Classes A < B < C < D sort as text: a later letter is a higher risk.
+      select case when to_class > from_class then 'classUp' else 'classDown' end, ${beijingDay(sql`at`)}::text, count(*)
+      from class_change where at >= ${from}::timestamptz and starts_with(region_code, ${prefix}) group by 1, 2`);
     for (const r of rows) {
       const p = points.get(r.d);
       if (p) p[r.k] += Number(r.n);

@@ -85,7 +85,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
   /** The overview's 90-day totals (text beside the chart) are the API series' sums. */
   async function expectSeriesMatches(who: LoggedInRegulator, region: string): Promise<void> {
     const series = await api<components["schemas"]["RegulatorSeries"]>(who, `/v1/regulator/overview/series?days=90${region ? `&region=${region}` : ""}`);
-    for (const k of ["admitted", "removed", "warningsRaised", "noticesIssued"] as const) {
+    for (const k of ["admitted", "removed", "warningsRaised", "noticesIssued", "classUp", "classDown"] as const) {
       const sum = series.points.reduce((n, p) => n + p[k], 0);
       await expect.poll(() => page.locator(`[data-series-total="${k}"]`).innerText(), { message: k }).toBe(String(sum));
     }

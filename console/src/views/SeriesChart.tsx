@@ -1,5 +1,5 @@
-// Sandbox admissions and removals, warnings raised and notices issued per day over the last 90
-// days (GET /v1/regulator/overview/series) for the overview's region; the period's totals are
+// Sandbox admissions and removals, warnings raised, notices issued and class changes up and down
+// per day over the last 90 days (GET /v1/regulator/overview/series) for the overview's region; the period's totals are
 // also on the page as text.
 import { useMemo } from "preact/hooks";
 import { api, type Schemas } from "../lib/api";
@@ -12,6 +12,8 @@ const LINES: Array<[keyof Omit<Schemas["RegulatorSeries"]["points"][number], "da
   ["removed", "移出沙盒", "#c62828"],
   ["warningsRaised", "新增预警", "#e08a00"],
   ["noticesIssued", "发出提示", "#1f5fa8"],
+  ["classUp", "风险类别上调", "#6a1b9a"],
+  ["classDown", "风险类别下调", "#7cb342"],
 ];
 
 export function SeriesChart({ region }: { region: string }) {

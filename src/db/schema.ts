@@ -18,6 +18,7 @@ export * from "./partitioned/classification.js";
 export * from "./schema/entity-link.js";
 export * from "./schema/monitoring.js";
 export * from "./schema/sandbox.js";
+export * from "./schema/class-change.js";
 export * from "./schema/shop-history.js";
 export * from "./schema/notices.js";
 export * from "./schema/screening.js";

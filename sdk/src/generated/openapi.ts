@@ -1000,6 +1000,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/overview/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Day by day, inside the caller's region scope — class changes up and down, sandbox admissions and removals, warnings raised, notices issued — over the last `days` days (Beijing days, oldest first, every day present).
+         * @description Bounded: at most 366 days, one row per day. Admissions and removals are counted from the fence audit by the entity's current region, class changes by the entity's region when it changed, warnings and notices by their own region. A `region` outside the caller's scope gives zeros (and an empty `region`), as the overview does.
+         */
+        get: operations["getRegulatorSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/models": {
         parameters: {
             query?: never;
@@ -1087,6 +1107,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/sandbox/policy/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every saved fence policy version, newest first, in pages (keyset by version) — the history a diff is made from. */
+        get: operations["listSandboxPolicyVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/sandbox/members": {
         parameters: {
             query?: never;
@@ -1149,6 +1186,46 @@ export interface paths {
         put?: never;
         /** An officer removes an entity with a written reason (audited; its platforms are told). */
         post: operations["removeFromSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/sandbox/{entityId}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An officer holds an entity where it is until a date (audited, with a reason) — inside stays inside, outside stays outside.
+         * @description While the hold runs the fence makes no automatic admission and no automatic removal of the
+         *     entity, except a removal for class D or a serious violation (as after any officer's
+         *     decision). A new hold replaces the running one. Officers still admit and remove by hand.
+         *     The entity's platforms are not told: its membership does not change.
+         */
+        post: operations["holdSandboxEntity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/sandbox/{entityId}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An officer ends a running hold before its date (audited, with a reason); the next evaluation decides as usual. 409 when no hold runs. */
+        post: operations["releaseSandboxHold"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1607,6 +1684,61 @@ export interface components {
             category: string;
             riskClass: components["schemas"]["RiskClass"] | null;
             classSince: string | null;
+            /** @description The running hold; null when none runs (an expired hold is none). */
+            hold: components["schemas"]["SandboxHold"] | null;
+        };
+        RegulatorSeries: {
+            /** @description The effective region prefix (empty: outside the caller's scope, all zeros). */
+            region: string;
+            days: number;
+            /** @description The days are calendar days here (Asia/Shanghai). */
+            timeZone: string;
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day (today).
+             */
+            to: string;
+            points: {
+                /** Format: date */
+                date: string;
+                /** @description Entities whose class changed to a higher-risk one (e.g. B -> C); a first classification is no change. */
+                classUp: number;
+                /** @description Entities whose class changed to a lower-risk one (e.g. C -> B). */
+                classDown: number;
+                /** @description Sandbox admissions (automatic and by hand). */
+                admitted: number;
+                /** @description Sandbox removals (automatic and by hand). */
+                removed: number;
+                /** @description Warnings first raised that day. */
+                warningsRaised: number;
+                /** @description Administrative notices issued that day. */
+                noticesIssued: number;
+            }[];
+        };
+        SandboxHold: {
+            /**
+             * Format: date-time
+             * @description Automatic fence moves wait until this instant.
+             */
+            until: string;
+            reason: string;
+            /** @description regulator:<userId> */
+            heldBy: string;
+            /** Format: date-time */
+            heldAt: string;
+        };
+        SandboxHoldRequest: {
+            reason: string;
+            /**
+             * Format: date-time
+             * @description In the future, at most 365 days ahead.
+             */
+            until: string;
         };
         SandboxMember: components["schemas"]["SandboxMembership"] & {
             /** Format: uuid */
@@ -1615,6 +1747,8 @@ export interface components {
             regionCode: string;
             category: string;
             riskClass: components["schemas"]["RiskClass"] | null;
+            /** @description The end of a running hold (see holdSandboxEntity); null: none. */
+            holdUntil: string | null;
         };
         SandboxMemberPage: {
             members: components["schemas"]["SandboxMember"][];
@@ -4646,6 +4780,38 @@ export interface operations {
             };
         };
     };
+    getRegulatorSeries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
+                region?: string;
+                /**
+                 * @description How many days, ending today (Beijing time).
+                 * @example 3
+                 */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatorSeries"];
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
     listModels: {
         parameters: {
             query?: never;
@@ -4842,6 +5008,39 @@ export interface operations {
             409: components["responses"]["Problem"];
         };
     };
+    listSandboxPolicyVersions: {
+        parameters: {
+            query?: {
+                /** @example 20 */
+                limit?: number;
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example 3
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: components["schemas"]["FencePolicyVersion"][];
+                        /** @description Pass as cursor for the next page; null on the last. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
     listSandboxMembers: {
         parameters: {
             query?: {
@@ -4969,6 +5168,77 @@ export interface operations {
         };
         responses: {
             /** @description Removed; the entity's membership and history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxEntity"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    holdSandboxEntity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxHoldRequest"];
+            };
+        };
+        responses: {
+            /** @description Held; the entity's membership, hold and history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxEntity"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    releaseSandboxHold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Released; the entity's membership, hold (null) and history. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, ts } from "../columns.js";
 import type { ModelArtifact } from "../../scoring/index.js";
 
@@ -23,4 +23,17 @@ export const model = pgTable(
     activatedBy: text("activated_by"),
   },
   (t) => [uniqueIndex("model_one_active").on(t.status).where(sql`${t.status} = 'active'`), index("model_created").on(t.createdAt)],
+);
+
+/**
+ * Entities whose inputs changed and wait for classification.rescore: a set (one row per entity,
+ * however many changes), drained in chunks oldest first by the rescore job.
+ */
+export const rescorePending = pgTable(
+  "rescore_pending",
+  {
+    entityId: uuid("entity_id").primaryKey(),
+    requestedAt: ts("requested_at").notNull(),
+  },
+  (t) => [index("rescore_pending_requested").on(t.requestedAt)],
 );

@@ -10,7 +10,7 @@ import type { Database } from "../src/db/client.js";
 import { createRng } from "../src/scoring/index.js";
 import type { EventRecord } from "@credit-sandbox/sdk";
 import { startDemoGateway, type DemoGateway } from "./gateway.js";
-import { Merchants } from "./merchants.js";
+import { Merchants, type MerchantFigures } from "./merchants.js";
 import { Officer } from "./officers.js";
 import { startDemoPlatform, type DemoPlatform } from "./platform.js";
 import { DAY_MS, DEMO_PLATFORMS, demoPopulation, eventsUntil, type DemoPopulation, type DemoShop } from "./population.js";
@@ -37,6 +37,9 @@ export interface DemoRun {
   gateway: DemoGateway;
   officer: { username: string; password: string };
   summary: DemoSummary;
+  /** The shops the complaint storm hit, and what the merchants did with their notices. */
+  stormShops: DemoShop[];
+  merchants: MerchantFigures;
   /** Stops the platforms' receivers and the gateway. */
   close(): Promise<void>;
 }
@@ -96,7 +99,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoRun> {
     }
     await handleInboxes(platforms, merchants, clock.now());
     const summary = await summarise({ reviewer, platforms, merchants, population, stormShops: stormShops.length, seconds: (Date.now() - started) / 1000 });
-    return { gateway, officer, summary, close };
+    return { gateway, officer, summary, stormShops, merchants: merchants.figures, close };
   } catch (err) {
     await close();
     throw err;

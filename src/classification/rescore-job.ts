@@ -1,7 +1,7 @@
-// The real classification.rescore job: drains the set of entities whose inputs changed
-// (rescore_pending, filled by requestRescore) in chunks, oldest request first. Each chunk is one
-// transaction: take up to RESCORE_CHUNK entities out of the set (skipping rows another worker
-// holds), classify them together, pass a risk signal on. A crash rolls the chunk back into the
+// The real classification.rescore job: drains the requests to rescore (rescore_pending, appended
+// by requestRescore) in chunks, oldest first. Each chunk is one transaction: take up to
+// RESCORE_CHUNK requests (skipping rows another worker holds), classify their distinct entities
+// together, pass a risk signal on. A crash rolls the chunk back into the
 // set, so no request is lost; a request that arrives meanwhile enqueues another drain job (the
 // running one no longer holds the dedupKey), so none waits for the next change either.
 //
@@ -16,7 +16,7 @@ import type { ServiceDeps } from "../services.js";
 import { worsened, type ClassifyWithTransitions } from "./classify.js";
 import type { RelatedEntityIds } from "./contracts.js";
 
-/** Entities per chunk: one set-based classification pass each. */
+/** Requests per chunk: one set-based classification pass over their entities each. */
 export const RESCORE_CHUNK = 500;
 /** Chunks one run takes before handing the rest to a fresh job (keeps a run inside its lease). */
 const CHUNKS_PER_RUN = 40;
@@ -50,15 +50,16 @@ export function classificationRescoreJob(deps: RescoreJobDeps): JobDefinition<Re
 async function rescoreChunk(tx: Parameters<ClassifyWithTransitions>[0], deps: RescoreJobDeps): Promise<number> {
   const taken = await tx.execute(sql`
     delete from rescore_pending
-    where entity_id in (select entity_id from rescore_pending order by requested_at, entity_id limit ${RESCORE_CHUNK} for update skip locked)
+    where id in (select id from rescore_pending order by id limit ${RESCORE_CHUNK} for update skip locked)
     returning entity_id::text as entity_id`);
-  const ids = rowsOf<{ entity_id: string }>(taken).map((r) => r.entity_id);
-  if (ids.length === 0) return 0;
+  const requests = rowsOf<{ entity_id: string }>(taken);
+  if (requests.length === 0) return 0;
+  const ids = [...new Set(requests.map((r) => r.entity_id))].sort();
   const outcome = await deps.classify(tx, ids, { trigger: "event" });
   const worse = outcome.changes.filter((c) => (c.to === "C" || c.to === "D") && worsened(c.from, c.to)).map((c) => c.entityId);
   if (worse.length > 0) {
     // Related entities scored in this very chunk saw the old classes too: they go again.
     await requestRescore(tx, deps.enqueueMany, await deps.relatedEntityIds(tx, worse), deps.clock.now());
   }
-  return ids.length;
+  return requests.length;
 }

@@ -1,9 +1,10 @@
-// classification.rescore: "these entities' inputs changed, classify them again". A request adds
-// the entities to a set (rescore_pending: one row per entity, so a burst of events for one entity
-// is one row) and keeps ONE drain job pending (dedupKey "rescore"). The job (registered by the
-// classification module) takes the set in chunks and classifies each chunk with one set-based
-// pass in one transaction: thousands of changed entities cost a few statements per chunk
-// instead of a job, a transaction and a planned features statement each.
+// classification.rescore: "these entities' inputs changed, classify them again". A request
+// appends the entities to rescore_pending (one row per entity per request: a batch of 10,000
+// events for one entity is one row) and keeps ONE drain job pending (dedupKey "rescore"). The job
+// (registered by the classification module) takes the rows in chunks and classifies each chunk's
+// distinct entities with one set-based pass in one transaction: thousands of changed entities
+// cost a few statements per chunk instead of a job, a transaction and a planned features
+// statement each.
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { idList } from "../db/id-list.js";
@@ -37,8 +38,7 @@ export async function requestRescore(on: Executor, enqueueMany: EnqueueMany, ent
   for (let i = 0; i < ids.length; i += IDS_PER_INSERT) {
     await on.execute(sql`
       insert into rescore_pending (entity_id, requested_at)
-      select id, ${now.toISOString()}::timestamptz from ${idList(ids.slice(i, i + IDS_PER_INSERT))} as l
-      on conflict (entity_id) do nothing`);
+      select id, ${now.toISOString()}::timestamptz from ${idList(ids.slice(i, i + IDS_PER_INSERT))} as l`);
   }
   await enqueueMany(on, [{ job: RESCORE_JOB, payload: {}, dedupKey: RESCORE_DEDUP_KEY }]);
 }

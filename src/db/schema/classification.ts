@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigserial, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, ts } from "../columns.js";
 import type { ModelArtifact } from "../../scoring/index.js";
 
@@ -26,14 +26,13 @@ export const model = pgTable(
 );
 
 /**
- * Entities whose inputs changed and wait for classification.rescore: a set (one row per entity,
- * however many changes), drained in chunks oldest first by the rescore job.
+ * Requests to classify an entity again because its inputs changed, drained in chunks (oldest
+ * first) by the rescore job. Append-only rows with their own ids rather than one row per entity:
+ * an insert then never waits on another transaction's row (a unique entity key made ingestion
+ * and a draining chunk wait on each other's keys, and deadlock); the drain de-duplicates.
  */
-export const rescorePending = pgTable(
-  "rescore_pending",
-  {
-    entityId: uuid("entity_id").primaryKey(),
-    requestedAt: ts("requested_at").notNull(),
-  },
-  (t) => [index("rescore_pending_requested").on(t.requestedAt)],
-);
+export const rescorePending = pgTable("rescore_pending", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  entityId: uuid("entity_id").notNull(),
+  requestedAt: ts("requested_at").notNull(),
+});

@@ -15,7 +15,7 @@ import { summaryLines } from "./summary.js";
 const { values } = parseArgs({
   options: {
     entities: { type: "string", default: "2000" },
-    days: { type: "string", default: "40" },
+    days: { type: "string", default: "30" },
     "storm-day": { type: "string", default: "8" },
     seed: { type: "string", default: "2023" },
     port: { type: "string", default: "8090" },

@@ -3,6 +3,7 @@
 // only after the deadline (their case is escalated first), a few never; a rejected submission
 // is done again two days later. Who does what is drawn from the demo's seed.
 import { createRng, type Rng } from "../src/scoring/index.js";
+import { inParallel } from "./parallel.js";
 import { DAY_MS } from "./population.js";
 
 type Behaviour = "prompt" | "late" | "silent";
@@ -18,6 +19,8 @@ interface NoticeInHand {
   acknowledged: boolean;
   /** When the next submission is due (ms), or null when nothing is planned. */
   submitAt: number | null;
+  /** Submissions made so far (each one's idempotency key). */
+  submissions: number;
 }
 
 export interface MerchantFigures {
@@ -61,6 +64,7 @@ export class Merchants {
       dueAt,
       behaviour,
       acknowledged: false,
+      submissions: 0,
       submitAt: behaviour === "prompt" ? receivedAt + (2 + this.rng.int(4)) * DAY_MS : behaviour === "late" ? dueAt + (1 + this.rng.int(4)) * DAY_MS : null,
     });
   }
@@ -70,32 +74,33 @@ export class Merchants {
     for (const n of this.inHand.values()) if (n.caseId === caseId) n.submitAt = now.getTime() + 2 * DAY_MS;
   }
 
-  /** Everything merchants do up to `now`. */
+  /** Everything merchants do up to `now` (several merchants at once). */
   async act(now: Date): Promise<void> {
     const t = now.getTime();
-    for (const n of this.inHand.values()) {
-      if (n.behaviour === "silent") continue;
+    await inParallel([...this.inHand.values()], 4, async (n) => {
+      if (n.behaviour === "silent") return;
       const ackAt = n.behaviour === "prompt" ? n.receivedAt + DAY_MS : n.receivedAt + 5 * DAY_MS;
       if (!n.acknowledged && t >= ackAt) {
-        await this.call(n, "/v1/merchant/notice/acknowledge", { note: "已收到提示，正在整改。" });
         n.acknowledged = true;
+        await this.call(n, "/v1/merchant/notice/acknowledge", { note: "已收到提示，正在整改。" });
         this.figures.acknowledged++;
       }
       if (n.submitAt !== null && t >= n.submitAt) {
+        n.submitAt = null;
         await this.call(n, "/v1/merchant/notice/evidence", {
           text: "已下架问题商品，逐一联系投诉消费者退款并完成自查，附整改说明。",
           links: [`https://merchant.example/rectification/${n.caseId}`],
         });
-        n.submitAt = null;
+        n.submissions++;
         this.figures.submissions++;
       }
-    }
+    });
   }
 
   private async call(n: NoticeInHand, path: string, body: unknown): Promise<void> {
     const res = await fetch(this.gatewayUrl + path, {
       method: "POST",
-      headers: { authorization: `Bearer ${n.token}`, "content-type": "application/json", "idempotency-key": `${n.caseId}:${path}:${this.figures.submissions}` },
+      headers: { authorization: `Bearer ${n.token}`, "content-type": "application/json", "idempotency-key": `${n.caseId}:${path}:${n.submissions}` },
       body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`merchant ${path} for notice ${n.noticeId}: ${res.status} ${await res.text()}`);

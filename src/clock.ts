@@ -23,3 +23,18 @@ export class ManualClock implements Clock {
     this.t = new Date(to).getTime();
   }
 }
+
+/** Wall-clock time moved by an offset: time flows as usual and a demo jumps it forward. */
+export class OffsetClock implements Clock {
+  private offsetMs: number;
+  constructor(start: Date | string = new Date()) {
+    this.offsetMs = new Date(start).getTime() - Date.now();
+  }
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  /** Moves to `to` unless the clock is already past it (time never runs backwards). */
+  advanceTo(to: Date): void {
+    this.offsetMs = Math.max(this.offsetMs, to.getTime() - Date.now());
+  }
+}

@@ -13,6 +13,7 @@ import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
 import { DAY, jobsDone, regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator } from "./support/platform.js";
+import { rescoresSettled } from "./support/rescores.js";
 
 const clock = new ManualClock(`${new Date().toISOString().slice(0, 10)}T03:00:00Z`);
 let gw: TestGateway;
@@ -71,7 +72,7 @@ function complaintStorm(shop: string): EventRecord[] {
 async function submit(client: GatewayClient, events: EventRecord[], entityId: string): Promise<void> {
   const out = await client.submitEvents(events);
   expect(out.rejected).toBe(0);
-  await jobsDone(gw, "classification.rescore", { entityId });
+  await rescoresSettled(gw);
 }
 
 async function messages(client: GatewayClient, entityId: string): Promise<FeedMessage[]> {
@@ -100,7 +101,7 @@ describe("an established merchant with an orderly record", () => {
 
   it("is B until its trading record arrives, then A and admitted to the sandbox at once, each platform told once", async () => {
     entityId = await foodMerchant("clean", 730);
-    await jobsDone(gw, "classification.rescore", { entityId });
+    await rescoresSettled(gw);
     // registered, nothing known of its trading yet: general risk until more is known
     expect(await profileOf(entityId)).toMatchObject({ riskClass: "B", override: "insufficient_data" });
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
+import { rescoresSettled } from "./support/rescores.js";
 
 let gw: TestGateway;
 let p: OnboardedPlatform;
@@ -16,20 +17,13 @@ afterAll(async () => {
   await gw?.close();
 });
 
-async function settled(entityId: string): Promise<void> {
-  const [row] = await gw.system.deps.db.rows<{ id: number }>(sql`
-    select max(id)::int as id from outbox where job = 'classification.rescore' and payload->>'entityId' = ${entityId}`);
-  const e = await gw.jobEvents.waitFor((x) => x.id === row!.id && (x.type === "done" || x.type === "failed"), 30_000);
-  expect(e.type, JSON.stringify(e)).toBe("done");
-}
-
 describe("overrides through the events API", () => {
   it("a revoked licence reported as a licence event forces class D", async () => {
     const res = await p.signedRequest("/v1/merchants/batch", {
       records: [merchant("lic-1", { uscc: makeUscc("510104", 777), category: "food", licences: [{ type: "food_business", number: "JY1" }] })],
     });
     const entityId = ((await res.json()) as { results: { entityId: string }[] }).results[0]!.entityId;
-    await settled(entityId);
+    await rescoresSettled(gw);
     const event = {
       eventId: "lic-ev-1",
       shopId: "lic-1",
@@ -39,7 +33,7 @@ describe("overrides through the events API", () => {
     };
     const sent = (await (await p.signedRequest("/v1/events/batch", { records: [event] })).json()) as { accepted: number };
     expect(sent.accepted).toBe(1);
-    await settled(entityId);
+    await rescoresSettled(gw);
     const [row] = await gw.system.deps.db.rows<{ risk_class: string; override: string | null }>(sql`
       select e.risk_class, c.override from entity e
       join classification c on c.entity_id = e.id

@@ -10,6 +10,7 @@ import { contributionsOf, logit } from "../src/scoring/index.js";
 import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
+import { rescoresSettled } from "./support/rescores.js";
 
 let gw: TestGateway;
 let a: OnboardedPlatform;
@@ -39,14 +40,6 @@ async function post(p: OnboardedPlatform, path: string, records: unknown[]): Pro
   return body;
 }
 
-/** Waits for the newest rescore job of the entity (enqueued by what we just posted) to finish. */
-async function settled(id: string): Promise<void> {
-  const [row] = await db().rows<{ id: number }>(sql`
-    select max(id)::int as id from outbox where job = 'classification.rescore' and payload->>'entityId' = ${id}`);
-  const e = await gw.jobEvents.waitFor((x) => x.id === row!.id && (x.type === "done" || x.type === "failed"), 30_000);
-  expect(e.type, JSON.stringify(e)).toBe("done");
-}
-
 const currentClass = async (id: string) =>
   (await db().rows<{ risk_class: string | null }>(sql`select risk_class from entity where id = ${id}::uuid`))[0]!.risk_class;
 
@@ -74,7 +67,7 @@ describe("event-driven classification", () => {
     };
     const first = await post(a, "/v1/merchants/batch", [merchant("shop-a", record)]);
     entityId = first.results[0]!.entityId!;
-    await settled(entityId);
+    await rescoresSettled(gw);
     // registered, no trading record yet: B until more is known
     const registered = (await currentClass(entityId))!;
     expect(registered).toBe("B");
@@ -91,8 +84,8 @@ describe("event-driven classification", () => {
       { eventId: `rating-${q}`, shopId: "shop-a", kind: "rating", occurredAt: iso((q * 45 + 2) * DAY), data: { score: 4.8, count: 800 } },
     ]);
     await post(a, "/v1/events/batch", history);
-    await settled(entityId);
-    await settled(other.results[0]!.entityId!);
+    await rescoresSettled(gw);
+    await rescoresSettled(gw);
     const start = await currentClass(entityId);
     expect(["A", "B"]).toContain(start);
 
@@ -101,7 +94,7 @@ describe("event-driven classification", () => {
     for (let round = 0; round < 12 && !["C", "D"].includes(seen.at(-1)!); round++) {
       const batch = Array.from({ length: 40 }, () => complaint(`c-${++n}`, "shop-a", iso((1 + (n % 20)) * 3_600_000)));
       await post(a, "/v1/events/batch", batch);
-      await settled(entityId);
+      await rescoresSettled(gw);
       const now = (await currentClass(entityId))!;
       if (now !== seen.at(-1)) seen.push(now);
     }

@@ -13,6 +13,7 @@ import { complaint, merchant } from "./exchange-fixtures.js";
 import { DAY, evaluate, seeder, spread, warningsOf, type Seeder } from "./monitoring-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
+import { rescoresSettled } from "./support/rescores.js";
 
 const T0 = new Date("2026-06-15T08:00:00Z");
 const clock = new ManualClock(T0);
@@ -79,17 +80,11 @@ describe("a complaint storm through the events API", () => {
   it("through classification's hook alone: re-scoring after each batch keeps one warning current", async () => {
     const created = await post(b, "/v1/merchants/batch", [merchant("hook-shop", { category: "food", regionCode: "510104" })]);
     const id = created.results[0]!.entityId!;
-    const settled = async () => {
-      const [row] = await db().rows<{ id: number }>(sql`
-        select max(id)::int as id from outbox where job = 'classification.rescore' and payload->>'entityId' = ${id}`);
-      const e = await gw.jobEvents.waitFor((x) => x.id === row!.id && (x.type === "done" || x.type === "failed"), 30_000);
-      expect(e.type, JSON.stringify(e)).toBe("done");
-    };
-    await settled();
+    await rescoresSettled(gw);
     let n = 0;
     for (let round = 0; round < 3; round++) {
       await post(b, "/v1/events/batch", Array.from({ length: 12 }, () => complaint(`hook-${++n}`, "hook-shop", new Date(clock.now().getTime() - n * 60_000).toISOString())));
-      await settled();
+      await rescoresSettled(gw);
       clock.advance(5 * 60_000);
     }
     const res = await as(viewer, `/v1/regulator/warnings?entity=${id}&rule=complaints.storm_high_hazard`);
@@ -222,12 +217,6 @@ describe("closing by rectification (the notice issue's seam)", () => {
 
 describe("registration changes through the merchants API", () => {
   it("three changes of a shop's registered address in a year raise the rule; two do not", async () => {
-    const settledAll = async (id: string) => {
-      const [row] = await db().rows<{ id: number }>(sql`
-        select max(id)::int as id from outbox where job = 'classification.rescore' and payload->>'entityId' = ${id}`);
-      const e = await gw.jobEvents.waitFor((x) => x.id === row!.id && (x.type === "done" || x.type === "failed"), 30_000);
-      expect(e.type, JSON.stringify(e)).toBe("done");
-    };
     const ids: Record<string, string> = {};
     for (const [shop, changes] of [["moving-3", 3], ["moving-2", 2]] as const) {
       const base = merchant(shop, { category: "apparel", regionCode: "510104", address: "1 First Street" });
@@ -235,7 +224,7 @@ describe("registration changes through the merchants API", () => {
       for (let i = 1; i <= changes; i++) {
         clock.advance(60_000);
         await post(a, "/v1/merchants/batch", [{ ...base, address: `${i + 1} Other Street` }]);
-        await settledAll(ids[shop]!);
+        await rescoresSettled(gw);
       }
     }
     // A change counts from the next instant on (windows are [T-365d, T)): the next re-scoring
@@ -243,7 +232,7 @@ describe("registration changes through the merchants API", () => {
     clock.advance(60_000);
     for (const shop of ["moving-3", "moving-2"]) {
       await post(a, "/v1/events/batch", [{ eventId: `rating-${shop}`, shopId: shop, kind: "rating", occurredAt: new Date(clock.now().getTime() - 1000).toISOString(), data: { score: 4.6, count: 20 } }]);
-      await settledAll(ids[shop]!);
+      await rescoresSettled(gw);
     }
     const rulesOf = async (id: string) => (await warningsOf(db(), id)).map((w) => w.rule_key);
     expect(await rulesOf(ids["moving-3"]!)).toContain("registration.abnormal_changes");

@@ -12,6 +12,7 @@ import { merchant } from "./exchange-fixtures.js";
 import { feedOf, HOUR, jobsDone, post, regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
+import { rescoresSettled } from "./support/rescores.js";
 
 const clock = new ManualClock(`${new Date().toISOString().slice(0, 10)}T02:00:00Z`);
 const OPTIONS = { ...DEFAULT_NOTICE_OPTIONS, reminderBeforeMs: 2 * HOUR };
@@ -94,7 +95,7 @@ describe("a rectification deadline", () => {
     expect(await stepsOf(caseId)).toEqual(["opened", "reminded", "escalated"]);
     expect(await updates(caseId)).toEqual(["reminded", "escalated"]);
     // Escalation re-scores the entity, and the fence counts the open escalated case.
-    await jobsDone(gw, "classification.rescore", { entityId });
+    await rescoresSettled(gw);
     const overdue = await db().transaction((tx) => gw.system.notices.overdueRectifications(tx, [entityId]));
     expect(overdue.get(entityId)).toBe(1);
   });

@@ -7,6 +7,7 @@ import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
 import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
 import type { TestGateway } from "./support/gateway.js";
 import type { LoggedInRegulator, OnboardedPlatform } from "./support/platform.js";
+import { rescoresSettled } from "./support/rescores.js";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -85,7 +86,7 @@ export async function complaintStorm(
     "/v1/events/batch",
     Array.from({ length: complaints }, (_, k) => complaint(`${shop}-c${k}`, `${shop}-0`, at(k), { data: { channel: "hotline_12315", reason: "食品变质" } })),
   );
-  await jobsDone(gw, "classification.rescore", { entityId });
+  await rescoresSettled(gw);
   await jobsDone(gw, "warning.raised");
   return entityId;
 }

@@ -12,6 +12,7 @@ import { complaintStorm, DAY, feedOf, HOUR, jobsDone, post, regulatorCall, type 
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
+import { rescoresSettled } from "./support/rescores.js";
 
 const clock = new ManualClock(`${new Date().toISOString().slice(0, 10)}T03:00:00Z`);
 let gw: TestGateway;
@@ -73,7 +74,7 @@ describe("a notice from a warning", () => {
     await Promise.all([1, 2, 3].map(() => gw.system.notices.onWarningRaised({ warningId: w!.id, action: "warn_and_notice" }, { jobId: 0, attempt: 1 })));
     // More complaints in the window: the warning is refreshed, not raised again.
     await post(pa, "/v1/events/batch", Array.from({ length: 5 }, (_, k) => complaint(`storm-more-${k}`, "storm-0", new Date(clock.now().getTime() - k * 60_000).toISOString())));
-    await jobsDone(gw, "classification.rescore", { entityId });
+    await rescoresSettled(gw);
     await jobsDone(gw, "warning.raised");
     const warning = (await (await regulatorCall(gw, officer, "GET", `/v1/regulator/warnings/${w.id}`)).json()) as { hitCount: number };
     expect(warning.hitCount).toBeGreaterThan(1);

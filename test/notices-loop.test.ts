@@ -13,6 +13,7 @@ import { jobsDone, regulatorCall } from "./notices-fixtures.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator } from "./support/platform.js";
+import { rescoresSettled } from "./support/rescores.js";
 
 const clock = new ManualClock(`${new Date().toISOString().slice(0, 10)}T03:00:00Z`);
 let gw: TestGateway;
@@ -72,7 +73,7 @@ describe("the notice and rectification loop", () => {
       complaint(`loop-c${k}`, "loop-a", new Date(clock.now().getTime() - (k + 1) * 300_000).toISOString(), { data: { channel: "hotline_12315", reason: "食品变质" } }) as EventRecord,
     );
     expect((await sdkA.submitEvents(events)).accepted).toBe(21);
-    await jobsDone(gw, "classification.rescore", { entityId });
+    await rescoresSettled(gw);
     await jobsDone(gw, "warning.raised");
 
     const issued = (await feed(sdkA)).filter((m) => m.type === "notice.issued");

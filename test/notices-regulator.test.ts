@@ -16,6 +16,7 @@ import { makeUscc, merchant } from "./exchange-fixtures.js";
 import { complaintStorm, DAY, feedOf, jobsDone, post, regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
+import { rescoresSettled } from "./support/rescores.js";
 
 const clock = new ManualClock(`${new Date().toISOString().slice(0, 10)}T04:00:00Z`);
 let gw: TestGateway;
@@ -200,10 +201,11 @@ describe("review", () => {
     const audit = await db().rows<{ actor: string; data: { decision: string; closedWarnings: string[] } }>(sql`
       select actor, data from audit_log where action = 'rectification.review' and subject_id = ${stormNotice.caseId}`);
     expect(audit).toEqual([{ actor: `regulator:${officer.userId}`, data: expect.objectContaining({ decision: "accept", closedWarnings: [stormWarning] }) }]);
-    const rescores = await db().rows<{ n: number }>(sql`
-      select count(*)::int as n from outbox where job = 'classification.rescore' and payload->>'entityId' = ${stormEntity} and created_at >= ${clock.now().toISOString()}::timestamptz`);
-    expect(rescores[0]!.n).toBeGreaterThanOrEqual(1);
-    await jobsDone(gw, "classification.rescore", { entityId: stormEntity });
+    const rescores = await db().rows<{ n: number }>(sql`select count(*)::int as n from rescore_pending where entity_id = ${stormEntity}::uuid`);
+    const drains = await db().rows<{ n: number }>(sql`
+      select count(*)::int as n from outbox where job = 'classification.rescore' and created_at >= ${clock.now().toISOString()}::timestamptz`);
+    expect(rescores[0]!.n + drains[0]!.n).toBeGreaterThanOrEqual(1);
+    await rescoresSettled(gw);
   });
 
   it("the case's detail carries its notice, evidence and timeline; its file is served as an attachment to regulators in scope", async () => {
@@ -353,7 +355,7 @@ describe("the case history where others read it", () => {
     });
     expect([A, B, C, fresh].map((id) => staged.get(id)!.rectifications_overdue_365d)).toEqual([0, 1, 0, null]);
     // The escalation re-scored B: its class now carries the overdue rectification as a reason.
-    await jobsDone(gw, "classification.rescore", { entityId: B });
+    await rescoresSettled(gw);
     const profile = await get<{ contributions: Array<{ indicator: string; logLR: number }> }>(viewer, `/v1/regulator/entities/${B}`);
     expect(profile.body.contributions.find((c) => c.indicator === "rectifications_overdue_365d")!.logLR).toBeGreaterThan(0);
   });

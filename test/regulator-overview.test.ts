@@ -16,6 +16,7 @@ import type { components } from "../src/generated/openapi.js";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
 import { complaintStorm, DAY, HOUR, jobsDone, post, regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
+import { rescoresSettled } from "./support/rescores.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 
 type Overview = components["schemas"]["RegulatorOverview"];
@@ -37,14 +38,6 @@ async function addMerchant(p: OnboardedPlatform, shop: string, region: string): 
   return r!.entityId!;
 }
 
-/** Waits until no re-score is left: a re-score may enqueue more (a linked entity's), so until the count holds still. */
-async function rescoresSettled(): Promise<void> {
-  for (;;) {
-    const done = await jobsDone(gw, "classification.rescore");
-    const [now] = await db().rows<{ n: number }>(sql`select count(*)::int as n from outbox where job = 'classification.rescore'`);
-    if (Number(now!.n) === done) return;
-  }
-}
 
 beforeAll(async () => {
   // Re-sends far away: delivery is not what these tests watch.
@@ -56,7 +49,7 @@ beforeAll(async () => {
   ids.L = await addMerchant(alpha, "ov-l", "510107");
   ids.Q = await addMerchant(beta, "ov-q", "510107");
   ids.X = await addMerchant(alpha, "ov-x", "510302");
-  await rescoresSettled();
+  await rescoresSettled(gw);
 
   // M must be class A for the officer to admit it (the fence refuses while a removal trigger holds).
   await db().orm.execute(sql`update entity set risk_class = 'A' where id = ${ids.M}::uuid`);
@@ -73,7 +66,7 @@ beforeAll(async () => {
   clock.advance(2 * HOUR);
   gw.system.deps.kick();
   await jobsDone(gw, "rectification.escalate", { caseId });
-  await rescoresSettled(); // the escalation re-scores L
+  await rescoresSettled(gw); // the escalation re-scores L
   const classes = { S: "D", M: "A", L: "B", Q: null, X: "A" } as const;
   for (const [k, c] of Object.entries(classes)) await db().orm.execute(sql`update entity set risk_class = ${c} where id = ${ids[k as keyof typeof ids]}::uuid`);
 

@@ -83,7 +83,7 @@ describe("relations.load", () => {
     const got = (await links(t.db)).map((l) => ({ pair: [l.a, l.b].sort(), kind: l.kind, source: l.source }));
     expect(got).toContainEqual({ pair: [a, parent].sort(), kind: "investor", source: "cli" });
     expect(got).toContainEqual({ pair: [a, b].sort(), kind: "officer", source: "cli" });
-    const queued = await t.db.rows<{ e: string }>(sql`select payload->>'entityId' as e from outbox where job = 'classification.rescore' order by 1`);
+    const queued = await t.db.rows<{ e: string }>(sql`select entity_id::text as e from rescore_pending order by 1`);
     expect(queued.map((q) => q.e)).toEqual([parent, a, b].sort());
     const audit = await t.db.rows<{ actor: string; data: { loaded: number } }>(sql`select actor, data from audit_log where action = 'relations.load'`);
     expect(audit).toEqual([{ actor: "cli", data: expect.objectContaining({ loaded: 3, unknownEntities: 1 }) }]);

@@ -7,6 +7,7 @@ import { computeFeatures } from "../src/classification/features.js";
 import { computeRelationshipIndicators, relatedEntityIds } from "../src/classification/relationships.js";
 import { compileModel, expertDefaultModel, scoreEntity } from "../src/scoring/index.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
+import { rescoresSettled } from "./support/rescores.js";
 import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
 import { hex } from "./relationships-fixtures.js";
@@ -21,21 +22,6 @@ beforeAll(async () => {
 });
 afterAll(async () => gw?.close());
 
-/** Waits (on job events, no sleeps) until no rescore job for these entities is left, propagated ones included. */
-async function quiescent(ids: string[]): Promise<void> {
-  const seen = new Set<number>();
-  for (;;) {
-    const rows = await gw.system.deps.db.rows<{ id: number }>(sql`
-      select id::int as id from outbox where job = 'classification.rescore' and payload->>'entityId' in ${sql`(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`}`);
-    const fresh = rows.map((r) => r.id).filter((id) => !seen.has(id));
-    if (fresh.length === 0) return;
-    for (const id of fresh) {
-      const e = await gw.jobEvents.waitFor((x) => x.id === id && (x.type === "done" || x.type === "failed"), 30_000);
-      expect(e.type, JSON.stringify(e)).toBe("done");
-      seen.add(id);
-    }
-  }
-}
 
 async function post(path: string, records: unknown[]): Promise<Array<{ status: string; entityId?: string }>> {
   const res = await p.signedRequest(path, { records });
@@ -76,7 +62,7 @@ describe("risk reaches related entities", () => {
     await post("/v1/events/batch", [...activity("bad"), ...activity("related"), ...activity("unrelated"), violation(1), violation(2)]);
 
     const db = gw.system.deps.db;
-    await quiescent([bad, related, unrelated]);
+    await rescoresSettled(gw);
     const asOf = gw.clock.now();
     expect(await relatedEntityIds(db.orm, [bad])).toEqual([related]);
 
@@ -111,14 +97,14 @@ describe("risk reaches related entities", () => {
     const shop = (shopId: string, address: string) =>
       merchant(shopId, { uscc: makeUscc("510104"), category: "apparel", legalRepresentativeHash: person, address });
     const [known] = await post("/v1/merchants/batch", [shop("known", "5 Quiet Road")]).then((r) => r.map((x) => x.entityId!));
-    await quiescent([known!]);
+    await rescoresSettled(gw);
     const historyOf = async (id: string) => (await db.rows<{ n: number }>(sql`select count(*)::int as n from classification where entity_id = ${id}::uuid`))[0]!.n;
     const before = await historyOf(known!);
     expect(before).toBe(1);
 
     // Only the newcomer's record arrives; the link to `known` is found on its rescore path.
     const [newcomer] = await post("/v1/merchants/batch", [shop("newcomer", "6 Quiet Road")]).then((r) => r.map((x) => x.entityId!));
-    await quiescent([newcomer!, known!]);
+    await rescoresSettled(gw);
     expect(await relatedEntityIds(db.orm, [newcomer!])).toEqual([known]);
     expect(await historyOf(known!)).toBe(before + 1);
     const rel = await computeRelationshipIndicators(db.orm, [known!], gw.clock.now());

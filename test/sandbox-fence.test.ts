@@ -18,6 +18,7 @@ import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
 import { usingPostgres } from "./support/db.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
+import { rescoresSettled } from "./support/rescores.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -70,14 +71,6 @@ async function post(p: OnboardedPlatform, path: string, records: unknown[]): Pro
   return body.results;
 }
 
-/** Waits for the newest rescore job of the entity to finish. */
-async function settled(id: string): Promise<void> {
-  const [row] = await db().rows<{ id: number }>(sql`
-    select max(id)::int as id from outbox where job = 'classification.rescore' and payload->>'entityId' = ${id}`);
-  const e = await gw.jobEvents.waitFor((x) => x.id === row!.id && (x.type === "done" || x.type === "failed"), 30_000);
-  expect(e.type, JSON.stringify(e)).toBe("done");
-}
-
 /** The fence after re-scoring, as the classify hook runs it. */
 async function evaluate(ids: string[]) {
   const out = await db().transaction((tx) => gw.system.sandbox.evaluate(tx, { entityIds: ids, asOf: clock.now(), trigger: "event" }));
@@ -119,7 +112,7 @@ async function cleanMerchant(shop: string, category: "food" | "apparel" = "appar
     { eventId: `${shop}-rating-${q}`, shopId: `${shop}-a`, kind: "rating", occurredAt: iso((q * 45 + 2) * DAY), data: { score: 4.9, count: 800 } },
   ]);
   await post(pa, "/v1/events/batch", history);
-  await settled(first!.entityId!);
+  await rescoresSettled(gw);
   return first!.entityId!;
 }
 
@@ -128,7 +121,7 @@ async function registeredOnly(shop: string): Promise<string> {
   const registration = { uscc: makeUscc("510104"), category: "apparel" };
   const [first] = await post(pa, "/v1/merchants/batch", [merchant(`${shop}-a`, registration)]);
   await post(pb, "/v1/merchants/batch", [merchant(`${shop}-b`, registration)]);
-  await settled(first!.entityId!);
+  await rescoresSettled(gw);
   return first!.entityId!;
 }
 
@@ -198,7 +191,7 @@ describe("admission and removal through the events API", () => {
     let n = 0;
     for (let round = 0; round < 12 && !["C", "D"].includes((await classOf(clean))!); round++) {
       await post(pa, "/v1/events/batch", Array.from({ length: 40 }, () => complaint(`storm-${++n}`, "clean-a", iso((1 + (n % 20)) * 60_000))));
-      await settled(clean);
+      await rescoresSettled(gw);
     }
     expect(["C", "D"]).toContain(await classOf(clean));
     expect(await statusOf(clean)).toBe("outside");

@@ -11,7 +11,7 @@ import { platform } from "../db/schema/platform.js";
 import { specRecordValidators } from "../exchange/index.js";
 import { ingestEvents } from "../exchange/ingest-events.js";
 import { ingestMerchants } from "../exchange/ingest-merchants.js";
-import { RESCORE_JOB, rescoreJob } from "../exchange/rescore-job.js";
+import { RESCORE_DEDUP_KEY, RESCORE_JOB, rescoreJob } from "../exchange/rescore-job.js";
 import { createEnqueueMany, JobRegistry, type EnqueueRow } from "../jobs/index.js";
 import { createLogger } from "../logger.js";
 import { expertDefaultModel, type ModelArtifact } from "../scoring/index.js";
@@ -99,30 +99,37 @@ describe("classifyEntities", () => {
 });
 
 describe("classification.rescore", () => {
-  it("passes the risk signal to related entities only when the class worsened to C or D", async () => {
+  const pending = async () => (await t.db.rows<{ id: string }>(sql`select entity_id::text as id from rescore_pending order by 1`)).map((r) => r.id);
+
+  it("drains the rescore set and passes the risk signal to related entities only when the class worsened to C or D", async () => {
     const enqueued: EnqueueRow[] = [];
     const job = classificationRescoreJob({
-      db: t.db, kick: () => {}, classify,
+      db: t.db, clock, kick: () => {}, classify,
       enqueueMany: async (_on, rows) => enqueued.push(...rows),
       relatedEntityIds: async (_on, list) => (list.includes(ids[0]!) ? [ids[1]!, ids[2]!] : []),
     });
     expect(job.name).toBe(RESCORE_JOB);
+    // A row from before the set named its entity: it joins the set and is drained at once.
     await job.handle(job.parse({ entityId: ids[0]! }), { jobId: 1, attempt: 1 }); // no change
-    expect(enqueued).toEqual([]);
+    expect(await pending()).toEqual([]);
+    expect(enqueued.filter((r) => r.job === RESCORE_JOB)).toHaveLength(1); // the request's own drain row
+    enqueued.length = 0;
     // a violation storm: serious violations force D
     const events = Array.from({ length: 3 }, (_, i) =>
       complaint(`v-${i}`, "s-0", "2026-01-05T00:00:00Z", { kind: "violation_confirmed", data: { violationType: "food_safety", serious: true } }));
     expect((await ingestEvents(ctx(), { platformId, records: events, batchEvidence: evidence })).accepted).toBe(3);
     clock.advance(60_000);
-    await job.handle({ entityId: ids[0]! }, { jobId: 2, attempt: 1 });
+    await job.handle(job.parse({}), { jobId: 2, attempt: 1 });
     const [row] = await t.db.rows<{ risk_class: string }>(sql`select risk_class from entity where id = ${ids[0]!}::uuid`);
     expect(row!.risk_class).toBe("D");
-    expect(enqueued.map((r) => r.payload)).toEqual([{ entityId: ids[1] }, { entityId: ids[2] }]);
-    expect(enqueued.every((r) => r.job === RESCORE_JOB && r.dedupKey === `rescore:${(r.payload as { entityId: string }).entityId}`)).toBe(true);
+    expect(await pending()).toEqual([ids[1]!, ids[2]!].sort());
+    expect(enqueued).toEqual([{ job: RESCORE_JOB, payload: {}, dedupKey: RESCORE_DEDUP_KEY }]);
     // rescored again while still D: no further propagation
+    await t.db.orm.execute(sql`delete from rescore_pending`);
     enqueued.length = 0;
     clock.advance(60_000);
-    await job.handle({ entityId: ids[0]! }, { jobId: 3, attempt: 1 });
-    expect(enqueued).toEqual([]);
+    await job.handle(job.parse({ entityId: ids[0]! }), { jobId: 3, attempt: 1 });
+    expect(await pending()).toEqual([]);
+    expect(enqueued.filter((r) => r.dedupKey === RESCORE_DEDUP_KEY)).toHaveLength(1);
   });
 });

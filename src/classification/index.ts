@@ -13,7 +13,7 @@ import { ensureHistoryPartition, makeClassifyEntities, type ClassifyDeps } from 
 import { computeFeatures } from "./features.js";
 import { seedExpertModel } from "./models.js";
 import { classificationRescoreJob } from "./rescore-job.js";
-import { rescoreRows } from "../exchange/rescore-job.js";
+import { requestRescore } from "../exchange/rescore-job.js";
 // The relationship graph:
 import { relatedEntityIds, withFreshLinks } from "./relationships.js";
 // Runs, lifecycle, regulator API:
@@ -59,7 +59,7 @@ export function createClassification(
       // A new or removed link changes the partner's relationship indicators: it is re-scored too
       // (its own refresh finds the link already there, so this does not ping-pong).
       const classifyFresh = withFreshLinks(classify, deps.clock, async (tx, partners) => {
-        await deps.enqueueMany(tx, rescoreRows(partners));
+        await requestRescore(tx, deps.enqueueMany, partners, deps.clock.now());
       });
       registry.define(classificationRescoreJob({ ...deps, classify: classifyFresh, relatedEntityIds }));
       registerRunJobs(registry, { ...deps, classify });

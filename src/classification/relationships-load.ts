@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import { actorLabel, type VerbContext } from "../auth/actor.js";
 import { appendAudit } from "../audit/index.js";
 import { rowsOf } from "../db/client.js";
-import { rescoreJob, rescoreRows } from "../exchange/rescore-job.js";
+import { requestRescore, rescoreJob } from "../exchange/rescore-job.js";
 import { AppError } from "../http/errors.js";
 import { createEnqueueMany, JobRegistry } from "../jobs/index.js";
 import { isValidUscc } from "../scoring/uscc.js";
@@ -80,7 +80,7 @@ export async function loadRelations(ctx: VerbContext, given: readonly RelationRo
     const entityIds = found.map((f) => f.id);
     await refreshLinks(tx, entityIds, now);
     const rescore = new Set([...entityIds, ...(await relatedEntityIds(tx, entityIds))]);
-    await createEnqueueMany({ clock: ctx.clock, registry: enqueueRegistry() })(tx, rescoreRows(rescore));
+    await requestRescore(tx, createEnqueueMany({ clock: ctx.clock, registry: enqueueRegistry() }), rescore, now);
     const matched = rows.filter((r) => known.has(r.entityUscc)).length;
     const result: LoadRelationsResult = {
       rows: rows.length,

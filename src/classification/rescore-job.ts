@@ -1,16 +1,27 @@
-// The real classification.rescore job (the exchange enqueues it per accepted change, coalesced
-// per entity by dedupKey rescore:<entityId>): classify the one entity in a transaction, then
-// pass a risk signal on. When the class WORSENED to C or D, the entity's related entities are
-// rescored too (their related_worst_class changed). This cannot ping-pong forever: a
-// propagation needs a strict worsening, and an entity can worsen at most four times
-// (none -> A -> B -> C -> D) before its class stops changing; dedupKey coalesces the rest.
+// The real classification.rescore job: drains the requests to rescore (rescore_pending, appended
+// by requestRescore) in chunks, oldest first. Each chunk is one transaction: take up to
+// RESCORE_CHUNK requests (skipping rows another worker holds), classify their distinct entities
+// together, pass a risk signal on. A crash rolls the chunk back into the
+// set, so no request is lost; a request that arrives meanwhile enqueues another drain job (the
+// running one no longer holds the dedupKey), so none waits for the next change either.
+//
+// When a class WORSENED to C or D, the entity's related entities are rescored too (their
+// related_worst_class changed). This cannot ping-pong forever: a propagation needs a strict
+// worsening, and an entity can worsen at most four times (none -> A -> B -> C -> D).
+import { sql } from "drizzle-orm";
+import { rowsOf } from "../db/client.js";
 import { defineJob, type JobDefinition } from "../jobs/index.js";
-import { parseRescorePayload, RESCORE_JOB, rescoreRows, type RescorePayload } from "../exchange/rescore-job.js";
+import { parseRescorePayload, requestRescore, RESCORE_DEDUP_KEY, RESCORE_JOB, type RescorePayload } from "../exchange/rescore-job.js";
 import type { ServiceDeps } from "../services.js";
 import { worsened, type ClassifyWithTransitions } from "./classify.js";
 import type { RelatedEntityIds } from "./contracts.js";
 
-export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "enqueueMany" | "kick"> {
+/** Requests per chunk: one set-based classification pass over their entities each. */
+export const RESCORE_CHUNK = 500;
+/** Chunks one run takes before handing the rest to a fresh job (keeps a run inside its lease). */
+const CHUNKS_PER_RUN = 40;
+
+export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "clock" | "enqueueMany" | "kick"> {
   classify: ClassifyWithTransitions;
   relatedEntityIds: RelatedEntityIds;
 }
@@ -19,17 +30,36 @@ export function classificationRescoreJob(deps: RescoreJobDeps): JobDefinition<Re
   return defineJob<RescorePayload>({
     name: RESCORE_JOB,
     parse: parseRescorePayload,
+    timeoutMs: 10 * 60_000,
     async handle({ entityId }) {
-      await deps.db.transaction(async (tx) => {
-        const outcome = await deps.classify(tx, [entityId], { trigger: "event" });
-        const worse = outcome.changes.filter((c) => (c.to === "C" || c.to === "D") && worsened(c.from, c.to)).map((c) => c.entityId);
-        if (worse.length === 0) return;
-        const related = (await deps.relatedEntityIds(tx, worse)).filter((id) => id !== entityId);
-        if (related.length > 0) await deps.enqueueMany(tx, rescoreRows(related));
-      });
-      // The transaction may have enqueued deliveries (classification.changed, and the sandbox's
-      // and monitoring's messages and jobs even when the class stayed) and propagated rescores.
+      if (entityId) await deps.db.transaction((tx) => requestRescore(tx, deps.enqueueMany, [entityId], deps.clock.now()));
+      for (let chunk = 0; chunk < CHUNKS_PER_RUN; chunk++) {
+        const taken = await deps.db.transaction((tx) => rescoreChunk(tx, deps));
+        // The chunk may have enqueued deliveries (classification.changed, the sandbox's and
+        // monitoring's messages and jobs even when the class stayed) and propagated rescores.
+        deps.kick();
+        if (taken < RESCORE_CHUNK) return;
+      }
+      // More remain: a fresh job takes them (this one holds its row until it returns).
+      await deps.enqueueMany(deps.db.orm, [{ job: RESCORE_JOB, payload: {}, dedupKey: RESCORE_DEDUP_KEY }]);
       deps.kick();
     },
   });
+}
+
+async function rescoreChunk(tx: Parameters<ClassifyWithTransitions>[0], deps: RescoreJobDeps): Promise<number> {
+  const taken = await tx.execute(sql`
+    delete from rescore_pending
+    where id in (select id from rescore_pending order by id limit ${RESCORE_CHUNK} for update skip locked)
+    returning entity_id::text as entity_id`);
+  const requests = rowsOf<{ entity_id: string }>(taken);
+  if (requests.length === 0) return 0;
+  const ids = [...new Set(requests.map((r) => r.entity_id))].sort();
+  const outcome = await deps.classify(tx, ids, { trigger: "event" });
+  const worse = outcome.changes.filter((c) => (c.to === "C" || c.to === "D") && worsened(c.from, c.to)).map((c) => c.entityId);
+  if (worse.length > 0) {
+    // Related entities scored in this very chunk saw the old classes too: they go again.
+    await requestRescore(tx, deps.enqueueMany, await deps.relatedEntityIds(tx, worse), deps.clock.now());
+  }
+  return requests.length;
 }

@@ -6,7 +6,7 @@ import type { GatewaySigner } from "../auth/signer.js";
 import type { Executor } from "../db/client.js";
 import type { ServiceDeps } from "../services.js";
 import type { Publish } from "./outbound/types.js";
-import { rescoreRows } from "./rescore-job.js";
+import { requestRescore } from "./rescore-job.js";
 
 export type ExchangeDeps = Pick<ServiceDeps, "db" | "clock" | "logger" | "enqueueMany" | "kick"> & {
   signer: Pick<GatewaySigner, "signCompact">;
@@ -26,8 +26,8 @@ export interface ExchangeContext {
   actor: Actor | undefined;
 }
 
-/** Asks for a rescore of each entity, coalesced per entity (dedupKey rescore:<id>). */
+/** Asks for a rescore of each entity (the rescore set: one row per entity however many changes). */
 export async function requestRescores(deps: ExchangeDeps, on: Executor, entityIds: ReadonlySet<string>): Promise<void> {
   if (entityIds.size === 0) return;
-  await deps.enqueueMany(on, rescoreRows(entityIds));
+  await requestRescore(on, deps.enqueueMany, entityIds, deps.clock.now());
 }

@@ -16,7 +16,7 @@ import { specRecordValidators } from "./index.js";
 import { ingestEvents } from "./ingest-events.js";
 import { ingestMerchants } from "./ingest-merchants.js";
 import type { OutboundMessage } from "./outbound/types.js";
-import { RESCORE_JOB, rescoreJob } from "./rescore-job.js";
+import { RESCORE_DEDUP_KEY, RESCORE_JOB, rescoreJob } from "./rescore-job.js";
 
 let t: TestDatabase;
 let deps: ExchangeDeps;
@@ -68,19 +68,24 @@ describe("authorisation comes first", () => {
   });
 });
 
+const rescoreSet = async () => (await t.db.rows<{ id: string }>(sql`select distinct entity_id::text as id from rescore_pending order by 1`)).map((r) => r.id);
+
 describe("ingestion verbs", () => {
-  it("stores merchants and events with a verifiable receipt and one pending rescore per entity", async () => {
+  it("stores merchants and events with a verifiable receipt and marks each entity once for rescoring", async () => {
     const m = await ingestMerchants(ctx(), { platformId, records: [merchant("u-1"), merchant("u-2")], batchEvidence: evidence });
     const [e1, e2] = m.results.map((r) => r.entityId!);
     await t.db.orm.execute(sql`delete from outbox`);
+    await t.db.orm.execute(sql`delete from rescore_pending`);
     const events = Array.from({ length: 100 }, (_, i) => complaint(`u-e-${i}`, i % 3 ? "u-1" : "u-2", `2025-${String((i % 12) + 1).padStart(2, "0")}-01T00:00:00Z`));
     const r = await ingestEvents(ctx(), { platformId, records: events, batchEvidence: evidence });
     expect(r).toMatchObject({ accepted: 100, duplicates: 0, rejected: 0 });
-    const jobs = await t.db.rows<{ dedup_key: string; status: string }>(sql`select dedup_key, status from outbox where job = ${RESCORE_JOB} order by dedup_key`);
-    expect(jobs).toEqual([e1, e2].sort().map((id) => ({ dedup_key: `rescore:${id}`, status: "pending" })));
-    // A second batch while those are pending coalesces into the same jobs.
+    expect(await rescoreSet()).toEqual([e1!, e2!].sort());
+    const drains = sql`select dedup_key, status from outbox where job = ${RESCORE_JOB}`;
+    expect(await t.db.rows(drains)).toEqual([{ dedup_key: RESCORE_DEDUP_KEY, status: "pending" }]);
+    // A second batch while that is pending adds its request behind the same drain job.
     await ingestEvents(ctx(), { platformId, records: [complaint("u-e-x", "u-1")], batchEvidence: evidence });
-    expect(await count(sql`select count(*)::int as n from outbox where job = ${RESCORE_JOB}`)).toBe(2);
+    expect(await rescoreSet()).toEqual([e1!, e2!].sort());
+    expect(await t.db.rows(drains)).toEqual([{ dedup_key: RESCORE_DEDUP_KEY, status: "pending" }]);
     // Twelve monthly partitions were created on the way.
     expect(await count(sql`select count(*)::int as n from pg_inherits where inhparent = 'event'::regclass`)).toBeGreaterThanOrEqual(12);
 
@@ -106,12 +111,11 @@ describe("ingestion verbs", () => {
 
   it("moves a shop to another entity when its USCC changes, and rescores both", async () => {
     const first = await ingestMerchants(ctx(), { platformId, records: [merchant("mover", { uscc: makeUscc() })], batchEvidence: evidence });
-    await t.db.orm.execute(sql`delete from outbox`);
+    await t.db.orm.execute(sql`delete from rescore_pending`);
     const moved = await ingestMerchants(ctx(), { platformId, records: [merchant("mover", { uscc: makeUscc() })], batchEvidence: evidence });
     const [from, to] = [first.results[0]!.entityId!, moved.results[0]!.entityId!];
     expect(to).not.toBe(from);
-    const keysNow = (await t.db.rows<{ dedup_key: string }>(sql`select dedup_key from outbox where job = ${RESCORE_JOB}`)).map((r) => r.dedup_key).sort();
-    expect(keysNow).toEqual([`rescore:${from}`, `rescore:${to}`].sort());
+    expect(await rescoreSet()).toEqual([from, to].sort());
   });
 
   it("handles a batch of 10,000 events in chunks with a few statements", async () => {

@@ -1,12 +1,22 @@
-// classification.rescore: "this entity's inputs changed, classify it again". Ingestion enqueues
-// one per distinct entity (dedupKey rescore:<entityId>), so a burst of events for one entity
-// coalesces into a single pending job instead of one job per event.
-import { defineJob, PermanentJobError, type EnqueueRow, type JobDefinition } from "../jobs/index.js";
+// classification.rescore: "these entities' inputs changed, classify them again". A request
+// appends the entities to rescore_pending (one row per entity per request: a batch of 10,000
+// events for one entity is one row) and keeps ONE drain job pending (dedupKey "rescore"). The job
+// (registered by the classification module) takes the rows in chunks and classifies each chunk's
+// distinct entities with one set-based pass in one transaction: thousands of changed entities
+// cost a few statements per chunk instead of a job, a transaction and a planned features
+// statement each.
+import { sql } from "drizzle-orm";
+import type { Executor } from "../db/client.js";
+import { idList } from "../db/id-list.js";
+import { defineJob, type EnqueueMany, type JobDefinition } from "../jobs/index.js";
 
 export const RESCORE_JOB = "classification.rescore";
+/** The drain job's coalescing key: while one is pending, more requests ride on it. */
+export const RESCORE_DEDUP_KEY = "rescore";
 
+/** The drain job's payload. Rows enqueued before the set existed named one entity each. */
 export interface RescorePayload {
-  entityId: string;
+  entityId?: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -14,8 +24,23 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The payload check shared by every definition of the job. */
 export function parseRescorePayload(payload: unknown): RescorePayload {
   const entityId = (payload as { entityId?: unknown } | null)?.entityId;
-  if (typeof entityId !== "string" || !UUID.test(entityId)) throw new PermanentJobError("rescore needs {entityId: uuid}");
-  return { entityId };
+  // An entity named by an older row is added to the set; anything else in the payload is ignored.
+  return typeof entityId === "string" && UUID.test(entityId) ? { entityId } : {};
+}
+
+/** Ids per insert statement: one jsonb parameter each. */
+const IDS_PER_INSERT = 10_000;
+
+/** Marks the entities for rescoring and makes sure a drain job is pending; in the caller's transaction. */
+export async function requestRescore(on: Executor, enqueueMany: EnqueueMany, entityIds: Iterable<string>, now: Date): Promise<void> {
+  const ids = [...new Set(entityIds)];
+  if (ids.length === 0) return;
+  for (let i = 0; i < ids.length; i += IDS_PER_INSERT) {
+    await on.execute(sql`
+      insert into rescore_pending (entity_id, requested_at)
+      select id, ${now.toISOString()}::timestamptz from ${idList(ids.slice(i, i + IDS_PER_INSERT))} as l`);
+  }
+  await enqueueMany(on, [{ job: RESCORE_JOB, payload: {}, dedupKey: RESCORE_DEDUP_KEY }]);
 }
 
 /**
@@ -24,10 +49,4 @@ export function parseRescorePayload(payload: unknown): RescorePayload {
  */
 export function rescoreJob(): JobDefinition<RescorePayload> {
   return defineJob<RescorePayload>({ name: RESCORE_JOB, parse: parseRescorePayload, handle: async () => {} });
-}
-
-export function rescoreRows(entityIds: Iterable<string>): EnqueueRow[] {
-  const rows: EnqueueRow[] = [];
-  for (const entityId of new Set(entityIds)) rows.push({ job: RESCORE_JOB, payload: { entityId }, dedupKey: `rescore:${entityId}` });
-  return rows;
 }

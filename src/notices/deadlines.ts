@@ -5,7 +5,7 @@
 //   transaction that sets it, so a second attempt finds it set and does nothing.
 import { sql } from "drizzle-orm";
 import { rowsOf, type Executor, isoTime as iso } from "../db/client.js";
-import { rescoreRows } from "../exchange/rescore-job.js";
+import { requestRescore } from "../exchange/rescore-job.js";
 import type { EnqueueMany } from "../jobs/index.js";
 import { applyStep, canApply, lockCase, publishCaseUpdate, readCases, recordStep, type CaseDeps, type CaseRow } from "./cases.js";
 
@@ -25,7 +25,7 @@ export async function escalateIfDue(tx: Executor, deps: DeadlineDeps, row: CaseR
   const now = deps.clock.now();
   if (row.escalated_at !== null || new Date(iso(row.due_at)).getTime() > now.getTime() || !canApply(row.status, "escalated")) return null;
   const escalated = await applyStep(tx, deps, row, { action: "escalated", actor: ESCALATION_ACTOR, detail: { dueAt: iso(row.due_at), from: row.status } });
-  await deps.enqueueMany(tx, rescoreRows([row.entity_id]));
+  await requestRescore(tx, deps.enqueueMany, [row.entity_id], deps.clock.now());
   return escalated;
 }
 

@@ -11,7 +11,7 @@ import { sql } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { actorLabel, type Actor } from "../auth/actor.js";
 import { rowsOf } from "../db/client.js";
-import { rescoreRows } from "../exchange/rescore-job.js";
+import { requestRescore } from "../exchange/rescore-job.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import { applyStep, lockCase, toCaseView, type CaseRow, type CaseView } from "./cases.js";
@@ -41,7 +41,7 @@ export async function reviewRectification(
         await tx.execute(sql`select warning_id::text as warning_id from notice where id = ${row.notice_id}::uuid`),
       );
       if (notice?.warning_id) closedWarnings = await deps.closeWarnings(tx, [notice.warning_id], { by: `rectification:${row.id}`, reason: input.comment });
-      await deps.enqueueMany(tx, rescoreRows([row.entity_id]));
+      await requestRescore(tx, deps.enqueueMany, [row.entity_id], deps.clock.now());
     } else {
       const rejected = await applyStep(tx, caseDeps, row, { action: "rejected", actor: by, comment: input.comment });
       const late = await escalateIfDue(tx, caseDeps, rejected);

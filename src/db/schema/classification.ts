@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigserial, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, ts } from "../columns.js";
 import type { ModelArtifact } from "../../scoring/index.js";
 
@@ -24,3 +24,15 @@ export const model = pgTable(
   },
   (t) => [uniqueIndex("model_one_active").on(t.status).where(sql`${t.status} = 'active'`), index("model_created").on(t.createdAt)],
 );
+
+/**
+ * Requests to classify an entity again because its inputs changed, drained in chunks (oldest
+ * first) by the rescore job. Append-only rows with their own ids rather than one row per entity:
+ * an insert then never waits on another transaction's row (a unique entity key made ingestion
+ * and a draining chunk wait on each other's keys, and deadlock); the drain de-duplicates.
+ */
+export const rescorePending = pgTable("rescore_pending", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  entityId: uuid("entity_id").notNull(),
+  requestedAt: ts("requested_at").notNull(),
+});

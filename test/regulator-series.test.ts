@@ -7,6 +7,7 @@ import { ManualClock } from "../src/clock.js";
 import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
 import { jobsDone, post } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
+import { rescoresSettled } from "./support/rescores.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 
 const HOUR = 3_600_000;
@@ -66,14 +67,14 @@ describe("the overview series", () => {
     // A merchant classified once, then a serious violation and a complaint storm: its class goes up (and warnings).
     const [d] = await post(platform, "/v1/merchants/batch", [merchant("series-d-0", { uscc: makeUscc("510104"), regionCode: "510104", category: "apparel", name: "series-d 服装店" })]);
     const storm = d!.entityId!;
-    await jobsDone(gw, "classification.rescore", { entityId: storm });
+    await rescoresSettled(gw);
     await post(platform, "/v1/events/batch", [
       // A confirmed serious violation: class D whatever the score (the serious-violation override).
       { eventId: "series-d-v", shopId: "series-d-0", kind: "violation_confirmed", occurredAt: new Date(clock.now().getTime() - HOUR).toISOString(), data: { violationType: "counterfeit goods", serious: true } },
       ...Array.from({ length: 24 }, (_, k) =>
         complaint(`series-d-c${k}`, "series-d-0", new Date(clock.now().getTime() - (k + 1) * 60_000).toISOString(), { data: { channel: "hotline_12315", reason: "以次充好" } })),
     ]);
-    await jobsDone(gw, "classification.rescore", { entityId: storm });
+    await rescoresSettled(gw);
     await jobsDone(gw, "warning.raised");
     // The storm moved its merchant up (its first classification, on registration, is no change).
     const history = ((await (await call(city, "GET", `/v1/regulator/entities/${storm}`)).json()) as { history: Array<{ riskClass: string }> }).history.map((h) => h.riskClass).reverse();

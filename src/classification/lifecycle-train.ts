@@ -49,7 +49,7 @@ export async function labelledSet(db: Database, computeFeatures: ComputeFeatures
       (
         await db.rows<{ entity_id: string }>(sql`
           select distinct entity_id from event
-          where kind = 'violation_confirmed' and occurred_at >= ${asOf.toISOString()}::timestamptz and occurred_at < ${to.toISOString()}::timestamptz
+          where kind = 'violation_confirmed' and shop_id not in (select id from shop where link = 'claimed') and occurred_at >= ${asOf.toISOString()}::timestamptz and occurred_at < ${to.toISOString()}::timestamptz
             and entity_id = any(${`{${ids.join(",")}}`}::uuid[])`)
       ).map((r) => r.entity_id),
     );

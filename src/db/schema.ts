@@ -20,3 +20,4 @@ export * from "./schema/monitoring.js";
 export * from "./schema/sandbox.js";
 export * from "./schema/shop-history.js";
 export * from "./schema/notices.js";
+export * from "./schema/entity-conflict.js";

@@ -963,6 +963,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/entity-claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shops claiming an entity another platform registered, not yet corroborated — inside the caller's region scope.
+         * @description A shop whose record names an existing entity (its USCC or ID-number hash) but neither comes from a platform that already is a corroborated source of the entity nor matches the entity's registered name and legal representative. Until confirmed, the platform sees nothing of the entity, its records change none of the entity's data and its events do not count for the entity's class. Oldest first.
+         */
+        get: operations["listEntityClaims"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/entity-claims/{shopId}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm that a claimed shop belongs to its entity (officer, region-scoped, audited).
+         * @description The link becomes corroborated: from then on the platform sees the entity, receives its messages and notices, and the shop's events count for the entity (which is re-scored). A shop that is not a pending claim inside the caller's region is 404.
+         */
+        post: operations["confirmEntityClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/master-data-conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Merchant records that disagreed with an entity's master data and were not applied — inside the caller's region scope, newest first.
+         * @description An entity's name, region and category come from its registration and are never moved by a platform's record; registration facts (establishment date, capital, authority) are filled in once. Each disagreeing field of a record is listed here once per shop and value.
+         */
+        get: operations["listMasterDataConflicts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/classes": {
         parameters: {
             query?: never;
@@ -1835,7 +1895,7 @@ export interface components {
         };
         ViolationData: {
             violationType: string;
-            /** @description On the serious-violation list: forces class D. */
+            /** @description On the serious-violation list: forces class D. `true` (or a `severity` of `serious`) is accepted only from a regulator-side source (scope violations:confirm); otherwise the record is rejected with SERIOUS_VIOLATION_NOT_ACCEPTED. */
             serious: boolean;
             caseNumber?: string;
         };
@@ -1866,8 +1926,13 @@ export interface components {
             status: "accepted" | "duplicate" | "rejected";
             /** Format: uuid */
             entityId?: string;
+            /**
+             * @description Merchant records: how the shop is tied to its entity. `claimed`: the entity was registered by another platform and this record did not match its registered name and legal representative; until a regulator confirms the link (or a later record matches), the platform sees nothing of the entity, its records change none of the entity's data and its events do not count for the entity's class.
+             * @enum {string}
+             */
+            link?: "corroborated" | "claimed";
             error?: {
-                /** @description e.g. VALIDATION_FAILED, USCC_CHECK_FAILED, UNKNOWN_SHOP, MALFORMED_LINE, OCCURRED_AT_OUT_OF_RANGE, ESTABLISHED_ON_OUT_OF_RANGE */
+                /** @description e.g. VALIDATION_FAILED, USCC_CHECK_FAILED, UNKNOWN_SHOP, MALFORMED_LINE, OCCURRED_AT_OUT_OF_RANGE, ESTABLISHED_ON_OUT_OF_RANGE, SERIOUS_VIOLATION_NOT_ACCEPTED */
                 code: string;
                 message: string;
                 pointer?: string;
@@ -1969,6 +2034,47 @@ export interface components {
             notAfter?: string | null;
             publicJwk?: components["schemas"]["Jwk"];
         };
+        EntityClaim: {
+            /** Format: uuid */
+            shopId: string;
+            /** Format: uuid */
+            platformId: string;
+            platformShopId: string;
+            /** Format: uuid */
+            entityId: string;
+            /** @description The entity's registered name. */
+            entityName: string;
+            /** @description The entity's region. */
+            regionCode: string;
+            /** @description The name the claiming record gave (entityName, else the shop name). */
+            claimedName: string;
+            /** @enum {string} */
+            link: "claimed" | "corroborated";
+            /** Format: date-time */
+            claimedAt: string;
+        };
+        MasterDataConflict: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            entityId: string;
+            regionCode: string;
+            /** Format: uuid */
+            platformId: string;
+            /** Format: uuid */
+            shopId: string;
+            /** @enum {string} */
+            field: "name" | "regionCode" | "category" | "establishedOn" | "registeredCapitalCents" | "registrationAuthority";
+            entityValue: string | null;
+            reportedValue: string | null;
+            /**
+             * @description The reporting shop's link to the entity at the time.
+             * @enum {string}
+             */
+            link: "claimed" | "corroborated";
+            /** Format: date-time */
+            recordedAt: string;
+        };
         Reason: {
             reason: string;
         };
@@ -1985,7 +2091,7 @@ export interface components {
             scopes?: components["schemas"]["PlatformScope"][];
         };
         /** @enum {string} */
-        PlatformScope: "merchants:write" | "events:write" | "entities:read" | "feed:read" | "notices:write" | "keys:write";
+        PlatformScope: "merchants:write" | "events:write" | "entities:read" | "feed:read" | "notices:write" | "keys:write" | "violations:confirm";
         Platform: {
             /** Format: uuid */
             platformId: string;
@@ -4149,6 +4255,105 @@ export interface operations {
                 };
             };
             404: components["responses"]["Problem"];
+        };
+    };
+    listEntityClaims: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510107
+                 */
+                region?: string;
+                /** @example 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The claims. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claims: components["schemas"]["EntityClaim"][];
+                    };
+                };
+            };
+        };
+    };
+    confirmEntityClaim: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The gateway's shop id (EntityClaim.shopId).
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Confirmed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityClaim"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    listMasterDataConflicts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510107
+                 */
+                region?: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a71 */
+                entity?: string;
+                /** @example 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conflicts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conflicts: components["schemas"]["MasterDataConflict"][];
+                    };
+                };
+            };
         };
     };
     getClassDistribution: {

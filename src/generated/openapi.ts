@@ -1988,7 +1988,8 @@ export interface components {
          *     seconds of the attempt) and `X-JWS-Signature`: a detached JWS (RFC 7797, `b64: false`,
          *     `crit: ["b64"]`) by a gateway key published at `/.well-known/jwks.json`, over the exact
          *     body bytes (signing input: ASCII(protected) || "." || body). Its protected header carries
-         *     `kid`, `alg`, `typ: "webhook+jws"`, `iat` (= Webhook-Timestamp) and `wid` (= Webhook-Id).
+         *     `kid`, `alg`, `typ: "webhook+jws"`, `iat` (= Webhook-Timestamp), `wid` (= Webhook-Id) and
+         *     `aud` (the receiving platform's clientId: refuse a message signed for another platform).
          *     Verify over the raw body before parsing it; answer 2xx to acknowledge. Anything else
          *     (redirects are not followed) is retried with exponential backoff, then dead-lettered.
          *
@@ -2297,7 +2298,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_INVALID" | "SIGNATURE_MISSING" | "SIGNATURE_MALFORMED" | "SIGNATURE_UNKNOWN_KEY" | "SIGNATURE_INVALID" | "SIGNATURE_STALE" | "SIGNATURE_REPLAYED" | "FORBIDDEN" | "CITY_SCOPE_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "CONFLICT" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_INVALID" | "SIGNATURE_MISSING" | "SIGNATURE_MALFORMED" | "SIGNATURE_UNKNOWN_KEY" | "SIGNATURE_INVALID" | "SIGNATURE_STALE" | "SIGNATURE_REPLAYED" | "SIGNATURE_ROUTE_MISMATCH" | "FORBIDDEN" | "CITY_SCOPE_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "CONFLICT" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
             detail: string;
             instance?: string;
             requestId: string;
@@ -2586,8 +2587,9 @@ export interface components {
         /**
          * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
          *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-         *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-         * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+         *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+         *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+         * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
          */
         Signature: string;
         /**
@@ -2880,8 +2882,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -2928,8 +2931,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3075,8 +3079,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3114,8 +3119,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3180,8 +3186,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3222,8 +3229,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3264,8 +3272,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**

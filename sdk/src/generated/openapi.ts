@@ -195,8 +195,8 @@ export interface paths {
          * Client-credentials token with private_key_jwt client authentication (RFC 7523).
          * @description Form-encoded `grant_type=client_credentials`, `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`,
          *     `client_assertion=<JWT signed by a registered platform key>` and optionally `scope` and `client_id`.
-         *     The assertion's iss and sub are the client id, aud the issuer or this endpoint's URL, exp at most
-         *     5 minutes ahead, jti never reused. Errors follow RFC 6749 §5.2 (`{"error": "invalid_client", ...}`).
+         *     The assertion's iss and sub are the client id, aud the issuer or this endpoint's URL (one value: a list
+         *     naming any other audience as well is invalid_client), exp at most 5 minutes ahead, jti never reused. Errors follow RFC 6749 §5.2 (`{"error": "invalid_client", ...}`).
          */
         post: operations["postToken"];
         delete?: never;

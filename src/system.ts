@@ -14,6 +14,8 @@ import { createSandbox, currentPolicy, type SandboxModule } from "./sandbox/inde
 import { createMonitoring, MONITORING_SCHEDULES, type MonitoringModule } from "./monitoring/index.js";
 import { createNotices, DEFAULT_NOTICE_OPTIONS, NOTICE_SCHEDULES, type NoticeOptions, type NoticesModule } from "./notices/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
+import { inspectionHandlers } from "./inspections/index.js";
+import { screeningHandlers, writeEntityTags } from "./screening/index.js";
 import { STRICT_OUTBOUND_POLICY } from "./http/outbound-address.js";
 import { loadSpec } from "./http/spec.js";
 import { SpecValidator } from "./http/validation.js";
@@ -122,6 +124,8 @@ export function buildSystem(o: SystemOptions): System {
     publishToEntityPlatforms: outbound.publishToEntityPlatforms,
     heldLookbackDays: async (on) => (await currentPolicy(on)).policy.admission.minDaysInClass,
     afterClassify: async (tx, input) => {
+      // The screening tags first: the indicators just computed, for screenings to filter on.
+      await writeEntityTags(tx, input);
       await monitoring.evaluate(tx, input);
       await sandbox.evaluate(tx, input);
     },
@@ -142,7 +146,7 @@ export function buildSystem(o: SystemOptions): System {
     bodyLimitBytes: o.bodyLimitBytes,
     metricsToken: o.metricsToken,
     parts: {
-      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers },
+      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers, ...screeningHandlers(deps), ...inspectionHandlers(deps) },
       authenticators: { ...auth.authenticators, ...notices.authenticators },
       bodyVerifier: auth.bodyVerifier,
       afterAuthenticate: exchange.afterAuthenticate,

@@ -161,6 +161,18 @@ describe("the fence policy", () => {
       select actor, subject_id, data from audit_log where action = 'sandbox.policy.update' order by seq`);
     expect(audit).toEqual([{ actor: `regulator:${admin.userId}`, subject_id: "2", data: expect.objectContaining({ reason: "shortened for the test", previousVersion: 1 }) }]);
   });
+
+  it("lists every saved version newest first, a page at a time, so two can be compared", async () => {
+    type Page = { versions: Array<{ version: number; reason: string | null; policy: unknown }>; nextCursor: string | null };
+    const first = (await (await call(viewer, "GET", "/v1/regulator/sandbox/policy/versions?limit=1")).json()) as Page;
+    expect(first.versions.map((v) => [v.version, v.reason])).toEqual([[2, "shortened for the test"]]);
+    expect(first.versions[0]!.policy).toEqual(SHORT_POLICY);
+    expect(first.nextCursor).toBe("2");
+    const second = (await (await call(viewer, "GET", `/v1/regulator/sandbox/policy/versions?limit=1&cursor=${first.nextCursor}`)).json()) as Page;
+    expect(second.versions.map((v) => [v.version, v.reason])).toEqual([[1, "default policy"]]);
+    expect(second.nextCursor).toBeNull();
+    expect((await call(viewer, "GET", "/v1/regulator/sandbox/policy/versions?cursor=x")).status).toBe(400);
+  });
 });
 
 describe("admission and removal through the events API", () => {
@@ -361,6 +373,47 @@ describe("regulator reads", () => {
     const p = (await profile.json()) as { sandbox: { status: string; history: Array<{ rule: string }> } };
     expect(p.sandbox.status).toBe("outside");
     expect(p.sandbox.history.map((h) => h.rule)).toEqual(["removal.class", "manual.admit", "manual.remove", "admission.criteria_met"]);
+  });
+});
+
+describe("an officer's hold", () => {
+  it("keeps an entity where it is until the date (audited), is region-scoped, and a release lets the fence decide again", async () => {
+    expect(await statusOf(held)).toBe("inside");
+    const path = (verb: string) => `/v1/regulator/sandbox/${held}/${verb}`;
+    const until = new Date(clock.now().getTime() + 2 * DAY).toISOString();
+    expect((await call(viewer, "POST", path("hold"), { reason: "x", until })).status).toBe(403);
+    expect((await call(otherOfficer, "POST", path("hold"), { reason: "x", until })).status).toBe(404);
+    const past = await call(officer, "POST", path("hold"), { reason: " ", until: iso(HOUR) });
+    expect(past.status).toBe(400);
+    expect(((await past.json()) as { errors: Array<{ pointer: string }> }).errors.map((e) => e.pointer)).toEqual(["/reason", "/until"]);
+    expect((await call(officer, "POST", path("hold"), { reason: "x", until: iso(-400 * DAY) })).status).toBe(400);
+
+    const res = await call(officer, "POST", path("hold"), { reason: "现场核查进行中，保持现状", until });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "inside", hold: { until, reason: "现场核查进行中，保持现状", heldBy: `regulator:${officer.userId}` } });
+    const members = (await (await call(viewer, "GET", "/v1/regulator/sandbox/members")).json()) as { members: Array<{ entityId: string; holdUntil: string | null }> };
+    expect(members.members.find((m) => m.entityId === held)!.holdUntil).toBe(until);
+
+    // Class C would move it out; the hold keeps it in (and tells nobody: nothing changed).
+    clock.advance(60_000);
+    await db().rows(sql`update entity set risk_class = 'C', class_since = ${clock.now().toISOString()}::timestamptz where id = ${held}::uuid`);
+    expect(await evaluate([held])).toMatchObject({ removed: 0 });
+    expect(await statusOf(held)).toBe("inside");
+
+    expect((await call(otherOfficer, "POST", path("release"), { reason: "x" })).status).toBe(404);
+    const released = await call(officer, "POST", path("release"), { reason: "核查结束" });
+    expect(released.status).toBe(200);
+    expect(await released.json()).toMatchObject({ hold: null });
+    expect((await call(officer, "POST", path("release"), { reason: "again" })).status).toBe(409);
+    expect(await evaluate([held])).toMatchObject({ removed: 1 });
+    expect(await statusOf(held)).toBe("outside");
+
+    const audit = await db().rows<{ action: string; actor: string; data: { reason: string; until: string } }>(sql`
+      select action, actor, data from audit_log where subject_id = ${held} and action like 'sandbox.%' order by seq`);
+    expect(audit.map((a) => [a.action, a.data.reason, a.data.until])).toEqual([
+      ["sandbox.hold", "现场核查进行中，保持现状", until],
+      ["sandbox.release", "核查结束", until],
+    ]);
   });
 });
 

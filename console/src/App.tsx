@@ -5,10 +5,13 @@ import { currentSession, onSessionChange, setSession, type Session } from "./lib
 import { watchIdle, IDLE_MINUTES } from "./lib/idle";
 import { regionName, ROLE_LABEL } from "./lib/labels";
 import { go, href, useRoute } from "./lib/route";
+import { Config } from "./views/Config";
 import { EntityProfile } from "./views/EntityProfile";
 import { Login } from "./views/Login";
+import { Notices } from "./views/Notices";
 import { Overview } from "./views/Overview";
 import { Rectifications } from "./views/Rectifications";
+import { Sandbox } from "./views/Sandbox";
 import { SearchResults } from "./views/SearchResults";
 import { Warnings } from "./views/Warnings";
 
@@ -40,7 +43,9 @@ export function App() {
 const NAV: Array<[string, string]> = [
   ["overview", "总览"],
   ["warnings", "预警线索库"],
+  ["notices", "行政提示"],
   ["rectifications", "整改审核"],
+  ["sandbox", "信用沙盒"],
 ];
 
 function Shell({ session }: { session: Session }) {
@@ -60,7 +65,7 @@ function Shell({ session }: { session: Session }) {
       <header class="top">
         <div class="brand">信用沙盒监管控制台</div>
         <nav aria-label="主导航">
-          {NAV.map(([key, label]) => (
+          {[...NAV, ...(session.role === "admin" ? ([["config", "配置"]] as Array<[string, string]>) : [])].map(([key, label]) => (
             <a key={key} href={href(key)} aria-current={view === key ? "page" : undefined}>
               {label}
             </a>
@@ -99,11 +104,17 @@ function Shell({ session }: { session: Session }) {
       </header>
       <main id="main" tabIndex={-1}>
         {view === "entity" && id ? (
-          <EntityProfile key={id} entityId={id} />
+          <EntityProfile key={id} entityId={id} canDecide={session.role !== "viewer"} />
         ) : view === "search" ? (
           <SearchResults key={route.query.get("q")} q={route.query.get("q") ?? ""} />
         ) : view === "warnings" ? (
           <Warnings session={session} query={route.query} />
+        ) : view === "notices" ? (
+          <Notices session={session} query={route.query} />
+        ) : view === "sandbox" ? (
+          <Sandbox session={session} query={route.query} />
+        ) : view === "config" ? (
+          <Config session={session} query={route.query} />
         ) : view === "rectifications" ? (
           <Rectifications session={session} query={route.query} />
         ) : (

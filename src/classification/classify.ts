@@ -92,6 +92,8 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
     const history: unknown[] = [];
     const updates: unknown[] = [];
     const messages: Parameters<PublishToEntityPlatforms>[1][number][] = [];
+    /** Changes from one class to another (a first classification is no change): the class history per day. */
+    const classChanges: Array<{ i: string; e: string; f: RiskClass; t: RiskClass }> = [];
     const scores = new Map<string, ScoreResult>();
     for (const { id } of current) {
       const row = features.get(id);
@@ -115,6 +117,7 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
         o: typeof since === "number" ? new Date(since).toISOString() : null,
       });
       if (from !== to) {
+        if (from !== null) classChanges.push({ i: fastUuidv7(), e: id, f: from, t: to });
         outcome.changed++;
         const key = `${from ?? "none"}->${to}`;
         outcome.transitions[key] = (outcome.transitions[key] ?? 0) + 1;
@@ -143,6 +146,13 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
         class_since = case when e.risk_class is distinct from r.c then coalesce(r.s, ${at}::timestamptz) else e.class_since end
       from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as r(e uuid, c text, p float8, l float8, v text, s timestamptz, o timestamptz)
       where e.id = r.e`);
+    if (classChanges.length > 0) {
+      await on.execute(sql`
+        insert into class_change (id, entity_id, region_code, from_class, to_class, at)
+        select r.i, r.e, e.region_code, r.f, r.t, ${at}::timestamptz
+        from jsonb_to_recordset(${JSON.stringify(classChanges)}::jsonb) as r(i uuid, e uuid, f text, t text)
+        join entity e on e.id = r.e`);
+    }
     if (messages.length > 0) await deps.publishToEntityPlatforms(on, messages);
     await deps.afterClassify?.(on, { entityIds: current.map((c) => c.id).filter((id) => features.has(id)), asOf, trigger: options.trigger, indicators: features });
     return outcome;

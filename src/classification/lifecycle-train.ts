@@ -1,7 +1,10 @@
 // Training and comparing models on the gateway's own history, with an honest time split:
 //   train:   features as of (cut - horizon), label = a violation_confirmed in [cut - horizon, cut)
 //   holdout: features as of cut,             label = a violation_confirmed in [cut, cut + horizon)
-// so no training label peeks into the holdout period. Features come from computeFeatures (the
+// so no training label peeks into the holdout period. A violation is a platform's
+// violation_confirmed event or a double-random inspection that found one (inspection_result,
+// src/inspections): the regulator's own findings are labels, not features (they reach the
+// features only when the violation is also reported as an event). Features come from computeFeatures (the
 // same SQL that classifies), over every entity in keyset chunks; only the indicator table is
 // held in memory (columnar after tableFromRows), never events.
 import { sql, type SQL } from "drizzle-orm";
@@ -48,8 +51,13 @@ export async function labelledSet(db: Database, computeFeatures: ComputeFeatures
     const positive = new Set(
       (
         await db.rows<{ entity_id: string }>(sql`
-          select distinct entity_id from event
-          where kind = 'violation_confirmed' and shop_id not in (select id from shop where link = 'claimed') and occurred_at >= ${asOf.toISOString()}::timestamptz and occurred_at < ${to.toISOString()}::timestamptz
+          select entity_id from event
+          where kind = 'violation_confirmed' and shop_id not in (select id from shop where link = 'claimed')
+            and occurred_at >= ${asOf.toISOString()}::timestamptz and occurred_at < ${to.toISOString()}::timestamptz
+            and entity_id = any(${`{${ids.join(",")}}`}::uuid[])
+          union
+          select entity_id from inspection_result
+          where finding = 'violation' and inspected_at >= ${asOf.toISOString()}::timestamptz and inspected_at < ${to.toISOString()}::timestamptz
             and entity_id = any(${`{${ids.join(",")}}`}::uuid[])`)
       ).map((r) => r.entity_id),
     );

@@ -7,6 +7,7 @@ import type { Handlers } from "../http/router.js";
 import { getRegulatorEntity } from "../regulator/entity-profile.js";
 import { searchRegulatorEntities, type EntitySearchInput } from "../regulator/entity-search.js";
 import { regulatorOverview, type OverviewInput } from "../regulator/overview.js";
+import { regulatorSeries } from "../regulator/series.js";
 import type { ServiceDeps } from "../services.js";
 import { classDistributionVerb, type GroupBy } from "./distribution.js";
 import { activateModelVerb, listModels, type LifecycleContext } from "./lifecycle.js";
@@ -33,5 +34,6 @@ export function regulatorHandlers(deps: Deps): Handlers {
     searchRegulatorEntities: async (c, input) =>
       c.json(await searchRegulatorEntities({ db: deps.db, actor: actorOf(c) }, input.query as EntitySearchInput), 200, { "Cache-Control": "no-store" }),
     getRegulatorOverview: async (c, input) => c.json(await regulatorOverview(deps, actorOf(c), input.query as OverviewInput)),
+    getRegulatorSeries: async (c, input) => c.json(await regulatorSeries({ ...deps, actor: actorOf(c) }, input.query as { region?: string; days?: number })),
   };
 }

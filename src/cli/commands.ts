@@ -32,6 +32,8 @@ export const USAGE = `usage: npm run cli -- <command> [options]
   keys revoke --kid KID --reason TEXT   leaves the JWKS, every token it signed stops working
                                    (the active key is replaced first)
   audit verify [--from-seq N] [--expected-head SEQ:HASH]
+  inspection verify --draw ID      re-run an inspection draw from its record; prints whether the
+                                   population and the result are the ones recorded (exit 0 either way)
 ${RELATIONS_USAGE}
 ${CLASSIFICATION_USAGE}
 ${HISTORY_USAGE}
@@ -154,6 +156,12 @@ export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<C
         input.expectedHead = { seq: Number(m[1]), hash: m[2] };
       }
       return { command: "audit.verify", input };
+    }
+    case "inspection verify": {
+      onlyOptions(args, ["draw"]);
+      const drawId = required(args, "draw");
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(drawId)) throw new UsageError("--draw must be a draw id (uuid)");
+      return { command: "inspection.verify", input: { drawId } };
     }
     default:
       throw new UsageError(words ? `unknown command "${words}"` : "no command given");

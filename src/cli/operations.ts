@@ -25,6 +25,7 @@ import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
 import type { OutboundPolicy } from "../http/outbound-address.js";
 import { runRelationsLoad } from "./relations.js";
+import { verifyDraw } from "../inspections/index.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
 import { CLASSIFICATION_COMMANDS, runClassificationOperation } from "./classification-commands.js";
 import type { HistoryOps } from "../exchange/index.js";
@@ -48,6 +49,7 @@ export const COMMANDS = [
   "keys.list",
   "keys.revoke",
   "audit.verify",
+  "inspection.verify",
   "relations.load",
   ...CLASSIFICATION_COMMANDS,
   ...HISTORY_COMMANDS,
@@ -175,6 +177,9 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
         ...(expectedHead ? { expectedHead } : {}),
       });
     }
+    case "inspection.verify":
+      // Re-runs a draw from its stored record (seed, inputs, population snapshot) as the operator.
+      return verifyDraw({ db: deps.db, clock: deps.clock, actor: CLI_ACTOR }, { drawId: str(input, "drawId") });
     case "relations.load":
       return runRelationsLoad(ctx, input);
     case "reclassify.start":

@@ -1060,6 +1060,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/overview/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Day by day, inside the caller's region scope — class changes up and down, sandbox admissions and removals, warnings raised, notices issued — over the last `days` days (Beijing days, oldest first, every day present).
+         * @description Bounded: at most 366 days, one row per day. Admissions and removals are counted from the fence audit by the entity's current region, class changes by the entity's region when it changed, warnings and notices by their own region. A `region` outside the caller's scope gives zeros (and an empty `region`), as the overview does.
+         */
+        get: operations["getRegulatorSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/models": {
         parameters: {
             query?: never;
@@ -1147,6 +1167,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/sandbox/policy/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every saved fence policy version, newest first, in pages (keyset by version) — the history a diff is made from. */
+        get: operations["listSandboxPolicyVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/sandbox/members": {
         parameters: {
             query?: never;
@@ -1209,6 +1246,46 @@ export interface paths {
         put?: never;
         /** An officer removes an entity with a written reason (audited; its platforms are told). */
         post: operations["removeFromSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/sandbox/{entityId}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An officer holds an entity where it is until a date (audited, with a reason) — inside stays inside, outside stays outside.
+         * @description While the hold runs the fence makes no automatic admission and no automatic removal of the
+         *     entity, except a removal for class D or a serious violation (as after any officer's
+         *     decision). A new hold replaces the running one. Officers still admit and remove by hand.
+         *     The entity's platforms are not told: its membership does not change.
+         */
+        post: operations["holdSandboxEntity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/sandbox/{entityId}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An officer ends a running hold before its date (audited, with a reason); the next evaluation decides as usual. 409 when no hold runs. */
+        post: operations["releaseSandboxHold"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1337,6 +1414,234 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/screening/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The screening catalogue — every data item a screening can filter on, with its family, layer, type, source and meaning. */
+        get: operations["listScreeningItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/screenings/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How many entities inside the caller's region scope (narrowed by `region`) match the conditions. */
+        post: operations["countScreening"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/screenings/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The matching entities, in keyset pages by entity id, with the values of the items the conditions read. */
+        post: operations["runScreening"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/screenings/saved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own saved screenings, newest first. */
+        get: operations["listSavedScreenings"];
+        put?: never;
+        /** Save named conditions; re-runs stay inside the region scope they were saved with (audited). */
+        post: operations["createSavedScreening"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/screenings/saved/{screeningId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller's saved screenings (another regulator's is 404). */
+        get: operations["getSavedScreening"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/screenings/saved/{screeningId}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-run a saved screening against current data — its count and one page of rows. */
+        post: operations["runSavedScreening"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/screenings/saved/{screeningId}/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every matching entity as CSV, streamed (UTF-8 with a BOM for Excel; audited).
+         * @description Rows are read in keyset chunks and written as they come, so any size of result streams in
+         *     constant memory. Columns: 主体ID, 名称, 统一社会信用代码, 区划代码, 经营类别, 主体类型, 风险等级,
+         *     沙盒状态, then one column per data item the conditions read. Text a spreadsheet would take
+         *     for a formula is prefixed with an apostrophe.
+         */
+        get: operations["exportSavedScreening"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/inspections/draws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inspection draws inside the caller's region scope, newest first. */
+        get: operations["listInspectionDraws"];
+        put?: never;
+        /**
+         * Draw entities for inspection by class ratios and assign inspectors at random (officer; stored immutably, audited).
+         * @description The population is a saved screening of the caller's or inline conditions, always inside the
+         *     caller's region scope. Per class, exactly ceil(ratio × class size) entities are drawn by
+         *     selection sampling over the population in its stable order (class, entity id), from the
+         *     seed (generated when absent). Inspectors are then assigned at random: never one who lists
+         *     the entity among their conflicts, those covering the entity's district first, the least
+         *     loaded first. The seed, inputs, population snapshot and its digest, and the result are
+         *     stored and never changed: `GET .../verification` re-runs the draw from that record.
+         */
+        post: operations["createInspectionDraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/inspections/draws/{drawId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A draw's full record — seed, inputs, population digest, drawn entities and their inspectors. */
+        get: operations["getInspectionDraw"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/inspections/draws/{drawId}/population": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The population snapshot the draw was made from, in its stable order (class, entity id), in keyset pages.
+         * @description With the record's seed and inputs this is everything needed to re-run the draw outside the
+         *     gateway: per class c, a mulberry32 stream seeded "<seed>:class:<c>" (src/scoring/prng.ts)
+         *     selects by Algorithm S over the class's members in this order; inspectors are then
+         *     assigned from the stream "<seed>:assign" (src/inspections/draw.ts). The sha256 over the
+         *     lines "class,entityId,regionCode\n" in this order is the population digest.
+         */
+        get: operations["getInspectionDrawPopulation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/inspections/draws/{drawId}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Re-run the draw from its record and report whether the population and the result are the ones recorded. */
+        get: operations["verifyInspectionDraw"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/inspections/draws/{drawId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record what the inspection of a drawn entity found (officer, once per entity and draw, audited); a violation becomes a training label. */
+        post: operations["recordInspectionResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1439,6 +1744,61 @@ export interface components {
             category: string;
             riskClass: components["schemas"]["RiskClass"] | null;
             classSince: string | null;
+            /** @description The running hold; null when none runs (an expired hold is none). */
+            hold: components["schemas"]["SandboxHold"] | null;
+        };
+        RegulatorSeries: {
+            /** @description The effective region prefix (empty: outside the caller's scope, all zeros). */
+            region: string;
+            days: number;
+            /** @description The days are calendar days here (Asia/Shanghai). */
+            timeZone: string;
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day (today).
+             */
+            to: string;
+            points: {
+                /** Format: date */
+                date: string;
+                /** @description Entities whose class changed to a higher-risk one (e.g. B -> C); a first classification is no change. */
+                classUp: number;
+                /** @description Entities whose class changed to a lower-risk one (e.g. C -> B). */
+                classDown: number;
+                /** @description Sandbox admissions (automatic and by hand). */
+                admitted: number;
+                /** @description Sandbox removals (automatic and by hand). */
+                removed: number;
+                /** @description Warnings first raised that day. */
+                warningsRaised: number;
+                /** @description Administrative notices issued that day. */
+                noticesIssued: number;
+            }[];
+        };
+        SandboxHold: {
+            /**
+             * Format: date-time
+             * @description Automatic fence moves wait until this instant.
+             */
+            until: string;
+            reason: string;
+            /** @description regulator:<userId> */
+            heldBy: string;
+            /** Format: date-time */
+            heldAt: string;
+        };
+        SandboxHoldRequest: {
+            reason: string;
+            /**
+             * Format: date-time
+             * @description In the future, at most 365 days ahead.
+             */
+            until: string;
         };
         SandboxMember: components["schemas"]["SandboxMembership"] & {
             /** Format: uuid */
@@ -1447,6 +1807,8 @@ export interface components {
             regionCode: string;
             category: string;
             riskClass: components["schemas"]["RiskClass"] | null;
+            /** @description The end of a running hold (see holdSandboxEntity); null: none. */
+            holdUntil: string | null;
         };
         SandboxMemberPage: {
             members: components["schemas"]["SandboxMember"][];
@@ -2570,6 +2932,209 @@ export interface components {
             to?: string | null;
             rows: components["schemas"]["NoticeFigureRow"][];
             total: components["schemas"]["NoticeFigureRow"];
+        };
+        /** @description Narrow to this region prefix (inside the caller's scope; outside it nothing matches). */
+        RegionFilter: string;
+        PageRequest: {
+            /** @default 50 */
+            limit: number;
+            /** @description nextCursor of the previous page. */
+            cursor?: string;
+        };
+        /**
+         * @description A group `{all: [...]}` (AND) or `{any: [...]}` (OR), nested at most 5 deep, or a comparison
+         *     `{item, op, value}` over a catalogue item (at most 50 comparisons). Operators by item type —
+         *     number: eq ne gt gte lt lte between in is_null not_null; enum: eq ne in not_in is_null
+         *     not_null changed_within_days (items with a change time); bool: eq is_null not_null; date:
+         *     before after between changed_within_days is_null not_null. A missing value never matches a
+         *     comparison (use is_null). An unknown item or operator, or a value of the wrong kind, is a
+         *     400 VALIDATION_FAILED whose `errors[]` point at it.
+         */
+        ScreeningCondition: {
+            all?: components["schemas"]["ScreeningCondition"][];
+            any?: components["schemas"]["ScreeningCondition"][];
+            item?: string;
+            op?: string;
+            /** @description A number, string, boolean, date, or a list of them, per item type and operator. */
+            value?: unknown;
+        };
+        ScreeningQuery: {
+            conditions: components["schemas"]["ScreeningCondition"];
+            region?: components["schemas"]["RegionFilter"];
+        };
+        ScreeningItem: {
+            key: string;
+            labelZh: string;
+            /** @enum {string} */
+            family: "object" | "performance" | "classification";
+            /** @enum {string} */
+            layer: "registration" | "licensing" | "disclosure" | "supervision" | "enforcement" | "credit";
+            /** @enum {string} */
+            type: "number" | "enum" | "bool" | "date";
+            levels?: string[];
+            /** @description changed_within_days applies. */
+            changeTracked: boolean;
+            source: string;
+            description: string;
+        };
+        ScreeningCatalogue: {
+            layers: {
+                key: string;
+                labelZh: string;
+            }[];
+            families: {
+                key: string;
+                labelZh: string;
+            }[];
+            items: components["schemas"]["ScreeningItem"][];
+        };
+        ScreeningRow: {
+            /** Format: uuid */
+            entityId: string;
+            name: string;
+            uscc: string | null;
+            regionCode: string;
+            category: string;
+            entityType: string;
+            /** @enum {string|null} */
+            riskClass: "A" | "B" | "C" | "D" | null;
+            /** @enum {string} */
+            sandboxStatus: "inside" | "outside" | "never";
+            /** @description The value of each item the conditions read. */
+            tags: {
+                [key: string]: unknown;
+            };
+        };
+        ScreeningPage: {
+            rows: components["schemas"]["ScreeningRow"][];
+            /** @description The item keys in `tags`, in first-use order. */
+            columns: string[];
+            nextCursor: string | null;
+        };
+        SavedScreening: {
+            /** Format: uuid */
+            screeningId: string;
+            name: string;
+            description: string | null;
+            conditions: components["schemas"]["ScreeningCondition"];
+            regionPrefix: string;
+            owner: string;
+            /** Format: date-time */
+            lastRunAt: string | null;
+            lastCount: number | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        Inspector: {
+            id: string;
+            name: string;
+            /** @description Region prefixes the inspector covers. */
+            districts: string[];
+            /** @description Entities the inspector must never be assigned (回避). */
+            conflicts?: string[];
+        };
+        /** @description Share of each class to draw, 0..1 (e.g. A 0.03, B 0.05, C 0.1, D 1); absent = 0. */
+        ClassRatios: {
+            A?: number;
+            B?: number;
+            C?: number;
+            D?: number;
+            unclassified?: number;
+        };
+        InspectionDrawInput: {
+            name: string;
+            region?: components["schemas"]["RegionFilter"];
+            /** @description A saved screening of the caller's, or inline conditions (exactly one). */
+            population: {
+                /** Format: uuid */
+                screeningId?: string;
+                conditions?: components["schemas"]["ScreeningCondition"];
+            };
+            ratios: components["schemas"]["ClassRatios"];
+            inspectors: components["schemas"]["Inspector"][];
+            /** @default 2 */
+            inspectorsPerEntity: number;
+            /** @description Generated (128 random bits, hex) when absent. */
+            seed?: string;
+        };
+        InspectionAssignment: {
+            /** Format: uuid */
+            entityId: string;
+            /** @enum {string} */
+            riskClass: "A" | "B" | "C" | "D" | "unclassified";
+            regionCode: string;
+            inspectors: string[];
+            outsideDistrict: boolean;
+            understaffed: boolean;
+        };
+        InspectionDrawSummary: {
+            /** Format: uuid */
+            drawId: string;
+            name: string;
+            regionPrefix: string;
+            populationCount: number;
+            drawn: number;
+            populationDigest: string;
+            resultDigest: string;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        InspectionDraw: {
+            /** Format: uuid */
+            drawId: string;
+            name: string;
+            regionPrefix: string;
+            seed: string;
+            inputs: {
+                [key: string]: unknown;
+            };
+            populationCount: number;
+            /** @description sha256 over the population snapshot in its stable order. */
+            populationDigest: string;
+            resultDigest: string;
+            byClass: {
+                [key: string]: {
+                    population: number;
+                    ratio: number;
+                    drawn: number;
+                };
+            };
+            assignments: components["schemas"]["InspectionAssignment"][];
+            /** @description Entities assigned per inspector. */
+            load: {
+                [key: string]: number;
+            };
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        InspectionDrawVerification: {
+            /** Format: uuid */
+            drawId: string;
+            matches: boolean;
+            populationMatches: boolean;
+            resultMatches: boolean;
+            populationDigest: string;
+            recordedPopulationDigest: string;
+            resultDigest: string;
+            recordedResultDigest: string;
+        };
+        InspectionResult: {
+            /** Format: uuid */
+            resultId: string;
+            /** Format: uuid */
+            drawId: string;
+            /** Format: uuid */
+            entityId: string;
+            /** @enum {string} */
+            finding: "none" | "minor" | "violation";
+            note: string | null;
+            /** Format: date-time */
+            inspectedAt: string;
+            recordedBy: string;
+            /** Format: date-time */
+            recordedAt: string;
         };
     };
     responses: {
@@ -4429,6 +4994,38 @@ export interface operations {
             };
         };
     };
+    getRegulatorSeries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
+                region?: string;
+                /**
+                 * @description How many days, ending today (Beijing time).
+                 * @example 3
+                 */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatorSeries"];
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
     listModels: {
         parameters: {
             query?: never;
@@ -4625,6 +5222,39 @@ export interface operations {
             409: components["responses"]["Problem"];
         };
     };
+    listSandboxPolicyVersions: {
+        parameters: {
+            query?: {
+                /** @example 20 */
+                limit?: number;
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example 3
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: components["schemas"]["FencePolicyVersion"][];
+                        /** @description Pass as cursor for the next page; null on the last. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
     listSandboxMembers: {
         parameters: {
             query?: {
@@ -4752,6 +5382,77 @@ export interface operations {
         };
         responses: {
             /** @description Removed; the entity's membership and history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxEntity"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    holdSandboxEntity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxHoldRequest"];
+            };
+        };
+        responses: {
+            /** @description Held; the entity's membership, hold and history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxEntity"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    releaseSandboxHold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Released; the entity's membership, hold (null) and history. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5072,6 +5773,431 @@ export interface operations {
             };
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+        };
+    };
+    listScreeningItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalogue. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningCatalogue"];
+                };
+            };
+        };
+    };
+    countScreening: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreeningQuery"];
+            };
+        };
+        responses: {
+            /** @description The count. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
+    runScreening: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreeningQuery"] & components["schemas"]["PageRequest"];
+            };
+        };
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningPage"];
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
+    listSavedScreenings: {
+        parameters: {
+            query?: {
+                /** @example 50 */
+                limit?: number;
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example WyIyMDI2LTAzLTAxVDA5OjMwOjAwLjAwMFoiLCIwMTk1YTNjNC03YjJlLTdjMTAtOWE2ZS0xZjJkM2M0YjVhNjkiXQ
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        screenings: components["schemas"]["SavedScreening"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createSavedScreening: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    conditions: components["schemas"]["ScreeningCondition"];
+                    region?: components["schemas"]["RegionFilter"];
+                };
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedScreening"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+        };
+    };
+    getSavedScreening: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                screeningId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The saved screening. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedScreening"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    runSavedScreening: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                screeningId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PageRequest"];
+            };
+        };
+        responses: {
+            /** @description The count and one page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningPage"] & {
+                        screening: components["schemas"]["SavedScreening"];
+                        count: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    exportSavedScreening: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                screeningId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    listInspectionDraws: {
+        parameters: {
+            query?: {
+                /** @example 50 */
+                limit?: number;
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example WyIwMTk1YTNjNC03YjJlLTdjMTAtOWE2ZS0xZjJkM2M0YjVhNzAiXQ
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        draws: components["schemas"]["InspectionDrawSummary"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createInspectionDraw: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InspectionDrawInput"];
+            };
+        };
+        responses: {
+            /** @description The draw record. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionDraw"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getInspectionDraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70 */
+                drawId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionDraw"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    getInspectionDrawPopulation: {
+        parameters: {
+            query?: {
+                /** @example 1000 */
+                limit?: number;
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example WyJBIiwiMDE5MzhmMjAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAxIl0
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70 */
+                drawId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        drawId: string;
+                        populationDigest: string;
+                        members: {
+                            /** @enum {string} */
+                            riskClass: "A" | "B" | "C" | "D" | "unclassified";
+                            /** Format: uuid */
+                            entityId: string;
+                            regionCode: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    verifyInspectionDraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70 */
+                drawId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verification. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionDrawVerification"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    recordInspectionResult: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70 */
+                drawId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    entityId: string;
+                    /**
+                     * @description none 未发现问题; minor 轻微问题; violation 发现违法
+                     * @enum {string}
+                     */
+                    finding: "none" | "minor" | "violation";
+                    note?: string;
+                    /** Format: date-time */
+                    inspectedAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionResult"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
         };
     };
 }

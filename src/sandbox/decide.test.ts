@@ -227,3 +227,22 @@ describe("manual hold", () => {
     expect(decide({ membership: removedByOfficer(20) }).action).toBe("admit");
   });
 });
+
+describe("an officer's hold until a date", () => {
+  const until = new Date(NOW.getTime() + 5 * DAY_MS);
+  it("keeps an entity inside against class C, an overdue rectification or a warning breach until the date", () => {
+    for (const patch of [{ riskClass: "C" as const }, { overdueRectifications: 1 }, { maxOpenWarningSeverity: "critical" as const }]) {
+      expect(decide({ ...patch, membership: inside(), holdUntil: until })).toMatchObject({ action: "none", rule: "hold.officer" });
+      expect(decide({ ...patch, membership: inside(), holdUntil: until }, POLICY, new Date(until.getTime() + 1)).action).toBe("remove");
+    }
+  });
+  it("class D and a serious violation override it", () => {
+    expect(decide({ riskClass: "D", membership: inside(), holdUntil: until })).toMatchObject({ action: "remove", rule: "removal.class" });
+    expect(decide({ seriousViolations365d: 1, membership: inside(), holdUntil: until })).toMatchObject({ action: "remove", rule: "removal.serious_violation" });
+  });
+  it("keeps an eligible entity outside until the date", () => {
+    expect(decide({ membership: outside(), holdUntil: until })).toMatchObject({ action: "none", rule: "blocked.hold" });
+    expect(decide({ holdUntil: until })).toMatchObject({ action: "none", rule: "blocked.hold" });
+    expect(decide({ membership: outside(), holdUntil: ago(0.001) })).toMatchObject({ action: "admit" });
+  });
+});

@@ -43,6 +43,8 @@ export interface FenceFacts {
   seriousViolations365d: number;
   /** null: never admitted (outside). */
   membership: Membership | null;
+  /** The end of an officer's hold (sandbox_hold): until then the entity stays where it is. */
+  holdUntil?: Date | null;
 }
 
 export type FenceAction = "admit" | "remove" | "none";
@@ -50,8 +52,8 @@ export type FenceAction = "admit" | "remove" | "none";
 export type RemovalRule = "removal.serious_violation" | "removal.class" | "removal.overdue_rectification" | "removal.warning";
 export type BlockRule =
   | "blocked.serious_violation" | "blocked.class" | "blocked.overdue_rectification" | "blocked.warning"
-  | "blocked.unclassified" | "blocked.min_days_in_class" | "blocked.min_history" | "blocked.cool_down" | "blocked.manual_hold";
-export type FenceRule = RemovalRule | BlockRule | "admission.criteria_met" | "stay.inside" | "hold.manual";
+  | "blocked.unclassified" | "blocked.min_days_in_class" | "blocked.min_history" | "blocked.cool_down" | "blocked.manual_hold" | "blocked.hold";
+export type FenceRule = RemovalRule | BlockRule | "admission.criteria_met" | "stay.inside" | "hold.manual" | "hold.officer";
 
 export interface FenceDecision {
   action: FenceAction;
@@ -110,8 +112,12 @@ function admissionBlockers(policy: FencePolicy, f: FenceFacts, now: Date): Array
     out.push({ rule: "blocked.cool_down", reasonZh: `移出沙盒后${policy.coolDownDays}天冷静期未满` });
   }
   if (m && manualHoldRunning(policy, m, now)) out.push({ rule: "blocked.manual_hold", reasonZh: `监管人员人工决定后${policy.manualHoldDays}天内不自动调整` });
+  if (holdRunning(f, now)) out.push({ rule: "blocked.hold", reasonZh: `监管人员决定保持现状至${f.holdUntil!.toISOString().slice(0, 10)}` });
   return out;
 }
+
+/** An officer's hold that has not ended yet. */
+export const holdRunning = (f: Pick<FenceFacts, "holdUntil">, now: Date): boolean => f.holdUntil != null && f.holdUntil.getTime() > now.getTime();
 
 export function manualHoldRunning(policy: FencePolicy, m: Membership, now: Date): boolean {
   return m.lastActor.startsWith("regulator:") && days(m.since, now) < policy.manualHoldDays;
@@ -130,6 +136,7 @@ export function factsEvidence(f: FenceFacts, now: Date): Record<string, unknown>
     membership: f.membership?.status ?? "none",
     lastRemovedAt: f.membership?.lastRemovedAt?.toISOString() ?? null,
     lastActor: f.membership?.lastActor ?? null,
+    ...(f.holdUntil ? { holdUntil: f.holdUntil.toISOString() } : {}),
   };
 }
 
@@ -139,11 +146,14 @@ export function decideFence(policy: FencePolicy, f: FenceFacts, now: Date): Fenc
   const inside = f.membership?.status === "inside";
   if (inside) {
     if (triggers.length === 0) return { action: "none", rule: "stay.inside", reasonZh: "未触及退出条件，保持在沙盒内", evidence };
-    const held = manualHoldRunning(policy, f.membership!, now);
+    const officerHold = holdRunning(f, now);
+    const held = officerHold || manualHoldRunning(policy, f.membership!, now);
     const trigger = held ? triggers.find((t) => t.overridesManualHold) : triggers[0];
     const all = triggers.map((t) => t.rule);
     if (!trigger) {
-      return { action: "none", rule: "hold.manual", reasonZh: `监管人员人工决定后${policy.manualHoldDays}天内不自动移出`, evidence: { ...evidence, triggers: all } };
+      return officerHold
+        ? { action: "none", rule: "hold.officer", reasonZh: `监管人员决定保持现状至${f.holdUntil!.toISOString().slice(0, 10)}，不自动移出`, evidence: { ...evidence, triggers: all } }
+        : { action: "none", rule: "hold.manual", reasonZh: `监管人员人工决定后${policy.manualHoldDays}天内不自动移出`, evidence: { ...evidence, triggers: all } };
     }
     return { action: "remove", rule: trigger.rule, reasonZh: `${trigger.reasonZh}，移出沙盒`, evidence: { ...evidence, triggers: all } };
   }

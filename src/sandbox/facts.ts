@@ -33,6 +33,7 @@ interface EntityRow extends Record<string, unknown> {
   since: Date | string | null;
   last_removed_at: Date | string | null;
   last_actor: string | null;
+  hold_until: Date | string | null;
 }
 
 interface SignalRow extends Record<string, unknown> {
@@ -60,8 +61,9 @@ export async function gatherFacts(tx: Executor, entityIds: readonly string[], as
   await tx.execute(sql`select e.id from entity e where e.id in ${idList(ids)} order by e.id for update of e`);
   const entities = rowsOf<EntityRow>(await tx.execute(sql`
     select e.id::text as entity_id, e.region_code, e.risk_class, e.class_since, e.operating_since,
-           m.status, m.since, m.last_removed_at, m.last_actor
+           m.status, m.since, m.last_removed_at, m.last_actor, h.until as hold_until
     from entity e left join sandbox_membership m on m.entity_id = e.id
+      left join sandbox_hold h on h.entity_id = e.id
     where e.id in ${idList(ids)}
     order by e.id`));
   if (entities.length === 0) return [];
@@ -103,6 +105,7 @@ export async function gatherFacts(tx: Executor, entityIds: readonly string[], as
       membership: e.status
         ? { status: e.status, since: new Date(e.since!), lastRemovedAt: date(e.last_removed_at), lastActor: e.last_actor ?? "system" }
         : null,
+      holdUntil: date(e.hold_until),
     };
   });
 }

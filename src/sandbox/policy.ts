@@ -127,6 +127,15 @@ export async function currentPolicy(on: Executor): Promise<PolicyVersion> {
   return row ? toVersion(row) : { version: 1, policy: DEFAULT_FENCE_POLICY, savedBy: "system", savedAt: new Date(0), reason: "default policy" };
 }
 
+/** Saved versions below `before` (all when undefined), newest first: the history a diff is made from. */
+export async function policyVersions(on: Executor, q: { before?: number | undefined; limit: number }): Promise<PolicyVersion[]> {
+  const rows = rowsOf<PolicyRow>(await on.execute(sql`
+    select version, policy, saved_by, saved_at, reason from fence_policy
+    where ${q.before === undefined ? sql`true` : sql`version < ${q.before}`}
+    order by version desc limit ${q.limit}`));
+  return rows.map(toVersion);
+}
+
 /** Seeds the default as version 1 when no policy exists (idempotent; at start). */
 export async function seedDefaultPolicy(on: Executor, now: Date): Promise<void> {
   await on.execute(sql`

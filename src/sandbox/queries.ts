@@ -60,8 +60,22 @@ export async function sandboxOf(on: Executor, entityId: string): Promise<Sandbox
   };
 }
 
-/** The entity with its sandbox status and history, or 404 outside the region prefix. */
-export async function getSandboxEntity(on: Executor, input: { prefix: string; entityId: string }) {
+interface HoldRow extends Record<string, unknown> {
+  until: Date | string;
+  reason: string;
+  held_by: string;
+  held_at: Date | string;
+}
+
+/** The entity's running hold at `now` (an expired one is none). */
+export async function holdOf(on: Executor, entityId: string, now: Date) {
+  const [h] = rowsOf<HoldRow>(await on.execute(sql`
+    select until, reason, held_by, held_at from sandbox_hold where entity_id = ${entityId}::uuid and until > ${now.toISOString()}::timestamptz`));
+  return h ? { until: iso(h.until)!, reason: h.reason, heldBy: h.held_by, heldAt: iso(h.held_at)! } : null;
+}
+
+/** The entity with its sandbox status, running hold and history, or 404 outside the region prefix. */
+export async function getSandboxEntity(on: Executor, input: { prefix: string; entityId: string; now: Date }) {
   const [e] = rowsOf<{ id: string; name: string; region_code: string; category: string; risk_class: CreditClass | null; class_since: Date | string | null }>(
     await on.execute(sql`
       select id::text as id, name, region_code, category, risk_class, class_since from entity
@@ -76,6 +90,7 @@ export async function getSandboxEntity(on: Executor, input: { prefix: string; en
     riskClass: e.risk_class,
     classSince: iso(e.class_since),
     ...(await sandboxOf(on, e.id)),
+    hold: await holdOf(on, e.id, input.now),
   };
 }
 
@@ -95,6 +110,8 @@ export interface MemberQuery {
   platformId?: string | undefined;
   limit: number;
   cursor?: string | undefined;
+  /** Holds ending before this are over. */
+  now: Date;
 }
 
 /** Members in entity-id order (keyset: stable while rows change status). */
@@ -105,11 +122,13 @@ export async function listMembers(on: Executor, q: MemberQuery): Promise<{ membe
   if (q.status !== "all") where.push(sql`m.status = ${q.status}`);
   if (q.platformId) where.push(sql`exists (select 1 from shop s where s.entity_id = m.entity_id and s.platform_id = ${q.platformId}::uuid)`);
   if (q.cursor) where.push(sql`m.entity_id > ${decodeCursor(q.cursor)}::uuid`);
-  const rows = rowsOf<MembershipRow & { entity_id: string; name: string; region_code: string; category: string; risk_class: CreditClass | null }>(
+  const rows = rowsOf<MembershipRow & { entity_id: string; name: string; region_code: string; category: string; risk_class: CreditClass | null; hold_until: Date | string | null }>(
     await on.execute(sql`
       select m.entity_id::text as entity_id, e.name, e.region_code, e.category, e.risk_class,
-             m.status, m.since, m.last_admitted_at, m.last_removed_at, m.last_actor, m.policy_version
+             m.status, m.since, m.last_admitted_at, m.last_removed_at, m.last_actor, m.policy_version,
+             h.until as hold_until
       from sandbox_membership m join entity e on e.id = m.entity_id
+        left join sandbox_hold h on h.entity_id = m.entity_id and h.until > ${q.now.toISOString()}::timestamptz
       where ${sql.join(where, sql` and `)}
       order by m.entity_id
       limit ${q.limit + 1}`),
@@ -123,6 +142,7 @@ export async function listMembers(on: Executor, q: MemberQuery): Promise<{ membe
       category: r.category,
       riskClass: r.risk_class,
       ...membershipOf(r),
+      holdUntil: iso(r.hold_until),
     })),
     nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!.entity_id) : null,
   };

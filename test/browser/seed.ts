@@ -7,6 +7,7 @@ import { deflateSync } from "node:zlib";
 import { sql } from "drizzle-orm";
 import { ManualClock } from "../../src/clock.js";
 import { generatePopulation, toApiEvent, toApiMerchant } from "../../src/sim/index.js";
+import { makeUscc, merchant } from "../exchange-fixtures.js";
 import { complaintStorm, jobsDone, post } from "../notices-fixtures.js";
 import type { TestGateway } from "../support/gateway.js";
 import { onboardPlatform, type OnboardedPlatform } from "../support/platform.js";
@@ -19,6 +20,8 @@ export interface SeededCity {
   /** The storm merchants: 锦江 (its case submitted) and 武侯. */
   jinjiang: { entityId: string; name: string; caseId: string; warningId: string };
   wuhou: { entityId: string; name: string };
+  /** A 锦江 merchant with no record against it (nothing keeps it out of the sandbox). */
+  jinjiangQuiet: { entityId: string; name: string };
 }
 
 async function inBatches(p: OnboardedPlatform, path: string, records: unknown[]): Promise<number> {
@@ -77,6 +80,7 @@ export async function seedCity(gw: TestGateway, entities: number): Promise<Seede
   const [a, b] = [platforms["taobao-sim"]!, platforms["jd-sim"]!];
   const jinjiangId = await complaintStorm(gw, clock, [a, b], "ui-jj", 24, "510104");
   const wuhouId = await complaintStorm(gw, clock, [a, b], "ui-wh", 24, "510107");
+  const [quiet] = await post(a, "/v1/merchants/batch", [merchant("ui-jj-quiet", { name: "锦江安居服装店", uscc: makeUscc("510104"), regionCode: "510104", category: "apparel" })]);
   await jobsSettled(gw);
   const db = gw.system.deps.db;
   const [n] = await db.rows<{ notice_id: string; case_id: string; warning_id: string }>(sql`
@@ -102,6 +106,7 @@ export async function seedCity(gw: TestGateway, entities: number): Promise<Seede
     platforms: Object.values(platforms),
     jinjiang: { entityId: jinjiangId, name: jj!.name, caseId: n.case_id, warningId: other?.id ?? n.warning_id },
     wuhou: { entityId: wuhouId, name: wh!.name },
+    jinjiangQuiet: { entityId: quiet!.entityId!, name: "锦江安居服装店" },
   };
 }
 

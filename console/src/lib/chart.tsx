@@ -2,14 +2,14 @@
 // ~1 MB). Tooltips are drawn on the canvas (renderMode richText): ECharts' HTML tooltips carry
 // inline style attributes, which the console's CSP rightly refuses. Every chart has a text
 // alternative (`label`), and the figures it shows are also on the page as text.
-import { BarChart, LineChart, MapChart, PieChart } from "echarts/charts";
+import { BarChart, GraphChart, LineChart, MapChart, PieChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { useEffect, useRef } from "preact/hooks";
 import chengdu from "../map/chengdu.json";
 
-echarts.use([BarChart, LineChart, MapChart, PieChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+echarts.use([BarChart, GraphChart, LineChart, MapChart, PieChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
 echarts.registerMap("chengdu", chengdu as unknown as Parameters<typeof echarts.registerMap>[1]);
 
 export type ChartOption = echarts.EChartsCoreOption;

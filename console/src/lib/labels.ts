@@ -27,6 +27,11 @@ export const CATEGORY_LABEL: Record<string, string> = {
   food: "食品", drugs: "药品", medical_devices: "医疗器械", cosmetics: "化妆品", childrens_goods: "儿童用品", electronics: "电子产品",
   apparel: "服装", household: "家居用品", agricultural: "农产品", services: "服务", other: "其他",
 };
+export const FENCE_RULE_LABEL: Record<string, string> = {
+  "admission.criteria_met": "满足准入条件", "removal.class": "风险类别触及退出", "removal.serious_violation": "严重违法",
+  "removal.overdue_rectification": "整改逾期", "removal.warning": "预警触及围栏", "manual.admit": "人工纳入", "manual.remove": "人工移出",
+};
+export const actorLabel = (actor: string) => (actor === "system" ? "系统" : actor.startsWith("regulator:") ? "监管人员" : actor);
 export const ENTITY_TYPE_LABEL: Record<string, string> = { enterprise: "企业", individual: "个体经营者" };
 export const OVERRIDE_LABEL: Record<string, string> = {
   serious_violation: "一年内严重违法 → D", licence_revoked: "许可证被吊销 → D", insufficient_data: "数据不足，暂定 B",

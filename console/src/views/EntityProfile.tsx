@@ -10,8 +10,9 @@ import {
   ACTION_LABEL, CASE_STATUS_LABEL, CATEGORY_LABEL, CLASS_COLOR, CLASS_LABEL, ENTITY_TYPE_LABEL, fmtDate, fmtNum, fmtPct, fmtTime, fmtYuan,
   LINK_LABEL, OVERRIDE_LABEL, regionName, SANDBOX_LABEL, SEVERITY_LABEL, TRIGGER_LABEL, WARNING_STATUS_LABEL,
 } from "../lib/labels";
-import { href } from "../lib/route";
+import { go, href } from "../lib/route";
 import { useApi } from "../lib/useApi";
+import { SandboxPanel } from "./sandbox/SandboxPanel";
 
 type Profile = Schemas["EntityProfile"];
 
@@ -20,7 +21,7 @@ const indicatorName = (id: string) => (id === "_calibration" ? "模型校准项"
 /** Bars shown one by one; the rest are summed into one bar, so the total still holds. */
 const MAX_BARS = 14;
 
-export function EntityProfile({ entityId }: { entityId: string }) {
+export function EntityProfile({ entityId, canDecide }: { entityId: string; canDecide: boolean }) {
   const { data: e, error, loading } = useApi(() => api.GET("/v1/regulator/entities/{entityId}", { params: { path: { entityId } } }), [entityId]);
   if (error) return <p class="error" role="alert">{error}</p>;
   if (!e) return <p class="muted">{loading ? "加载中…" : ""}</p>;
@@ -65,7 +66,7 @@ export function EntityProfile({ entityId }: { entityId: string }) {
           <Registration e={e} />
         </section>
       </div>
-      <Sandbox e={e} />
+      <SandboxPanel entityId={e.entityId} canDecide={canDecide} />
       <WarningsOf e={e} />
       <NoticesOf e={e} />
       <div class="grid two">
@@ -172,33 +173,6 @@ function Registration({ e }: { e: Profile }) {
   );
 }
 
-function Sandbox({ e }: { e: Profile }) {
-  const s = e.sandbox;
-  if (!s) return null;
-  return (
-    <section class="card" aria-labelledby="sandbox-title">
-      <h2 id="sandbox-title">信用沙盒</h2>
-      <p>
-        当前：<strong>{SANDBOX_LABEL[s.status]}</strong>
-        {s.membership && <span class="muted">（自 {fmtTime(s.membership.since)}，策略版本 {s.membership.policyVersion}）</span>}
-      </p>
-      {s.history.length > 0 && (
-        <table>
-          <thead><tr><th scope="col">时间</th><th scope="col">变化</th><th scope="col">规则</th><th scope="col">理由</th><th scope="col">决定者</th></tr></thead>
-          <tbody>
-            {s.history.map((h) => (
-              <tr key={h.id}>
-                <td>{fmtTime(h.at)}</td><td>{h.action === "admitted" ? "纳入" : "移出"}</td><td><code>{h.rule}</code></td><td>{h.reason}</td>
-                <td>{h.actor === "system" ? "系统" : "执法人员"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
-  );
-}
-
 function WarningsOf({ e }: { e: Profile }) {
   const list = e.warnings ?? [];
   return (
@@ -263,11 +237,49 @@ function Shops({ e }: { e: Profile }) {
   );
 }
 
+/** Nodes drawn in the graph; a bigger family (an address shared by hundreds) is listed below it. */
+const GRAPH_MAX = 30;
+
+function RelatedGraph({ e }: { e: Profile }) {
+  const list = (e.related ?? []).slice(0, GRAPH_MAX);
+  const option = useMemo<ChartOption>(() => {
+    const node = (id: string, name: string, cls: string | null | undefined, size: number) => ({
+      id, name, symbolSize: size, itemStyle: { color: CLASS_COLOR[cls ?? "unclassified"] }, label: { show: true, position: "bottom" as const, fontSize: 11 },
+    });
+    return {
+      series: [{
+        type: "graph",
+        layout: "circular",
+        circular: { rotateLabel: false },
+        roam: false,
+        data: [node(e.entityId, e.name, e.riskClass, 34), ...list.map((r) => node(r.entityId, r.name, r.riskClass, 20))],
+        links: list.map((r) => ({ source: e.entityId, target: r.entityId, label: { show: true, formatter: r.links.map((l) => LINK_LABEL[l] ?? l).join("、"), fontSize: 10 } })),
+        lineStyle: { color: "#9aa3ad", width: 1.5 },
+        edgeLabel: { show: true },
+      }],
+    };
+  }, [e]);
+  return (
+    <Chart
+      option={option}
+      height={list.length > 12 ? 360 : 260}
+      testId="related-graph"
+      label={`关联图谱：${list.map((r) => `${r.name}（${r.links.map((l) => LINK_LABEL[l] ?? l).join("、")}）`).join("，")}`}
+      onClick={(p) => {
+        const id = (p.data as { id?: string } | undefined)?.id;
+        if (p.seriesType === "graph" && id && id !== e.entityId) go(`entity/${id}`);
+      }}
+    />
+  );
+}
+
 function Related({ e }: { e: Profile }) {
   const list = e.related ?? [];
   return (
     <section class="card" aria-labelledby="rel-title">
       <h2 id="rel-title">关联主体（{list.length}）</h2>
+      {list.length > 0 && <RelatedGraph e={e} />}
+      {list.length > GRAPH_MAX && <p class="muted small">图中显示风险最高的 {GRAPH_MAX} 个，完整名单如下。</p>}
       {list.length === 0 ? <p class="muted">辖区内无关联主体。</p> : (
         <ul class="related">
           {list.map((r) => (

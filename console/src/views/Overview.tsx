@@ -8,6 +8,7 @@ import { CATEGORY_LABEL, CLASS_COLOR, CLASS_LABEL, districtsIn, fmtPct, fmtTime,
 import { go, href } from "../lib/route";
 import { useApi } from "../lib/useApi";
 import { DistrictMap } from "./DistrictMap";
+import { SeriesChart } from "./SeriesChart";
 
 const CLASSES = ["A", "B", "C", "D", "unclassified"] as const;
 const SEVERITIES = ["critical", "high", "medium", "low"] as const;
@@ -53,6 +54,7 @@ export function Overview({ session, region }: { session: Session; region: string
         </div>
       </div>
       {overview.data && <Panels o={overview.data} region={region} />}
+      <SeriesChart region={region} />
     </section>
   );
 }

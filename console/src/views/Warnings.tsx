@@ -6,6 +6,7 @@ import { api, problemText, type Schemas, type Session } from "../lib/api";
 import { download, toCsv } from "../lib/csv";
 import { ACTION_LABEL, districtsIn, fmtTime, regionName, SANDBOX_LABEL, SEVERITY_LABEL, WARNING_STATUS_LABEL } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { IssueNoticeDialog } from "./Notices";
 
 type Warning = Schemas["Warning"];
 type Filters = { status?: Warning["status"]; severity?: Warning["severity"]; region?: string };
@@ -20,6 +21,7 @@ export function Warnings({ session, query }: { session: Session; query: URLSearc
   };
   const key = JSON.stringify(filters);
   const [closing, setClosing] = useState<Warning | undefined>();
+  const [noticing, setNoticing] = useState<Warning | undefined>();
   const [message, setMessage] = useState<string | undefined>();
   const source: PageSource<Warning> = async (after) => {
     const { data, error, response } = await api.GET("/v1/regulator/warnings", { params: { query: { ...filters, limit: PAGE, ...(after ? { cursor: after } : {}) } } });
@@ -76,13 +78,25 @@ export function Warnings({ session, query }: { session: Session; query: URLSearc
               <td>{w.ruleNameZh ?? w.ruleKey}</td><td><span class={`sev s-${w.severity}`}>{SEVERITY_LABEL[w.severity]}</span></td>
               <td>{WARNING_STATUS_LABEL[w.status]}{w.closeReason ? <span class="muted">：{w.closeReason}</span> : null}</td>
               <td>{SANDBOX_LABEL[w.sandboxStatus]}</td><td>{w.hitCount}</td><td>{fmtTime(w.lastHitAt)}</td>
-              <td>{canClose && w.status === "open" && <button type="button" class="small-btn" aria-label={`关闭：${w.entityName} · ${w.ruleNameZh ?? w.ruleKey}`} onClick={() => setClosing(w)}>关闭</button>}</td>
+              <td class="row-actions">
+                {canClose && w.status === "open" && <button type="button" class="small-btn" aria-label={`关闭：${w.entityName} · ${w.ruleNameZh ?? w.ruleKey}`} onClick={() => setClosing(w)}>关闭</button>}
+                {canClose && w.status === "open" && w.action !== "warn_and_notice" && <button type="button" class="small-btn secondary" aria-label={`发出提示：${w.entityName} · ${w.ruleNameZh ?? w.ruleKey}`} onClick={() => setNoticing(w)}>发出提示</button>}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       {!loading && items.length === 0 && !error && <p class="muted">没有符合条件的预警线索。</p>}
       {cursor && <button type="button" disabled={loading} onClick={() => load(cursor)}>加载更多</button>}
+      {noticing && (
+        <IssueNoticeDialog
+          warning={noticing}
+          onDone={(issued) => {
+            setNoticing(undefined);
+            if (issued) go("notices", { notice: issued.noticeId });
+          }}
+        />
+      )}
       {closing && (
         <CloseDialog
           warning={closing}

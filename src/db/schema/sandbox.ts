@@ -49,5 +49,19 @@ export const fenceAudit = pgTable(
     policyVersion: integer("policy_version").notNull(),
     at: ts("at").notNull(),
   },
-  (t) => [index("fence_audit_entity").on(t.entityId, t.at)],
+  // fence_audit_at: the overview's admissions and removals per day read a bounded window by time.
+  (t) => [index("fence_audit_entity").on(t.entityId, t.at), index("fence_audit_at").on(t.at)],
 );
+
+/**
+ * An officer's hold: the entity stays where it is (inside or outside) until `until`; automatic
+ * fence moves wait, except a removal for class D or a serious violation. One running hold per
+ * entity (a new one replaces it; a release deletes it); every hold and release is in audit_log.
+ */
+export const sandboxHold = pgTable("sandbox_hold", {
+  entityId: uuid("entity_id").primaryKey().references(() => entity.id),
+  until: ts("until").notNull(),
+  reason: text("reason").notNull(),
+  heldBy: text("held_by").notNull(),
+  heldAt: ts("held_at").notNull(),
+});

@@ -32,10 +32,11 @@ export async function startDemoPlatform(o: { key: PlatformKey; name: string; sys
 
   const inbox: WebhookMessage[] = [];
   const received = new Map<string, number>();
-  const state = { refused: 0 };
+  // The clientId the gateway gives the platform; its webhooks must name it as their audience.
+  const state = { refused: 0, clientId: "" };
   const server = await listen(async (body, headers) => {
     try {
-      const message = await verifyWebhook({ body, headers, jwksUrl: `${o.gatewayUrl}/.well-known/jwks.json`, now });
+      const message = await verifyWebhook({ body, headers, jwksUrl: `${o.gatewayUrl}/.well-known/jwks.json`, clientId: state.clientId, now });
       received.set(message.type, (received.get(message.type) ?? 0) + 1);
       inbox.push(message);
       return 204;
@@ -49,6 +50,7 @@ export async function startDemoPlatform(o: { key: PlatformKey; name: string; sys
     { db: deps.db, clock: deps.clock, actor: { kind: "cli" }, webhookPolicy: deps.webhookPolicy },
     { name: o.name, jwks: { keys: [publicJwk] }, webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks` },
   );
+  state.clientId = created.clientId;
   const sdk = createGatewayClient({ baseUrl: o.gatewayUrl, clientId: created.clientId, privateJwk: { ...(await exportJWK(privateKey)), kid }, now });
   return {
     key: o.key,

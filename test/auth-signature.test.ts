@@ -8,7 +8,7 @@ import { merchant } from "./exchange-fixtures.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
-import { generateTestKey, onboardPlatform, signDetachedBody, type OnboardedPlatform } from "./support/platform.js";
+import { generateTestKey, onboardPlatform, routeOf, signDetachedBody, type OnboardedPlatform } from "./support/platform.js";
 
 const clock = new ManualClock(new Date());
 let gw: TestGateway;
@@ -43,6 +43,7 @@ async function expectRefused(res: Response, code: string, p: OnboardedPlatform, 
 }
 
 const nowS = () => Math.floor(clock.now().getTime() / 1000);
+const keysRoute = routeOf("POST", "/v1/platform/keys");
 
 describe("detached JWS over the body", () => {
   it("accepts a valid signature (b64:false over the exact bytes)", async () => {
@@ -57,7 +58,7 @@ describe("detached JWS over the body", () => {
     await expectRefused(await a.signedRequest("/v1/platform/keys", body, { headerOverrides: { "x-jws-signature": null } }), "SIGNATURE_MISSING", a, kid);
   });
 
-  it("malformed -> SIGNATURE_MALFORMED (not detached, bad header, b64 true, no kid/iat/jti)", async () => {
+  it("malformed -> SIGNATURE_MALFORMED (not detached, bad header, b64 true, no kid/iat/jti/htm/htu)", async () => {
     const { kid, body } = await registration();
     const bytes = new TextEncoder().encode(JSON.stringify(body));
     const key = a.keys[0]!;
@@ -65,11 +66,15 @@ describe("detached JWS over the body", () => {
       "garbage",
       "a.b.c",
       `${Buffer.from("{not json").toString("base64url")}..c2ln`,
-      await signDetachedBody(bytes, key, { b64: true, crit: undefined }, nowS()),
-      await signDetachedBody(bytes, key, { kid: undefined }, nowS()),
-      await signDetachedBody(bytes, key, { iat: undefined }, nowS()),
-      await signDetachedBody(bytes, key, { iat: "yesterday" }, nowS()),
-      await signDetachedBody(bytes, key, { jti: undefined }, nowS()),
+      await signDetachedBody(bytes, key, { ...keysRoute, b64: true, crit: undefined }, nowS()),
+      await signDetachedBody(bytes, key, { ...keysRoute, kid: undefined }, nowS()),
+      await signDetachedBody(bytes, key, { ...keysRoute, iat: undefined }, nowS()),
+      await signDetachedBody(bytes, key, { ...keysRoute, iat: "yesterday" }, nowS()),
+      await signDetachedBody(bytes, key, { ...keysRoute, jti: undefined }, nowS()),
+      // The route is part of the contract: a signature without it is refused, not waved through.
+      await signDetachedBody(bytes, key, { ...keysRoute, htm: undefined }, nowS()),
+      await signDetachedBody(bytes, key, { ...keysRoute, htu: undefined }, nowS()),
+      await signDetachedBody(bytes, key, { ...keysRoute, htu: "http://gateway.example/v1/platform/keys" }, nowS()),
     ];
     for (const sig of cases) {
       await expectRefused(await a.signedRequest("/v1/platform/keys", body, { headerOverrides: { "x-jws-signature": sig } }), "SIGNATURE_MALFORMED", a, kid);
@@ -87,7 +92,7 @@ describe("detached JWS over the body", () => {
   it("tampered body or wrong key material under a known kid -> SIGNATURE_INVALID", async () => {
     const { kid, body } = await registration();
     const bytes = new TextEncoder().encode(JSON.stringify(body));
-    const sig = await signDetachedBody(bytes, a.keys[0]!, {}, nowS());
+    const sig = await signDetachedBody(bytes, a.keys[0]!, keysRoute, nowS());
     const tampered = JSON.stringify(body) + " ";
     await expectRefused(await a.signedRequest("/v1/platform/keys", tampered, { headerOverrides: { "x-jws-signature": sig } }), "SIGNATURE_INVALID", a, kid);
     const impostor = await generateTestKey("ES256", a.keys[0]!.kid);
@@ -127,6 +132,31 @@ describe("detached JWS over the body", () => {
     clock.advance(100_000);
   });
 
+  it("a signature made for one route is refused on another -> SIGNATURE_ROUTE_MISMATCH, and stays good for its own", async () => {
+    const batches = async () => (await gw.system.deps.db.rows<{ n: number }>(sql`select count(*)::int as n from batch where platform_id = ${b.platformId}`))[0]!.n;
+    const before = await batches();
+    // A merchants batch, signed for POST /v1/merchants/batch, captured and sent to the events batch
+    // (same {"records":[...]} envelope: without the route bound, it would be stored as an events batch).
+    const body = JSON.stringify({ records: [merchant(`route-${randomUUID()}`)] });
+    const sig = await signDetachedBody(new TextEncoder().encode(body), b.keys[0]!, routeOf("POST", "/v1/merchants/batch"), nowS());
+    const elsewhere = await b.signedRequest("/v1/events/batch", body, { headerOverrides: { "x-jws-signature": sig } });
+    const problem = (await elsewhere.json()) as { code: string; status: number };
+    expect(elsewhere.status, JSON.stringify(problem)).toBe(401);
+    expect(elsewhere.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(problem.code).toBe("SIGNATURE_ROUTE_MISMATCH");
+    // Another method on the same path, and the same path with a query string signed in.
+    const { kid, body: reg } = await registration();
+    const regBytes = new TextEncoder().encode(JSON.stringify(reg));
+    for (const header of [routeOf("PUT", "/v1/platform/keys"), { htm: "POST", htu: "/v1/platform/keys?x=1" }, routeOf("POST", "/v1/platform/keys/")]) {
+      await expectRefused(await b.signedRequest("/v1/platform/keys", reg, { headerOverrides: { "x-jws-signature": await signDetachedBody(regBytes, b.keys[0]!, header, nowS()) } }), "SIGNATURE_ROUTE_MISMATCH", b, kid);
+    }
+    expect(await batches()).toBe(before);
+    // The refusal came before the jti was recorded: the request it was made for still goes through.
+    const own = await b.signedRequest("/v1/merchants/batch", body, { headerOverrides: { "x-jws-signature": sig } });
+    expect(own.status, await own.clone().text()).toBeLessThan(300);
+    expect(await batches()).toBe(before + 1);
+  });
+
   it("EdDSA and Ed25519 platform keys sign bodies too", async () => {
     const ed = await onboardPlatform(gw, { alg: "EdDSA" });
     const { body } = await registration();
@@ -139,7 +169,7 @@ describe("detached JWS over the body", () => {
     const batches = async () => (await gw.system.deps.db.rows<{ n: number }>(sql`select count(*)::int as n from batch where platform_id = ${a.platformId}`))[0]!.n;
     const body = JSON.stringify({ records: [merchant(`shop-${randomUUID()}`)] });
     const bytes = new TextEncoder().encode(body);
-    const good = await signDetachedBody(bytes, a.keys[0]!, {}, nowS());
+    const good = await signDetachedBody(bytes, a.keys[0]!, routeOf("POST", "/v1/merchants/batch"), nowS());
     const impostor = await generateTestKey("ES256", a.keys[0]!.kid);
     const failures: Array<[string, Parameters<OnboardedPlatform["signedRequest"]>[2]]> = [
       ["SIGNATURE_MISSING", { headerOverrides: { "x-jws-signature": null } }],
@@ -147,6 +177,7 @@ describe("detached JWS over the body", () => {
       ["SIGNATURE_UNKNOWN_KEY", { signingKey: b.keys[0]! }],
       ["SIGNATURE_INVALID", { signingKey: impostor }],
       ["SIGNATURE_STALE", { header: { iat: nowS() - 600 } }],
+      ["SIGNATURE_ROUTE_MISMATCH", { header: routeOf("POST", "/v1/events/batch") }],
     ];
     for (const [code, options] of failures) {
       const res = await a.signedRequest("/v1/merchants/batch", body, options);

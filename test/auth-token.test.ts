@@ -56,8 +56,8 @@ describe("token endpoint", () => {
     expect(sub.body.scope).toBe("feed:read");
   });
 
-  it("accepts the token endpoint URL or the issuer as aud, as a string or in an array; alg Ed25519 too", async () => {
-    for (const aud of [gw.url, `${gw.url}/oauth/token`, ["https://elsewhere.example", gw.url]]) {
+  it("accepts the token endpoint URL or the issuer as aud, as a string or an array of that one value; alg Ed25519 too", async () => {
+    for (const aud of [gw.url, `${gw.url}/oauth/token`, [gw.url], [`${gw.url}/oauth/token`]]) {
       const { res } = await tokenRequest(grant(await p.assertion({ claims: { aud } })));
       expect(res.status).toBe(200);
     }
@@ -77,6 +77,10 @@ describe("token endpoint", () => {
     const stranger = await generateTestKey("ES256", p.keys[0]!.kid); // same kid, other key material
     await expectOAuthError(grant(await p.assertion({ key: stranger })), "invalid_client");
     await expectOAuthError(grant(await p.assertion({ claims: { aud: "https://other.example/oauth/token" } })), "invalid_client");
+    // An assertion for several audiences could be replayed here by any of them.
+    await expectOAuthError(grant(await p.assertion({ claims: { aud: ["https://elsewhere.example", gw.url] } })), "invalid_client");
+    await expectOAuthError(grant(await p.assertion({ claims: { aud: [gw.url, `${gw.url}/oauth/token`] } })), "invalid_client");
+    await expectOAuthError(grant(await p.assertion({ claims: { aud: [] } })), "invalid_client");
     await expectOAuthError(grant(await p.assertion({ claims: { iat: now - 600, exp: now - 300 } })), "invalid_client");
     await expectOAuthError(grant(await p.assertion({ claims: { exp: now + 3600 } })), "invalid_client");
     await expectOAuthError(grant(await p.assertion({ claims: { exp: undefined } })), "invalid_client");

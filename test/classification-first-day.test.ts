@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, type EventRecord, type FeedMessage, type GatewayClient, type MerchantRecord } from "@credit-sandbox/sdk";
 import { ManualClock } from "../src/clock.js";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
-import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
+import { complaint, hashOf, makeUscc, merchant } from "./exchange-fixtures.js";
 import { DAY, jobsDone, regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator } from "./support/platform.js";
@@ -39,7 +39,7 @@ const dayAgo = (days: number) => ago(days * DAY).slice(0, 10);
 /** A food merchant on both platforms, registered `establishedDaysAgo` days ago. */
 async function foodMerchant(shop: string, establishedDaysAgo: number): Promise<string> {
   const record = (suffix: string) => merchant(`${shop}-${suffix}`, {
-    uscc: undefined, name: `${shop}食品店`, category: "food", regionCode: "510104", url: `https://shop.example/${shop}`,
+    uscc: undefined, name: `${shop}食品店`, legalRepresentativeHash: hashOf(shop), category: "food", regionCode: "510104", url: `https://shop.example/${shop}`,
     establishedOn: dayAgo(establishedDaysAgo), registeredCapitalCents: 50_000_000, registrationAuthority: "成都市锦江区市场监督管理局",
     licences: [{ type: "food_business", number: `JY1510104${shop}`, validUntil: dayAgo(-1000) }],
   });

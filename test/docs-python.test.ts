@@ -42,7 +42,7 @@ describe.skipIf(missing !== undefined)("the Python signing script of the platfor
     writeFileSync(join(work, "example.jwk.json"), JSON.stringify(example.privateJwk));
     writeFileSync(join(work, "example-body.json"), example.body);
     const { iat, jti } = example.protectedHeader;
-    expect(py(["sign", join(work, "example.jwk.json"), join(work, "example-body.json")], { IAT: String(iat), JTI: jti })).toBe(example.detachedJws);
+    expect(py(["sign", join(work, "example.jwk.json"), join(work, "example-body.json"), example.protectedHeader.htm, example.protectedHeader.htu], { IAT: String(iat), JTI: jti })).toBe(example.detachedJws);
   });
 
   it("gets a token and submits a signed batch to a real gateway (ES256)", async () => {
@@ -70,7 +70,7 @@ describe.skipIf(missing !== undefined)("the Python signing script of the platfor
     writeFileSync(bodyFile, JSON.stringify({ records: [record] }));
     const res = await gw.fetch("/v1/merchants/batch", {
       method: "POST",
-      headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json", "idempotency-key": "py-merchants-1", "x-jws-signature": py(["sign", keyFile, bodyFile]) },
+      headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json", "idempotency-key": "py-merchants-1", "x-jws-signature": py(["sign", keyFile, bodyFile, "POST", "/v1/merchants/batch"]) },
       body: readFileSync(bodyFile),
     });
     expect(res.status).toBe(200);

@@ -19,8 +19,13 @@ export function breakUscc(uscc: string): string {
 
 export const hashOf = (s: string) => Buffer.from(s.padEnd(32, "x").slice(0, 32)).toString("hex");
 
+/**
+ * A merchant record. Unless the test sets them, the entity's registered name and legal
+ * representative follow from its identifier, so two platforms' shops of one entity corroborate
+ * each other (a shop that only claims an entity is tested on purpose, with other values).
+ */
 export function merchant(shopId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
+  const record: Record<string, unknown> = {
     shopId,
     name: `Shop ${shopId}`,
     entityType: "enterprise",
@@ -30,6 +35,13 @@ export function merchant(shopId: string, overrides: Record<string, unknown> = {}
     category: "food",
     ...overrides,
   };
+  const identity = (record.uscc ?? record.idNumberHash) as string | undefined;
+  if (identity !== undefined && !("entityName" in overrides) && !("legalRepresentativeHash" in overrides)) {
+    // A test naming the shop names the entity by it (as a record without entityName does).
+    if (!("name" in overrides)) record.entityName = `Entity ${identity}`;
+    record.legalRepresentativeHash = hashOf(`lr-${identity}`);
+  }
+  return record;
 }
 
 export function complaint(eventId: string, shopId: string, occurredAt = "2025-12-15T10:00:00Z", overrides: Record<string, unknown> = {}): Record<string, unknown> {

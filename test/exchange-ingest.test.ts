@@ -89,7 +89,8 @@ describe("merchant batches", () => {
     const h = hashOf("individual-77");
     const first = await post(a, "/v1/merchants/batch", { records: [merchant("ind-1", { entityType: "individual", uscc: undefined, idNumberHash: h })] });
     const uscc = makeUscc();
-    const second = await post(b, "/v1/merchants/batch", { records: [merchant("ind-2", { entityType: "individual", uscc, idNumberHash: h })] });
+    // The entity's own source adds it (another platform's record would only be a claim).
+    const second = await post(a, "/v1/merchants/batch", { records: [merchant("ind-2", { entityType: "individual", uscc, idNumberHash: h })] });
     expect(second.results[0]!.entityId).toBe(first.results[0]!.entityId);
     const [e] = await gw.system.deps.db.rows<{ uscc: string }>(sql`select uscc from entity where id = ${first.results[0]!.entityId}::uuid`);
     expect(e!.uscc).toBe(uscc);

@@ -96,7 +96,7 @@ describe("a notice from a warning", () => {
     const pushed = hook.hits.map((r) => JSON.parse(r.body.toString()) as FeedMsg).filter((m) => m.type === "notice.issued");
     expect(pushed.map((m) => m.id)).toEqual([a[0]!.id]);
     const raw = hook.hits.find((r) => r.body.includes('"notice.issued"'))!;
-    const verified = await verifyWebhook({ body: raw.body, headers: raw.headers, jwksUrl: `${gw.url}/.well-known/jwks.json`, now: () => clock.now().getTime() });
+    const verified = await verifyWebhook({ clientId: pa.clientId, body: raw.body, headers: raw.headers, jwksUrl: `${gw.url}/.well-known/jwks.json`, now: () => clock.now().getTime() });
     expect(verified.data).toMatchObject({ noticeId });
 
     const own = await pa.get(`/v1/notices/${noticeId}`);

@@ -18,6 +18,7 @@ import { rescoresSettled } from "./support/rescores.js";
 const clock = new ManualClock(`${new Date().toISOString().slice(0, 10)}T03:00:00Z`);
 let gw: TestGateway;
 let sdkA: GatewayClient;
+let clientIdA: string;
 let sdkB: GatewayClient;
 let officer: LoggedInRegulator;
 let hook: WebhookReceiver;
@@ -29,6 +30,7 @@ beforeAll(async () => {
   hook = await startWebhookReceiver();
   gw = await startTestGateway({ clock });
   const a = await onboardPlatform(gw, { name: "平台甲", webhookUrl: hook.url });
+  clientIdA = a.clientId;
   const b = await onboardPlatform(gw, { name: "平台乙" });
   const client = async (p: typeof a) =>
     createGatewayClient({ baseUrl: gw.url, clientId: p.clientId, privateJwk: { ...(await exportJWK(p.keys[0]!.privateKey)), kid: p.keys[0]!.kid }, now: () => clock.now().getTime() });
@@ -85,7 +87,7 @@ describe("the notice and rectification loop", () => {
 
     await jobsDone(gw, "webhook.deliver");
     const raw = hook.hits.find((p) => p.body.includes(noticeId))!;
-    const message = await verifyWebhook({ body: raw.body, headers: raw.headers, jwksUrl: `${gw.url}/.well-known/jwks.json`, now: () => clock.now().getTime() });
+    const message = await verifyWebhook({ clientId: clientIdA, body: raw.body, headers: raw.headers, jwksUrl: `${gw.url}/.well-known/jwks.json`, now: () => clock.now().getTime() });
     expect(message).toMatchObject({ type: "notice.issued", data: { noticeId, shopIds: ["loop-a"] } });
 
     const notice = await sdkA.getNotice(noticeId);

@@ -64,13 +64,13 @@ describe("signed webhooks", () => {
     const jwks = (await (await gw.fetch("/.well-known/jwks.json")).json()) as JSONWebKeySet;
     const [protectedHeader, signature] = String(hit.headers["x-jws-signature"]).split("..");
     const verified = await flattenedVerify({ protected: protectedHeader!, payload: hit.body, signature: signature! }, createLocalJWKSet(jwks));
-    expect(verified.protectedHeader).toMatchObject({ b64: false, crit: ["b64"], typ: "webhook+jws", wid: sent.message_id, iat: Number(hit.headers["webhook-timestamp"]) });
+    expect(verified.protectedHeader).toMatchObject({ b64: false, crit: ["b64"], typ: "webhook+jws", wid: sent.message_id, iat: Number(hit.headers["webhook-timestamp"]), aud: platform.clientId });
     expect(JSON.parse(hit.body.toString("utf8"))).toMatchObject({ id: sent.message_id, type: "batch.processed", data: { batchId: "b-42", accepted: 7, rejected: 1 } });
     // The platform's side, with the SDK.
-    const message = await verifyWebhook({ body: hit.body, headers: hit.headers as Record<string, string>, jwksUrl: `${gw.url}/.well-known/jwks.json` });
+    const message = await verifyWebhook({ clientId: platform.clientId, body: hit.body, headers: hit.headers as Record<string, string>, jwksUrl: `${gw.url}/.well-known/jwks.json` });
     expect(message).toMatchObject({ id: sent.message_id, type: "batch.processed" });
     // Tampered body: rejected.
-    await expect(verifyWebhook({ body: Buffer.concat([hit.body, Buffer.from(" ")]), headers: hit.headers as Record<string, string>, jwks })).rejects.toThrow();
+    await expect(verifyWebhook({ clientId: platform.clientId, body: Buffer.concat([hit.body, Buffer.from(" ")]), headers: hit.headers as Record<string, string>, jwks })).rejects.toThrow();
 
     const list = await adminGet(`/v1/regulator/webhook-deliveries?platformId=${platform.platformId}`);
     expect(list.status).toBe(200);

@@ -8,6 +8,7 @@ import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
 import { jobsDone, post } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { rescoresSettled } from "./support/rescores.js";
+import { PLATFORM_SCOPES } from "../src/auth/platforms.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 
 const HOUR = 3_600_000;
@@ -38,7 +39,8 @@ const series = async (who: LoggedInRegulator, q: string): Promise<Series> => {
 
 beforeAll(async () => {
   gw = await startTestGateway({ clock });
-  platform = await onboardPlatform(gw, { name: "Series" });
+  // A regulator-side source too: it reports a serious confirmed violation below, which no ordinary platform may.
+  platform = await onboardPlatform(gw, { name: "Series", scopes: [...PLATFORM_SCOPES] });
   city = await loginRegulator(gw, { role: "officer", regionPrefix: "5101" });
   wuhou = await loginRegulator(gw, { role: "officer", regionPrefix: "510107" });
 });

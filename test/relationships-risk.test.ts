@@ -18,7 +18,8 @@ const DAY = 86_400_000;
 
 beforeAll(async () => {
   gw = await startTestGateway();
-  p = await onboardPlatform(gw, { name: "Relationship platform" });
+  // It reports confirmed violations, serious ones too: a regulator-side source.
+  p = await onboardPlatform(gw, { name: "Relationship platform", scopes: ["merchants:write", "events:write", "entities:read", "feed:read", "violations:confirm"] });
 });
 afterAll(async () => gw?.close());
 

@@ -1,7 +1,8 @@
 // A platform's webhook endpoint written with the SDK, receiving real webhooks from the gateway
 // (both backends): submissions made with the SDK produce batch.processed messages, pushed to
 // the receiver, which verifies each with verifyWebhook against the public JWKS before trusting
-// it. A tampered body, a stale delivery and a mismatched id are refused.
+// it. A tampered body, a stale delivery, a mismatched id and a delivery checked by another
+// platform (the signature names its receiver, aud = clientId) are refused.
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK } from "jose";
@@ -19,6 +20,8 @@ interface Received {
 }
 
 let gw: TestGateway;
+/** The receiving platform's clientId (known once it is onboarded). */
+let receivingClientId = "";
 let receiver: { url: string; next(predicate: (m: WebhookMessage) => boolean): Promise<Received>; refused: string[]; close(): Promise<void> };
 
 /** The platform's endpoint: verify first, then trust; 401 for anything that does not verify. */
@@ -31,7 +34,7 @@ async function startReceiver(jwksUrl: string) {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const raw = Buffer.concat(chunks);
-      verifyWebhook({ body: raw, headers: req.headers, jwksUrl }).then(
+      verifyWebhook({ clientId: receivingClientId, body: raw, headers: req.headers, jwksUrl }).then(
         (message) => {
           res.writeHead(204).end();
           const r = { raw, headers: req.headers, message };
@@ -78,6 +81,7 @@ describe("webhooks verified by the SDK", () => {
 
   it("delivers batch.processed for an SDK submission; the receiver verifies it with the JWKS", async () => {
     const p = await onboardPlatform(gw, { name: "SDK webhook platform", webhookUrl: receiver.url });
+    receivingClientId = p.clientId;
     const client = createGatewayClient({ baseUrl: gw.url, clientId: p.clientId, privateJwk: { ...(await exportJWK(p.keys[0]!.privateKey)), kid: p.keys[0]!.kid } });
     await client.submitMerchants([merchant("wh-shop") as MerchantRecord]);
     const submitted = await client.submitEvents([complaint("wh-ev-1", "wh-shop") as EventRecord]);
@@ -96,15 +100,21 @@ describe("webhooks verified by the SDK", () => {
     expect(ids).toContain(received.message.id);
   });
 
-  it("refuses the same delivery tampered, replayed late, or under another id", async () => {
+  it("refuses the same delivery tampered, replayed late, under another id, or at another platform", async () => {
     const jwksUrl = `${gw.url}/.well-known/jwks.json`;
     const { raw, headers } = received;
     const tampered = Buffer.from(raw.toString("utf8").replace('"accepted":1', '"accepted":2'));
     expect(tampered.equals(raw)).toBe(false);
-    await expect(verifyWebhook({ body: tampered, headers, jwksUrl })).rejects.toMatchObject({ code: "WEBHOOK_SIGNATURE_INVALID" });
-    await expect(verifyWebhook({ body: raw, headers, jwksUrl, now: () => Date.now() + 10 * 60_000 })).rejects.toMatchObject({ code: "WEBHOOK_TIMESTAMP_STALE" });
-    await expect(verifyWebhook({ body: raw, headers: { ...headers, "webhook-id": "another" }, jwksUrl })).rejects.toMatchObject({ code: "WEBHOOK_ID_MISMATCH" });
+    const clientId = receivingClientId;
+    await expect(verifyWebhook({ clientId, body: tampered, headers, jwksUrl })).rejects.toMatchObject({ code: "WEBHOOK_SIGNATURE_INVALID" });
+    await expect(verifyWebhook({ clientId, body: raw, headers, jwksUrl, now: () => Date.now() + 10 * 60_000 })).rejects.toMatchObject({ code: "WEBHOOK_TIMESTAMP_STALE" });
+    await expect(verifyWebhook({ clientId, body: raw, headers: { ...headers, "webhook-id": "another" }, jwksUrl })).rejects.toMatchObject({ code: "WEBHOOK_ID_MISMATCH" });
+    // The signature names the platform it was sent to: another platform given this delivery refuses it.
+    const protectedHeader = JSON.parse(Buffer.from(String(headers["x-jws-signature"]).split(".")[0]!, "base64url").toString("utf8")) as { aud?: unknown };
+    expect(protectedHeader.aud).toBe(clientId);
+    const other = await onboardPlatform(gw, { name: "SDK webhook bystander" });
+    await expect(verifyWebhook({ clientId: other.clientId, body: raw, headers, jwksUrl })).rejects.toMatchObject({ code: "WEBHOOK_AUDIENCE_MISMATCH" });
     // Unchanged, it still verifies (within the window).
-    expect((await verifyWebhook({ body: raw, headers, jwksUrl })).id).toBe(received.message.id);
+    expect((await verifyWebhook({ clientId, body: raw, headers, jwksUrl })).id).toBe(received.message.id);
   });
 });

@@ -29,7 +29,7 @@ export function platformClient(url: string, clientId: string, kid: string, key: 
     async post(path: string, text: string): Promise<{ accepted: number }> {
       const bytes = Buffer.from(text);
       const jws = await new FlattenedSign(bytes)
-        .setProtectedHeader({ alg: "ES256", kid, b64: false, crit: ["b64"], iat: Math.floor(Date.now() / 1000), jti: randomUUID() })
+        .setProtectedHeader({ alg: "ES256", kid, b64: false, crit: ["b64"], iat: Math.floor(Date.now() / 1000), jti: randomUUID(), htm: "POST", htu: path.split("?")[0] })
         .sign(key);
       const res = await fetch(url + path, {
         method: "POST",

@@ -2,10 +2,13 @@
 """Signing for the Credit Sandbox Gateway without the SDK (Python 3.8+, `pip install cryptography`).
 
   sign_detached.py assertion KEY.jwk.json CLIENT_ID TOKEN_ENDPOINT   -> client assertion JWT for /oauth/token
-  sign_detached.py sign KEY.jwk.json BODY_FILE                       -> X-JWS-Signature value for that body
+  sign_detached.py sign KEY.jwk.json BODY_FILE METHOD PATH           -> X-JWS-Signature value for that body,
+                                                                        sent as METHOD to PATH (e.g. POST /v1/events/batch)
 
 KEY.jwk.json is the platform's private JWK (EC P-256 -> ES256, or Ed25519 -> EdDSA) with its kid.
-Sign the exact bytes you send: write the body to a file once and send that same file.
+Sign the exact bytes you send: write the body to a file once and send that same file. METHOD and
+PATH (the request path without host or query) go into the protected header as htm and htu: the
+gateway refuses the signature on any other route (SIGNATURE_ROUTE_MISMATCH).
 IAT and JTI in the environment fix the header's iat and jti (only to reproduce a worked example).
 """
 import base64, json, os, sys, time, uuid
@@ -53,10 +56,11 @@ def main(argv):
         header = b64url(compact_json({"alg": alg, "kid": kid, "typ": "JWT"}))
         claims = b64url(compact_json({"iss": argv[3], "sub": argv[3], "aud": argv[4], "iat": now, "exp": now + 120, "jti": jti}))
         print(f"{header}.{claims}.{b64url(sign(f'{header}.{claims}'.encode('ascii')))}")
-    elif len(argv) == 4 and argv[1] == "sign":
+    elif len(argv) == 6 and argv[1] == "sign":
         kid, alg, sign = load_key(argv[2])
         body = open(argv[3], "rb").read()
-        protected = b64url(compact_json({"alg": alg, "kid": kid, "b64": False, "crit": ["b64"], "iat": now, "jti": jti}))
+        htm, htu = argv[4].upper(), argv[5].split("?")[0]
+        protected = b64url(compact_json({"alg": alg, "kid": kid, "b64": False, "crit": ["b64"], "iat": now, "jti": jti, "htm": htm, "htu": htu}))
         # RFC 7797: the signing input is the encoded header, a dot, then the raw body bytes.
         signature = sign(protected.encode("ascii") + b"." + body)
         print(f"{protected}..{b64url(signature)}")

@@ -143,13 +143,22 @@ describe("signing", () => {
     const [p, middle] = signature.split(".");
     expect(middle).toBe("");
     const header = JSON.parse(Buffer.from(p!, "base64url").toString()) as Record<string, unknown>;
-    expect(header).toMatchObject({ alg: "ES256", kid: "platform-key-1", b64: false, crit: ["b64"], iat: Math.floor(gw.nowMs / 1000) });
+    // Bound to the request it was made for: method and path (htm, htu).
+    expect(header).toMatchObject({ alg: "ES256", kid: "platform-key-1", b64: false, crit: ["b64"], iat: Math.floor(gw.nowMs / 1000), htm: "POST", htu: "/v1/events/batch" });
     expect(typeof header.jti).toBe("string");
     // The receipt's hash is the hash of the bytes on the wire.
     expect(out.batches[0]!.bodySha256).toBe(createHash("sha256").update(sent.body!).digest("hex"));
     expect(JSON.parse(new TextDecoder().decode(sent.body))).toEqual({ records: events(3) });
     expect(sent.headers.get("idempotency-key")).toMatch(/^[0-9a-f-]{36}$/);
     expect(sent.headers.get("content-type")).toBe("application/json");
+  });
+
+  it("signs the path the gateway receives when baseUrl has a prefix a proxy strips", async () => {
+    const viaProxy: FetchLike = (input, init) => gw.fetch(String(input instanceof Request ? input.url : input).replace(`${BASE}/gateway/`, `${BASE}/`), init);
+    const c = client({ baseUrl: `${BASE}/gateway`, fetch: viaProxy });
+    expect((await c.submitMerchants([{ shopId: "s1", name: "n", entityType: "enterprise", regionCode: "510104", address: "a", category: "food" }])).accepted).toBe(1);
+    const [p] = gw.seen[0]!.headers.get("x-jws-signature")!.split(".");
+    expect(JSON.parse(Buffer.from(p!, "base64url").toString())).toMatchObject({ htm: "POST", htu: "/v1/merchants/batch" });
   });
 
   it("signs bodies of the other calls (key registration) and never sends private key members", async () => {

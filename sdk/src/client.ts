@@ -104,7 +104,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   const ensure = () =>
     (parts ??= importSigningKey(options.privateJwk, options.kid).then((key) => {
       const tokens = createTokenSource({ clientId: options.clientId, key, scopes: options.scopes, discovery, rt });
-      const transport = createTransport({ rt, tokens, key, ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}) });
+      const transport = createTransport({ rt, tokens, key, baseUrl, ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}) });
       return { tokens, transport };
     }));
   const lazyTransport = async (req: Request): Promise<Response> => (await ensure()).transport(req);

@@ -6,10 +6,17 @@ import type { SigningKey } from "./signing-key.js";
 
 export const DETACHED_ALGS = ["ES256", "EdDSA", "Ed25519"];
 
-/** `<protected>..<signature>` over `body`, protected header {alg, kid, b64, crit, iat, jti}. */
-export async function signDetached(body: Uint8Array, key: SigningKey, nowSeconds: number): Promise<string> {
+/** The request a body signature is for: method and path (`htm`, `htu`), so it cannot be sent to another route. */
+export interface SignedRoute {
+  method: string;
+  /** The request path as the gateway receives it, e.g. /v1/events/batch (no host, no query). */
+  path: string;
+}
+
+/** `<protected>..<signature>` over `body`, protected header {alg, kid, b64, crit, iat, jti, htm, htu}. */
+export async function signDetached(body: Uint8Array, key: SigningKey, nowSeconds: number, route: SignedRoute): Promise<string> {
   const jws = await new FlattenedSign(body)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, b64: false, crit: ["b64"], iat: nowSeconds, jti: randomUUID() })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, b64: false, crit: ["b64"], iat: nowSeconds, jti: randomUUID(), htm: route.method.toUpperCase(), htu: route.path })
     .sign(key.key);
   return `${jws.protected}..${jws.signature}`;
 }

@@ -53,6 +53,7 @@ export type WebhookErrorCode =
   | "WEBHOOK_SIGNATURE_INVALID"
   | "WEBHOOK_TIMESTAMP_STALE"
   | "WEBHOOK_ID_MISMATCH"
+  | "WEBHOOK_AUDIENCE_MISMATCH"
   | "WEBHOOK_BODY_MALFORMED";
 
 /** An incoming webhook that must not be trusted; `code` says why. Answer it with 400/401. */

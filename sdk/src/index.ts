@@ -3,7 +3,7 @@
 //   const gw = createGatewayClient({ baseUrl, clientId, privateJwk });
 //   const { accepted, results } = await gw.submitEvents(events);      // signed, receipt verified
 //   for await (const page of gw.feed.pages({ after: cursor })) ...    // outbound messages
-//   const message = await verifyWebhook({ body: rawBody, headers, jwksUrl }); // incoming webhooks
+//   const message = await verifyWebhook({ clientId, body: rawBody, headers, jwksUrl }); // incoming webhooks (aud = clientId)
 
 // First: the WebCrypto global must exist before jose runs (Node 18).
 import "./webcrypto.js";

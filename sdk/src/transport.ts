@@ -13,8 +13,14 @@ import type { TokenSource } from "./tokens.js";
 /** Observes what each attempt sent (tests, and callers that keep their own evidence). */
 export type AttemptListener = (attempt: { method: string; url: string; body: Uint8Array | undefined; headers: Headers }) => void;
 
-export function createTransport(o: { rt: Runtime; tokens: TokenSource; key: SigningKey; onAttempt?: AttemptListener }) {
+export function createTransport(o: { rt: Runtime; tokens: TokenSource; key: SigningKey; baseUrl: string; onAttempt?: AttemptListener }) {
   const { rt } = o;
+  // A gateway behind a proxy at https://host/prefix sees /v1/...: the signed path leaves the prefix out.
+  const prefix = new URL(o.baseUrl).pathname.replace(/\/+$/, "");
+  const signedPath = (url: string) => {
+    const path = new URL(url).pathname;
+    return prefix && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
+  };
   return async function transport(request: Request): Promise<Response> {
     const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
     const base = new Headers(request.headers);
@@ -26,7 +32,7 @@ export function createTransport(o: { rt: Runtime; tokens: TokenSource; key: Sign
         const headers = new Headers(base);
         usedToken = await o.tokens.get();
         headers.set("authorization", `Bearer ${usedToken}`);
-        if (body) headers.set("x-jws-signature", await signDetached(body, o.key, Math.floor(rt.now() / 1000)));
+        if (body) headers.set("x-jws-signature", await signDetached(body, o.key, Math.floor(rt.now() / 1000), { method: request.method, path: signedPath(request.url) }));
         else headers.delete("x-jws-signature");
         o.onAttempt?.({ method: request.method, url: request.url, body, headers });
         return fetchOnce(rt, request.url, { method: request.method, headers, ...(body ? { body } : {}), signal: request.signal });

@@ -3,7 +3,9 @@
 //  - X-JWS-Signature: detached JWS (RFC 7797) over the exact body by a key in the gateway JWKS,
 //    protected header {alg, kid, typ: "webhook+jws", iat, wid, b64: false, crit: ["b64"]};
 //  - Webhook-Timestamp: unix seconds = the signed iat, within `toleranceSeconds` of now;
-//  - Webhook-Id: = the signed wid = the message id in the body (deduplicate on it).
+//  - Webhook-Id: = the signed wid = the message id in the body (deduplicate on it);
+//  - the signed aud: your own clientId. The gateway signs each message for the one platform it
+//    sends it to, so a message another platform received (and passed on) is refused here.
 // (The sender's side of this contract is the gateway's webhook sender, src/exchange/outbound/ in its repository.)
 import { createLocalJWKSet, type FlattenedVerifyGetKey, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
 import type { components } from "./generated/openapi.js";
@@ -24,6 +26,8 @@ export type HeaderBag = Headers | Record<string, string | string[] | undefined>;
 export interface VerifyWebhookOptions {
   body: Uint8Array | string;
   headers: HeaderBag;
+  /** Your platform's clientId: the signed `aud` must be exactly this. */
+  clientId: string;
   /** The gateway's /.well-known/jwks.json (fetched and cached), or... */
   jwksUrl?: string;
   /** ...a JWK set you already hold. */
@@ -39,6 +43,7 @@ export interface VerifyWebhookOptions {
 const remoteSets = new Map<string, FlattenedVerifyGetKey>();
 
 export async function verifyWebhook(options: VerifyWebhookOptions): Promise<WebhookMessage> {
+  if (typeof options.clientId !== "string" || options.clientId === "") throw new TypeError("verifyWebhook needs clientId (your platform's)");
   const tolerance = options.toleranceSeconds ?? 300;
   const nowS = Math.floor((options.now ?? Date.now)() / 1000);
   const signature = header(options.headers, "x-jws-signature");
@@ -67,6 +72,12 @@ export async function verifyWebhook(options: VerifyWebhookOptions): Promise<Webh
     throw new WebhookVerificationError("WEBHOOK_TIMESTAMP_STALE", "the signed iat is not the Webhook-Timestamp");
   }
   if (protectedHeader.wid !== id) throw new WebhookVerificationError("WEBHOOK_ID_MISMATCH", "the signed wid is not the Webhook-Id");
+  if (typeof protectedHeader.aud !== "string" || protectedHeader.aud !== options.clientId) {
+    throw new WebhookVerificationError(
+      "WEBHOOK_AUDIENCE_MISMATCH",
+      protectedHeader.aud === undefined ? "the signature names no receiving platform (aud)" : "the signature was made for another platform (aud is not this clientId)",
+    );
+  }
 
   let message: WebhookMessage;
   try {

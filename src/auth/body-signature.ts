@@ -1,8 +1,14 @@
 // Verifies X-JWS-Signature: a detached JWS (RFC 7797, b64:false) over the exact body bytes,
 // signed by one of the calling platform's active keys. Each failure has its own 401 code so a
 // platform engineer can tell a clock problem from a key problem from a tampered body.
-// Order: shape -> key -> signature -> time window -> replay. The jti is recorded only after the
-// signature verified, so nobody without the key can burn a platform's jtis.
+// Order: shape -> key -> signature -> route -> time window -> replay. The jti is recorded only
+// after the signature verified, so nobody without the key can burn a platform's jtis.
+//
+// The protected header names the request it was made for: `htm` (the HTTP method) and `htu`
+// (the request path, e.g. /v1/events/batch: no scheme, host or query; the host is already bound
+// by the access token's audience, and behind TLS-terminating proxies the gateway cannot know the
+// public URL reliably). Without them a captured signature (body + jti unused so far) could be
+// sent to another route that accepts the same body shape, e.g. a merchants batch to events.
 import { flattenedVerify, importJWK, type CryptoKey, type JWK } from "jose";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
@@ -21,6 +27,8 @@ export interface SignedHeader {
   kid: string;
   iat: number;
   jti: string;
+  htm: string;
+  htu: string;
 }
 
 export function createBodyVerifier(deps: { db: Database; clock: Clock; jtis: JtiStore }): BodyVerifier {
@@ -43,6 +51,12 @@ export function createBodyVerifier(deps: { db: Database; clock: Clock; jtis: Jti
       await flattenedVerify({ protected: protectedB64, payload: rawBody, signature }, publicKey, { algorithms: algsForKey(key!.alg) });
     } catch {
       fail("SIGNATURE_INVALID", "the signature does not match the body bytes and key (was the body changed after signing?)");
+    }
+    const method = c.req.method.toUpperCase();
+    // As sent (percent-encoding kept), so the platform signs the same text it puts on the wire.
+    const path = new URL(c.req.url).pathname;
+    if (header.htm !== method || header.htu !== path) {
+      fail("SIGNATURE_ROUTE_MISMATCH", `the signature was made for ${header.htm} ${header.htu}, not ${method} ${path}; sign htm and htu of each request`);
     }
 
     const nowS = Math.floor(now.getTime() / 1000);
@@ -78,6 +92,8 @@ export function parseDetached(jws: string): { protectedB64: string; signature: s
   if (typeof h.kid !== "string" || h.kid.length === 0 || h.kid.length > 200) problems.push("kid is required");
   if (typeof h.iat !== "number" || !Number.isInteger(h.iat)) problems.push("iat (integer seconds) is required");
   if (typeof h.jti !== "string" || h.jti.length === 0 || h.jti.length > 200) problems.push("jti (1-200 characters) is required");
+  if (typeof h.htm !== "string" || !/^[A-Z]{1,16}$/.test(h.htm)) problems.push("htm (the HTTP method, e.g. POST) is required");
+  if (typeof h.htu !== "string" || !h.htu.startsWith("/") || h.htu.length > 2000) problems.push("htu (the request path, e.g. /v1/events/batch) is required");
   if (problems.length > 0) fail("SIGNATURE_MALFORMED", `protected header: ${problems.join("; ")}`);
   return { protectedB64: m![1]!, signature: m![2]!, header: h as unknown as SignedHeader };
 }

@@ -45,6 +45,9 @@ export async function authenticateClient(
   if (typeof clientId !== "string" || clientId.length === 0 || clientId.length > 200) return fail("the assertion has no iss");
   if (form.client_id !== undefined && form.client_id !== clientId) fail("client_id does not match the assertion's iss");
   if (!PLATFORM_ALGS.includes(header.alg as PlatformAlg)) fail("alg must be ES256, EdDSA or Ed25519");
+  // One audience only: an assertion addressed to several servers could be replayed by any of
+  // them here (each would hold a valid assertion for us until its exp).
+  if (Array.isArray(claims.aud) && claims.aud.length !== 1) fail("aud must name this gateway only (one value: the issuer or the token endpoint)");
 
   const platform = await platformByClientId(deps.db.orm, clientId);
   if (!platform || platform.status !== "active") return fail("unknown or suspended client");

@@ -28,9 +28,9 @@ describe("platform public keys", () => {
 
 describe("detached signature shape", () => {
   const enc = (h: object) => Buffer.from(JSON.stringify(h)).toString("base64url");
-  const good = { alg: "ES256", kid: "k", b64: false, crit: ["b64"], iat: 1, jti: "j" };
+  const good = { alg: "ES256", kid: "k", b64: false, crit: ["b64"], iat: 1, jti: "j", htm: "POST", htu: "/v1/events/batch" };
   it("parses a well-formed header", () => {
-    expect(parseDetached(`${enc(good)}..c2ln`).header).toMatchObject({ kid: "k", iat: 1, jti: "j" });
+    expect(parseDetached(`${enc(good)}..c2ln`).header).toMatchObject({ kid: "k", iat: 1, jti: "j", htm: "POST", htu: "/v1/events/batch" });
   });
   it.each([
     ["attached payload", `${enc(good)}.cGF5.c2ln`],
@@ -39,6 +39,10 @@ describe("detached signature shape", () => {
     ["HS256", `${enc({ ...good, alg: "HS256" })}..c2ln`],
     ["fractional iat", `${enc({ ...good, iat: 1.5 })}..c2ln`],
     ["array header", `${enc([1])}..c2ln`],
+    ["no htm", `${enc({ ...good, htm: undefined })}..c2ln`],
+    ["lower-case htm", `${enc({ ...good, htm: "post" })}..c2ln`],
+    ["no htu", `${enc({ ...good, htu: undefined })}..c2ln`],
+    ["a full URL as htu", `${enc({ ...good, htu: "https://gateway.example/v1/events/batch" })}..c2ln`],
   ])("refuses %s as SIGNATURE_MALFORMED", (_name, jws) => {
     expect(() => parseDetached(jws)).toThrow(expect.objectContaining({ code: "SIGNATURE_MALFORMED" }));
   });

@@ -14,14 +14,20 @@ import { checkPlatformJwk, type CheckedJwk } from "./platform-jwk.js";
 import { isUniqueViolation, keysOfPlatforms, keyUsable, platformById } from "./platform-queries.js";
 import { keyView, platformView, type PlatformKeyView, type PlatformView } from "./platform-views.js";
 
-export const PLATFORM_SCOPES = ["merchants:write", "events:write", "entities:read", "feed:read", "notices:write", "keys:write"] as const;
+export const PLATFORM_SCOPES = ["merchants:write", "events:write", "entities:read", "feed:read", "notices:write", "keys:write", "violations:confirm"] as const;
 export type PlatformScope = (typeof PLATFORM_SCOPES)[number];
+/**
+ * A regulator-side source (an enforcement system connected as a platform): the only kind of
+ * source whose serious confirmed violations (which force class D) are accepted. Never a default.
+ */
+export const REGULATOR_SOURCE_SCOPE = "violations:confirm" satisfies PlatformScope;
+const DEFAULT_SCOPES = PLATFORM_SCOPES.filter((s) => s !== REGULATOR_SOURCE_SCOPE);
 
 export interface CreatePlatformInput {
   name: string;
   jwks: { keys: Array<Record<string, unknown>> };
   webhookUrl?: string | undefined;
-  /** Default: every scope. */
+  /** Default: every scope but the regulator-side source's. */
   scopes?: string[] | undefined;
 }
 
@@ -37,7 +43,7 @@ export async function createPlatform(ctx: VerbContext, input: CreatePlatformInpu
   authorize(ctx.actor, cityWide("admin"));
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) throw new AppError("VALIDATION_FAILED", "name must be 1-200 characters");
-  const scopes = input.scopes ?? [...PLATFORM_SCOPES];
+  const scopes = input.scopes ?? [...DEFAULT_SCOPES];
   const unknown = scopes.filter((s) => !(PLATFORM_SCOPES as readonly string[]).includes(s));
   if (unknown.length > 0) throw new AppError("VALIDATION_FAILED", `unknown scopes: ${unknown.join(", ")}`);
   if (input.webhookUrl !== undefined) checkWebhookUrl(input.webhookUrl, ctx.webhookPolicy ?? STRICT_OUTBOUND_POLICY);

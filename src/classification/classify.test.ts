@@ -38,7 +38,8 @@ const ctx = () => ({
 beforeAll(async () => {
   t = await createTestDatabase();
   platformId = uuidv7();
-  await t.db.orm.insert(platform).values({ id: platformId, name: "Unit", clientId: `c-${platformId}`, scopes: [] });
+  // A regulator-side source: the tests report serious confirmed violations through it.
+  await t.db.orm.insert(platform).values({ id: platformId, name: "Unit", clientId: `c-${platformId}`, scopes: ["violations:confirm"] });
   const records = Array.from({ length: 50 }, (_, i) => merchant(`s-${i}`, { uscc: makeUscc("510104", 9000 + i), openedAt: "2023-01-01T00:00:00Z" }));
   clock.set("2025-12-01T00:00:00Z");
   const out = await ingestMerchants(ctx(), { platformId, records, batchEvidence: evidence });

@@ -24,6 +24,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { recordChangesByEntity } from "./record-changes.js";
 import { DAY_MS } from "../db/time.js";
+import { countedEvent } from "../exchange/entity-claims.js";
 
 
 /** A date or RFC 3339 date-time text as timestamptz; dates are UTC midnights. */
@@ -117,7 +118,7 @@ with ids as materialized (
   -- the shops as held at T (the gateway keeps each shop's latest record)
   select s.id, s.entity_id, s.platform_id, s.region_code, s.category, s.record, s.created_at, coalesce(hz.hazard, 0) as hazard
   from shop s join ids on ids.entity_id = s.entity_id and ${inRange(sql`s.entity_id`)} left join hz on hz.category = s.category
-  where s.created_at <= ${new Date(i.registeredAsOf ?? i.asOf).toISOString()}::timestamptz
+  where s.created_at <= ${new Date(i.registeredAsOf ?? i.asOf).toISOString()}::timestamptz and s.link = 'corroborated'
 ), ent as materialized (
   select ids.entity_id, min(en.established_on) as established_on,
     (array_agg(s.category order by s.hazard desc, s.category collate "C" asc))[1] as category,
@@ -150,7 +151,7 @@ with ids as materialized (
 ), licence_events as materialized (
   select e.entity_id, e.occurred_at, e.data, coalesce(e.data->>'type', '') as type, coalesce(e.data->>'number', '') as number
   from event e
-  where e.kind = 'licence' and e.occurred_at < ${t} and ${events(sql`e.entity_id`)}
+  where e.kind = 'licence' and e.occurred_at < ${t} and ${events(sql`e.entity_id`)} and ${countedEvent("e")}
 ), latest_licence_event as (
   select distinct on (entity_id, type) entity_id, type, data->>'status' = 'revoked' as revoked,
     case when jsonb_typeof(data->'validUntil') = 'string' then data->>'validUntil' end as valid_until
@@ -195,7 +196,7 @@ with ids as materialized (
     coalesce(sum(case when ${sales(0, 180)} then ${num(sql`data->'orders'`)} end) filter (where kind = 'sales_summary'), 0) as orders_180,
     coalesce(sum(case when ${sales(0, 180)} then ${num(sql`data->'refunds'`)} end) filter (where kind = 'sales_summary'), 0) as refunds_180
   from event e
-  where e.occurred_at < ${t} and ${events(sql`e.entity_id`)}
+  where e.occurred_at < ${t} and ${events(sql`e.entity_id`)} and ${countedEvent("e")}
   group by entity_id
 ), rectifications as materialized (
   -- The notice system's record (src/notices): cases whose deadline fell in [T-365d, T) and that

@@ -42,7 +42,8 @@ beforeAll(async () => {
     if (!id) {
       id = uuidv7();
       platforms.set(simId, id);
-      await t.db.orm.insert(platform).values({ id, name: simId, clientId: `c-${id}`, scopes: ["merchants:write", "events:write"] });
+      // The simulation reports serious confirmed violations: its platforms stand for regulator-side sources.
+      await t.db.orm.insert(platform).values({ id, name: simId, clientId: `c-${id}`, scopes: ["merchants:write", "events:write", "violations:confirm"] });
     }
     return { deps, validators: specRecordValidators(), actor: { kind: "platform", platformId: id, clientId: `c-${id}`, scopes: ["merchants:write", "events:write"] } };
   };
@@ -77,6 +78,9 @@ beforeAll(async () => {
       histories.set(r.entityId!, simHistory.get(simEntity)!);
     });
   }
+  // The simulated platforms are honest: every shop's claim to its entity is confirmed, as a
+  // regulator would, so every platform's records and events count as in the reference.
+  await t.db.orm.execute(sql`update shop set link = 'corroborated', corroborated_by = 'regulator' where link = 'claimed'`);
   await t.db.orm.execute(sql`update shop set created_at = '2020-01-01T00:00:00Z'`);
   clock.set("2025-06-01T00:00:00Z");
   for (const [simId, list] of eventsBy) {

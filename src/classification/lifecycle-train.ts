@@ -52,7 +52,8 @@ export async function labelledSet(db: Database, computeFeatures: ComputeFeatures
       (
         await db.rows<{ entity_id: string }>(sql`
           select entity_id from event
-          where kind = 'violation_confirmed' and occurred_at >= ${asOf.toISOString()}::timestamptz and occurred_at < ${to.toISOString()}::timestamptz
+          where kind = 'violation_confirmed' and shop_id not in (select id from shop where link = 'claimed')
+            and occurred_at >= ${asOf.toISOString()}::timestamptz and occurred_at < ${to.toISOString()}::timestamptz
             and entity_id = any(${`{${ids.join(",")}}`}::uuid[])
           union
           select entity_id from inspection_result

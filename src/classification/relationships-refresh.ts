@@ -78,7 +78,7 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
     with ids as ${ids},
     want as (
       select distinct s.entity_id, p->>'role' as role, k.kind, k.key
-      from shop s join ids on s.entity_id = ids.id
+      from shop s join ids on s.entity_id = ids.id and s.link = 'corroborated'
       cross join lateral jsonb_array_elements(case when jsonb_typeof(s.record->'relatedParties') = 'array' then s.record->'relatedParties' else '[]'::jsonb end) p
       cross join lateral (values ('uscc', p->>'uscc'), ('person', p->>'idNumberHash')) as k(kind, key)
       where k.key is not null and p->>'role' in ('investor', 'officer', 'legal_representative')
@@ -97,8 +97,8 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
   const changedPartners = await on.execute(sql`
     with ids as ${ids},
     own as (
-      select 'person' as sp, s.legal_representative_hash as k, '' as k2 from shop s join ids on s.entity_id = ids.id where s.legal_representative_hash is not null
-      union select 'phone', s.phone_hash, '' from shop s join ids on s.entity_id = ids.id where s.phone_hash is not null
+      select 'person' as sp, s.legal_representative_hash as k, '' as k2 from shop s join ids on s.entity_id = ids.id where s.legal_representative_hash is not null and s.link = 'corroborated'
+      union select 'phone', s.phone_hash, '' from shop s join ids on s.entity_id = ids.id where s.phone_hash is not null and s.link = 'corroborated'
       union select 'person', e.id_number_hash, '' from entity e join ids on e.id = ids.id where e.id_number_hash is not null
       union select 'uscc', e.uscc, '' from entity e join ids on e.id = ids.id where e.uscc is not null
       union select r.party_kind, r.party_key, '' from party_relation r join ids on r.entity_id = ids.id
@@ -110,8 +110,8 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
     ),
     members as (
       select s.entity_id as e, keys.sp, keys.k, keys.k2, 'legal_representative' as role, 'platform' as src
-        from keys join shop s on keys.sp = 'person' and s.legal_representative_hash = keys.k
-      union all select s.entity_id, keys.sp, keys.k, keys.k2, 'phone', 'platform' from keys join shop s on keys.sp = 'phone' and s.phone_hash = keys.k
+        from keys join shop s on keys.sp = 'person' and s.legal_representative_hash = keys.k and s.link = 'corroborated'
+      union all select s.entity_id, keys.sp, keys.k, keys.k2, 'phone', 'platform' from keys join shop s on keys.sp = 'phone' and s.phone_hash = keys.k and s.link = 'corroborated'
       union all select e.id, keys.sp, keys.k, keys.k2, 'self', 'platform' from keys join entity e on keys.sp = 'person' and e.id_number_hash = keys.k
       union all select e.id, keys.sp, keys.k, keys.k2, 'self', 'platform' from keys join entity e on keys.sp = 'uscc' and e.uscc = keys.k
       union all select r.entity_id, keys.sp, keys.k, keys.k2, r.role, r.source

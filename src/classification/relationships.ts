@@ -47,7 +47,7 @@ export const computeRelationshipIndicators: ComputeRelationshipIndicators = asyn
       join entity e on e.id = o.o
       left join lateral (
         select 1 as hit from event v
-        where v.entity_id = o.o and v.kind = 'violation_confirmed' and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz
+        where v.entity_id = o.o and v.kind = 'violation_confirmed' and v.shop_id not in (select id from shop where link = 'claimed') and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz
         limit 1
       ) v on true
     ),

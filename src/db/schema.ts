@@ -21,5 +21,6 @@ export * from "./schema/sandbox.js";
 export * from "./schema/class-change.js";
 export * from "./schema/shop-history.js";
 export * from "./schema/notices.js";
+export * from "./schema/entity-conflict.js";
 export * from "./schema/screening.js";
 export * from "./schema/inspections.js";

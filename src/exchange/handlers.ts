@@ -11,6 +11,7 @@ import type { BatchEvidence } from "./batch-store.js";
 import type { ExchangeContext, ExchangeDeps, RecordValidators } from "./context.js";
 import { ingestEvents } from "./ingest-events.js";
 import { ingestMerchants } from "./ingest-merchants.js";
+import { confirmEntityClaim, listEntityClaims, listMasterDataConflicts } from "./claim-verbs.js";
 import { getBatch, getEntityStatus } from "./read-entities.js";
 
 /** The verified detached signature the body verifier leaves on the context (auth module). */
@@ -51,5 +52,10 @@ export function exchangeHandlers(deps: ExchangeDeps, validators: RecordValidator
       c.json(await ingestEvents(ctx(c), { platformId: platformIdOf(c), records: recordsOf(input.body), batchEvidence: batchEvidenceOf(c, input as OperationInput), screenNul: mayHoldNul(input as OperationInput) })),
     getBatch: async (c, input) => c.json(await getBatch(ctx(c), { batchId: input.params.batchId })),
     getEntityStatus: async (c, input) => c.json(await getEntityStatus(ctx(c), { entityId: input.params.entityId })),
+    listEntityClaims: async (c, input) => c.json({ claims: await listEntityClaims(ctx(c), input.query as { region?: string; limit?: number }) }),
+    confirmEntityClaim: async (c, input) =>
+      c.json(await confirmEntityClaim(ctx(c), { shopId: input.params.shopId, reason: (input.body as { reason: string }).reason })),
+    listMasterDataConflicts: async (c, input) =>
+      c.json({ conflicts: await listMasterDataConflicts(ctx(c), input.query as { region?: string; entity?: string; limit?: number }) }),
   };
 }

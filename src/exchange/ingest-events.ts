@@ -15,7 +15,8 @@ import { requestRescores, type ExchangeContext } from "./context.js";
 import { appendEvents, findShops, type EventRow } from "./event-store.js";
 import { fastUuidv7 } from "./ids.js";
 import { ensureEventPartitions, monthOf } from "./partitions.js";
-import { checkEventRecord, rejected, type RecordResult } from "./records.js";
+import { checkEventRecord, claimsSeriousViolation, rejected, seriousNotAccepted, type RecordResult } from "./records.js";
+import { isRegulatorSource } from "./regulator-source.js";
 
 export interface IngestInput {
   platformId: string;
@@ -49,9 +50,11 @@ export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Pr
   const batchId = uuidv7();
   const results: RecordResult[] = new Array(input.records.length);
 
-  // 1. Each record alone: schema and time range.
+  // 1. Each record alone: schema, time range, and who may say a violation is serious (it forces
+  //    class D, so a platform cannot decide it about a rival's entity, nor an operator's load for one).
   const valid: Candidate[] = [];
   const now = receivedAt.getTime();
+  const regulatorSide = await isRegulatorSource(db.orm, platform.platformId);
   input.records.forEach((raw, index) => {
     const checked = checkEventRecord(ctx.validators.event, raw, index, now, input.screenNul ?? true);
     if (!checked.ok) {
@@ -59,6 +62,10 @@ export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Pr
       return;
     }
     const { record, occurredAtMs } = checked.record;
+    if (!regulatorSide && claimsSeriousViolation(record)) {
+      results[index] = rejected(index, seriousNotAccepted(index));
+      return;
+    }
     valid.push({ index, eventId: record.eventId, shopId: record.shopId, kind: record.kind, occurredAtMs, occurredAt: record.occurredAt, data: record.data });
   });
 

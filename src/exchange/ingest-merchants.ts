@@ -9,10 +9,13 @@
 // - A record equal to the shop's stored record is `duplicate` (a resend changes nothing).
 // - A record that changes an existing shop's registered fields (name, address, regionCode,
 //   category, identifiers, entityType, licences) also leaves a shop_record_change row.
-// - Entity data (name, type, region, address, category) is last-write-wins across platforms;
-//   within a batch the last applied record of an entity wins. Identifiers and registration
-//   facts (establishedOn, registered capital, authority) are only ever added to an entity
-//   (a USCC to an individual known by hash, a date to an entity without one), never replaced.
+// - A new entity takes its data from the records that registered it (the last of the batch;
+//   registration facts from the first that has them); their shops are its corroborated source.
+// - A shop naming an entity another platform registered is a claimed link unless it matches
+//   (see entity-claims.ts). Only corroborated shops update an entity, and only its address and
+//   type (last write wins) and the identifiers and registration facts it lacks; name, region
+//   and category are never moved by a platform. Disagreements are recorded
+//   (entity_master_conflict) for regulators.
 // - A record whose USCC and idNumberHash point at two different entities is rejected
 //   (IDENTITY_CONFLICT): the gateway will not merge entities on a platform's word.
 import { uuidv7 } from "uuidv7";
@@ -20,6 +23,7 @@ import { countResults, recordBatch, type BatchOutcome } from "./batch-store.js";
 import { authorize, ownPlatform } from "../auth/authorize.js";
 import { requestRescores, type ExchangeContext } from "./context.js";
 import type { IngestInput } from "./ingest-events.js";
+import { conflictsOf, findEntitySources, linkToExisting, recordMasterConflicts, type CorroboratedBy, type EntitySources, type LinkState, type MasterConflict } from "./entity-claims.js";
 import { findEntities, findShopStates, insertEntities, recordShopChanges, updateEntities, upsertShops, type EntityData, type ShopRow } from "./merchant-store.js";
 import { checkMerchantRecord, rejected, type MerchantRecord, type RecordResult } from "./records.js";
 
@@ -57,6 +61,27 @@ const differs = (a: EntityData, b: EntityData) =>
   a.name !== b.name || a.type !== b.type || a.region !== b.region || a.address !== b.address || a.category !== b.category ||
   (a.uscc === null && b.uscc !== null) || (a.h === null && b.h !== null) ||
   (a.est === null && b.est !== null) || (a.cap === null && b.cap !== null) || (a.auth === null && b.auth !== null);
+
+/**
+ * An existing entity as its corroborated records leave it: address and type from the last,
+ * identifiers and registration facts it lacks from the first that has them; name, region and
+ * category as registered.
+ */
+function updatedByCorroborated(found: EntityData, records: readonly MerchantRecord[]): EntityData {
+  if (records.length === 0) return found;
+  const last = records[records.length - 1]!;
+  const first = <T>(pick: (r: MerchantRecord) => T | undefined): T | null => records.map(pick).find((x) => x !== undefined) ?? null;
+  return {
+    ...found,
+    type: last.entityType,
+    address: last.address,
+    uscc: found.uscc ?? first((r) => r.uscc),
+    h: found.h ?? first((r) => r.idNumberHash),
+    est: found.est ?? first((r) => r.establishedOn),
+    cap: found.cap ?? first((r) => r.registeredCapitalCents),
+    auth: found.auth ?? first((r) => r.registrationAuthority),
+  };
+}
 
 export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput): Promise<BatchOutcome> {
   const platform = authorize(ctx.actor, ownPlatform("merchants:write", { platformId: input.platformId, operatorMay: true }));
@@ -101,7 +126,9 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
     const entityOfGroup = new Map<string, string>();
     const toUpdate = new Map<string, EntityData>();
     const rescore = new Set<string>();
-    const resolve = (existing: EntityData[], keys: Iterable<string>, allowNew: boolean): EntityData[] => {
+    const linkOfShop = new Map<string, { link: LinkState; by: CorroboratedBy | null }>();
+    const conflicts: MasterConflict[] = [];
+    const resolve = (existing: EntityData[], sources: Map<string, EntitySources>, keys: Iterable<string>, allowNew: boolean): EntityData[] => {
       const byUscc = new Map(existing.filter((e) => e.uscc).map((e) => [e.uscc!, e]));
       const byHash = new Map(existing.filter((e) => e.h).map((e) => [e.h!, e]));
       const fresh: EntityData[] = [];
@@ -120,16 +147,30 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
         const found = eU ?? eH;
         if (found) {
           entityOfGroup.set(key, found.id);
-          const desired = entityDataOfGroup(found.id, members);
+          const corroborated: MerchantRecord[] = [];
+          for (const { record: r } of members) {
+            const state = states.get(r.shopId);
+            // A shop already tied to this entity keeps its link; a new tie is judged now.
+            const link = state && state.entityId === found.id
+              ? { link: state.link, by: null }
+              : linkToExisting(platformId, found, sources.get(found.id), r);
+            linkOfShop.set(r.shopId, link);
+            if (link.link === "corroborated") corroborated.push(r);
+            conflicts.push(...conflictsOf(r.shopId, found, r, link.link));
+          }
+          const desired = updatedByCorroborated(found, corroborated);
           if (differs(found, desired)) toUpdate.set(found.id, desired);
         } else if (allowNew) {
           fresh.push(entityDataOfGroup(uuidv7(), members));
           entityOfGroup.set(key, fresh[fresh.length - 1]!.id);
+          for (const { record: r } of members) linkOfShop.set(r.shopId, { link: "corroborated", by: "registered" });
         }
       }
       return fresh;
     };
-    const fresh = resolve(await findEntities(tx, usccs, hashes), [...groups.keys()], true);
+    const withSources = async (existing: EntityData[]) => ({ existing, sources: await findEntitySources(tx, existing.map((e) => e.id)) });
+    const known = await withSources(await findEntities(tx, usccs, hashes));
+    const fresh = resolve(known.existing, known.sources, [...groups.keys()], true);
     const inserted = await insertEntities(tx, fresh, receivedAt);
     for (const id of inserted) rescore.add(id);
     // Lost a race with a concurrent batch (or two identities in this batch met): re-read those.
@@ -141,7 +182,8 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
     if (raced.length > 0) {
       for (const k of raced) entityOfGroup.delete(k);
       const again = raced.flatMap((k) => groups.get(k)!.map((m) => m.record));
-      resolve(await findEntities(tx, again.flatMap((r) => (r.uscc ? [r.uscc] : [])), again.flatMap((r) => (r.idNumberHash ? [r.idNumberHash] : []))), raced, false);
+      const reread = await withSources(await findEntities(tx, again.flatMap((r) => (r.uscc ? [r.uscc] : [])), again.flatMap((r) => (r.idNumberHash ? [r.idNumberHash] : []))));
+      resolve(reread.existing, reread.sources, raced, false);
       for (const k of raced) {
         if (entityOfGroup.has(k) || !groups.has(k)) continue;
         for (const m of groups.get(k)!) results[m.index] = rejected(m.index, { code: "IDENTITY_CONFLICT", message: "the entity could not be resolved; resend the record", pointer: `/records/${m.index}` });
@@ -161,7 +203,7 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
         shopRows.push({
           id: uuidv7(), k: r.shopId, e: entityId, name: r.name, category: r.category, region: r.regionCode, address: r.address,
           url: r.url ?? null, lr: r.legalRepresentativeHash ?? null, ph: r.phoneHash ?? null, opened: r.openedAt ?? null,
-          lic: r.licences ?? null, rec: r,
+          lic: r.licences ?? null, rec: r, l: linkOfShop.get(r.shopId)!.link, cb: linkOfShop.get(r.shopId)!.by,
         });
       }
     }
@@ -170,15 +212,17 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
     // Only shops found in step 2 can have changed (a new one has nothing to compare with).
     await recordShopChanges(tx, { platformId, batchId, receivedAt, rows: shopRows.filter((row) => states.has(row.k)) });
     const written = await upsertShops(tx, platformId, shopRows, receivedAt);
+    await recordMasterConflicts(tx, { platformId, batchId, at: receivedAt, rows: conflicts.filter((c) => entityOfShop.get(c.k) === c.e) });
     for (const row of shopRows) {
       const index = firstIndex.get(row.k)!;
-      const previous = states.get(row.k)?.entityId;
+      const previous = states.get(row.k);
       if (written.has(row.k)) {
-        results[index] = { index, status: "accepted", entityId: row.e };
-        rescore.add(row.e);
-        if (previous && previous !== row.e) rescore.add(previous);
+        results[index] = { index, status: "accepted", entityId: row.e, link: row.l };
+        // A claim changes nothing the entity is scored on; a shop leaving a corroborated link does.
+        if (row.l === "corroborated") rescore.add(row.e);
+        if (previous && previous.entityId !== row.e && previous.link === "corroborated") rescore.add(previous.entityId);
       } else {
-        results[index] = { index, status: "duplicate", entityId: row.e };
+        results[index] = { index, status: "duplicate", entityId: row.e, link: row.l };
       }
     }
     for (const d of laterDuplicates) {

@@ -81,6 +81,9 @@ export interface ShopRow {
   opened: string | null;
   lic: unknown;
   rec: unknown;
+  /** Link to the entity (see entity-claims.ts) and why it is corroborated. */
+  l: "corroborated" | "claimed";
+  cb: string | null;
 }
 
 /** Upserts shops; returns the shop ids that were new or changed (identical resends are not). */
@@ -88,19 +91,33 @@ export async function upsertShops(on: Executor, platformId: string, rows: readon
   if (rows.length === 0) return new Set();
   const result = await on.execute(sql`
     insert into shop (id, platform_id, platform_shop_id, entity_id, name, category, region_code, address, url,
-                      legal_representative_hash, phone_hash, opened_at, licences, record, created_at, updated_at)
-    select id, ${platformId}::uuid, k, e, name, category, region, address, url, lr, ph, opened, lic, rec,
+                      legal_representative_hash, phone_hash, opened_at, licences, record, link, corroborated_by, corroborated_at,
+                      created_at, updated_at)
+    select id, ${platformId}::uuid, k, e, name, category, region, address, url, lr, ph, opened, lic, rec, l, cb,
+           case when l = 'corroborated' then ${now.toISOString()}::timestamptz end,
            ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
     from jsonb_to_recordset(${json(rows)}) as r(id uuid, k text, e uuid, name text, category text, region text, address text,
-                                              url text, lr text, ph text, opened timestamptz, lic jsonb, rec jsonb)
+                                              url text, lr text, ph text, opened timestamptz, lic jsonb, rec jsonb, l text, cb text)
     on conflict (platform_id, platform_shop_id) do update set
+      -- a link that stays corroborated keeps why and since when; a new one starts now
+      corroborated_by = case when excluded.link = 'claimed' then null
+        when shop.link = 'corroborated' and shop.entity_id = excluded.entity_id then shop.corroborated_by else excluded.corroborated_by end,
+      corroborated_at = case when excluded.link = 'claimed' then null
+        when shop.link = 'corroborated' and shop.entity_id = excluded.entity_id then shop.corroborated_at else excluded.corroborated_at end,
+      link = excluded.link,
       entity_id = excluded.entity_id, name = excluded.name, category = excluded.category, region_code = excluded.region_code,
       address = excluded.address, url = excluded.url, legal_representative_hash = excluded.legal_representative_hash,
       phone_hash = excluded.phone_hash, opened_at = excluded.opened_at, licences = excluded.licences, record = excluded.record,
       version = shop.version + 1, updated_at = excluded.updated_at
-    where shop.record is distinct from excluded.record or shop.entity_id is distinct from excluded.entity_id
+    where shop.record is distinct from excluded.record or shop.entity_id is distinct from excluded.entity_id or shop.link is distinct from excluded.link
     returning platform_shop_id as k`);
   return new Set(rowsOf<{ k: string }>(result).map((r) => r.k));
+}
+
+export interface ShopState {
+  entityId: string;
+  same: boolean;
+  link: ShopRow["l"];
 }
 
 /** For each shop id the platform already has: its entity and whether the stored record equals this one. */
@@ -108,14 +125,14 @@ export async function findShopStates(
   on: Executor,
   platformId: string,
   rows: ReadonlyArray<{ k: string; rec: unknown }>,
-): Promise<Map<string, { entityId: string; same: boolean }>> {
-  const out = new Map<string, { entityId: string; same: boolean }>();
+): Promise<Map<string, ShopState>> {
+  const out = new Map<string, ShopState>();
   if (rows.length === 0) return out;
   const result = await on.execute(sql`
-    select s.platform_shop_id as k, s.entity_id as e, (s.record = r.rec) as same
+    select s.platform_shop_id as k, s.entity_id as e, (s.record = r.rec) as same, s.link as l
     from jsonb_to_recordset(${json(rows)}) as r(k text, rec jsonb)
     join shop s on s.platform_id = ${platformId}::uuid and s.platform_shop_id = r.k`);
-  for (const r of rowsOf<{ k: string; e: string; same: boolean }>(result)) out.set(r.k, { entityId: r.e, same: r.same === true });
+  for (const r of rowsOf<{ k: string; e: string; same: boolean; l: ShopRow["l"] }>(result)) out.set(r.k, { entityId: r.e, same: r.same === true, link: r.l });
   return out;
 }
 

@@ -20,7 +20,7 @@ export async function getEntityStatus(ctx: Pick<ExchangeContext, "deps" | "actor
   const rows = await ctx.deps.db.orm
     .select({ e: entity, shopId: shop.platformShopId, sandbox: sandboxMembership.status })
     .from(entity)
-    .innerJoin(shop, and(eq(shop.entityId, entity.id), eq(shop.platformId, caller.platformId)))
+    .innerJoin(shop, and(eq(shop.entityId, entity.id), eq(shop.platformId, caller.platformId), eq(shop.link, "corroborated")))
     .leftJoin(sandboxMembership, eq(sandboxMembership.entityId, entity.id))
     .where(eq(entity.id, input.entityId))
     .orderBy(shop.platformShopId);

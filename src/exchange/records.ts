@@ -95,4 +95,17 @@ export function checkEventRecord(validate: ValidateFunction, raw: unknown, index
   return { ok: true, record: { record, occurredAtMs } };
 }
 
+/** A confirmed violation that claims to be serious (either way the scoring reads it). */
+export function claimsSeriousViolation(record: EventRecord): boolean {
+  if (record.kind !== "violation_confirmed") return false;
+  const data = record.data as Record<string, unknown>;
+  return data.serious === true || data.severity === "serious";
+}
+
+export const seriousNotAccepted = (index: number): RecordError => ({
+  code: "SERIOUS_VIOLATION_NOT_ACCEPTED",
+  message: "a serious confirmed violation is accepted only from a regulator-side source",
+  pointer: pointerOf(index, "/data"),
+});
+
 export const rejected = (index: number, error: RecordError): RecordResult => ({ index, status: "rejected", error });

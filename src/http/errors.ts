@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   SIGNATURE_INVALID: 401,
   SIGNATURE_STALE: 401,
   SIGNATURE_REPLAYED: 401,
+  SIGNATURE_ROUTE_MISMATCH: 401,
   FORBIDDEN: 403,
   /** City-wide configuration asked of a regulator scoped to less than a city. */
   CITY_SCOPE_REQUIRED: 403,

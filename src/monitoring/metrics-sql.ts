@@ -92,7 +92,7 @@ export async function computeWindows(on: Executor, entityIds: readonly string[],
       join ids on ids.entity_id = ev.entity_id
       join specs s on s.kind = ev.kind and ev.occurred_at >= s.since and ev.occurred_at < s.until
         and (s.field is null or ev.data->s.field = s.eq)
-      where ev.occurred_at >= ${since}::timestamptz and ev.occurred_at < ${until}::timestamptz
+      where ev.occurred_at >= ${since}::timestamptz and ev.occurred_at < ${until}::timestamptz and ev.shop_id not in (select id from shop where link = 'claimed')
         and ev.entity_id between ${sorted[0]!}::uuid and ${sorted.at(-1)!}::uuid
         and (${kindBounds})
       group by ev.entity_id, s.i`),
@@ -125,7 +125,7 @@ export async function windowEvents(
         as p(e uuid, i int, kind text, since timestamptz, until timestamptz, field text, eq jsonb)
       cross join lateral (
         select ev.platform_event_id, ev.kind, ev.occurred_at, ev.platform_id from event ev
-        where ev.entity_id = p.e and ev.kind = p.kind and ev.occurred_at >= p.since and ev.occurred_at < p.until
+        where ev.entity_id = p.e and ev.kind = p.kind and ev.shop_id not in (select id from shop where link = 'claimed') and ev.occurred_at >= p.since and ev.occurred_at < p.until
           and (p.field is null or ev.data->p.field = p.eq)
         order by ev.occurred_at desc, ev.id desc
         limit ${EVIDENCE_EVENTS}

@@ -107,7 +107,7 @@ export async function issueNotice(tx: Executor, deps: IssueDeps, input: IssueInp
       insert into notice_delivery (notice_id, platform_id, status, attempts, last_sent_at)
       select distinct ${noticeId}::uuid, s.platform_id, 'pending', 1, ${at}::timestamptz
       from shop s join platform p on p.id = s.platform_id
-      where s.entity_id = ${entity.id}::uuid and p.status = 'active'
+      where s.entity_id = ${entity.id}::uuid and s.link = 'corroborated' and p.status = 'active'
       returning platform_id`),
   );
   // Nobody to deliver through (no active platform sells for the entity): regulators see it at once.

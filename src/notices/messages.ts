@@ -51,7 +51,7 @@ export async function platformNotices(
              n.link_expires_at, c.id as case_id, c.status as case_status, d.platform_id, p.name as platform_name, d.status, d.attempts,
              d.last_sent_at, d.delivered_at, d.read_at, d.undeliverable_at,
              (select coalesce(jsonb_agg(s.platform_shop_id order by s.platform_shop_id), '[]'::jsonb) from shop s
-               where s.entity_id = n.entity_id and s.platform_id = d.platform_id) as shop_ids
+               where s.entity_id = n.entity_id and s.platform_id = d.platform_id and s.link = 'corroborated') as shop_ids
       from pair
       join notice n on n.id = pair."noticeId"
       join notice_delivery d on d.notice_id = n.id and d.platform_id = pair."platformId"

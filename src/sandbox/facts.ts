@@ -80,7 +80,7 @@ export async function gatherFacts(tx: Executor, entityIds: readonly string[], as
     ), v as (
       select entity_id, count(*)::int as serious
       from event
-      where kind = 'violation_confirmed' and entity_id in ${idList(needViolations)}
+      where kind = 'violation_confirmed' and entity_id in ${idList(needViolations)} and shop_id not in (select id from shop where link = 'claimed')
         and occurred_at >= ${new Date(asOf.getTime() - 365 * DAY_MS).toISOString()}::timestamptz and occurred_at < ${asOf.toISOString()}::timestamptz
         and (data->'serious' = 'true'::jsonb or data->>'severity' = 'serious')
       group by entity_id

@@ -90,6 +90,10 @@ const ACCESS: Record<string, Access> = {
   listWebhookDeliveries: reg(),
   retryWebhookDelivery: reg(),
   getRegulatorEntity: reg({ outside: "hidden" }),
+  // A made-up shop id here (404 past authorisation); region hiding of a real claim is in test/entity-claims.test.ts.
+  listEntityClaims: reg(),
+  confirmEntityClaim: reg(),
+  listMasterDataConflicts: reg(),
   searchRegulatorEntities: reg(),
   getClassDistribution: reg(),
   getRegulatorOverview: reg(),

@@ -52,6 +52,9 @@ export async function generateTestKey(alg: TestAlg = "ES256", kid = `k-${randomB
   return { kid, alg, privateKey, publicJwk };
 }
 
+/** The protected header's route members for a request: htm (method) and htu (path, no query). */
+export const routeOf = (method: string, path: string) => ({ htm: method.toUpperCase(), htu: path.split("?")[0]! });
+
 /** `<protected>..<signature>` over the exact bytes, with b64:false and crit ["b64"]. */
 export async function signDetachedBody(bytes: Uint8Array, key: TestKey, header: Record<string, unknown> = {}, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
   const jws = await new FlattenedSign(bytes)
@@ -108,7 +111,8 @@ export async function onboardPlatform(
     const headers: Record<string, string> = {
       authorization: `Bearer ${await token(o.scopes)}`,
       "content-type": o.contentType ?? "application/json",
-      "x-jws-signature": await signDetachedBody(bytes, key, o.header, nowSeconds()),
+      // Signed for this request's method and path (htm, htu); o.header may override them.
+      "x-jws-signature": await signDetachedBody(bytes, key, { ...routeOf(o.method ?? "POST", path), ...o.header }, nowSeconds()),
     };
     if (o.idempotencyKey !== null) headers["idempotency-key"] = o.idempotencyKey ?? randomUUID();
     for (const [name, value] of Object.entries(o.headerOverrides ?? {})) {

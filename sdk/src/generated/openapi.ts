@@ -195,8 +195,8 @@ export interface paths {
          * Client-credentials token with private_key_jwt client authentication (RFC 7523).
          * @description Form-encoded `grant_type=client_credentials`, `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`,
          *     `client_assertion=<JWT signed by a registered platform key>` and optionally `scope` and `client_id`.
-         *     The assertion's iss and sub are the client id, aud the issuer or this endpoint's URL, exp at most
-         *     5 minutes ahead, jti never reused. Errors follow RFC 6749 §5.2 (`{"error": "invalid_client", ...}`).
+         *     The assertion's iss and sub are the client id, aud the issuer or this endpoint's URL (one value: a list
+         *     naming any other audience as well is invalid_client), exp at most 5 minutes ahead, jti never reused. Errors follow RFC 6749 §5.2 (`{"error": "invalid_client", ...}`).
          */
         post: operations["postToken"];
         delete?: never;
@@ -955,6 +955,66 @@ export interface paths {
         };
         /** An entity's profile — only inside the caller's region scope (404 otherwise). */
         get: operations["getRegulatorEntity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/entity-claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shops claiming an entity another platform registered, not yet corroborated — inside the caller's region scope.
+         * @description A shop whose record names an existing entity (its USCC or ID-number hash) but neither comes from a platform that already is a corroborated source of the entity nor matches the entity's registered name and legal representative. Until confirmed, the platform sees nothing of the entity, its records change none of the entity's data and its events do not count for the entity's class. Oldest first.
+         */
+        get: operations["listEntityClaims"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/entity-claims/{shopId}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm that a claimed shop belongs to its entity (officer, region-scoped, audited).
+         * @description The link becomes corroborated: from then on the platform sees the entity, receives its messages and notices, and the shop's events count for the entity (which is re-scored). A shop that is not a pending claim inside the caller's region is 404.
+         */
+        post: operations["confirmEntityClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/master-data-conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Merchant records that disagreed with an entity's master data and were not applied — inside the caller's region scope, newest first.
+         * @description An entity's name, region and category come from its registration and are never moved by a platform's record; registration facts (establishment date, capital, authority) are filled in once. Each disagreeing field of a record is listed here once per shop and value.
+         */
+        get: operations["listMasterDataConflicts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2197,7 +2257,7 @@ export interface components {
         };
         ViolationData: {
             violationType: string;
-            /** @description On the serious-violation list: forces class D. */
+            /** @description On the serious-violation list: forces class D. `true` (or a `severity` of `serious`) is accepted only from a regulator-side source (scope violations:confirm); otherwise the record is rejected with SERIOUS_VIOLATION_NOT_ACCEPTED. */
             serious: boolean;
             caseNumber?: string;
         };
@@ -2228,8 +2288,13 @@ export interface components {
             status: "accepted" | "duplicate" | "rejected";
             /** Format: uuid */
             entityId?: string;
+            /**
+             * @description Merchant records: how the shop is tied to its entity. `claimed`: the entity was registered by another platform and this record did not match its registered name and legal representative; until a regulator confirms the link (or a later record matches), the platform sees nothing of the entity, its records change none of the entity's data and its events do not count for the entity's class.
+             * @enum {string}
+             */
+            link?: "corroborated" | "claimed";
             error?: {
-                /** @description e.g. VALIDATION_FAILED, USCC_CHECK_FAILED, UNKNOWN_SHOP, MALFORMED_LINE, OCCURRED_AT_OUT_OF_RANGE, ESTABLISHED_ON_OUT_OF_RANGE */
+                /** @description e.g. VALIDATION_FAILED, USCC_CHECK_FAILED, UNKNOWN_SHOP, MALFORMED_LINE, OCCURRED_AT_OUT_OF_RANGE, ESTABLISHED_ON_OUT_OF_RANGE, SERIOUS_VIOLATION_NOT_ACCEPTED */
                 code: string;
                 message: string;
                 pointer?: string;
@@ -2285,7 +2350,8 @@ export interface components {
          *     seconds of the attempt) and `X-JWS-Signature`: a detached JWS (RFC 7797, `b64: false`,
          *     `crit: ["b64"]`) by a gateway key published at `/.well-known/jwks.json`, over the exact
          *     body bytes (signing input: ASCII(protected) || "." || body). Its protected header carries
-         *     `kid`, `alg`, `typ: "webhook+jws"`, `iat` (= Webhook-Timestamp) and `wid` (= Webhook-Id).
+         *     `kid`, `alg`, `typ: "webhook+jws"`, `iat` (= Webhook-Timestamp), `wid` (= Webhook-Id) and
+         *     `aud` (the receiving platform's clientId: refuse a message signed for another platform).
          *     Verify over the raw body before parsing it; answer 2xx to acknowledge. Anything else
          *     (redirects are not followed) is retried with exponential backoff, then dead-lettered.
          *
@@ -2331,6 +2397,47 @@ export interface components {
             notAfter?: string | null;
             publicJwk?: components["schemas"]["Jwk"];
         };
+        EntityClaim: {
+            /** Format: uuid */
+            shopId: string;
+            /** Format: uuid */
+            platformId: string;
+            platformShopId: string;
+            /** Format: uuid */
+            entityId: string;
+            /** @description The entity's registered name. */
+            entityName: string;
+            /** @description The entity's region. */
+            regionCode: string;
+            /** @description The name the claiming record gave (entityName, else the shop name). */
+            claimedName: string;
+            /** @enum {string} */
+            link: "claimed" | "corroborated";
+            /** Format: date-time */
+            claimedAt: string;
+        };
+        MasterDataConflict: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            entityId: string;
+            regionCode: string;
+            /** Format: uuid */
+            platformId: string;
+            /** Format: uuid */
+            shopId: string;
+            /** @enum {string} */
+            field: "name" | "regionCode" | "category" | "establishedOn" | "registeredCapitalCents" | "registrationAuthority";
+            entityValue: string | null;
+            reportedValue: string | null;
+            /**
+             * @description The reporting shop's link to the entity at the time.
+             * @enum {string}
+             */
+            link: "claimed" | "corroborated";
+            /** Format: date-time */
+            recordedAt: string;
+        };
         Reason: {
             reason: string;
         };
@@ -2347,7 +2454,7 @@ export interface components {
             scopes?: components["schemas"]["PlatformScope"][];
         };
         /** @enum {string} */
-        PlatformScope: "merchants:write" | "events:write" | "entities:read" | "feed:read" | "notices:write" | "keys:write";
+        PlatformScope: "merchants:write" | "events:write" | "entities:read" | "feed:read" | "notices:write" | "keys:write" | "violations:confirm";
         Platform: {
             /** Format: uuid */
             platformId: string;
@@ -2553,7 +2660,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_INVALID" | "SIGNATURE_MISSING" | "SIGNATURE_MALFORMED" | "SIGNATURE_UNKNOWN_KEY" | "SIGNATURE_INVALID" | "SIGNATURE_STALE" | "SIGNATURE_REPLAYED" | "FORBIDDEN" | "CITY_SCOPE_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "CONFLICT" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_INVALID" | "SIGNATURE_MISSING" | "SIGNATURE_MALFORMED" | "SIGNATURE_UNKNOWN_KEY" | "SIGNATURE_INVALID" | "SIGNATURE_STALE" | "SIGNATURE_REPLAYED" | "SIGNATURE_ROUTE_MISMATCH" | "FORBIDDEN" | "CITY_SCOPE_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "CONFLICT" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
             detail: string;
             instance?: string;
             requestId: string;
@@ -3045,8 +3152,9 @@ export interface components {
         /**
          * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
          *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-         *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-         * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+         *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+         *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+         * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
          */
         Signature: string;
         /**
@@ -3339,8 +3447,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3387,8 +3496,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3534,8 +3644,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3573,8 +3684,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3639,8 +3751,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3681,8 +3794,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -3723,8 +3837,9 @@ export interface operations {
                 /**
                  * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
                  *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
-                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock) and `jti` (never reused).
-                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYifQ..Q-WT4C9xUsvvkwWoph7OE3dRXWlwaB47OHKY_XQtq_HIBjY3KH6QTiXsYoaELIboajP1u0c7O5s2VkO39yC0DA
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
                  */
                 "X-JWS-Signature": components["parameters"]["Signature"];
                 /**
@@ -4714,6 +4829,105 @@ export interface operations {
                 };
             };
             404: components["responses"]["Problem"];
+        };
+    };
+    listEntityClaims: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510107
+                 */
+                region?: string;
+                /** @example 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The claims. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claims: components["schemas"]["EntityClaim"][];
+                    };
+                };
+            };
+        };
+    };
+    confirmEntityClaim: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The gateway's shop id (EntityClaim.shopId).
+                 * @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a70
+                 */
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description Confirmed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityClaim"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    listMasterDataConflicts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510107
+                 */
+                region?: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a71 */
+                entity?: string;
+                /** @example 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conflicts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conflicts: components["schemas"]["MasterDataConflict"][];
+                    };
+                };
+            };
         };
     };
     getClassDistribution: {

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, date, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts, updatedAt } from "../columns.js";
 import { platform } from "./platform.js";
@@ -70,11 +71,29 @@ export const shop = pgTable(
     /** The merchant record as last received, for fields the gateway does not model yet. */
     record: jsonb("record").$type<Record<string, unknown>>().notNull(),
     version: integer("version").notNull().default(1),
+    /**
+     * How the shop is tied to its entity. corroborated: the entity's own source (the platform
+     * that registered it) or a claim that matched its registered name and legal representative,
+     * or that a regulator confirmed. claimed: a shop naming an entity another platform already
+     * holds, not (yet) corroborated — anyone can type a USCC, so until then the shop's platform
+     * sees nothing of the entity, its records change none of the entity's data and its events
+     * count for nothing.
+     */
+    link: text("link", { enum: ["corroborated", "claimed"] }).notNull().default("corroborated"),
+    /**
+     * Why the link is corroborated: registered (the shop that registered the entity), platform
+     * (its platform already was a corroborated source), matched (name + legal representative),
+     * regulator (confirmed through the regulator API). Null on shops from before claims existed.
+     */
+    corroboratedBy: text("corroborated_by", { enum: ["registered", "platform", "matched", "regulator"] }),
+    corroboratedAt: ts("corroborated_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex("shop_platform_shop").on(t.platformId, t.platformShopId),
+    // Claimed links are few: every event-reading query excludes them through this small index.
+    index("shop_claimed").on(t.id).where(sql`${t.link} = 'claimed'`),
     index("shop_entity").on(t.entityId),
     index("shop_legal_representative").on(t.legalRepresentativeHash),
     index("shop_phone").on(t.phoneHash),

@@ -97,7 +97,7 @@ export function createPublishToEntityPlatforms(deps: PublishDeps): PublishToEnti
             select distinct on (x.ord, s.platform_id) x.ord, s.platform_id, x.type, x.entity_id, x.data
             from jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
               as x(ord int, entity_id uuid, type text, data jsonb)
-            join shop s on s.entity_id = x.entity_id
+            join shop s on s.entity_id = x.entity_id and s.link = 'corroborated'
           ) fan_out`,
     );
   };

@@ -42,6 +42,7 @@ export interface WebhookJobDeps {
 interface DeliveryRow extends Record<string, unknown> {
   status: "pending" | "delivered" | "dead";
   platform_id: string;
+  client_id: string;
   webhook_url: string | null;
   platform_status: "active" | "suspended";
   message_id: string;
@@ -84,7 +85,7 @@ export function webhookDeliverJob(deps: WebhookJobDeps): JobDefinition<{ deliver
     },
     async handle({ deliveryId }, ctx) {
       const [row] = await db.rows<DeliveryRow>(sql`
-        select d.status, d.platform_id, p.webhook_url, p.status as platform_status, m.id as message_id, m.type, m.entity_id, m.data, m.created_at
+        select d.status, d.platform_id, p.client_id, p.webhook_url, p.status as platform_status, m.id as message_id, m.type, m.entity_id, m.data, m.created_at
         from webhook_delivery d
         join outbound_message m on m.id = d.message_id
         join platform p on p.id = d.platform_id
@@ -113,6 +114,7 @@ export function webhookDeliverJob(deps: WebhookJobDeps): JobDefinition<{ deliver
       try {
         await sendWebhook(row.webhook_url, message, {
           signer: deps.signer,
+          audience: row.client_id,
           nowSeconds: Math.floor(clock.now().getTime() / 1000),
           timeoutMs,
           policy,

@@ -11,14 +11,16 @@
 //
 // X-JWS-Signature is a detached JWS (RFC 7797: b64 false, crit ["b64"]) made with the
 // gateway's current key. Its protected header carries alg, kid (in /.well-known/jwks.json),
-// typ "webhook+jws", iat (= Webhook-Timestamp) and wid (= Webhook-Id). The signing input is
-// ASCII(<protected>) || "." || <body bytes>.
+// typ "webhook+jws", iat (= Webhook-Timestamp), wid (= Webhook-Id) and aud (the receiving
+// platform's clientId: a message signed for one platform is refused by every other one, so a
+// receiver cannot pass on what it got as if the gateway had sent it to someone else). The
+// signing input is ASCII(<protected>) || "." || <body bytes>.
 //
 // To verify (receiver): take the raw body bytes before any JSON parsing; split the header
 // value at ".." into protected and signature; jose's flattenedVerify({protected, payload:
 // body, signature}, JWKS) with b64 false; then check the header's wid equals Webhook-Id,
-// iat equals Webhook-Timestamp and is recent (e.g. within 300 s), typ is "webhook+jws", and
-// deduplicate on Webhook-Id. Any 2xx answer acknowledges; anything else (including
+// iat equals Webhook-Timestamp and is recent (e.g. within 300 s), typ is "webhook+jws", aud is
+// its own clientId, and deduplicate on Webhook-Id. Any 2xx answer acknowledges; anything else (including
 // redirects, which are never followed) is retried with exponential backoff.
 //
 // Where it may go: https only, to a host whose addresses are all public, resolved at send time
@@ -39,6 +41,8 @@ export interface WebhookMessage {
 
 export interface SendOptions {
   signer: GatewaySigner;
+  /** The receiving platform's clientId, signed as `aud`. */
+  audience: string;
   /** Seconds since the epoch, from the injected clock. */
   nowSeconds: number;
   timeoutMs: number;
@@ -53,7 +57,7 @@ export interface SendOptions {
  */
 export async function sendWebhook(url: string, message: WebhookMessage, o: SendOptions): Promise<void> {
   const body = new TextEncoder().encode(JSON.stringify(message));
-  const signature = await o.signer.signDetached(body, { typ: WEBHOOK_JWS_TYP, iat: o.nowSeconds, wid: message.id });
+  const signature = await o.signer.signDetached(body, { typ: WEBHOOK_JWS_TYP, iat: o.nowSeconds, wid: message.id, aud: o.audience });
   const status = await postPinned(url, body, {
     policy: o.policy,
     resolve: o.resolve,

@@ -24,6 +24,7 @@ import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
 import type { OutboundPolicy } from "../http/outbound-address.js";
+import { revokeMerchantLinks } from "../notices/link-verbs.js";
 import { runRelationsLoad } from "./relations.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
 import { CLASSIFICATION_COMMANDS, runClassificationOperation } from "./classification-commands.js";
@@ -48,6 +49,7 @@ export const COMMANDS = [
   "keys.list",
   "keys.revoke",
   "audit.verify",
+  "notice.revoke-links",
   "relations.load",
   ...CLASSIFICATION_COMMANDS,
   ...HISTORY_COMMANDS,
@@ -175,6 +177,11 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
         ...(expectedHead ? { expectedHead } : {}),
       });
     }
+    case "notice.revoke-links":
+      return revokeMerchantLinks(
+        { db: deps.db, clock: deps.clock, actor: CLI_ACTOR },
+        { noticeId: str(request.input, "noticeId"), reason: str(request.input, "reason"), platformId: optStr(request.input, "platformId") },
+      );
     case "relations.load":
       return runRelationsLoad(ctx, input);
     case "reclassify.start":

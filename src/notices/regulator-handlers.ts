@@ -8,6 +8,7 @@ import { evidenceFileResponse } from "./evidence-files.js";
 import { getRectification, listRectifications, rectificationEvidenceFile } from "./rectification-verbs.js";
 import { createManualNotice, getNotice, listNotices, listNoticeTemplates, saveNoticeTemplate } from "./regulator-verbs.js";
 import { reviewRectification } from "./review.js";
+import { revokeMerchantLinks } from "./link-verbs.js";
 
 export function regulatorHandlers(deps: NoticesDeps): Handlers {
   return {
@@ -20,6 +21,7 @@ export function regulatorHandlers(deps: NoticesDeps): Handlers {
     getRectification: async (c, input) => c.json(await getRectification(deps, actorOf(c), input.params.caseId)),
     reviewRectification: async (c, input) => c.json(await reviewRectification(deps, actorOf(c), { ...input.body, caseId: input.params.caseId })),
     getRectificationEvidenceFile: async (c, input) => evidenceFileResponse(c, await rectificationEvidenceFile(deps, actorOf(c), input.params)),
+    revokeMerchantLinks: async (c, input) => c.json(await revokeMerchantLinks({ ...deps, actor: actorOf(c) }, { ...input.body, noticeId: input.params.noticeId })),
     getNoticeFigures: async (c, input) => c.json(await noticeFigures(deps, actorOf(c), input.query)),
   };
 }

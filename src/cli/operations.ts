@@ -166,9 +166,9 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
     case "keys.rotate":
       return deps.rotateGatewayKey({ actor: CLI_ACTOR });
     case "keys.list":
-      return { keys: await gatewayKeysOf(deps).list(CLI_ACTOR) };
+      return { keys: await gatewayKeysOf(deps).list({ actor: CLI_ACTOR }) };
     case "keys.revoke":
-      return gatewayKeysOf(deps).revoke(CLI_ACTOR, { kid: str(input, "kid"), reason: str(input, "reason") });
+      return gatewayKeysOf(deps).revoke({ actor: CLI_ACTOR }, { kid: str(input, "kid"), reason: str(input, "reason") });
     case "audit.verify": {
       const fromSeq = input.fromSeq;
       const expectedHead = input.expectedHead as ChainHead | undefined;

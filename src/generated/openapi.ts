@@ -808,7 +808,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Registered platforms (admin). */
+        /** Registered platforms and their keys (a city or national admin; a district admin gets 403 CITY_SCOPE_REQUIRED). */
         get: operations["listPlatforms"];
         put?: never;
         /** Register a platform with its public keys (admin). Returns its client id. */
@@ -1002,7 +1002,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Webhook deliveries by status — dead letters among them (admin). */
+        /** Webhook deliveries of every platform by status — dead letters among them (a city or national admin; a district admin gets 403 CITY_SCOPE_REQUIRED). */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -1021,7 +1021,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a dead-lettered webhook again (admin). */
+        /** Send a dead-lettered webhook again (a city or national admin; a district admin gets 403 CITY_SCOPE_REQUIRED). */
         post: operations["retryWebhookDelivery"];
         delete?: never;
         options?: never;

@@ -101,7 +101,7 @@ function htmlDocument(title: string, nonce: string, main: string, withScript: bo
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex,nofollow">
+<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex,nofollow"><link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title><style nonce="${nonce}">${STYLE}</style></head>
 <body><main id="notice">${main}</main>${withScript ? `<script src="m/assets/notice.js" defer></script>` : ""}</body></html>`;
 }

@@ -107,14 +107,14 @@ async function main(): Promise<void> {
     const bare = await time(() => db.rows(sql`select count(*) from notice n join rectification_case c on c.notice_id = n.id where starts_with(n.region_code, '5101')`));
     console.log(`baseline: count over notice x case (city)              ${bare.ms.toFixed(1)} ms`);
     for (const by of ["region", "platform", "period"] as const) {
-      const f = await time(() => noticeFigures({ db, clock }, city, { by, period: "month" }));
+      const f = await time(() => noticeFigures({ db, clock, actor: city }, { by, period: "month" }));
       console.log(`figures by ${by.padEnd(8)} (city, ${String(f.value.rows.length).padStart(3)} rows)            ${f.ms.toFixed(1)} ms  (${(f.ms / bare.ms).toFixed(1)}x baseline)`);
     }
-    const year = await time(() => noticeFigures({ db, clock }, district, { by: "period", period: "week", from: new Date(T.getTime() - 365 * DAY).toISOString() }));
+    const year = await time(() => noticeFigures({ db, clock, actor: district }, { by: "period", period: "week", from: new Date(T.getTime() - 365 * DAY).toISOString() }));
     console.log(`figures by week, one district, last year            ${year.ms.toFixed(1)} ms  (${(year.ms / bare.ms).toFixed(1)}x baseline)`);
     for (const [label, q] of [["city, newest 100", {}], ["city, overdue, newest 100", { overdue: true }], ["district, escalated, newest 100", { escalated: true }]] as const) {
       const who = label.startsWith("district") ? district : city;
-      const l = await time(() => listRectifications({ db, clock }, who, { ...q, limit: 100 }));
+      const l = await time(() => listRectifications({ db, clock, actor: who }, { ...q, limit: 100 }));
       console.log(`case list ${label.padEnd(32)}   ${l.ms.toFixed(1)} ms  (${(l.ms / bare.ms).toFixed(2)}x baseline)`);
     }
 

@@ -151,7 +151,7 @@ async function main() {
   for (let k = 0; k < Number(args.runs); k++) {
     const rssBefore = peakRss;
     peakRss = 0;
-    const started = await system.classification.ops.startRun({ kind: "cli" }, { reason: `bench run ${k + 1}`, chunkSize: Number(args.chunk) });
+    const started = await system.classification.ops.startRun({ actor: { kind: "cli" } }, { reason: `bench run ${k + 1}`, chunkSize: Number(args.chunk) });
     began = performance.now();
     let lastPct = -10;
     let stageSeconds = 0;

@@ -31,11 +31,11 @@ export interface MerchantFigures {
   silent: number;
 }
 
-/** The token of a merchant link: in its fragment (`#t=...`) or, in older links, its last path segment. */
+/** The token of a merchant link: it travels in the fragment (`/m#t=...`), as the merchant's browser reads it. */
 export function linkToken(merchantUrl: string): string {
-  const url = new URL(merchantUrl);
-  const fromFragment = new URLSearchParams(url.hash.replace(/^#/, "")).get("t");
-  return fromFragment ?? decodeURIComponent(url.pathname.split("/").pop() ?? "");
+  const token = new URLSearchParams(new URL(merchantUrl).hash.replace(/^#/, "")).get("t");
+  if (!token) throw new Error(`no token in the merchant link's fragment: ${new URL(merchantUrl).pathname}`);
+  return token;
 }
 
 export class Merchants {

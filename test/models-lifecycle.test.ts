@@ -54,7 +54,7 @@ async function storeVariant(cutoffs: [number, number, number]): Promise<string> 
 
 describe("model activation", () => {
   it("changes classes only through the recorded run it starts", async () => {
-    const first = await gw.system.classification.ops.startRun({ kind: "cli" }, { reason: "baseline" });
+    const first = await gw.system.classification.ops.startRun({ actor: { kind: "cli" } }, { reason: "baseline" });
     const baseline = await waitForRun(first.runId);
     expect(baseline.status).toBe("done");
     const oldVersion = baseline.modelVersion;
@@ -94,7 +94,7 @@ describe("model activation", () => {
     expect(list.models.find((m) => m.version === oldVersion)?.status).toBe("retired");
 
     // Roll back: the previous model is active again, through another run.
-    const rolled = await gw.system.classification.ops.rollback({ kind: "cli" }, { reason: "undo" });
+    const rolled = await gw.system.classification.ops.rollback({ actor: { kind: "cli" } }, { reason: "undo" });
     expect(rolled.model.version).toBe(oldVersion);
     const back = await waitForRun(rolled.run.runId);
     expect(back).toMatchObject({ status: "done", modelVersion: oldVersion });
@@ -107,13 +107,13 @@ describe("model training on the gateway's history", () => {
   it("trains with a time split, stores a candidate with holdout metrics, and compares it with the active model", async () => {
     const ops = gw.system.classification.ops;
     const cut = new Date(gw.clock.now().getTime() - 200 * 86_400_000).toISOString().slice(0, 10);
-    const trained = await ops.train({ cut, horizonDays: 180 });
+    const trained = await ops.train({ actor: { kind: "cli" } }, { cut, horizonDays: 180 });
     expect(trained.status).toBe("candidate");
     expect(trained.train.rows).toBe(N);
     expect(trained.train.positives).toBeGreaterThan(0);
     expect(trained.holdout.n).toBe(N);
     expect(trained.holdout.positives).toBeGreaterThan(0);
-    const compared = await ops.compare({ version: trained.version });
+    const compared = await ops.compare({ actor: { kind: "cli" } }, { version: trained.version });
     expect(compared.candidate.version).toBe(trained.version);
     expect(compared.active.version).toBe((await getActiveModel(db().orm, { fresh: true })).version);
     expect(compared.holdout.rows).toBe(N);
@@ -121,7 +121,7 @@ describe("model training on the gateway's history", () => {
       expect(side.brier).toBeGreaterThanOrEqual(0);
       expect(side.classDistribution).not.toBeNull();
     }
-    const listed = await ops.listModels({ kind: "cli" });
+    const listed = await ops.listModels({ actor: { kind: "cli" } });
     expect(listed.find((m) => m.version === trained.version)).toMatchObject({ source: "trained", status: "candidate" });
   });
 });

@@ -89,7 +89,11 @@ describe("a notice from a warning", () => {
     expect(a[0]!.data).toMatchObject({ noticeId, entityId, shopIds: ["storm-0"], attempt: 1, caseStatus: "open" });
     expect(b[0]!.data).toMatchObject({ noticeId, shopIds: ["storm-1"] });
     const link = String(a[0]!.data.merchantUrl);
-    expect(link.startsWith(`${gw.url}/m/`)).toBe(true);
+    // The token travels in the fragment only: never in the path or query, which proxies log.
+    expect(link.startsWith(`${gw.url}/m#t=`)).toBe(true);
+    expect(new URL(link).search).toBe("");
+    expect(new URL(link).pathname.endsWith("/m")).toBe(true);
+    expect(a[0]!.data.merchantLinkId).not.toBe(b[0]!.data.merchantLinkId);
     expect(new Date(String(a[0]!.data.merchantUrlExpiresAt)).getTime()).toBe(new Date(String(a[0]!.data.dueAt)).getTime() + 30 * DAY);
 
     await jobsDone(gw, "webhook.deliver");

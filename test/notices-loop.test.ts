@@ -83,7 +83,7 @@ describe("the notice and rectification loop", () => {
     expect((await feed(sdkB)).filter((m) => m.type === "notice.issued")).toHaveLength(1);
     noticeId = String(issued[0]!.data.noticeId);
     caseId = String(issued[0]!.data.caseId);
-    token = new URL(String(issued[0]!.data.merchantUrl)).pathname.split("/").pop()!;
+    token = new URL(String(issued[0]!.data.merchantUrl)).hash.slice("#t=".length);
 
     await jobsDone(gw, "webhook.deliver");
     const raw = hook.hits.find((p) => p.body.includes(noticeId))!;
@@ -106,9 +106,10 @@ describe("the notice and rectification loop", () => {
   });
 
   it("lets the merchant open the link, acknowledge and submit evidence with no account", async () => {
-    const page = await gw.fetch(`/m/${token}`);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain("关于消费投诉集中问题的行政提示书");
+    expect((await gw.fetch("/m")).status).toBe(200);
+    const content = await merchantCall(token, "GET", "/v1/merchant/notice/html");
+    expect(content.status).toBe(200);
+    expect(await content.text()).toContain("关于消费投诉集中问题的行政提示书");
     const ack = await merchantCall(token, "POST", "/v1/merchant/notice/acknowledge", { note: "已收到，立即整改" });
     expect(ack.status).toBe(200);
     expect(await ack.json()).toMatchObject({ caseId, status: "acknowledged" });
@@ -126,6 +127,17 @@ describe("the notice and rectification loop", () => {
     const retried = await merchantCall(token, "POST", "/v1/merchant/notice/evidence", evidence, key);
     expect(retried.status).toBe(200);
     expect(await retried.json()).toEqual(first);
+  });
+
+  it("lets a platform revoke its own merchant link through the SDK: that token stops working, a new link is issued", async () => {
+    const before = await sdkA.getNotice(noticeId);
+    const revoked = await sdkA.revokeMerchantLink(noticeId, "链接误发");
+    expect(revoked.revoked).toEqual([expect.objectContaining({ linkId: before.merchantLinkId })]);
+    expect((await merchantCall(token, "GET", "/v1/merchant/notice")).status).toBe(401);
+    const after = await sdkA.getNotice(noticeId);
+    expect(after.merchantLinkId).not.toBe(before.merchantLinkId);
+    token = new URL(after.merchantUrl).hash.slice("#t=".length);
+    expect((await merchantCall(token, "GET", "/v1/merchant/notice")).status).toBe(200);
   });
 
   it("lets an officer reject with a reason; the merchant resubmits through the platform's relay; the officer accepts", async () => {

@@ -1,6 +1,7 @@
 // The merchant link end to end, through HTTP: a notice issued for an entity selling on two
-// platforms reaches both feeds with a merchantUrl; the link opens the HTML page and, as a
-// bearer, the JSON API; the merchant acknowledges (once, however often asked) and submits
+// platforms reaches both feeds with a merchantUrl (the token in its fragment); the link opens the
+// HTML page, whose script loads the notice's content with the token as a bearer, as does the
+// JSON API; the merchant acknowledges (once, however often asked) and submits
 // evidence (text, link, a PNG) that only its own case's link can download; files of another type
 // or too large are refused with nothing kept; a rejected case takes a resubmission, an accepted
 // one none; forged, foreign and (last, by moving the clock) expired tokens get 401. The platform
@@ -68,9 +69,16 @@ async function linkFrom(p: OnboardedPlatform, noticeId: string): Promise<{ url: 
   const msg = (await feedOf(p)).find((m) => m.type === "notice.issued" && m.data.noticeId === noticeId);
   expect(msg, `notice.issued for ${noticeId}`).toBeDefined();
   const url = String(msg!.data.merchantUrl);
-  expect(url.startsWith(`${gw.url}/m/`)).toBe(true);
-  return { url, token: url.slice(`${gw.url}/m/`.length), title: String(msg!.data.title) };
+  expect(url.startsWith(`${gw.url}/m#t=`)).toBe(true);
+  return { url, token: url.slice(`${gw.url}/m#t=`.length), title: String(msg!.data.title) };
 }
+
+/** The notice's content as the page's script loads it. */
+const contentOf = async (token: string) => {
+  const res = await asMerchant(token, "/v1/merchant/notice/html");
+  expect(res.status).toBe(200);
+  return res.text();
+};
 
 const evidenceCount = async (caseId: string) =>
   (await db().rows<{ n: number }>(sql`select count(*)::int as n from rectification_evidence where case_id = ${caseId}::uuid`))[0]!.n;
@@ -106,35 +114,61 @@ afterAll(async () => {
 });
 
 describe("the merchant link", () => {
-  it("reaches every platform of the entity; on GET it is a phone-readable page with strict security headers", async () => {
+  it("reaches every platform of the entity; the page carries no token and loads the notice with the link's token", async () => {
     const fromB = await linkFrom(b, first.noticeId);
     for (const url of [first.url, fromB.url]) {
+      // The token is in the fragment: not in the path or query, so never in a request line.
+      const parsed = new URL(url);
+      expect(parsed.pathname).toBe(`${new URL(gw.url).pathname.replace(/\/$/, "")}/m`);
+      expect(parsed.search).toBe("");
+      expect(parsed.hash.startsWith("#t=")).toBe(true);
       const res = await fetch(url);
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
       const html = await res.text();
-      expect(html).toContain(first.noticeNo);
-      expect(html).toContain(first.title);
+      // The same page for every notice: nothing of the notice in it.
+      expect(html).not.toContain(first.noticeNo);
       expect(html).toContain('<html lang="zh-CN">');
       expect(html).toContain('name="viewport"');
-      // The entity's name is escaped, the body's line breaks kept.
-      expect(html).toContain("锦江&lt;小吃&gt;店");
-      expect(html).not.toContain("锦江<小吃>店");
-      expect(html).toContain("食品变质。<br>请核查。");
-      expect(html).toContain("待确认收悉");
       const csp = res.headers.get("content-security-policy")!;
-      const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+      const nonce = /style-src 'nonce-([^']+)'/.exec(csp)?.[1];
       expect(nonce).toBeTruthy();
-      expect(csp).toContain(`style-src 'nonce-${nonce}'`);
+      // The script is the gateway's own file; no inline script.
+      expect(csp).toContain("script-src 'self'");
       for (const d of ["default-src 'none'", "connect-src 'self'", "form-action 'none'", "frame-ancestors 'none'", "base-uri 'none'"]) expect(csp).toContain(d);
-      expect(html).toContain(`<script nonce="${nonce}">`);
+      expect(html.match(/<script/g)).toEqual(["<script"]);
+      expect(html).toContain('<script src="m/assets/notice.js" defer></script>');
       expect(res.headers.get("referrer-policy")).toBe("no-referrer");
       expect(res.headers.get("cache-control")).toBe("no-store");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     }
-    // A fresh nonce per response.
-    const [r1, r2] = [await fetch(first.url), await fetch(first.url)];
-    expect(r1.headers.get("content-security-policy")).not.toBe(r2.headers.get("content-security-policy"));
+    const script = await fetch(`${gw.url}/m/assets/notice.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(await script.text()).toContain("location.hash");
+    // The content the script loads: escaped, line breaks kept, for either platform's link.
+    for (const token of [first.token, fromB.token]) {
+      const res = await asMerchant(token, "/v1/merchant/notice/html");
+      expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      const html = await res.text();
+      expect(html).toContain(first.noticeNo);
+      expect(html).toContain(first.title);
+      expect(html).toContain("锦江&lt;小吃&gt;店");
+      expect(html).not.toContain("锦江<小吃>店");
+      expect(html).toContain("食品变质。<br>请核查。");
+      expect(html).toContain("待确认收悉");
+      expect(html).not.toContain("<script");
+    }
+  });
+
+  it("refuses a link in the old form (the token in the path) with a page saying so, without using the token", async () => {
+    const res = await fetch(`${gw.url}/m/${first.token}`);
+    expect(res.status).toBe(410);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const html = await res.text();
+    expect(html).toContain("链接已停用");
+    expect(html).not.toContain(first.noticeNo);
   });
 
   it("as a bearer opens GET /v1/merchant/notice: the notice, its open case, no evidence yet, the limits", async () => {
@@ -156,7 +190,8 @@ describe("the merchant link", () => {
     expect(c2).toEqual(c1);
     const view = (await (await asMerchant(first.token, "/v1/merchant/notice")).json()) as Json;
     const acks = view.timeline.filter((s: Json) => s.action === "acknowledged");
-    expect(acks).toEqual([expect.objectContaining({ actor: `merchant:${first.noticeId}`, comment: "已收到" })]);
+    // The merchant sees kinds of actor only.
+    expect(acks).toEqual([expect.objectContaining({ actor: "merchant", comment: "已收到", detail: {} })]);
   });
 
   it("refuses a file whose bytes are not its declared type (400) and keeps nothing of the submission", async () => {
@@ -208,7 +243,7 @@ describe("the merchant link", () => {
       [1, "file"],
     ]);
     const file = view.evidence[2];
-    expect(file).toMatchObject({ fileName: "整改 照片.png", contentType: "image/png", sizeBytes: PNG.length, submittedBy: `merchant:${first.noticeId}` });
+    expect(file).toMatchObject({ fileName: "整改 照片.png", contentType: "image/png", sizeBytes: PNG.length, submittedBy: "merchant" });
     expect(file).not.toHaveProperty("contentBase64");
     expect(view.timeline.at(-1)).toMatchObject({ action: "submitted", detail: { submission: 1, items: 3, files: 1 } });
     fileId = file.evidenceId;
@@ -223,7 +258,7 @@ describe("the merchant link", () => {
     expect(dl.headers.get("cache-control")).toBe("private, no-store");
 
     // The page lists the evidence and no longer offers the form.
-    const html = await (await fetch(first.url)).text();
+    const html = await contentOf(first.token);
     expect(html).toContain("整改 照片.png");
     expect(html).toContain("整改材料已提交，等待审核");
     expect(html).not.toContain('id="evidence"');
@@ -234,12 +269,12 @@ describe("the merchant link", () => {
     expect(own.noticeId).toBe(second.noticeId);
     expect(own.evidence).toEqual([]);
     expect((await asMerchant(second.token, `/v1/merchant/notice/evidence/${fileId}`)).status).toBe(404);
-    const html = await (await fetch(second.url)).text();
+    const html = await contentOf(second.token);
     expect(html).toContain(second.noticeNo);
     expect(html).not.toContain(first.noticeNo);
   });
 
-  it("refuses forged tokens and other gateway tokens (401 on the API and the page)", async () => {
+  it("refuses forged tokens and other gateway tokens (401 on the API and the page's content)", async () => {
     const [h, p] = first.token.split(".") as [string, string, string];
     const claims = JSON.parse(Buffer.from(p, "base64url").toString()) as Json;
     // The payload altered to name the second notice, the signature kept.
@@ -252,16 +287,14 @@ describe("the merchant link", () => {
       const api = await asMerchant(token, "/v1/merchant/notice");
       expect(api.status).toBe(401);
       expect(api.headers.get("www-authenticate")).toContain("invalid_token");
-      const page = await fetch(`${gw.url}/m/${token}`);
-      expect(page.status).toBe(401);
-      expect(await page.text()).toContain("链接无效或已过期");
+      expect((await asMerchant(token, "/v1/merchant/notice/html")).status).toBe(401);
     }
     expect((await gw.fetch("/v1/merchant/notice")).status).toBe(401);
   });
 
   it("a rejected case takes a resubmission; an accepted one refuses evidence (409)", async () => {
     await decide(first.caseId, "rejected", "材料不全，请补充进货凭证。");
-    const page = await (await fetch(first.url)).text();
+    const page = await contentOf(first.token);
     expect(page).toContain("材料不全，请补充进货凭证。");
     expect(page).toContain("重新提交整改材料");
     const res = await asMerchant(first.token, "/v1/merchant/notice/evidence", { text: "补充说明：进货凭证见附件。" });
@@ -286,28 +319,27 @@ describe("the merchant link", () => {
   it("the platform relay (shared verbs) acts only on notices sent to it", async () => {
     const principal = (p: OnboardedPlatform, scopes = ["notices:write", "entities:read"]) => ({ kind: "platform" as const, platformId: p.platformId, clientId: p.clientId, scopes });
     const deps = { db: db(), clock, publish: gw.system.outbound.publish, kick: () => gw.system.deps.kick() };
-    await expect(acknowledgeNotice(deps, { noticeId: second.noticeId, actor: principal(b) })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(submitEvidence(deps, { noticeId: second.noticeId, actor: principal(outsider), submission: { text: "x" } })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(acknowledgeNotice(deps, { noticeId: second.noticeId, actor: principal(a, ["entities:read"]) })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    const acked = await acknowledgeNotice(deps, { noticeId: second.noticeId, actor: principal(a), note: "平台代为确认" });
+    const as = (actor: Parameters<typeof acknowledgeNotice>[0]["actor"]) => ({ ...deps, actor });
+    await expect(acknowledgeNotice(as(principal(b)), { noticeId: second.noticeId })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(submitEvidence(as(principal(outsider)), { noticeId: second.noticeId, submission: { text: "x" } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(acknowledgeNotice(as(principal(a, ["entities:read"])), { noticeId: second.noticeId })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const acked = await acknowledgeNotice(as(principal(a)), { noticeId: second.noticeId, note: "平台代为确认" });
     expect(acked.status).toBe("acknowledged");
-    const submitted = await submitEvidence(deps, { noticeId: second.noticeId, actor: principal(a), submission: { links: ["https://a.example/proof"] } });
+    const submitted = await submitEvidence(as(principal(a)), { noticeId: second.noticeId, submission: { links: ["https://a.example/proof"] } });
     expect(submitted).toMatchObject({ status: "submitted", submissions: 1 });
     const view = (await (await asMerchant(second.token, "/v1/merchant/notice")).json()) as Json;
-    expect(view.evidence).toEqual([expect.objectContaining({ kind: "link", submittedBy: `platform:${a.platformId}` })]);
+    // The merchant sees that a platform relayed it, not which one.
+    expect(view.evidence).toEqual([expect.objectContaining({ kind: "link", submittedBy: "platform" })]);
     // A merchant link is its own notice's only.
-    await expect(acknowledgeNotice(deps, { noticeId: second.noticeId, actor: { kind: "merchant", noticeId: first.noticeId, entityId: "x" } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const link = { kind: "merchant" as const, noticeId: first.noticeId, entityId: "x", linkId: "x", platformId: a.platformId };
+    await expect(acknowledgeNotice(as(link), { noticeId: second.noticeId })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
-  it("stops working once the link has expired (the deadline plus the grace period): 401 on the API and the page", async () => {
+  it("stops working once the link has expired (the deadline plus the grace period): 401 on the API and the page's content", async () => {
     const [row] = await db().rows<{ link_expires_at: Date | string }>(sql`select link_expires_at from notice where id = ${second.noticeId}::uuid`);
     clock.set(new Date(new Date(row!.link_expires_at).getTime() + 60_000));
     const api = await asMerchant(second.token, "/v1/merchant/notice");
     expect(api.status).toBe(401);
-    const page = await fetch(second.url);
-    expect(page.status).toBe(401);
-    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
-    expect(page.headers.get("cache-control")).toBe("no-store");
-    expect(await page.text()).toContain("链接无效或已过期");
+    expect((await asMerchant(second.token, "/v1/merchant/notice/html")).status).toBe(401);
   });
 });

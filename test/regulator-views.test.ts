@@ -21,11 +21,11 @@ beforeAll(async () => {
   gw = await startTestGateway();
   [a, b] = [await onboardPlatform(gw, { name: "Views A" }), await onboardPlatform(gw, { name: "Views B" })];
   ids = await seedEntities(gw.system.deps.db, { n: N, platformIds: [a.platformId, b.platformId] });
-  const run = await gw.system.classification.ops.startRun({ kind: "cli" }, { reason: "views" });
+  const run = await gw.system.classification.ops.startRun({ actor: { kind: "cli" } }, { reason: "views" });
   const done = await gw.system.classification.ops.executeRun(run.runId, { owner: "test" });
   expect(["done", "busy"]).toContain(done.outcome);
   for (let i = 0; i < 200; i++) {
-    if ((await gw.system.classification.ops.getRun({ kind: "cli" }, run.runId)).status === "done") break;
+    if ((await gw.system.classification.ops.getRun({ actor: { kind: "cli" } }, { runId: run.runId })).status === "done") break;
     await new Promise((r) => setTimeout(r, 50));
   }
   city = await loginRegulator(gw, { role: "viewer", regionPrefix: "5101" });

@@ -32,9 +32,9 @@ export async function seedToolsPopulation(gw: TestGateway): Promise<ToolsPopulat
   for (let k = 0; k < 5; k++) await add(`jj-apparel-${k}`, "510104", "apparel", 0);
   for (let k = 0; k < 2; k++) await add(`wh-food-complained-${k}`, "510107", "food", 4);
   await add("wh-apparel-0", "510107", "apparel", 0);
-  const run = await gw.system.classification.ops.startRun({ kind: "cli" }, { reason: "tools fixtures" });
+  const run = await gw.system.classification.ops.startRun({ actor: { kind: "cli" } }, { reason: "tools fixtures" });
   for (let i = 0; ; i++) {
-    const r = await gw.system.classification.ops.getRun({ kind: "cli" }, run.runId);
+    const r = await gw.system.classification.ops.getRun({ actor: { kind: "cli" } }, { runId: run.runId });
     if (r.status === "done") break;
     expect(r.status).not.toBe("failed");
     if (i > 600) throw new Error("classification run did not finish");

@@ -29,6 +29,7 @@ export type NoticeReceipt = Schemas["NoticeReceipt"];
 export type NoticeDelivery = Schemas["NoticeDelivery"];
 export type RectificationCase = Schemas["RectificationCase"];
 export type EvidenceSubmission = Schemas["EvidenceSubmission"];
+export type RevokedMerchantLinks = Schemas["RevokedMerchantLinks"];
 
 export interface GatewayClientOptions extends RuntimeOptions {
   /** The gateway's base URL, e.g. https://gateway.example.gov.cn */
@@ -87,6 +88,11 @@ export interface GatewayClient {
   acknowledgeNotice(noticeId: string, note?: string): Promise<RectificationCase>;
   /** Relays the merchant's rectification evidence (text, links, base64 files); signed. */
   submitRectification(noticeId: string, evidence: EvidenceSubmission): Promise<RectificationCase>;
+  /**
+   * Revokes this platform's merchant link for a notice (every copy stops working at once); the
+   * next `getNotice` returns a new link. Signed.
+   */
+  revokeMerchantLink(noticeId: string, reason: string): Promise<RevokedMerchantLinks>;
 }
 
 /** Placeholder for the typed header: the transport always sets the real signature. */
@@ -170,5 +176,9 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       ),
     submitRectification: async (noticeId, evidence) =>
       unwrap(await api.POST("/v1/notices/{noticeId}/evidence", { params: { path: { noticeId }, header: { "X-JWS-Signature": SIGNED_BY_TRANSPORT } }, body: evidence })),
+    revokeMerchantLink: async (noticeId, reason) =>
+      unwrap(
+        await api.POST("/v1/notices/{noticeId}/merchant-link/revoke", { params: { path: { noticeId }, header: { "X-JWS-Signature": SIGNED_BY_TRANSPORT } }, body: { reason } }),
+      ),
   };
 }

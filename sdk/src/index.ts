@@ -23,6 +23,7 @@ export {
   type NoticeReceipt,
   type NoticeDelivery,
   type RectificationCase,
+  type RevokedMerchantLinks,
   type EvidenceSubmission,
   type RecordResult,
   type Submission,

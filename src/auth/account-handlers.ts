@@ -12,8 +12,8 @@ const NO_STORE = { "Cache-Control": "no-store" };
 export function accountHandlers(deps: { db: Database; clock: Clock; gatewayKeys: GatewayKeys }): Handlers {
   const ctx = (c: Parameters<typeof actorOf>[0]) => ({ db: deps.db, clock: deps.clock, actor: actorOf(c) });
   return {
-    listGatewayKeys: async (c) => c.json({ keys: await deps.gatewayKeys.list(actorOf(c)) }),
-    revokeGatewayKey: async (c, { body, params }) => c.json(await deps.gatewayKeys.revoke(actorOf(c), { kid: params.kid, reason: body.reason })),
+    listGatewayKeys: async (c) => c.json({ keys: await deps.gatewayKeys.list({ actor: actorOf(c) }) }),
+    revokeGatewayKey: async (c, { body, params }) => c.json(await deps.gatewayKeys.revoke({ actor: actorOf(c) }, { kid: params.kid, reason: body.reason })),
     listRegulatorUsers: async (c) => c.json({ users: await listRegulatorUsers(ctx(c)) }),
     disableRegulatorUser: async (c, { body, params }) => c.json(await disableRegulatorUser(ctx(c), { userId: params.userId, reason: body.reason })),
     enableRegulatorUser: async (c, { body, params }) => c.json(await enableRegulatorUser(ctx(c), { userId: params.userId, reason: body.reason })),

@@ -63,6 +63,9 @@ export interface MerchantGrant {
   kind: "merchant";
   noticeId: string;
   entityId: string;
+  /** The platform the link was issued to: it relays what the merchant does. */
+  viaPlatformId: string;
+  linkId: string;
 }
 export interface OperatorGrant {
   kind: "operator";
@@ -114,7 +117,7 @@ function decide(actor: Actor | undefined, req: Requirement): RegionGrant | Platf
     case "merchantNotice":
       if (actor.kind !== "merchant") throw forbidden("only the notice's merchant may do this");
       if (req.noticeId !== undefined && actor.noticeId !== req.noticeId) throw forbidden("a merchant link acts on its own notice only");
-      return { kind: "merchant", noticeId: actor.noticeId, entityId: actor.entityId };
+      return { kind: "merchant", noticeId: actor.noticeId, entityId: actor.entityId, viaPlatformId: actor.platformId, linkId: actor.linkId };
   }
 }
 

@@ -40,7 +40,7 @@ describe("gateway keys", () => {
   it("rotation retires the old key with publish_until = now + retention; past it, the key leaves the JWKS", async () => {
     const keys = createGatewayKeys({ db: t.db, clock, kek: () => kek, retentionMs: 3600_000 });
     const before = await keys.active();
-    const { kid, retired } = await keys.rotate({ kind: "cli" });
+    const { kid, retired } = await keys.rotate({ actor: { kind: "cli" } });
     expect(retired).toEqual([before.kid]);
     expect((await keys.active()).kid).toBe(kid);
     expect((await keys.jwks()).keys.map((k) => k.kid).sort()).toEqual([before.kid, kid].sort());
@@ -54,8 +54,8 @@ describe("gateway keys", () => {
 
   it("rotation is for operators and admins only", async () => {
     const keys = createGatewayKeys({ db: t.db, clock, kek: () => kek });
-    await expect(keys.rotate({ kind: "regulator", userId: "u", role: "officer", regionPrefix: "" })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(keys.rotate({ kind: "platform", platformId: "p", clientId: "c", scopes: [] })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(keys.rotate({ actor: { kind: "regulator", userId: "u", role: "officer", regionPrefix: "" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(keys.rotate({ actor: { kind: "platform", platformId: "p", clientId: "c", scopes: [] } })).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 
   it("signs inside a transaction when the cached keys have gone stale, without waiting on the database", async () => {

@@ -71,10 +71,10 @@ export interface GatewayKeys {
   /** The same, with when it was retired (null while active): tokens check their iat against it. */
   verificationKey(kid: string): Promise<{ key: CryptoKey; retiredAt: Date | null } | undefined>;
   jwks(): Promise<{ keys: JWK[] }>;
-  rotate(actor: Actor): Promise<{ kid: string; retired: string[] }>;
+  rotate(ctx: { actor: Actor }): Promise<{ kid: string; retired: string[] }>;
   /** Revokes a key (a compromised one); the active key is replaced by a new one in the same step. */
-  revoke(actor: Actor, input: { kid: string; reason: string }): Promise<{ kid: string; status: "revoked"; activeKid: string }>;
-  list(actor: Actor): Promise<GatewayKeyView[]>;
+  revoke(ctx: { actor: Actor }, input: { kid: string; reason: string }): Promise<{ kid: string; status: "revoked"; activeKid: string }>;
+  list(ctx: { actor: Actor }): Promise<GatewayKeyView[]>;
   invalidate(): void;
 }
 
@@ -175,8 +175,8 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
       const loaded = await current();
       return { keys: [...loaded.published.values()].map((p) => p.jwk) };
     },
-    async rotate(actor) {
-      authorize(actor, cityWide("admin"));
+    async rotate(ctx) {
+      authorize(ctx.actor, cityWide("admin"));
       const now = deps.clock.now();
       const result = await deps.db.transaction(async (tx) => {
         await lock(tx);
@@ -187,7 +187,7 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
           .returning({ kid: gatewayKey.kid });
         const kid = await newKeyRow(tx, now);
         await appendAudit(tx, deps.clock, {
-          actor: actorLabel(actor),
+          actor: actorLabel(ctx.actor),
           action: "gateway.key.rotate",
           subjectType: "gateway_key",
           subjectId: kid,
@@ -199,8 +199,8 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
       await current(true);
       return result;
     },
-    async revoke(actor, input) {
-      authorize(actor, cityWide("admin"));
+    async revoke(ctx, input) {
+      authorize(ctx.actor, cityWide("admin"));
       const reason = input.reason.trim();
       if (reason.length === 0 || reason.length > 1000) throw new AppError("VALIDATION_FAILED", "reason: 1-1000 characters");
       const now = deps.clock.now();
@@ -212,7 +212,7 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
         if (key.status !== "revoked") {
           await tx.update(gatewayKey).set({ status: "revoked", revokedAt: now }).where(eq(gatewayKey.kid, input.kid));
           await appendAudit(tx, deps.clock, {
-            actor: actorLabel(actor),
+            actor: actorLabel(ctx.actor),
             action: "gateway.key.revoke",
             subjectType: "gateway_key",
             subjectId: input.kid,
@@ -226,8 +226,8 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
       await current(true);
       return result;
     },
-    async list(actor) {
-      authorize(actor, regulator("admin"));
+    async list(ctx) {
+      authorize(ctx.actor, regulator("admin"));
       const rows = await deps.db.orm.select().from(gatewayKey).orderBy(desc(gatewayKey.createdAt));
       const iso = (d: Date | null) => d?.toISOString() ?? null;
       return rows.map((r) => ({

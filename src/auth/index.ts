@@ -120,7 +120,7 @@ export function createAuth(deps: ServiceDeps & { gatewayKeyRetentionMs?: number;
       await dummyPasswordHash();
     },
     stop: () => throttle.close(),
-    rotateGatewayKey: ({ actor }) => gatewayKeys.rotate(actor),
+    rotateGatewayKey: (ctx) => gatewayKeys.rotate(ctx),
     gatewayKeys,
   };
 }
@@ -134,5 +134,5 @@ export function openGatewayKeys(deps: Pick<ServiceDeps, "db" | "clock" | "keyEnc
 export async function rotateGatewayKey(
   ctx: { actor: Actor } & Pick<ServiceDeps, "db" | "clock" | "keyEncryptionKey" | "embedded" | "dataDir">,
 ): Promise<{ kid: string; retired: string[] }> {
-  return openGatewayKeys(ctx).rotate(ctx.actor);
+  return openGatewayKeys(ctx).rotate(ctx);
 }

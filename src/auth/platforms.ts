@@ -86,8 +86,9 @@ export async function createPlatform(ctx: VerbContext, input: CreatePlatformInpu
   }
 }
 
+/** Every platform and its keys: city-wide configuration, so a city (or national) admin only. */
 export async function listPlatforms(ctx: VerbContext): Promise<PlatformView[]> {
-  authorize(ctx.actor, regulator("admin"));
+  authorize(ctx.actor, cityWide("admin"));
   const platforms = await ctx.db.orm.select().from(platform).orderBy(asc(platform.name));
   const keys = await keysOfPlatforms(ctx.db.orm, platforms.map((p) => p.id));
   const now = ctx.clock.now();

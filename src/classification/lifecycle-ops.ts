@@ -17,16 +17,16 @@ export type ClassificationOpsDeps = Pick<ServiceDeps, "db" | "clock" | "enqueue"
 };
 
 export function createClassificationOps(deps: ClassificationOpsDeps) {
-  const ctx = (actor: Actor): LifecycleContext => ({ db: deps.db, clock: deps.clock, enqueue: deps.enqueue, kick: deps.kick, actor });
+  const full = (ctx: { actor: Actor }): LifecycleContext => ({ db: deps.db, clock: deps.clock, enqueue: deps.enqueue, kick: deps.kick, actor: ctx.actor });
   return {
-    startRun: (actor: Actor, input: { regionPrefix?: string; platformId?: string; reason: string; chunkSize?: number }) => startReclassification(ctx(actor), input),
-    getRun: (actor: Actor, runId: string) => getReclassification(ctx(actor), { runId }),
+    startRun: (ctx: { actor: Actor }, input: { regionPrefix?: string; platformId?: string; reason: string; chunkSize?: number }) => startReclassification(full(ctx), input),
+    getRun: (ctx: { actor: Actor }, input: { runId: string }) => getReclassification(full(ctx), input),
     /** Asks the job runner to continue an unfinished run (e.g. one a killed CLI left behind). */
-    async resumeRun(actor: Actor, runId: string) {
-      authorize(actor, regulator("admin"));
-      const run = await getReclassification(ctx(actor), { runId });
+    async resumeRun(ctx: { actor: Actor }, input: { runId: string }) {
+      authorize(ctx.actor, regulator("admin"));
+      const run = await getReclassification(full(ctx), input);
       if (run.status === "pending" || run.status === "running") {
-        await deps.enqueue(deps.db.orm, RUN_JOB, { runId }, { dedupKey: `reclass-run:${runId}` });
+        await deps.enqueue(deps.db.orm, RUN_JOB, { runId: input.runId }, { dedupKey: `reclass-run:${input.runId}` });
         deps.kick();
       }
       return run;
@@ -34,11 +34,11 @@ export function createClassificationOps(deps: ClassificationOpsDeps) {
     /** Executes a run in this process (the CLI); see runs.ts for the lease and resume rules. */
     executeRun: (runId: string, o: ExecuteOptions): Promise<ExecuteResult> =>
       executeRun({ db: deps.db, clock: deps.clock, classify: deps.classify, activeModelVersion: activeVersion }, runId, o),
-    listModels: (actor: Actor) => listModels(ctx(actor)),
-    activate: (actor: Actor, input: { version: string; reason: string }) => activateModelVerb(ctx(actor), input),
-    rollback: (actor: Actor, input: { reason: string }) => rollbackModel(ctx(actor), input),
-    train: (input: { cut: string; horizonDays?: number }) => trainCandidate(deps, input),
-    compare: (input: { version: string }) => compareWithActive(deps, input),
+    listModels: (ctx: { actor: Actor }) => listModels(full(ctx)),
+    activate: (ctx: { actor: Actor }, input: { version: string; reason: string }) => activateModelVerb(full(ctx), input),
+    rollback: (ctx: { actor: Actor }, input: { reason: string }) => rollbackModel(full(ctx), input),
+    train: (ctx: { actor: Actor }, input: { cut: string; horizonDays?: number }) => trainCandidate({ ...deps, actor: ctx.actor }, input),
+    compare: (ctx: { actor: Actor }, input: { version: string }) => compareWithActive({ ...deps, actor: ctx.actor }, input),
   };
 }
 

@@ -7,6 +7,8 @@
 // features only when the violation is also reported as an event). Features come from computeFeatures (the
 // same SQL that classifies), over every entity in keyset chunks; only the indicator table is
 // held in memory (columnar after tableFromRows), never events.
+import type { Actor } from "../auth/actor.js";
+import { authorize, cityWide, regulator } from "../auth/authorize.js";
 import { sql, type SQL } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
@@ -89,7 +91,10 @@ export interface TrainDeps {
 }
 
 /** Trains on the period before the cut, evaluates on the period after it, stores a candidate. */
-export async function trainCandidate(deps: TrainDeps, input: { cut: string; horizonDays?: number }) {
+export async function trainCandidate(ctx: TrainDeps & { actor: Actor }, input: { cut: string; horizonDays?: number }) {
+  // A candidate model is city-wide configuration in the making (it can be activated next).
+  authorize(ctx.actor, cityWide("admin"));
+  const deps = ctx;
   const cut = parseCut(input.cut);
   const horizonDays = input.horizonDays ?? 365;
   const train = await labelledSet(deps.db, deps.computeFeatures, new Date(cut.getTime() - horizonDays * DAY_MS), horizonDays);
@@ -122,7 +127,9 @@ export async function trainCandidate(deps: TrainDeps, input: { cut: string; hori
 const sum = (a: Uint8Array) => a.reduce((s, x) => s + x, 0);
 
 /** Candidate vs active on the candidate's holdout (same rows, same labels). */
-export async function compareWithActive(deps: TrainDeps, input: { version: string }) {
+export async function compareWithActive(ctx: TrainDeps & { actor: Actor }, input: { version: string }) {
+  authorize(ctx.actor, regulator("viewer"));
+  const deps = ctx;
   const [row] = await deps.db.rows<{ artifact: unknown; metrics: unknown }>(sql`select artifact, metrics from model where version = ${input.version}`);
   if (!row) throw new AppError("NOT_FOUND", `no model ${input.version}`);
   const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v) as Record<string, unknown> | null;

@@ -33,7 +33,7 @@ export function regulatorHandlers(deps: Deps): Handlers {
     getRegulatorEntity: async (c, input) => c.json(await getRegulatorEntity({ db: deps.db, actor: actorOf(c) }, { entityId: input.params.entityId })),
     searchRegulatorEntities: async (c, input) =>
       c.json(await searchRegulatorEntities({ db: deps.db, actor: actorOf(c) }, input.query as EntitySearchInput), 200, { "Cache-Control": "no-store" }),
-    getRegulatorOverview: async (c, input) => c.json(await regulatorOverview(deps, actorOf(c), input.query as OverviewInput)),
+    getRegulatorOverview: async (c, input) => c.json(await regulatorOverview(ctx(c), input.query as OverviewInput)),
     getRegulatorSeries: async (c, input) => c.json(await regulatorSeries({ ...deps, actor: actorOf(c) }, input.query as { region?: string; days?: number })),
   };
 }

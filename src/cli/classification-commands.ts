@@ -106,7 +106,7 @@ export async function runClassificationOperation(ops: ClassificationOps | undefi
       const chunkSize = optNum(input, "chunkSize");
       const regionPrefix = optStr(input, "regionPrefix");
       const platformId = optStr(input, "platformId");
-      return ops.startRun(CLI_ACTOR, {
+      return ops.startRun({ actor: CLI_ACTOR }, {
         reason: str(input, "reason"),
         ...(regionPrefix !== undefined ? { regionPrefix } : {}),
         ...(platformId !== undefined ? { platformId } : {}),
@@ -114,23 +114,23 @@ export async function runClassificationOperation(ops: ClassificationOps | undefi
       });
     }
     case "reclassify.get":
-      return input.resume === true ? ops.resumeRun(CLI_ACTOR, str(input, "runId")) : ops.getRun(CLI_ACTOR, str(input, "runId"));
+      return input.resume === true ? ops.resumeRun({ actor: CLI_ACTOR }, { runId: str(input, "runId") }) : ops.getRun({ actor: CLI_ACTOR }, { runId: str(input, "runId") });
     case "model.train": {
       const horizonDays = optNum(input, "horizonDays");
-      return ops.train({ cut: str(input, "cut"), ...(horizonDays !== undefined ? { horizonDays } : {}) });
+      return ops.train({ actor: CLI_ACTOR }, { cut: str(input, "cut"), ...(horizonDays !== undefined ? { horizonDays } : {}) });
     }
     case "model.compare":
-      return ops.compare({ version: str(input, "version") });
+      return ops.compare({ actor: CLI_ACTOR }, { version: str(input, "version") });
     case "model.activate": {
-      const { model, run, previous } = await ops.activate(CLI_ACTOR, { version: str(input, "version"), reason: str(input, "reason") });
+      const { model, run, previous } = await ops.activate({ actor: CLI_ACTOR }, { version: str(input, "version"), reason: str(input, "reason") });
       return { model, run, previous };
     }
     case "model.rollback": {
-      const { model, run, previous } = await ops.rollback(CLI_ACTOR, { reason: str(input, "reason") });
+      const { model, run, previous } = await ops.rollback({ actor: CLI_ACTOR }, { reason: str(input, "reason") });
       return { model, run, previous };
     }
     case "model.list":
-      return { models: await ops.listModels(CLI_ACTOR) };
+      return { models: await ops.listModels({ actor: CLI_ACTOR }) };
     default:
       throw new AppError("NOT_FOUND", `unknown command ${request.command}`);
   }

@@ -60,6 +60,12 @@ describe("CLI commands", () => {
     expect((await req(["regulator", "reset-password", "--name", "u", "--reason", "forgot"])).input).not.toHaveProperty("password");
     expect(await req(["keys", "list"])).toEqual({ command: "keys.list", input: {} });
     expect(await req(["keys", "revoke", "--kid", "gw-1", "--reason", "leaked"])).toEqual({ command: "keys.revoke", input: { kid: "gw-1", reason: "leaked" } });
+    expect(await req(["notice", "revoke-links", "--notice", "n", "--platform", "p", "--reason", "leaked"])).toEqual({
+      command: "notice.revoke-links",
+      input: { noticeId: "n", platformId: "p", reason: "leaked" },
+    });
+    expect((await req(["notice", "revoke-links", "--notice", "n", "--reason", "leaked"])).input).toEqual({ noticeId: "n", reason: "leaked" });
+    await expect(req(["notice", "revoke-links", "--notice", "n"])).rejects.toBeInstanceOf(UsageError);
     await expect(req(["platform", "suspend", "--platform", "p"])).rejects.toBeInstanceOf(UsageError);
     await expect(req(["regulator", "disable", "--name", "u"])).rejects.toBeInstanceOf(UsageError);
   });

@@ -31,6 +31,8 @@ export const USAGE = `usage: npm run cli -- <command> [options]
   keys list                        the gateway's signing keys and their status
   keys revoke --kid KID --reason TEXT   leaves the JWKS, every token it signed stops working
                                    (the active key is replaced first)
+  notice revoke-links --notice ID [--platform ID] --reason TEXT
+                                   the notice's merchant links (one platform's, or all) stop working
   audit verify [--from-seq N] [--expected-head SEQ:HASH]
   inspection verify --draw ID      re-run an inspection draw from its record; prints whether the
                                    population and the result are the ones recorded (exit 0 either way)
@@ -140,6 +142,13 @@ export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<C
     case "keys revoke": {
       onlyOptions(args, ["kid", "reason"]);
       return { command: "keys.revoke", input: { kid: required(args, "kid"), reason: required(args, "reason") } };
+    }
+    case "notice revoke-links": {
+      onlyOptions(args, ["notice", "platform", "reason"]);
+      const input: Record<string, unknown> = { noticeId: required(args, "notice"), reason: required(args, "reason") };
+      const platformId = optional(args, "platform");
+      if (platformId) input.platformId = platformId;
+      return { command: "notice.revoke-links", input };
     }
     case "audit verify": {
       onlyOptions(args, ["from-seq", "expected-head"]);

@@ -24,6 +24,7 @@ import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
 import type { OutboundPolicy } from "../http/outbound-address.js";
+import { revokeMerchantLinks } from "../notices/link-verbs.js";
 import { runRelationsLoad } from "./relations.js";
 import { verifyDraw } from "../inspections/index.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
@@ -50,6 +51,7 @@ export const COMMANDS = [
   "keys.revoke",
   "audit.verify",
   "inspection.verify",
+  "notice.revoke-links",
   "relations.load",
   ...CLASSIFICATION_COMMANDS,
   ...HISTORY_COMMANDS,
@@ -166,9 +168,9 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
     case "keys.rotate":
       return deps.rotateGatewayKey({ actor: CLI_ACTOR });
     case "keys.list":
-      return { keys: await gatewayKeysOf(deps).list(CLI_ACTOR) };
+      return { keys: await gatewayKeysOf(deps).list({ actor: CLI_ACTOR }) };
     case "keys.revoke":
-      return gatewayKeysOf(deps).revoke(CLI_ACTOR, { kid: str(input, "kid"), reason: str(input, "reason") });
+      return gatewayKeysOf(deps).revoke({ actor: CLI_ACTOR }, { kid: str(input, "kid"), reason: str(input, "reason") });
     case "audit.verify": {
       const fromSeq = input.fromSeq;
       const expectedHead = input.expectedHead as ChainHead | undefined;
@@ -180,6 +182,11 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
     case "inspection.verify":
       // Re-runs a draw from its stored record (seed, inputs, population snapshot) as the operator.
       return verifyDraw({ db: deps.db, clock: deps.clock, actor: CLI_ACTOR }, { drawId: str(input, "drawId") });
+    case "notice.revoke-links":
+      return revokeMerchantLinks(
+        { db: deps.db, clock: deps.clock, actor: CLI_ACTOR },
+        { noticeId: str(request.input, "noticeId"), reason: str(request.input, "reason"), platformId: optStr(request.input, "platformId") },
+      );
     case "relations.load":
       return runRelationsLoad(ctx, input);
     case "reclassify.start":

@@ -84,7 +84,7 @@ export async function followDirect(ops: ClassificationOps, result: unknown, sink
     if (outcome.outcome === "missing") throw new Error(`run ${started.runId} vanished`);
     if (outcome.outcome === "busy") {
       sink.write(`run ${started.runId} is executed by another worker; following it\n`);
-      return withRun(result, await watch((id) => ops.getRun(CLI_ACTOR, id), runToApi(outcome.run), sink));
+      return withRun(result, await watch((id) => ops.getRun({ actor: CLI_ACTOR }, { runId: id }), runToApi(outcome.run), sink));
     }
     const run = runToApi(outcome.run);
     if (outcome.outcome === "yielded") throw new RunInterrupted(run);

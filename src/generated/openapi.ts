@@ -416,6 +416,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notices/{noticeId}/merchant-link/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke the calling platform's merchant link for a notice (e.g. sent to the wrong person); the next GET /v1/notices/{noticeId} issues a new one.
+         * @description Every copy of the platform's link for the notice stops working at once (the link's id,
+         *     `merchantLinkId`, is the token's `jti`). Links issued to other platforms are untouched.
+         *     404 for a notice not sent to the platform.
+         */
+        post: operations["revokeOwnMerchantLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/m": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The merchant link's page - the notice readable on a phone, with acknowledge and evidence forms.
+         * @description The link is `/m#t=<token>`: the token sits in the URL fragment, which browsers never send
+         *     to a server, so no proxy or access log sees it. This page is the same for every notice;
+         *     its script (`/m/assets/notice.js`) reads the token from the fragment and calls
+         *     `/v1/merchant/notice/html` and the other merchant operations with `Authorization: Bearer`.
+         */
+        get: operations["getMerchantNoticePage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/m/assets/notice.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant page's script (the page's CSP allows scripts from the gateway itself only). */
+        get: operations["getMerchantPageScript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/m/{token}": {
         parameters: {
             query?: never;
@@ -424,10 +486,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The merchant link - the notice as an HTML page readable on a phone, with acknowledge and evidence forms.
-         * @description The token is the capability (no account needed); an invalid or expired one gets an HTML page saying so (status 401).
+         * A merchant link in the old form (the token in the path) - refused; the platform must send a new link.
+         * @description Tokens in a path are written to proxy and access logs, so this form is not accepted: the
+         *     answer is an HTML page (status 410) asking the merchant to get a new link from its platform
+         *     (`GET /v1/notices/{noticeId}` returns the current `merchantUrl`). The token is not verified
+         *     or used.
          */
-        get: operations["getMerchantNoticePage"];
+        get: operations["getMerchantPathLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchant/notice/html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The notice the merchant link's token opens, rendered as the page's HTML content (escaped, no scripts) for the merchant page. */
+        get: operations["getMerchantNoticeHtml"];
         put?: never;
         post?: never;
         delete?: never;
@@ -542,6 +624,27 @@ export interface paths {
         get: operations["getNotice"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/notices/{noticeId}/merchant-links/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a notice's merchant links - all of them, or those issued to one platform (404 outside the caller's region scope).
+         * @description Every token of the revoked links stops working at once. Each platform gets a new link
+         *     with its next `GET /v1/notices/{noticeId}` or re-send of `notice.issued`.
+         */
+        post: operations["revokeMerchantLinks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -705,7 +808,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Registered platforms (admin). */
+        /** Registered platforms and their keys (a city or national admin; a district admin gets 403 CITY_SCOPE_REQUIRED). */
         get: operations["listPlatforms"];
         put?: never;
         /** Register a platform with its public keys (admin). Returns its client id. */
@@ -899,7 +1002,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Webhook deliveries by status — dead letters among them (admin). */
+        /** Webhook deliveries of every platform by status — dead letters among them (a city or national admin; a district admin gets 403 CITY_SCOPE_REQUIRED). */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -918,7 +1021,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a dead-lettered webhook again (admin). */
+        /** Send a dead-lettered webhook again (a city or national admin; a district admin gets 403 CITY_SCOPE_REQUIRED). */
         post: operations["retryWebhookDelivery"];
         delete?: never;
         options?: never;
@@ -2736,7 +2839,7 @@ export interface components {
         RectificationStep: {
             /** Format: date-time */
             at: string;
-            /** @description system:..., merchant:<noticeId>, platform:<id> or regulator:<userId>. */
+            /** @description system:..., merchant:<noticeId>, platform:<id> or regulator:<userId>. In a merchant's own view only the kind (merchant, platform, regulator, system). */
             actor: string;
             /** @enum {string} */
             action: "opened" | "delivered" | "read" | "undeliverable" | "acknowledged" | "submitted" | "accepted" | "rejected" | "reminded" | "escalated";
@@ -2838,11 +2941,16 @@ export interface components {
             dueAt: string;
             /**
              * Format: uri
-             * @description Capability link for the merchant (no account needed); treat it as a secret: give it to the merchant only.
+             * @description Capability link for the merchant (no account needed), `<gateway>/m#t=<token>`: the token is in the fragment, which browsers do not send to servers. Treat it as a secret: give it to the merchant only, never log it.
              */
             merchantUrl: string;
             /** Format: date-time */
             merchantUrlExpiresAt: string;
+            /**
+             * Format: uuid
+             * @description The id of the platform's merchant link for this notice (the token's jti); the same across re-sends until it is revoked.
+             */
+            merchantLinkId: string;
             /** Format: uuid */
             caseId: string;
             caseStatus: components["schemas"]["RectificationStatus"];
@@ -2870,6 +2978,23 @@ export interface components {
                 maxFileBytes: number;
                 contentTypes: string[];
             };
+        };
+        MerchantLinkRevocation: {
+            reason: string;
+        };
+        RevokedMerchantLinks: {
+            /** Format: uuid */
+            noticeId: string;
+            revoked: {
+                /** Format: uuid */
+                linkId: string;
+                /** Format: uuid */
+                platformId: string;
+                /** Format: date-time */
+                issuedAt: string;
+                /** Format: date-time */
+                revokedAt: string;
+            }[];
         };
         ManualNotice: {
             /** Format: uuid */
@@ -3875,7 +4000,90 @@ export interface operations {
             413: components["responses"]["Problem"];
         };
     };
+    revokeOwnMerchantLink: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
+                 *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
+                 */
+                "X-JWS-Signature": components["parameters"]["Signature"];
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                noticeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MerchantLinkRevocation"];
+            };
+        };
+        responses: {
+            /** @description The links revoked (none when the platform had no live link). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedMerchantLinks"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
     getMerchantNoticePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page (no notice content: the script loads it). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getMerchantPageScript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JavaScript. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+        };
+    };
+    getMerchantPathLink: {
         parameters: {
             query?: never;
             header?: never;
@@ -3887,7 +4095,27 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description HTML page. */
+            /** @description The link form is no longer accepted (HTML page). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getMerchantNoticeHtml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML fragment (the page's main content). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3896,15 +4124,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is invalid or has expired (HTML page). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
+            401: components["responses"]["Problem"];
         };
     };
     getMerchantNotice: {
@@ -4117,6 +4337,42 @@ export interface operations {
                     "application/json": components["schemas"]["Notice"];
                 };
             };
+            404: components["responses"]["Problem"];
+        };
+    };
+    revokeMerchantLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                noticeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MerchantLinkRevocation"] & {
+                    /**
+                     * Format: uuid
+                     * @description Only the link issued to this platform (all platforms when absent).
+                     */
+                    platformId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The links revoked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedMerchantLinks"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };

@@ -5,7 +5,8 @@ import type { Logger } from "pino";
 export type Principal =
   | { kind: "platform"; platformId: string; clientId: string; scopes: string[] }
   | { kind: "regulator"; userId: string; role: "viewer" | "officer" | "admin"; regionPrefix: string }
-  | { kind: "merchant"; noticeId: string; entityId: string };
+  /** A merchant link: one notice, the link row (the token's jti) and the platform it was issued to, which relays what the merchant does. */
+  | { kind: "merchant"; noticeId: string; entityId: string; linkId: string; platformId: string };
 
 export interface AppEnv {
   Variables: {

@@ -5,7 +5,7 @@ import { authorize, cityWide, regulator } from "../auth/authorize.js";
 import { sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import { appendAudit } from "../audit/index.js";
-import { actorLabel, type Actor } from "../auth/actor.js";
+import { actorLabel } from "../auth/actor.js";
 import { rowsOf } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
@@ -112,11 +112,6 @@ const prohibitedView = (r: ProhibitedRow): ProhibitedTypeView => ({
   id: r.id, category: r.category, regionPrefix: r.region_prefix, note: r.note, createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(),
 });
 
-/** An admin's region scope ("" for operators). */
-function adminPrefix(actor: Actor): string {
-  return authorize(actor, regulator("admin")).regionPrefix;
-}
-
 /** Entries overlapping the caller's scope: inside it, or covering it (a city-wide ban applies in a district). */
 export async function listProhibitedTypes(ctx: MonitoringContext): Promise<ProhibitedTypeView[]> {
   const prefix = authorize(ctx.actor, regulator("viewer")).regionPrefix;
@@ -128,7 +123,7 @@ export async function listProhibitedTypes(ctx: MonitoringContext): Promise<Prohi
 }
 
 export async function createProhibitedType(ctx: MonitoringContext, input: { category: string; regionPrefix: string; note?: string | undefined }): Promise<ProhibitedTypeView> {
-  const prefix = adminPrefix(ctx.actor);
+  const prefix = authorize(ctx.actor, regulator("admin")).regionPrefix;
   if (!input.regionPrefix.startsWith(prefix)) throw new AppError("FORBIDDEN", `the region prefix must lie inside your scope ${prefix}`);
   const by = actorLabel(ctx.actor);
   return ctx.db.transaction(async (tx) => {
@@ -149,7 +144,7 @@ export async function createProhibitedType(ctx: MonitoringContext, input: { cate
 }
 
 export async function deleteProhibitedType(ctx: MonitoringContext, input: { id: string }): Promise<void> {
-  const prefix = adminPrefix(ctx.actor);
+  const prefix = authorize(ctx.actor, regulator("admin")).regionPrefix;
   const by = actorLabel(ctx.actor);
   await ctx.db.transaction(async (tx) => {
     const [row] = rowsOf<ProhibitedRow>(

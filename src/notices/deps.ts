@@ -1,4 +1,5 @@
 // What the notice module's verbs are built from (narrowed per verb with Pick<>).
+import type { Actor } from "../auth/actor.js";
 import type { GatewaySigner } from "../auth/signer.js";
 import type { Executor } from "../db/client.js";
 import type { Publish } from "../exchange/outbound/types.js";
@@ -16,3 +17,6 @@ export interface NoticesDeps extends ServiceDeps {
 }
 
 export const linkDeps = (d: Pick<NoticesDeps, "signer" | "clock" | "issuer">): MerchantLinkDeps => ({ signer: d.signer, clock: d.clock, issuer: d.issuer });
+
+/** A notice verb's context: the parts of the module it uses and who is asking. */
+export type NoticeContext<K extends keyof NoticesDeps = never> = Pick<NoticesDeps, "db" | "clock" | K> & { actor: Actor };

@@ -9,11 +9,10 @@
 // platform (so the rows may add up to more than the total).
 import { authorize, regulator } from "../auth/authorize.js";
 import { sql, type SQL } from "drizzle-orm";
-import type { Actor } from "../auth/actor.js";
 import { rowsOf } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { REGION_NAMES } from "../regulator/regions.js";
-import type { RegulatorDeps } from "./regulator-verbs.js";
+import type { RegulatorContext } from "./regulator-verbs.js";
 
 export type NoticeFigures = components["schemas"]["NoticeFigures"];
 type FigureRow = components["schemas"]["NoticeFigureRow"];
@@ -50,13 +49,13 @@ const counts = (delivered: SQL, read: SQL) => sql`
   count(*) filter (where b.overdue)::int as overdue,
   count(*) filter (where b.escalated_at is not null)::int as escalated`;
 
-export async function noticeFigures(deps: Pick<RegulatorDeps, "db" | "clock">, actor: Actor, q: FiguresInput): Promise<NoticeFigures> {
-  const prefix = authorize(actor, regulator("viewer", q.region)).scope;
+export async function noticeFigures(ctx: RegulatorContext<"db" | "clock">, q: FiguresInput): Promise<NoticeFigures> {
+  const prefix = authorize(ctx.actor, regulator("viewer", q.region)).scope;
   const from = q.from ? new Date(q.from).toISOString() : null;
   const to = q.to ? new Date(q.to).toISOString() : null;
   const head = { by: q.by, from, to };
   if (prefix === null) return { ...head, rows: [], total: figureRow(null, null, undefined) };
-  const now = deps.clock.now().toISOString();
+  const now = ctx.clock.now().toISOString();
   const where: SQL[] = [sql`starts_with(n.region_code, ${prefix})`];
   if (from) where.push(sql`n.issued_at >= ${from}::timestamptz`);
   if (to) where.push(sql`n.issued_at < ${to}::timestamptz`);
@@ -77,7 +76,7 @@ export async function noticeFigures(deps: Pick<RegulatorDeps, "db" | "clock">, a
       group by d.platform_id`,
   }[q.by];
   const rows = rowsOf<Row>(
-    await deps.db.orm.execute(sql`
+    await ctx.db.orm.execute(sql`
       with base as materialized (
         select n.id, n.region_code, n.issued_at, n.first_delivered_at, n.first_read_at,
                c.acknowledged_at, c.accepted_at, c.escalated_at,

@@ -1,52 +1,35 @@
-// The merchant link's operations: the HTML page (GET /m/<token>, the token checked here) and the
-// JSON API (the merchantLink authenticator has set the principal). Thin: the verbs in
-// merchant-verbs.ts check who may act and do the work.
+// The merchant link's operations: the page (GET /m, the same for every notice: the token stays
+// in the URL fragment), its script, the old path form (refused without reading the token), and
+// the JSON/HTML API the page's script calls (the merchantLink authenticator has set the
+// principal). Thin: the verbs in merchant-verbs.ts check who may act and do the work.
 import { randomBytes } from "node:crypto";
-import type { Context } from "hono";
-import type { Actor } from "../auth/actor.js";
-import type { AppEnv } from "../http/context.js";
-import { AppError } from "../http/errors.js";
+import { actorOf } from "../auth/actor.js";
 import type { Handlers } from "../http/router.js";
-import { linkDeps, type NoticesDeps } from "./deps.js";
+import type { NoticesDeps } from "./deps.js";
 import { evidenceFileResponse } from "./evidence-files.js";
-import { merchantPrincipal } from "./merchant-auth.js";
 import { acknowledgeNotice, merchantNoticeView, noticeEvidenceFile, submitEvidence } from "./merchant-verbs.js";
-import { pageHeaders, renderInvalidLinkPage, renderNoticePage } from "./page.js";
+import { contentHeaders, pageHeaders, renderMerchantPage, renderNoticeContent, renderPathLinkPage, scriptHeaders } from "./page.js";
+import { MERCHANT_PAGE_SCRIPT } from "./page-script.js";
 
-/** The merchant principal the authenticator set. */
-function merchantOf(c: Context<AppEnv>): Extract<Actor, { kind: "merchant" }> {
-  const p = c.get("principal");
-  if (p?.kind !== "merchant") throw new AppError("UNAUTHORIZED", "send Authorization: Bearer <the merchant link's token>");
-  return p;
-}
+/** A fresh nonce per response: the page's style carries it. */
+const nonce = () => randomBytes(16).toString("base64");
 
 export function merchantHandlers(deps: NoticesDeps): Handlers {
-  const principalDeps = { ...linkDeps(deps), db: deps.db };
   return {
-    getMerchantNoticePage: async (c, input) => {
-      // A fresh nonce per response: the page's only script and style carry it.
-      const nonce = randomBytes(16).toString("base64");
-      let merchant;
-      try {
-        merchant = await merchantPrincipal(principalDeps, input.params.token);
-      } catch (err) {
-        if (err instanceof AppError && err.code === "TOKEN_INVALID") return c.body(renderInvalidLinkPage(nonce), 401, pageHeaders(nonce));
-        throw err;
-      }
-      return c.body(renderNoticePage(await merchantNoticeView(deps, merchant), nonce), 200, pageHeaders(nonce));
+    getMerchantNoticePage: async (c) => {
+      const n = nonce();
+      return c.body(renderMerchantPage(n), 200, pageHeaders(n));
     },
-    getMerchantNotice: async (c) => c.json(await merchantNoticeView(deps, merchantOf(c))),
-    acknowledgeMerchantNotice: async (c, input) => {
-      const actor = merchantOf(c);
-      return c.json(await acknowledgeNotice(deps, { noticeId: actor.noticeId, actor, note: input.body?.note }));
+    getMerchantPageScript: async (c) => c.body(MERCHANT_PAGE_SCRIPT, 200, scriptHeaders),
+    getMerchantPathLink: async (c) => {
+      const n = nonce();
+      return c.body(renderPathLinkPage(n), 410, pageHeaders(n));
     },
-    submitMerchantEvidence: async (c, input) => {
-      const actor = merchantOf(c);
-      return c.json(await submitEvidence(deps, { noticeId: actor.noticeId, actor, submission: input.body }));
-    },
-    getMerchantEvidenceFile: async (c, input) => {
-      const actor = merchantOf(c);
-      return evidenceFileResponse(c, await noticeEvidenceFile(deps, { noticeId: actor.noticeId, actor, evidenceId: input.params.evidenceId }));
-    },
+    getMerchantNoticeHtml: async (c) => c.body(renderNoticeContent(await merchantNoticeView({ ...deps, actor: actorOf(c) })), 200, contentHeaders),
+    getMerchantNotice: async (c) => c.json(await merchantNoticeView({ ...deps, actor: actorOf(c) })),
+    acknowledgeMerchantNotice: async (c, input) => c.json(await acknowledgeNotice({ ...deps, actor: actorOf(c) }, { note: input.body?.note })),
+    submitMerchantEvidence: async (c, input) => c.json(await submitEvidence({ ...deps, actor: actorOf(c) }, { submission: input.body })),
+    getMerchantEvidenceFile: async (c, input) =>
+      evidenceFileResponse(c, await noticeEvidenceFile({ ...deps, actor: actorOf(c) }, { evidenceId: input.params.evidenceId })),
   };
 }

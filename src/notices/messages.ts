@@ -1,8 +1,10 @@
 // What a platform receives about a notice: the notice.issued message (at issue and on every
 // re-send) and GET /v1/notices/{id} share one shape, PlatformNotice, built here for a set of
-// (notice, platform) pairs in a fixed number of statements. Each carries a freshly minted
-// merchant link.
+// (notice, platform) pairs in a fixed number of statements. Each carries a freshly signed token
+// of the platform's live merchant link for the notice (issued here when it has none: at issue,
+// or after the last one was revoked).
 import { sql } from "drizzle-orm";
+import { uuidv7 } from "uuidv7";
 import { rowsOf, type Executor, isoTime as iso, isoTimeOrNull as isoOrNull } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import type { OutboundMessage } from "../exchange/outbound/types.js";
@@ -33,6 +35,7 @@ interface Row extends Record<string, unknown> {
   read_at: Date | string | null;
   undeliverable_at: Date | string | null;
   shop_ids: string[] | string;
+  link_id: string;
 }
 
 /** The notices as each platform sees them; pairs without a delivery row are left out. */
@@ -42,6 +45,16 @@ export async function platformNotices(
   pairs: ReadonlyArray<{ noticeId: string; platformId: string }>,
 ): Promise<PlatformNotice[]> {
   if (pairs.length === 0) return [];
+  const candidates = JSON.stringify(pairs.map((p) => ({ ...p, linkId: uuidv7() })));
+  // A live link per pair: the existing one, or the candidate id (a concurrent send that issued
+  // one first wins; its id is read back below).
+  await on.execute(sql`
+    insert into merchant_link (id, notice_id, platform_id, issued_at, expires_at)
+    select x."linkId", n.id, d.platform_id, ${link.clock.now().toISOString()}::timestamptz, n.link_expires_at
+    from jsonb_to_recordset(${candidates}::jsonb) as x("noticeId" uuid, "platformId" uuid, "linkId" uuid)
+    join notice n on n.id = x."noticeId"
+    join notice_delivery d on d.notice_id = n.id and d.platform_id = x."platformId"
+    on conflict (notice_id, platform_id) where revoked_at is null do nothing`);
   const rows = rowsOf<Row>(
     await on.execute(sql`
       with pair as (
@@ -49,7 +62,7 @@ export async function platformNotices(
       )
       select n.id as notice_id, n.notice_no, n.entity_id, n.title, n.body, n.legal_basis, n.facts, n.rectify, n.issued_at, n.due_at,
              n.link_expires_at, c.id as case_id, c.status as case_status, d.platform_id, p.name as platform_name, d.status, d.attempts,
-             d.last_sent_at, d.delivered_at, d.read_at, d.undeliverable_at,
+             d.last_sent_at, d.delivered_at, d.read_at, d.undeliverable_at, l.id as link_id,
              (select coalesce(jsonb_agg(s.platform_shop_id order by s.platform_shop_id), '[]'::jsonb) from shop s
                where s.entity_id = n.entity_id and s.platform_id = d.platform_id and s.link = 'corroborated') as shop_ids
       from pair
@@ -57,12 +70,13 @@ export async function platformNotices(
       join notice_delivery d on d.notice_id = n.id and d.platform_id = pair."platformId"
       join platform p on p.id = d.platform_id
       join rectification_case c on c.notice_id = n.id
+      join merchant_link l on l.notice_id = n.id and l.platform_id = d.platform_id and l.revoked_at is null
       order by n.issued_at, n.id, d.platform_id`),
   );
   const out: PlatformNotice[] = [];
   for (const r of rows) {
     const expiresAt = new Date(iso(r.link_expires_at));
-    const token = await mintMerchantToken(link, { noticeId: r.notice_id, entityId: r.entity_id }, expiresAt);
+    const token = await mintMerchantToken(link, { noticeId: r.notice_id, entityId: r.entity_id, linkId: r.link_id }, expiresAt);
     out.push({
       noticeId: r.notice_id,
       noticeNo: r.notice_no,
@@ -77,6 +91,7 @@ export async function platformNotices(
       dueAt: iso(r.due_at),
       merchantUrl: merchantUrl(link.issuer, token),
       merchantUrlExpiresAt: expiresAt.toISOString(),
+      merchantLinkId: r.link_id,
       caseId: r.case_id,
       caseStatus: r.case_status,
       delivery: {

@@ -1,12 +1,14 @@
-// The merchant link's HTML page (GET /m/<token>): the notice, the rectification status, the
-// timeline and the evidence, with an acknowledge button and an evidence form — one
-// self-contained page a merchant can read on a phone, in Chinese. Everything that comes from
-// the database is escaped; the only script and style are inline, allowed by a per-response
-// nonce; the token sits in the address, so no referrer is ever sent and nothing is cached.
+// The merchant link's HTML page (GET /m, the token in the fragment #t=...): one page a merchant
+// can read on a phone, in Chinese. The page itself is the same for every notice — the server
+// never sees the token; its script (GET /m/assets/notice.js, page-script.ts) reads the token
+// from the fragment and loads the notice's content (GET /v1/merchant/notice/html, rendered here:
+// the notice, the rectification status, the timeline and the evidence, with an acknowledge
+// button and an evidence form). Everything that comes from the database is escaped; the CSP
+// allows the gateway's own script file only (no inline script) and the page's style by nonce;
+// no referrer is ever sent and nothing is cached.
 import type { components } from "../generated/openapi.js";
 import type { RectificationStatus } from "../db/schema/notices.js";
 import { canApply } from "./cases.js";
-import { MERCHANT_PAGE_SCRIPT } from "./page-script.js";
 
 type MerchantNotice = components["schemas"]["MerchantNotice"];
 type Step = components["schemas"]["RectificationStep"];
@@ -50,11 +52,11 @@ const ACTION_TEXT: Record<Step["action"], string> = {
 
 const ACTOR_TEXT: Record<string, string> = { merchant: "商户", platform: "平台", regulator: "监管部门", system: "系统" };
 
-/** The page's security headers (also on the "invalid link" page). */
+/** The page's security headers (also on the old-link page). */
 export function pageHeaders(nonce: string): Record<string, string> {
   return {
     "Content-Type": "text/html; charset=utf-8",
-    "Content-Security-Policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
+    "Content-Security-Policy": `default-src 'none'; script-src 'self'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -79,21 +81,47 @@ button[disabled]{opacity:.5}button.link{background:none;color:#1a4fb5;padding:0 
 .msg{margin-top:6px}.msg.err{color:#b3261e}.msg.ok{color:#1e7b34}.hint{color:#666;font-size:13px}
 `;
 
+/** Headers of the notice's HTML content (fetched by the page's script, never a page itself). */
+export const contentHeaders: Record<string, string> = {
+  "Content-Type": "text/html; charset=utf-8",
+  "Content-Security-Policy": "default-src 'none'; sandbox",
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+};
+
+/** The script's own headers: the same file for every notice, so it may be cached briefly. */
+export const scriptHeaders: Record<string, string> = {
+  "Content-Type": "text/javascript; charset=utf-8",
+  "Cache-Control": "public, max-age=300",
+  "X-Content-Type-Options": "nosniff",
+};
+
 function htmlDocument(title: string, nonce: string, main: string, withScript: boolean): string {
+  // The script's address is relative to the page (/m), so a gateway behind a path prefix works.
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex,nofollow">
+<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex,nofollow"><link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title><style nonce="${nonce}">${STYLE}</style></head>
-<body><main>${main}</main>${withScript ? `<script nonce="${nonce}">${MERCHANT_PAGE_SCRIPT}</script>` : ""}</body></html>`;
+<body><main id="notice">${main}</main>${withScript ? `<script src="m/assets/notice.js" defer></script>` : ""}</body></html>`;
 }
 
-/** The page for an invalid, forged or expired link (status 401). */
-export function renderInvalidLinkPage(nonce: string): string {
+/** The merchant page: the same for every notice; its script loads the notice the fragment's token opens. */
+export function renderMerchantPage(nonce: string): string {
   return htmlDocument(
-    "链接无效或已过期",
+    "行政提示",
     nonce,
-    `<section><h1>链接无效或已过期</h1><p>此行政提示链接无效或已超过有效期。请联系您所在的电商平台重新获取链接，或直接联系发出提示的市场监督管理部门。</p></section>`,
+    `<section><p>正在打开行政提示……</p><noscript><p>请在浏览器中启用 JavaScript 后查看此行政提示。</p></noscript></section>`,
+    true,
+  );
+}
+
+/** The answer to a link in the old form (the token in the path, status 410): the token is not used. */
+export function renderPathLinkPage(nonce: string): string {
+  return htmlDocument(
+    "链接已停用",
+    nonce,
+    `<section><h1>链接已停用</h1><p>此种形式的行政提示链接已停止使用。请在您所在的电商平台重新打开该行政提示以获取新的链接，或直接联系发出提示的市场监督管理部门。</p></section>`,
     false,
   );
 }
@@ -153,8 +181,8 @@ function actions(view: MerchantNotice): string {
 <button type="submit">提交</button><div id="evidence-msg" class="msg" role="status"></div></form></section>`;
 }
 
-/** The notice page for a valid link. */
-export function renderNoticePage(view: MerchantNotice, nonce: string): string {
+/** The notice's content for a valid link (the page's script puts it into the page). */
+export function renderNoticeContent(view: MerchantNotice): string {
   const c = view.case;
   const tone = c.status === "accepted" ? " good" : c.status === "rejected" || c.status === "escalated" ? " bad" : "";
   const main = `<section><div class="no">${escapeHtml(view.noticeNo)}</div><h1>${escapeHtml(view.title)}</h1>
@@ -167,5 +195,5 @@ ${(c.status === "rejected" || c.status === "accepted") && c.lastComment ? `<p>�
 ${actions(view)}
 ${evidence(view.evidence)}
 ${timeline(view.timeline)}`;
-  return htmlDocument(`${view.title} ${view.noticeNo}`, nonce, main, true);
+  return main;
 }

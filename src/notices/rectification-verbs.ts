@@ -4,7 +4,6 @@
 // the caller's region is 404, like one that does not exist.
 import { authorize, regulator } from "../auth/authorize.js";
 import { sql, type SQL } from "drizzle-orm";
-import type { Actor } from "../auth/actor.js";
 import { rowsOf, type Executor, isoTime as iso } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
@@ -12,7 +11,7 @@ import { readCases, toCaseView, type CaseView } from "./cases.js";
 import { readEvidenceFile, type StoredFile } from "./evidence.js";
 import { afterCursor, encodeCursor } from "./keyset.js";
 import { readNotice } from "./notice-views.js";
-import type { RegulatorDeps } from "./regulator-verbs.js";
+import type { RegulatorContext } from "./regulator-verbs.js";
 
 export type RectificationDetail = components["schemas"]["RectificationDetail"];
 type EvidenceItem = components["schemas"]["EvidenceItem"];
@@ -31,10 +30,10 @@ export interface ListCasesInput {
 }
 
 /** Newest first by opening time (then id); the cursor is the last case of the page. */
-export async function listRectifications(deps: Pick<RegulatorDeps, "db" | "clock">, actor: Actor, q: ListCasesInput): Promise<{ cases: CaseView[]; nextCursor: string | null }> {
-  const prefix = authorize(actor, regulator("viewer", q.region)).scope;
+export async function listRectifications(ctx: RegulatorContext<"db" | "clock">, q: ListCasesInput): Promise<{ cases: CaseView[]; nextCursor: string | null }> {
+  const prefix = authorize(ctx.actor, regulator("viewer", q.region)).scope;
   if (prefix === null) return { cases: [], nextCursor: null };
-  const now = deps.clock.now();
+  const now = ctx.clock.now();
   const limit = q.limit ?? 100;
   const where: SQL[] = [sql`starts_with(c.region_code, ${prefix})`];
   if (q.status) where.push(sql`c.status = ${q.status}`);
@@ -46,20 +45,20 @@ export async function listRectifications(deps: Pick<RegulatorDeps, "db" | "clock
   if (q.entity) where.push(sql`c.entity_id = ${q.entity}::uuid`);
   if (q.platform) where.push(sql`exists (select 1 from notice_delivery d where d.notice_id = c.notice_id and d.platform_id = ${q.platform}::uuid)`);
   if (q.cursor) where.push(afterCursor(sql`c.opened_at`, sql`c.id`, q.cursor));
-  const rows = await readCases(deps.db.orm, sql`${sql.join(where, sql` and `)} order by c.opened_at desc, c.id desc limit ${limit + 1}`);
+  const rows = await readCases(ctx.db.orm, sql`${sql.join(where, sql` and `)} order by c.opened_at desc, c.id desc limit ${limit + 1}`);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { cases: page.map((r) => toCaseView(r, now)), nextCursor: rows.length > limit && last ? encodeCursor(iso(last.opened_at), last.id) : null };
 }
 
 /** The case, its notice, its evidence items (no file bytes) and its timeline. */
-export async function getRectification(deps: Pick<RegulatorDeps, "db" | "clock">, actor: Actor, caseId: string): Promise<RectificationDetail> {
-  const prefix = authorize(actor, regulator("viewer")).regionPrefix;
-  const on = deps.db.orm;
-  const [row] = await readCases(on, sql`c.id = ${caseId}::uuid and starts_with(c.region_code, ${prefix})`);
+export async function getRectification(ctx: RegulatorContext<"db" | "clock">, input: { caseId: string }): Promise<RectificationDetail> {
+  const prefix = authorize(ctx.actor, regulator("viewer")).regionPrefix;
+  const on = ctx.db.orm;
+  const [row] = await readCases(on, sql`c.id = ${input.caseId}::uuid and starts_with(c.region_code, ${prefix})`);
   if (!row) throw new AppError("NOT_FOUND", "no such rectification case");
   const notice = await readNotice(on, row.notice_id, prefix);
-  return { ...toCaseView(row, deps.clock.now()), notice: notice!, evidence: await evidenceOf(on, row.id), timeline: await timelineOf(on, row.id) };
+  return { ...toCaseView(row, ctx.clock.now()), notice: notice!, evidence: await evidenceOf(on, row.id), timeline: await timelineOf(on, row.id) };
 }
 
 interface EvidenceRow extends Record<string, unknown> {
@@ -111,10 +110,10 @@ export async function timelineOf(on: Executor, caseId: string): Promise<Timeline
 }
 
 /** One file of a case inside the caller's region; evidence of another case, or not a file, is 404. */
-export async function rectificationEvidenceFile(deps: Pick<RegulatorDeps, "db">, actor: Actor, input: { caseId: string; evidenceId: string }): Promise<StoredFile> {
-  const prefix = authorize(actor, regulator("viewer")).regionPrefix;
-  const [row] = await readCases(deps.db.orm, sql`c.id = ${input.caseId}::uuid and starts_with(c.region_code, ${prefix})`);
-  const file = row ? await readEvidenceFile(deps.db.orm, { caseId: row.id, evidenceId: input.evidenceId }) : null;
+export async function rectificationEvidenceFile(ctx: RegulatorContext<"db">, input: { caseId: string; evidenceId: string }): Promise<StoredFile> {
+  const prefix = authorize(ctx.actor, regulator("viewer")).regionPrefix;
+  const [row] = await readCases(ctx.db.orm, sql`c.id = ${input.caseId}::uuid and starts_with(c.region_code, ${prefix})`);
+  const file = row ? await readEvidenceFile(ctx.db.orm, { caseId: row.id, evidenceId: input.evidenceId }) : null;
   if (!file) throw new AppError("NOT_FOUND", "no such evidence file");
   return file;
 }

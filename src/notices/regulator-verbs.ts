@@ -18,6 +18,8 @@ import { currentTemplates, DEFAULT_MANUAL_TEMPLATE, saveTemplateVersion, type Te
 const DAY = 86_400_000;
 
 export type RegulatorDeps = Pick<NoticesDeps, "db" | "clock" | "publish" | "enqueueMany" | "kick" | "options" | "signer" | "issuer" | "closeWarnings">;
+/** A regulator verb's context: the parts it uses (all of RegulatorDeps by default) and who is asking. */
+export type RegulatorContext<K extends keyof RegulatorDeps = keyof RegulatorDeps> = Pick<RegulatorDeps, K> & { actor: Actor };
 
 export interface ListNoticesInput {
   delivery?: NoticeView["deliveryStatus"] | undefined;
@@ -30,8 +32,8 @@ export interface ListNoticesInput {
 }
 
 /** Newest first by issue time (then id); the cursor is the last notice of the page. */
-export async function listNotices(deps: Pick<RegulatorDeps, "db">, actor: Actor, q: ListNoticesInput): Promise<{ notices: NoticeView[]; nextCursor: string | null }> {
-  const prefix = authorize(actor, regulator("viewer", q.region)).scope;
+export async function listNotices(ctx: RegulatorContext<"db">, q: ListNoticesInput): Promise<{ notices: NoticeView[]; nextCursor: string | null }> {
+  const prefix = authorize(ctx.actor, regulator("viewer", q.region)).scope;
   if (prefix === null) return { notices: [], nextCursor: null };
   const limit = q.limit ?? 100;
   const where: SQL[] = [sql`starts_with(n.region_code, ${prefix})`];
@@ -40,14 +42,15 @@ export async function listNotices(deps: Pick<RegulatorDeps, "db">, actor: Actor,
   if (q.entity) where.push(sql`n.entity_id = ${q.entity}::uuid`);
   if (q.platform) where.push(sql`exists (select 1 from notice_delivery d where d.notice_id = n.id and d.platform_id = ${q.platform}::uuid)`);
   if (q.cursor) where.push(afterCursor(sql`n.issued_at`, sql`n.id`, q.cursor));
-  const { rows, views } = await readNotices(deps.db.orm, sql.join(where, sql` and `), sql`order by n.issued_at desc, n.id desc limit ${limit + 1}`);
+  const { rows, views } = await readNotices(ctx.db.orm, sql.join(where, sql` and `), sql`order by n.issued_at desc, n.id desc limit ${limit + 1}`);
   const page = views.slice(0, limit);
   const last = rows[page.length - 1];
   return { notices: page, nextCursor: rows.length > limit && last ? encodeCursor(iso(last.issued_at), last.id) : null };
 }
 
-export async function getNotice(deps: Pick<RegulatorDeps, "db">, actor: Actor, noticeId: string): Promise<NoticeView> {
-  const view = await readNotice(deps.db.orm, noticeId, authorize(actor, regulator("viewer")).regionPrefix);
+export async function getNotice(ctx: RegulatorContext<"db">, input: { noticeId: string }): Promise<NoticeView> {
+  const prefix = authorize(ctx.actor, regulator("viewer")).regionPrefix;
+  const view = await readNotice(ctx.db.orm, input.noticeId, prefix);
   if (!view) throw new AppError("NOT_FOUND", "no such notice");
   return view;
 }
@@ -59,10 +62,10 @@ export type ManualNoticeInput = components["schemas"]["ManualNotice"];
  * of its warnings (which must not have a notice yet). The notice, its case, deliveries, messages
  * and follow-up jobs are written with the audit row in one transaction.
  */
-export async function createManualNotice(deps: RegulatorDeps, actor: Actor, input: ManualNoticeInput): Promise<NoticeView> {
-  const prefix = authorize(actor, regulator("officer")).regionPrefix;
-  const by = actorLabel(actor);
-  const view = await deps.db.transaction(async (tx) => {
+export async function createManualNotice(ctx: RegulatorContext, input: ManualNoticeInput): Promise<NoticeView> {
+  const prefix = authorize(ctx.actor, regulator("officer")).regionPrefix;
+  const by = actorLabel(ctx.actor);
+  const view = await ctx.db.transaction(async (tx) => {
     const [entity] = rowsOf<{ id: string }>(
       await tx.execute(sql`select id::text as id from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${prefix})`),
     );
@@ -77,8 +80,8 @@ export async function createManualNotice(deps: RegulatorDeps, actor: Actor, inpu
       }
       ruleKey = w.rule_key;
     }
-    const dueAt = input.dueAt ? new Date(input.dueAt) : new Date(deps.clock.now().getTime() + deps.options.defaultDueDays * DAY);
-    const issued = await issueNotice(tx, { ...deps, link: linkDeps(deps) }, {
+    const dueAt = input.dueAt ? new Date(input.dueAt) : new Date(ctx.clock.now().getTime() + ctx.options.defaultDueDays * DAY);
+    const issued = await issueNotice(tx, { ...ctx, link: linkDeps(ctx) }, {
       entityId: entity.id,
       source: "manual",
       warningId: input.warningId ?? null,
@@ -96,7 +99,7 @@ export async function createManualNotice(deps: RegulatorDeps, actor: Actor, inpu
       throw new AppError("CONFLICT", `the warning already has notice ${existing?.notice_no ?? ""}`.trim(), { noticeId: existing?.id ?? null, noticeNo: existing?.notice_no ?? null });
     }
     const notice = (await readNotice(tx, issued.noticeId, ""))!;
-    await appendAudit(tx, deps.clock, {
+    await appendAudit(tx, ctx.clock, {
       actor: by,
       action: "notice.issue",
       subjectType: "notice",
@@ -105,28 +108,29 @@ export async function createManualNotice(deps: RegulatorDeps, actor: Actor, inpu
     });
     return notice;
   });
-  deps.kick();
+  ctx.kick();
   return view;
 }
 
 /** The templates in force; any regulator may read them. */
-export async function listNoticeTemplates(deps: Pick<RegulatorDeps, "db">, actor: Actor): Promise<TemplateView[]> {
-  authorize(actor, regulator("viewer"));
-  return currentTemplates(deps.db.orm);
+export async function listNoticeTemplates(ctx: RegulatorContext<"db">): Promise<TemplateView[]> {
+  authorize(ctx.actor, regulator("viewer"));
+  return currentTemplates(ctx.db.orm);
 }
 
 /** An admin saves a new version of a template (audited); notices already issued keep their text. */
-export async function saveNoticeTemplate(deps: Pick<RegulatorDeps, "db" | "clock">, actor: Actor, key: string, input: TemplateInput): Promise<TemplateView> {
-  authorize(actor, cityWide("admin"));
-  const by = actorLabel(actor);
-  return deps.db.transaction(async (tx) => {
-    const saved = await saveTemplateVersion(tx, deps.clock, key, input, by);
-    await appendAudit(tx, deps.clock, {
+export async function saveNoticeTemplate(ctx: RegulatorContext<"db" | "clock">, input: TemplateInput & { key: string }): Promise<TemplateView> {
+  authorize(ctx.actor, cityWide("admin"));
+  const by = actorLabel(ctx.actor);
+  return ctx.db.transaction(async (tx) => {
+    const { key, ...template } = input;
+    const saved = await saveTemplateVersion(tx, ctx.clock, key, template, by);
+    await appendAudit(tx, ctx.clock, {
       actor: by,
       action: "notice.template.save",
       subjectType: "notice_template",
       subjectId: `${key}@${saved.version}`,
-      data: { key, version: saved.version, expectedVersion: input.expectedVersion ?? null, title: saved.title },
+      data: { key, version: saved.version, expectedVersion: template.expectedVersion ?? null, title: saved.title },
     });
     return saved;
   });

@@ -9,26 +9,25 @@
 import { authorize, regulator } from "../auth/authorize.js";
 import { sql } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
-import { actorLabel, type Actor } from "../auth/actor.js";
+import { actorLabel } from "../auth/actor.js";
 import { rowsOf } from "../db/client.js";
 import { requestRescore } from "../exchange/rescore-job.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import { applyStep, lockCase, toCaseView, type CaseRow, type CaseView } from "./cases.js";
 import { escalateIfDue } from "./deadlines.js";
-import type { RegulatorDeps } from "./regulator-verbs.js";
+import type { RegulatorContext } from "./regulator-verbs.js";
 
 export type ReviewInput = components["schemas"]["RectificationReview"];
 
 export async function reviewRectification(
-  deps: Pick<RegulatorDeps, "db" | "clock" | "publish" | "enqueueMany" | "kick" | "closeWarnings">,
-  actor: Actor,
+  ctx: RegulatorContext<"db" | "clock" | "publish" | "enqueueMany" | "kick" | "closeWarnings">,
   input: ReviewInput & { caseId: string },
 ): Promise<CaseView> {
-  const prefix = authorize(actor, regulator("officer")).regionPrefix;
-  const by = actorLabel(actor);
-  const caseDeps = { clock: deps.clock, publish: deps.publish, enqueueMany: deps.enqueueMany };
-  const view = await deps.db.transaction(async (tx) => {
+  const prefix = authorize(ctx.actor, regulator("officer")).regionPrefix;
+  const by = actorLabel(ctx.actor);
+  const caseDeps = { clock: ctx.clock, publish: ctx.publish, enqueueMany: ctx.enqueueMany };
+  const view = await ctx.db.transaction(async (tx) => {
     const row = await lockCase(tx, { caseId: input.caseId });
     if (!row || !row.region_code.startsWith(prefix)) throw new AppError("NOT_FOUND", "no such rectification case");
     if (row.status !== "submitted") throw new AppError("CONFLICT", `the rectification case is ${row.status}: only a submitted case can be reviewed`);
@@ -40,23 +39,23 @@ export async function reviewRectification(
       const [notice] = rowsOf<{ warning_id: string | null }>(
         await tx.execute(sql`select warning_id::text as warning_id from notice where id = ${row.notice_id}::uuid`),
       );
-      if (notice?.warning_id) closedWarnings = await deps.closeWarnings(tx, [notice.warning_id], { by: `rectification:${row.id}`, reason: input.comment });
-      await requestRescore(tx, deps.enqueueMany, [row.entity_id], deps.clock.now());
+      if (notice?.warning_id) closedWarnings = await ctx.closeWarnings(tx, [notice.warning_id], { by: `rectification:${row.id}`, reason: input.comment });
+      await requestRescore(tx, ctx.enqueueMany, [row.entity_id], ctx.clock.now());
     } else {
       const rejected = await applyStep(tx, caseDeps, row, { action: "rejected", actor: by, comment: input.comment });
       const late = await escalateIfDue(tx, caseDeps, rejected);
       escalated = late !== null;
       after = late ?? rejected;
     }
-    await appendAudit(tx, deps.clock, {
+    await appendAudit(tx, ctx.clock, {
       actor: by,
       action: "rectification.review",
       subjectType: "rectification_case",
       subjectId: row.id,
       data: { decision: input.decision, comment: input.comment, noticeId: row.notice_id, entityId: row.entity_id, submissions: Number(row.submissions), closedWarnings, escalated },
     });
-    return toCaseView(after, deps.clock.now());
+    return toCaseView(after, ctx.clock.now());
   });
-  deps.kick();
+  ctx.kick();
   return view;
 }

@@ -42,14 +42,14 @@ interface CountsRow extends Record<string, unknown> {
   cases_escalated_open: number | string;
 }
 
-export async function regulatorOverview(deps: { db: Database; clock: Clock }, actor: Actor, input: OverviewInput): Promise<RegulatorOverview> {
+export async function regulatorOverview(ctx: { db: Database; clock: Clock; actor: Actor }, input: OverviewInput): Promise<RegulatorOverview> {
   // Authorisation first: any regulator (or operator); the scope is the caller's prefix.
-  const prefix = authorize(actor, regulator("viewer", input.region)).scope;
-  const asOf = deps.clock.now();
+  const prefix = authorize(ctx.actor, regulator("viewer", input.region)).scope;
+  const asOf = ctx.clock.now();
   // One instant for every block: the notice figures' "overdue" uses the same now as the cases'.
   const atAsOf: Clock = { now: () => asOf };
-  const counts = prefix === null ? undefined : await countsInScope(deps.db, prefix, input.platform, asOf);
-  const notices = (await noticeFigures({ db: deps.db, clock: atAsOf }, actor, { by: "region", region: input.region, platform: input.platform })).total;
+  const counts = prefix === null ? undefined : await countsInScope(ctx.db, prefix, input.platform, asOf);
+  const notices = (await noticeFigures({ db: ctx.db, clock: atAsOf, actor: ctx.actor }, { by: "region", region: input.region, platform: input.platform })).total;
   const n = (k: keyof CountsRow) => Number(counts?.[k] ?? 0);
   const byClass = { A: n("class_a"), B: n("class_b"), C: n("class_c"), D: n("class_d") };
   const openBySeverity = { low: n("warnings_low"), medium: n("warnings_medium"), high: n("warnings_high"), critical: n("warnings_critical") };

@@ -12,7 +12,7 @@ import { createGatewaySigner } from "../../src/auth/gateway-signer.js";
 import { ACCESS_TOKEN_TYP } from "../../src/auth/oauth.js";
 import { REGULATOR_TOKEN_TYP } from "../../src/auth/authenticators.js";
 import { loadSpec, type Operation } from "../../src/http/spec.js";
-import { MERCHANT_TOKEN_TYP, merchantAudience, mintMerchantToken } from "../../src/notices/link.js";
+import { MERCHANT_TOKEN_TYP, merchantAudience } from "../../src/notices/link.js";
 import { makeUscc, merchant } from "../exchange-fixtures.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "../support/platform.js";
@@ -49,6 +49,8 @@ const ACCESS: Record<string, Access> = {
   postToken: { who: "public" },
   login: { who: "public" },
   getMerchantNoticePage: { who: "public" },
+  getMerchantPageScript: { who: "public" },
+  getMerchantPathLink: { who: "public" },
   postMerchantsBatch: plat(),
   postEventsBatch: plat(),
   getBatch: plat(),
@@ -61,13 +63,16 @@ const ACCESS: Record<string, Access> = {
   reportNoticeReceipt: plat({ outside: "hidden" }),
   relayNoticeAcknowledge: plat({ outside: "hidden" }),
   relayNoticeEvidence: plat({ outside: "hidden" }),
+  revokeOwnMerchantLink: plat({ outside: "hidden" }),
   getMerchantNotice: { who: "merchant" },
+  getMerchantNoticeHtml: { who: "merchant" },
   acknowledgeMerchantNotice: { who: "merchant" },
   submitMerchantEvidence: { who: "merchant" },
   getMerchantEvidenceFile: { who: "merchant" },
   listNotices: reg(),
   createManualNotice: reg({ outside: "hidden" }),
   getNotice: reg({ outside: "hidden" }),
+  revokeMerchantLinks: reg({ outside: "hidden" }),
   listNoticeTemplates: reg(),
   saveNoticeTemplate: city,
   listRectifications: reg(),
@@ -75,7 +80,7 @@ const ACCESS: Record<string, Access> = {
   reviewRectification: reg(),
   getRectificationEvidenceFile: reg(),
   getNoticeFigures: reg(),
-  listPlatforms: reg(),
+  listPlatforms: city,
   createPlatform: city,
   addPlatformKey: city,
   changePlatformKey: city,
@@ -87,8 +92,8 @@ const ACCESS: Record<string, Access> = {
   disableRegulatorUser: reg(),
   enableRegulatorUser: reg(),
   resetRegulatorPassword: reg(),
-  listWebhookDeliveries: reg(),
-  retryWebhookDelivery: reg(),
+  listWebhookDeliveries: city,
+  retryWebhookDelivery: city,
   getRegulatorEntity: reg({ outside: "hidden" }),
   // A made-up shop id here (404 past authorisation); region hiding of a real claim is in test/entity-claims.test.ts.
   listEntityClaims: reg(),
@@ -216,8 +221,9 @@ beforeAll(async () => {
   Object.assign(ids, { entityId, platformId: owner.platformId, noticeId: await notice(entityId) });
   const otherNotice = await notice(entity2);
   const { signer, gatewayKeys } = gw.system.auth;
-  const linkDeps = { signer, issuer: gw.url, clock: gw.system.deps.clock };
-  otherMerchantToken = await mintMerchantToken(linkDeps, { noticeId: otherNotice, entityId: entity2 }, new Date(Date.now() + 86_400_000));
+  // The other notice's link as its platform received it (the token in the URL's fragment).
+  const sent = (await (await owner.get(`/v1/notices/${otherNotice}`)).json()) as { merchantUrl: string };
+  otherMerchantToken = new URL(sent.merchantUrl).hash.slice("#t=".length);
   const read = async (path: string) =>
     (await gw.fetch(path, { headers: { authorization: `Bearer ${regulators.cityAdmin!.token}` } })).json() as Promise<Record<string, unknown>>;
   const policy = (await read("/v1/regulator/sandbox/policy")) as { policy: unknown };

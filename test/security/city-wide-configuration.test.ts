@@ -35,6 +35,7 @@ describe("a district admin", () => {
     const policy = (await (await call(cityAdmin, "GET", "/v1/regulator/sandbox/policy")).json()) as { policy: unknown; version: number };
     const rules = (await (await call(cityAdmin, "GET", "/v1/regulator/rules")).json()) as { rules: Array<{ ruleId: string; definition: unknown; version: number }> };
     const [gatewayKey] = ((await (await call(cityAdmin, "GET", "/v1/regulator/gateway-keys")).json()) as { keys: Array<{ kid: string }> }).keys;
+    const deliveryId = "0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69";
     const attempts: Array<[string, string, unknown]> = [
       ["POST", `/v1/regulator/platforms/${p.platformId}/keys`, { jwk: key.publicJwk }],
       ["POST", `/v1/regulator/platforms/${p.platformId}/keys/${p.keys[0]!.kid}/revoke`, { reason: "x" }],
@@ -46,6 +47,10 @@ describe("a district admin", () => {
       ["PUT", "/v1/regulator/notice-templates/district.made", { title: "t", body: "{{facts}}", legalBasis: "l", rectify: "r" }],
       ["POST", "/v1/regulator/models/expert-v1/activate", { reason: "x" }],
       ["POST", `/v1/regulator/gateway-keys/${gatewayKey!.kid}/revoke`, { reason: "x" }],
+      // Every platform's deliveries, platforms and keys are city-wide too, even to read.
+      ["GET", "/v1/regulator/webhook-deliveries", undefined],
+      ["POST", `/v1/regulator/webhook-deliveries/${deliveryId}/retry`, undefined],
+      ["GET", "/v1/regulator/platforms", undefined],
     ];
     for (const [method, path, body] of attempts) {
       const res = await call(districtAdmin, method, path, body);
@@ -57,6 +62,15 @@ describe("a district admin", () => {
     expect(keys).toEqual([{ kid: p.keys[0]!.kid, status: "active" }]);
     expect((await p.get("/v1/feed")).status).toBe(200);
     expect(((await (await call(cityAdmin, "GET", "/v1/regulator/sandbox/policy")).json()) as { version: number }).version).toBe(policy.version);
+  });
+
+  it("leaves the city admin the platform list and webhook deliveries", async () => {
+    const platforms = await call(cityAdmin, "GET", "/v1/regulator/platforms");
+    expect(platforms.status).toBe(200);
+    expect(((await platforms.json()) as { platforms: Array<{ platformId: string }> }).platforms.map((x) => x.platformId)).toContain(p.platformId);
+    expect((await call(cityAdmin, "GET", "/v1/regulator/webhook-deliveries")).status).toBe(200);
+    // A made-up delivery: authorisation passed, the verb answers 404.
+    expect((await call(cityAdmin, "POST", "/v1/regulator/webhook-deliveries/0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69/retry")).status).toBe(404);
   });
 
   it("still manages what lies in its district: prohibited types and accounts there", async () => {

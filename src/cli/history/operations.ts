@@ -81,9 +81,9 @@ async function finish(ops: HistoryOps, classification: ClassificationOps | undef
   if (!run) return { load, run: null };
   if (!classification) throw new AppError("INTERNAL", "classification runs are not available here");
   if (load.runId) {
-    const previous = await classification.getRun(CLI_ACTOR, load.runId);
+    const previous = await classification.getRun({ actor: CLI_ACTOR }, { runId: load.runId });
     if (previous.status !== "failed") return { load, run: previous };
   }
-  const started = await classification.startRun(CLI_ACTOR, { reason: `history load ${load.loadId} (${load.records} of ${load.fileName})` });
+  const started = await classification.startRun({ actor: CLI_ACTOR }, { reason: `history load ${load.loadId} (${load.records} of ${load.fileName})` });
   return { load: await ops.recordRun(CLI_ACTOR, { loadId, runId: started.runId }), run: started };
 }

@@ -94,6 +94,31 @@ export const noticeDelivery = pgTable(
   (t) => [primaryKey({ columns: [t.noticeId, t.platformId] }), index("notice_delivery_platform").on(t.platformId, t.status)],
 );
 
+/**
+ * A merchant link issued to one platform for one notice. Its id is the link token's jti: a
+ * token verifies only while its row is neither revoked nor expired, and actions taken through
+ * it record the platform that relayed it. At most one live link per (notice, platform): every
+ * re-send re-signs that one, so revoking it stops every copy; the next send issues a new one.
+ */
+export const merchantLink = pgTable(
+  "merchant_link",
+  {
+    id: id(),
+    noticeId: uuid("notice_id").notNull().references(() => notice.id),
+    platformId: uuid("platform_id").notNull().references(() => platform.id),
+    issuedAt: ts("issued_at").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    revokedAt: ts("revoked_at"),
+    /** Who revoked it (platform:<id>, regulator:<userId>, cli) and why. */
+    revokedBy: text("revoked_by"),
+    revokeReason: text("revoke_reason"),
+  },
+  (t) => [
+    uniqueIndex("merchant_link_live").on(t.noticeId, t.platformId).where(sql`revoked_at is null`),
+    index("merchant_link_notice").on(t.noticeId),
+  ],
+);
+
 export const RECTIFICATION_STATUSES = ["open", "acknowledged", "submitted", "accepted", "rejected", "escalated"] as const;
 export type RectificationStatus = (typeof RECTIFICATION_STATUSES)[number];
 

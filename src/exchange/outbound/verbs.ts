@@ -2,7 +2,7 @@
 // deliveries (dead letters among them) and send a dead one again. Authorisation first, in
 // the verb, whatever the route already checked.
 import { actorLabel, type Actor } from "../../auth/actor.js";
-import { authorize, ownPlatform, regulator } from "../../auth/authorize.js";
+import { authorize, cityWide, ownPlatform } from "../../auth/authorize.js";
 import { sql } from "drizzle-orm";
 import { appendAudit } from "../../audit/index.js";
 import type { Clock } from "../../clock.js";
@@ -72,7 +72,7 @@ export async function listWebhookDeliveries(
   ctx: OutboundVerbContext,
   input: { status?: WebhookDeliveryView["status"] | undefined; platformId?: string | undefined; limit?: number | undefined },
 ): Promise<WebhookDeliveryView[]> {
-  authorize(ctx.actor, regulator("admin"));
+  authorize(ctx.actor, cityWide("admin"));
   const limit = Math.min(Math.max(Math.trunc(input.limit ?? 100), 1), 500);
   const rows = await ctx.db.rows<DeliveryRow>(sql`
     select d.id, d.platform_id, d.message_id, m.type, d.status, d.attempts, d.last_error, d.last_attempt_at, d.delivered_at
@@ -86,7 +86,7 @@ export async function listWebhookDeliveries(
 
 /** A dead delivery becomes pending again with its attempts reset, and a new job sends it. */
 export async function retryWebhookDelivery(ctx: OutboundVerbContext, input: { deliveryId: string }): Promise<WebhookDeliveryView> {
-  authorize(ctx.actor, regulator("admin"));
+  authorize(ctx.actor, cityWide("admin"));
   const result = await ctx.db.transaction(async (tx) => {
     const [row] = await ctx.db.rows<DeliveryRow>(
       sql`select d.id, d.status from webhook_delivery d where d.id = ${input.deliveryId} for update`,

@@ -8,7 +8,8 @@ import { ManualClock } from "../clock.js";
 import { createLogger } from "../logger.js";
 import type { AppEnv } from "./context.js";
 import { AppError } from "./errors.js";
-import { idempotency, deleteExpiredIdempotencyRecords } from "./idempotency.js";
+import { idempotency, deleteExpiredIdempotencyRecords, requestHash } from "./idempotency.js";
+import { idempotencyRecord } from "../db/schema/idempotency.js";
 import { onError } from "./middleware.js";
 import type { Operation } from "./spec.js";
 
@@ -102,5 +103,26 @@ describe("idempotency wrapper", () => {
     expect(await deleteExpiredIdempotencyRecords(t.db, clock.now())).toBeGreaterThan(0);
     const left = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from idempotency_record where expires_at <= ${clock.now().toISOString()}::timestamptz`);
     expect(left[0]!.n).toBe(0);
+  });
+
+  it("answers 409 while the owner of a claim lives, and hands the claim over as soon as its session is gone", async () => {
+    runs = 0;
+    answer = () => new Response("done");
+    const body = "{}";
+    const hash = requestHash("POST", "/thing", new TextEncoder().encode(body));
+    const claimOf = (owner: string) => ({
+      scope: "platform:p1", key: `orphan-${owner}`, requestHash: hash, state: "in_flight" as const, owner,
+      createdAt: clock.now(), lockedUntil: new Date(clock.now().getTime() + 60_000), expiresAt: new Date(clock.now().getTime() + 86_400_000),
+    });
+    // A claim held by this very session (a request still running here): in flight.
+    await t.db.orm.insert(idempotencyRecord).values(claimOf(t.db.sessionTag));
+    expect((await send(`orphan-${t.db.sessionTag}`, body)).status).toBe(409);
+    // A claim whose session the database does not know (its process was killed): taken over at once.
+    await t.db.orm.insert(idempotencyRecord).values(claimOf("csg-killed-process"));
+    const res = await send("orphan-csg-killed-process", body);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("done");
+    expect(runs).toBe(1);
+    expect((await send("orphan-csg-killed-process", body)).headers.get("idempotent-replayed")).toBe("true");
   });
 });

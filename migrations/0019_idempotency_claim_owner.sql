@@ -1,0 +1,1 @@
+ALTER TABLE "idempotency_record" ADD COLUMN "owner" text;

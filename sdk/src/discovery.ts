@@ -36,7 +36,16 @@ export function createDiscovery(baseUrl: string, rt: Runtime): Discovery {
       return metadata;
     },
     keys() {
-      keys ??= this.metadata().then((m) => remoteKeySet(m.jwks_uri, rt)).catch((err: unknown) => {
+      // The key set is fetched like any call: retried through a gateway restart, and a fetch
+      // that never got an answer ends as NETWORK_ERROR, not as a "bad receipt".
+      const retrying = {
+        fetch: (async (url, init) => {
+          const res = await sendWithRetries(rt, () => fetchOnce(rt, String(url), init ?? {}));
+          if (res.status >= 500 || res.status === 429) throw await errorFromResponse(res);
+          return res;
+        }) as Runtime["fetch"],
+      };
+      keys ??= this.metadata().then((m) => remoteKeySet(m.jwks_uri, retrying)).catch((err: unknown) => {
         keys = undefined;
         throw err;
       });

@@ -21,8 +21,9 @@ const SEED = Number(process.env.FAULT_SEED ?? 1717);
 const KILLS = 6;
 const PLATFORMS = 3;
 const SHOPS = 12;
-const BATCHES = 8;
-const EVENTS_PER_BATCH = 150;
+const MIN_BATCHES = 4;
+const BATCH_PAUSE_MS = 150;
+const EVENTS_PER_BATCH = 100;
 const DAY = 86_400_000;
 
 let backend: FaultBackend;
@@ -98,25 +99,39 @@ describe(`kill -9 during ingestion (${process.env.DATABASE_URL ? "PostgreSQL + R
   it(`loses and duplicates nothing across ${KILLS} SIGKILLs at seeded moments (seed ${SEED})`, async () => {
     const now = Date.now();
     const stats: Stats = { resends: 0 };
-    const clients: GatewayClient[] = await Promise.all(backend.platforms.map((p) => sdkClient(gw.url, p)));
+    // Batch requests on the wire right now (sent, no answer yet): a kill is aimed at one.
+    let onTheWire = 0;
+    const countingFetch = async (input: Request | string | URL, init?: RequestInit) => {
+      const batch = String(input instanceof Request ? input.url : input).endsWith("/batch");
+      if (batch) onTheWire++;
+      try {
+        return await fetch(input, init);
+      } finally {
+        if (batch) onTheWire--;
+      }
+    };
+    const clients: GatewayClient[] = await Promise.all(backend.platforms.map((p) => sdkClient(gw.url, p, { fetch: countingFetch })));
     const answers = new Map<string, { records: EventRecord[] | MerchantRecord[]; submission: Submission; kind: "merchants" | "events"; p: number }>();
-    let inFlight = 0;
+    let killsDone = false;
+    const sent = backend.platforms.map(() => 0);
 
     const platformLoop = async (p: number) => {
       const client = clients[p]!;
       const send = async (key: string, kind: "merchants" | "events", records: EventRecord[] | MerchantRecord[]) => {
-        inFlight++;
-        try {
-          const submission = await untilAnswered(stats, () =>
-            kind === "merchants" ? client.submitMerchants(records as MerchantRecord[], { idempotencyKey: key }) : client.submitEvents(records as EventRecord[], { idempotencyKey: key }),
-          );
-          answers.set(key, { records, submission, kind, p });
-        } finally {
-          inFlight--;
-        }
+        const submission = await untilAnswered(stats, () =>
+          kind === "merchants" ? client.submitMerchants(records as MerchantRecord[], { idempotencyKey: key }) : client.submitEvents(records as EventRecord[], { idempotencyKey: key }),
+        );
+        answers.set(key, { records, submission, kind, p });
       };
       await send(`m-${p}`, "merchants", merchants(p));
-      for (let b = 0; b < BATCHES; b++) await send(`e-${p}-${b}`, "events", eventBatch(p, b, now));
+      // Batches keep coming until the last kill is over (at least MIN_BATCHES), so every kill
+      // lands while clients send, whatever the backend's speed; a pause between batches keeps
+      // the CPU for the others on the machine.
+      for (let b = 0; b < MIN_BATCHES || !killsDone; b++) {
+        await send(`e-${p}-${b}`, "events", eventBatch(p, b, now));
+        sent[p] = b + 1;
+        await sleep(BATCH_PAUSE_MS);
+      }
     };
 
     // The kill schedule: seeded waits after each restart; what was in flight is recorded.
@@ -126,14 +141,20 @@ describe(`kill -9 during ingestion (${process.env.DATABASE_URL ? "PostgreSQL + R
       for (let k = 0; k < KILLS; k++) {
         const waitMs = 200 + rng.int(1800);
         await sleep(waitMs);
-        kills.push({ waitMs, requestsInFlight: inFlight });
+        // Then the next moment a batch is on the wire (checked every 2 ms, for at most 5 s).
+        for (let i = 0; i < 2500 && onTheWire === 0; i++) await sleep(2);
+        kills.push({ waitMs, requestsInFlight: onTheWire });
         await gw.kill9();
         await gw.start();
       }
+      killsDone = true;
     })();
     await Promise.all([killer, ...backend.platforms.map((_, p) => platformLoop(p))]);
-    console.log(JSON.stringify({ scenario: "kill-9-ingestion", backend: backend.kind, seed: SEED, kills, resends: stats.resends }));
+    console.log(JSON.stringify({ scenario: "kill-9-ingestion", backend: backend.kind, seed: SEED, kills, resends: stats.resends, batchesPerPlatform: sent }));
     expect(kills).toHaveLength(KILLS);
+    // Every kill hit the gateway while some batch request was on the wire.
+    expect(kills.filter((k) => k.requestsInFlight > 0)).toHaveLength(KILLS);
+    const batchCount = sent.reduce((a, b) => a + b, 0);
 
     // Every call was answered 2xx with a verified receipt (the SDK checks it), and every good
     // record was taken: accepted, or a duplicate of itself stored by an attempt whose answer
@@ -149,7 +170,7 @@ describe(`kill -9 during ingestion (${process.env.DATABASE_URL ? "PostgreSQL + R
         expect((a.records[bad.index] as EventRecord).shopId).toBe("no-such-shop");
       }
     }
-    expect(answers.size).toBe(PLATFORMS * (BATCHES + 1));
+    expect(answers.size).toBe(batchCount + PLATFORMS);
 
     // A resend with the same key gets the stored answer: same batch, same per-record results.
     for (const [key, a] of answers) {
@@ -174,7 +195,7 @@ describe(`kill -9 during ingestion (${process.env.DATABASE_URL ? "PostgreSQL + R
 
     const db = await backend.open();
     try {
-      const expectedEvents = PLATFORMS * BATCHES * EVENTS_PER_BATCH;
+      const expectedEvents = batchCount * EVENTS_PER_BATCH;
       const [counts] = await db.rows<{ events: number; keys: number; distinct_events: number; accepted_sum: number; shops: number; entities: number }>(sql`
         select (select count(*)::int from event) as events,
                (select count(*)::int from event_key) as keys,

@@ -45,7 +45,9 @@ export function createDiscovery(baseUrl: string, rt: Runtime): Discovery {
           return res;
         }) as Runtime["fetch"],
       };
-      keys ??= this.metadata().then((m) => remoteKeySet(m.jwks_uri, retrying)).catch((err: unknown) => {
+      // jose's own cut-off must leave room for those retries (each attempt has its own timeout).
+      const patience = rt.requestTimeoutMs * (rt.retry.retries + 1) + rt.retry.maxDelayMs * rt.retry.retries;
+      keys ??= this.metadata().then((m) => remoteKeySet(m.jwks_uri, retrying, patience)).catch((err: unknown) => {
         keys = undefined;
         throw err;
       });
@@ -54,8 +56,9 @@ export function createDiscovery(baseUrl: string, rt: Runtime): Discovery {
   };
 }
 
-export function remoteKeySet(jwksUri: string, rt: Pick<Runtime, "fetch">): JWTVerifyGetKey {
+export function remoteKeySet(jwksUri: string, rt: Pick<Runtime, "fetch">, timeoutMs?: number): JWTVerifyGetKey {
   return createRemoteJWKSet(new URL(jwksUri), {
+    ...(timeoutMs !== undefined ? { timeoutDuration: timeoutMs } : {}),
     cacheMaxAge: 10 * 60_000,
     cooldownDuration: 30_000,
     [customFetch]: (url, options) => rt.fetch(url, options as RequestInit),

@@ -3,7 +3,7 @@
 // the receipt names the sha-256 of the very bytes the SDK sent.
 import { createHash } from "node:crypto";
 import { compactVerify, errors, type JWTVerifyGetKey } from "jose";
-import { ReceiptError } from "./errors.js";
+import { GatewayError, ReceiptError } from "./errors.js";
 
 export interface Receipt {
   batchId: string;
@@ -28,7 +28,8 @@ export async function verifyReceiptWith(keys: JWTVerifyGetKey, receipt: string, 
   } catch (err) {
     // Not a verdict on the receipt: the key set could not be fetched (no answer, 5xx). The
     // caller may send the same call again; its Idempotency-Key brings back the same receipt.
-    if (!(err instanceof errors.JOSEError) || err instanceof errors.JWKSTimeout) throw err;
+    if (err instanceof errors.JWKSTimeout) throw new GatewayError(0, "NETWORK_ERROR", undefined, undefined, { cause: err });
+    if (!(err instanceof errors.JOSEError)) throw err;
     throw new ReceiptError("RECEIPT_SIGNATURE_INVALID", `receipt signature does not verify: ${(err as Error).message}`, { cause: err });
   }
   let parsed: Receipt;

@@ -105,24 +105,36 @@ describe("idempotency wrapper", () => {
     expect(left[0]!.n).toBe(0);
   });
 
-  it("answers 409 while the owner of a claim lives, and hands the claim over as soon as its session is gone", async () => {
+  it("answers 409 while another live session holds a claim, and takes over one whose session is gone or whose request here ended", async () => {
     runs = 0;
     answer = () => new Response("done");
     const body = "{}";
     const hash = requestHash("POST", "/thing", new TextEncoder().encode(body));
-    const claimOf = (owner: string) => ({
-      scope: "platform:p1", key: `orphan-${owner}`, requestHash: hash, state: "in_flight" as const, owner,
-      createdAt: clock.now(), lockedUntil: new Date(clock.now().getTime() + 60_000), expiresAt: new Date(clock.now().getTime() + 86_400_000),
-    });
-    // A claim held by this very session (a request still running here): in flight.
-    await t.db.orm.insert(idempotencyRecord).values(claimOf(t.db.sessionTag));
-    expect((await send(`orphan-${t.db.sessionTag}`, body)).status).toBe(409);
-    // A claim whose session the database does not know (its process was killed): taken over at once.
-    await t.db.orm.insert(idempotencyRecord).values(claimOf("csg-killed-process"));
-    const res = await send("orphan-csg-killed-process", body);
+    const claim = (key: string, owner: string) =>
+      t.db.orm.insert(idempotencyRecord).values({
+        scope: "platform:p1", key, requestHash: hash, state: "in_flight", owner,
+        createdAt: clock.now(), lockedUntil: new Date(clock.now().getTime() + 60_000), expiresAt: new Date(clock.now().getTime() + 86_400_000),
+      });
+    if (t.url) {
+      // Another process (here: a second handle) still connected: its request may still run.
+      const other = await t.reopen();
+      try {
+        await other.ping();
+        await claim("held-elsewhere", other.sessionTag);
+        expect((await send("held-elsewhere", body)).status).toBe(409);
+      } finally {
+        await other.close();
+      }
+    }
+    // A session the database does not know (its process was killed): taken over at once.
+    await claim("killed", "csg-killed-process");
+    const res = await send("killed", body);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("done");
-    expect(runs).toBe(1);
-    expect((await send("orphan-csg-killed-process", body)).headers.get("idempotent-replayed")).toBe("true");
+    // This session, but no request of ours runs under it (its release failed): taken over too.
+    await claim("left-behind", t.db.sessionTag);
+    expect((await send("left-behind", body)).status).toBe(200);
+    expect(runs).toBe(2);
+    expect((await send("killed", body)).headers.get("idempotent-replayed")).toBe("true");
   });
 });

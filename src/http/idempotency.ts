@@ -71,6 +71,9 @@ export function idempotency(o: IdempotencyOptions): AroundHandler {
   const lockMs = o.lockMs ?? 60_000;
   const retentionMs = o.retentionMs ?? 86_400_000;
   const declared = new Map<string, boolean>();
+  /** Claims held by requests running in this process right now. */
+  const active = new Set<string>();
+  const claimId = (scope: string, key: string) => `${scope}\n${key}`;
 
   const claim = async (c: Context<AppEnv>, scope: string, key: string, hash: string): Promise<Claim> => {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -95,7 +98,10 @@ export function idempotency(o: IdempotencyOptions): AroundHandler {
       if (row.requestHash !== hash) throw new AppError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for a different request");
       if (row.state === "done") return { owned: false, response: replay(c, row.responseStatus ?? 200, row.responseHeaders ?? {}, row.responseBody ?? "") };
       const lapsed = !row.lockedUntil || row.lockedUntil <= now;
-      const orphaned = !lapsed && row.owner !== null && !(await o.db.sessionAlive(row.owner));
+      // Our own session's claim is live only while a request of ours runs under it: one left
+      // by a request whose release failed (the database went away meanwhile) is orphaned too.
+      const orphaned =
+        !lapsed && row.owner !== null && (row.owner === o.db.sessionTag ? !active.has(claimId(scope, key)) : !(await o.db.sessionAlive(row.owner)));
       if (!lapsed && !orphaned) {
         throw new AppError("IDEMPOTENCY_IN_FLIGHT", "a request with this Idempotency-Key is still being processed", { headers: { "Retry-After": "1" } });
       }
@@ -142,19 +148,25 @@ export function idempotency(o: IdempotencyOptions): AroundHandler {
     const url = new URL(c.req.url);
     const got = await claim(c, scope, key, requestHash(c.req.method, url.pathname + url.search, input.rawBody));
     if (!got.owned) return got.response;
-    let res: Response;
+    const id = claimId(scope, key);
+    active.add(id);
     try {
-      res = await next();
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500 && !NOT_STORED.has(err.status)) return store(scope, key, got.lockedUntil, problemResponse(c, err));
-      await release(scope, key, got.lockedUntil).catch(() => {});
-      throw err;
+      let res: Response;
+      try {
+        res = await next();
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500 && !NOT_STORED.has(err.status)) return await store(scope, key, got.lockedUntil, problemResponse(c, err));
+        await release(scope, key, got.lockedUntil).catch(() => {});
+        throw err;
+      }
+      if (res.status >= 500 || NOT_STORED.has(res.status)) {
+        await release(scope, key, got.lockedUntil);
+        return res;
+      }
+      return await store(scope, key, got.lockedUntil, res);
+    } finally {
+      active.delete(id);
     }
-    if (res.status >= 500 || NOT_STORED.has(res.status)) {
-      await release(scope, key, got.lockedUntil);
-      return res;
-    }
-    return store(scope, key, got.lockedUntil, res);
   };
 }
 

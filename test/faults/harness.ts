@@ -199,3 +199,41 @@ export async function jobCounts(url: string): Promise<Record<string, Record<stri
   }
   return out;
 }
+
+/**
+ * A PostgreSQL cluster of the test's own (initdb in `dir`, a free port, owned by the postgres
+ * user as scripts/services.sh does), so it can be stopped and started without touching the
+ * cluster other tests share.
+ */
+export interface OwnPostgres {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  const c = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  c.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((r) => c.once("exit", r));
+  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${code}: ${err}`);
+}
+
+export async function startOwnPostgres(dir: string): Promise<OwnPostgres> {
+  const port = await freePort();
+  const pgdata = join(dir, "pg");
+  const asPostgres = (bin: string, args: string[]) => run("runuser", ["-u", "postgres", "--", join(PG_BIN, bin), ...args]);
+  await run("chown", ["postgres", dir]);
+  await asPostgres("initdb", ["-D", pgdata, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
+  const start = () =>
+    asPostgres("pg_ctl", ["-D", pgdata, "-l", join(dir, "pg.log"), "-w", "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=100`, "start"]);
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    // Fast shutdown: open sessions are ended (57P01), as in a restart or failover.
+    stop: () => asPostgres("pg_ctl", ["-D", pgdata, "-m", "fast", "-w", "stop"]),
+  };
+}

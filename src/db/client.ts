@@ -62,6 +62,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       // whose cost estimates trip jit_above_cost, and compiling them took longer than running
       // them (a full-run features pass: 27 s with JIT, 8 s without; bench/results/reclassify.md).
       connection: { jit: "off", application_name: sessionTag },
+      // Reconnect soon after a lost connection: queries wait for the reconnect, and the
+      // driver's default backoff (up to 20 s) turns a database restart into hung requests
+      // instead of a fast 503 (a refused reconnect fails its query at once).
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2),
     });
     const orm = drizzlePostgres({ client: sql, schema }) as unknown as Orm;
     return wrap("postgres", orm, { kind: "postgres", sql, url: target.url }, sessionTag, () => sql.end({ timeout: 5 }));

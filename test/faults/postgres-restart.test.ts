@@ -1,8 +1,3 @@
-// NOT RUN BY THE SUITE (not *.test.ts) — work in progress: with ingestion load running, API
-// requests hang during and after the outage (readyz still answers). Suspected: an event COPY
-// interrupted by the shutdown never settles in postgres.js 3.4.9, so its transaction keeps a
-// pooled connection forever until the pool is exhausted. Rename to .test.ts once fixed.
-//
 // PostgreSQL restarts under load. A platform keeps sending event batches through the SDK while
 // the database of a ROLE=all gateway process is stopped (fast shutdown: sessions are ended, as
 // in a restart or failover) and started again. Meanwhile /readyz says unavailable, API requests
@@ -129,7 +124,6 @@ describe.skipIf(!usingPostgres())("PostgreSQL restart under load (ROLE=all, a cl
       await sleep(PROBE_EVERY_MS);
     }
     await pg.start();
-    console.error(`probes done, database started again; ${answers.length} batches so far`);
 
     // The same process recovers by itself: ready again, and the API answers.
     const upAt = performance.now();
@@ -156,8 +150,9 @@ describe.skipIf(!usingPostgres())("PostgreSQL restart under load (ROLE=all, a cl
     for (const p of probes) {
       expect(p.readyz).toBe(503);
       expect({ status: p.api, code: p.code, retryAfter: p.retryAfter }).toEqual({ status: 503, code: "UNAVAILABLE", retryAfter: "5" });
-      // Fail fast: each probe pair well under the readiness check's own 2 s limit.
-      expect(p.ms).toBeLessThan(2000);
+      // Fail fast: a query waits at most for one quick reconnect attempt (src/db/client.ts),
+      // far from the SDK's 20 s attempt timeout; the bound leaves room for a loaded machine.
+      expect(p.ms).toBeLessThan(3000);
     }
     expect(recoveredMs).toBeGreaterThanOrEqual(0);
     expect(statuses.get(500) ?? 0).toBe(0);

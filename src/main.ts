@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/client.js";
 import { DataDirBusyError } from "./db/data-dir-lock.js";
 import { migrate } from "./db/migrate.js";
+import { isDatabaseUnavailable } from "./db/unavailable.js";
 import { createLogger } from "./logger.js";
 import { buildSystem } from "./system.js";
 import { serveAdminSocket } from "./cli/serve-admin.js";
@@ -12,6 +13,18 @@ import { serveAdminSocket } from "./cli/serve-admin.js";
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // While PostgreSQL restarts, the driver's reconnect attempts can reject a promise nobody
+  // awaits (seen as a bare "connect ECONNREFUSED"): that is the outage the requests already
+  // answer 503 for, not a reason to stop serving. Anything else unhandled is a bug: crash
+  // as Node would, so the supervisor restarts a process in a known state.
+  process.on("unhandledRejection", (reason) => {
+    if (isDatabaseUnavailable(reason)) {
+      logger.warn({ err: (reason as Error)?.message }, "database unreachable (unawaited driver error)");
+      return;
+    }
+    logger.fatal({ err: reason instanceof Error ? reason.stack : String(reason) }, "unhandled rejection");
+    process.exit(1);
+  });
   const db = await openDatabase(
     config.databaseUrl ? { kind: "postgres", url: config.databaseUrl } : { kind: "pglite", dataDir: config.dataDir },
   );

@@ -197,6 +197,29 @@ describe("signing", () => {
   });
 });
 
+describe("receipts while the gateway restarts", () => {
+  /** gw.fetch, but the key set request fails `failures` times first (the gateway went away). */
+  const jwksFailing = (failures: number): FetchLike => async (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (url.endsWith("/.well-known/jwks.json") && failures-- > 0) throw new TypeError("fetch failed");
+    return gw.fetch(input, init);
+  };
+
+  it("retries the key set fetch like any call and then verifies the receipt", async () => {
+    const c = client({ fetch: jwksFailing(2) });
+    const out = await c.submitEvents(events(2), { idempotencyKey: "k-jwks" });
+    expect(out.accepted).toBe(2);
+    expect(out.batches[0]!.verifiedReceipt.accepted).toBe(2);
+  });
+
+  it("reports a key set it cannot fetch as NETWORK_ERROR (send again), never as an invalid receipt", async () => {
+    const c = client({ fetch: jwksFailing(100), retry: { retries: 1 } });
+    const err = await c.submitEvents(events(1)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toMatchObject({ status: 0, code: "NETWORK_ERROR" });
+  });
+});
+
 describe("tokens", () => {
   it("reuses a token, renews it before expiry with a new assertion, and renews once on invalid_token", async () => {
     const c = client();

@@ -36,7 +36,18 @@ export function createDiscovery(baseUrl: string, rt: Runtime): Discovery {
       return metadata;
     },
     keys() {
-      keys ??= this.metadata().then((m) => remoteKeySet(m.jwks_uri, rt)).catch((err: unknown) => {
+      // The key set is fetched like any call: retried through a gateway restart, and a fetch
+      // that never got an answer ends as NETWORK_ERROR, not as a "bad receipt".
+      const retrying = {
+        fetch: (async (url, init) => {
+          const res = await sendWithRetries(rt, () => fetchOnce(rt, String(url), init ?? {}));
+          if (res.status >= 500 || res.status === 429) throw await errorFromResponse(res);
+          return res;
+        }) as Runtime["fetch"],
+      };
+      // jose's own cut-off must leave room for those retries (each attempt has its own timeout).
+      const patience = rt.requestTimeoutMs * (rt.retry.retries + 1) + rt.retry.maxDelayMs * rt.retry.retries;
+      keys ??= this.metadata().then((m) => remoteKeySet(m.jwks_uri, retrying, patience)).catch((err: unknown) => {
         keys = undefined;
         throw err;
       });
@@ -45,8 +56,9 @@ export function createDiscovery(baseUrl: string, rt: Runtime): Discovery {
   };
 }
 
-export function remoteKeySet(jwksUri: string, rt: Pick<Runtime, "fetch">): JWTVerifyGetKey {
+export function remoteKeySet(jwksUri: string, rt: Pick<Runtime, "fetch">, timeoutMs?: number): JWTVerifyGetKey {
   return createRemoteJWKSet(new URL(jwksUri), {
+    ...(timeoutMs !== undefined ? { timeoutDuration: timeoutMs } : {}),
     cacheMaxAge: 10 * 60_000,
     cooldownDuration: 30_000,
     [customFetch]: (url, options) => rt.fetch(url, options as RequestInit),

@@ -2,8 +2,8 @@
 // rejected, receivedAt}. Verified against the published JWKS; a batch call also checks that
 // the receipt names the sha-256 of the very bytes the SDK sent.
 import { createHash } from "node:crypto";
-import { compactVerify, type JWTVerifyGetKey } from "jose";
-import { ReceiptError } from "./errors.js";
+import { compactVerify, errors, type JWTVerifyGetKey } from "jose";
+import { GatewayError, ReceiptError } from "./errors.js";
 
 export interface Receipt {
   batchId: string;
@@ -26,6 +26,10 @@ export async function verifyReceiptWith(keys: JWTVerifyGetKey, receipt: string, 
   try {
     ({ payload } = await compactVerify(receipt, keys, { algorithms: GATEWAY_ALGS }));
   } catch (err) {
+    // Not a verdict on the receipt: the key set could not be fetched (no answer, 5xx). The
+    // caller may send the same call again; its Idempotency-Key brings back the same receipt.
+    if (err instanceof errors.JWKSTimeout) throw new GatewayError(0, "NETWORK_ERROR", undefined, undefined, { cause: err });
+    if (!(err instanceof errors.JOSEError)) throw err;
     throw new ReceiptError("RECEIPT_SIGNATURE_INVALID", `receipt signature does not verify: ${(err as Error).message}`, { cause: err });
   }
   let parsed: Receipt;

@@ -2,7 +2,8 @@
 // one drizzle type. Domain code uses `db.orm` and `db.rows`; only the db layer may reach the
 // raw client (`db.raw`) for hot paths such as COPY.
 import { PGlite } from "@electric-sql/pglite";
-import type { SQL } from "drizzle-orm";
+import { randomBytes } from "node:crypto";
+import { sql as query, type SQL } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
@@ -27,6 +28,17 @@ export interface Database {
   rows<T extends Record<string, unknown>>(query: SQL, on?: Executor): Promise<T[]>;
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /**
+   * This handle's session tag: PostgreSQL sees it as the application_name of every connection
+   * the handle opens, so a claim stamped with it can be told apart from a dead process's.
+   */
+  sessionTag: string;
+  /**
+   * Whether the handle tagged so still holds the database: PostgreSQL lists its connections
+   * while its process lives (the kernel closes them when the process dies, even by kill -9);
+   * PGlite is one process at a time, so only this handle's own tag is alive.
+   */
+  sessionAlive(tag: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -39,6 +51,7 @@ export type DatabaseTarget =
   | { kind: "pglite"; dataDir: string; template?: Blob };
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  const sessionTag = `csg-${randomBytes(12).toString("hex")}`;
   if (target.kind === "postgres") {
     const sql = postgres(target.url, {
       max: target.maxConnections ?? 10,
@@ -48,10 +61,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       // JIT off for every session: our big statements (features, full runs) are wide CTE queries
       // whose cost estimates trip jit_above_cost, and compiling them took longer than running
       // them (a full-run features pass: 27 s with JIT, 8 s without; bench/results/reclassify.md).
-      connection: { jit: "off" },
+      connection: { jit: "off", application_name: sessionTag },
+      // Reconnect soon after a lost connection: queries wait for the reconnect, and the
+      // driver's default backoff (up to 20 s) turns a database restart into hung requests
+      // instead of a fast 503 (a refused reconnect fails its query at once).
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2),
     });
     const orm = drizzlePostgres({ client: sql, schema }) as unknown as Orm;
-    return wrap("postgres", orm, { kind: "postgres", sql, url: target.url }, () => sql.end({ timeout: 5 }));
+    return wrap("postgres", orm, { kind: "postgres", sql, url: target.url }, sessionTag, () => sql.end({ timeout: 5 }));
   }
   let lock: DataDirLock | undefined;
   let client: PGlite;
@@ -67,13 +84,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     }
   }
   const orm = drizzlePglite({ client, schema }) as unknown as Orm;
-  return wrap("pglite", orm, { kind: "pglite", client }, async () => {
+  return wrap("pglite", orm, { kind: "pglite", client }, sessionTag, async () => {
     await client.close();
     lock?.release();
   });
 }
 
-function wrap(kind: Database["kind"], orm: Orm, raw: RawClient, close: () => Promise<void>): Database {
+function wrap(kind: Database["kind"], orm: Orm, raw: RawClient, sessionTag: string, close: () => Promise<void>): Database {
   let closed = false;
   return {
     kind,
@@ -85,6 +102,15 @@ function wrap(kind: Database["kind"], orm: Orm, raw: RawClient, close: () => Pro
     transaction: (fn) => orm.transaction(fn),
     async ping() {
       await orm.execute("select 1" as unknown as SQL);
+    },
+    sessionTag,
+    async sessionAlive(tag) {
+      if (tag === sessionTag) return true;
+      if (kind === "pglite") return false;
+      const [row] = rowsOf<{ alive: boolean }>(
+        await orm.execute(query`select exists (select 1 from pg_stat_activity where application_name = ${tag}) as alive`),
+      );
+      return row?.alive === true;
     },
     async close() {
       if (closed) return;

@@ -8,7 +8,8 @@ import { ManualClock } from "../clock.js";
 import { createLogger } from "../logger.js";
 import type { AppEnv } from "./context.js";
 import { AppError } from "./errors.js";
-import { idempotency, deleteExpiredIdempotencyRecords } from "./idempotency.js";
+import { idempotency, deleteExpiredIdempotencyRecords, requestHash } from "./idempotency.js";
+import { idempotencyRecord } from "../db/schema/idempotency.js";
 import { onError } from "./middleware.js";
 import type { Operation } from "./spec.js";
 
@@ -102,5 +103,38 @@ describe("idempotency wrapper", () => {
     expect(await deleteExpiredIdempotencyRecords(t.db, clock.now())).toBeGreaterThan(0);
     const left = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from idempotency_record where expires_at <= ${clock.now().toISOString()}::timestamptz`);
     expect(left[0]!.n).toBe(0);
+  });
+
+  it("answers 409 while another live session holds a claim, and takes over one whose session is gone or whose request here ended", async () => {
+    runs = 0;
+    answer = () => new Response("done");
+    const body = "{}";
+    const hash = requestHash("POST", "/thing", new TextEncoder().encode(body));
+    const claim = (key: string, owner: string) =>
+      t.db.orm.insert(idempotencyRecord).values({
+        scope: "platform:p1", key, requestHash: hash, state: "in_flight", owner,
+        createdAt: clock.now(), lockedUntil: new Date(clock.now().getTime() + 60_000), expiresAt: new Date(clock.now().getTime() + 86_400_000),
+      });
+    if (t.url) {
+      // Another process (here: a second handle) still connected: its request may still run.
+      const other = await t.reopen();
+      try {
+        await other.ping();
+        await claim("held-elsewhere", other.sessionTag);
+        expect((await send("held-elsewhere", body)).status).toBe(409);
+      } finally {
+        await other.close();
+      }
+    }
+    // A session the database does not know (its process was killed): taken over at once.
+    await claim("killed", "csg-killed-process");
+    const res = await send("killed", body);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("done");
+    // This session, but no request of ours runs under it (its release failed): taken over too.
+    await claim("left-behind", t.db.sessionTag);
+    expect((await send("left-behind", body)).status).toBe(200);
+    expect(runs).toBe(2);
+    expect((await send("killed", body)).headers.get("idempotent-replayed")).toBe("true");
   });
 });

@@ -6,8 +6,11 @@
 // carries a fresh detached signature (new jti), yet it is the same request. Keys are scoped
 // to the caller (platform id / regulator user id), so two callers never share a key space.
 //
-// A claim is a row in state in_flight with locked_until = now + 60 s; a claim left behind by a
-// process that died is taken over once locked_until has passed. Final answers are stored
+// A claim is a row in state in_flight with locked_until = now + 60 s, stamped with the database
+// session of the process that holds it; a claim left behind by a process that died is taken
+// over as soon as the database no longer sees that session (kill -9 included), or at the latest
+// once locked_until has passed — so a client retrying after a crash waits for the restart,
+// not for the lock. Final answers are stored
 // (2xx and 4xx except 401/409/429, which depend on the moment rather than the request); on 5xx
 // or a thrown error the claim is released so the retry runs for real. The store is a second
 // transaction after the handler's: a crash in between leaves a claim that expires and lets a
@@ -68,12 +71,15 @@ export function idempotency(o: IdempotencyOptions): AroundHandler {
   const lockMs = o.lockMs ?? 60_000;
   const retentionMs = o.retentionMs ?? 86_400_000;
   const declared = new Map<string, boolean>();
+  /** Claims held by requests running in this process right now. */
+  const active = new Set<string>();
+  const claimId = (scope: string, key: string) => `${scope}\n${key}`;
 
   const claim = async (c: Context<AppEnv>, scope: string, key: string, hash: string): Promise<Claim> => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = o.clock.now();
       const lockedUntil = new Date(now.getTime() + lockMs);
-      const fresh = { requestHash: hash, state: "in_flight" as const, createdAt: now, lockedUntil, expiresAt: new Date(now.getTime() + retentionMs) };
+      const fresh = { requestHash: hash, state: "in_flight" as const, createdAt: now, lockedUntil, owner: o.db.sessionTag, expiresAt: new Date(now.getTime() + retentionMs) };
       const inserted = await o.db.orm.insert(idempotencyRecord).values({ scope, key, ...fresh }).onConflictDoNothing().returning({ key: idempotencyRecord.key });
       if (inserted.length > 0) return { owned: true, lockedUntil };
       const [row] = await o.db.orm.select().from(idempotencyRecord).where(and(eq(idempotencyRecord.scope, scope), eq(idempotencyRecord.key, key)));
@@ -91,14 +97,22 @@ export function idempotency(o: IdempotencyOptions): AroundHandler {
       }
       if (row.requestHash !== hash) throw new AppError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for a different request");
       if (row.state === "done") return { owned: false, response: replay(c, row.responseStatus ?? 200, row.responseHeaders ?? {}, row.responseBody ?? "") };
-      if (row.lockedUntil && row.lockedUntil > now) {
+      const lapsed = !row.lockedUntil || row.lockedUntil <= now;
+      // Our own session's claim is live only while a request of ours runs under it: one left
+      // by a request whose release failed (the database went away meanwhile) is orphaned too.
+      const orphaned =
+        !lapsed && row.owner !== null && (row.owner === o.db.sessionTag ? !active.has(claimId(scope, key)) : !(await o.db.sessionAlive(row.owner)));
+      if (!lapsed && !orphaned) {
         throw new AppError("IDEMPOTENCY_IN_FLIGHT", "a request with this Idempotency-Key is still being processed", { headers: { "Retry-After": "1" } });
       }
-      // Abandoned claim (its process died): take it over.
+      // Abandoned claim (its process died): take it over, only as we saw it (another retry may race us).
+      const stillAbandoned = lapsed
+        ? sql`${idempotencyRecord.lockedUntil} <= ${now.toISOString()}::timestamptz`
+        : and(eq(idempotencyRecord.owner, row.owner!), eq(idempotencyRecord.lockedUntil, row.lockedUntil!));
       const taken = await o.db.orm
         .update(idempotencyRecord)
-        .set({ lockedUntil, createdAt: now })
-        .where(and(where, eq(idempotencyRecord.state, "in_flight"), sql`${idempotencyRecord.lockedUntil} <= ${now.toISOString()}::timestamptz`))
+        .set({ lockedUntil, createdAt: now, owner: o.db.sessionTag })
+        .where(and(where, eq(idempotencyRecord.state, "in_flight"), stillAbandoned))
         .returning({ key: idempotencyRecord.key });
       if (taken.length > 0) return { owned: true, lockedUntil };
     }
@@ -134,19 +148,25 @@ export function idempotency(o: IdempotencyOptions): AroundHandler {
     const url = new URL(c.req.url);
     const got = await claim(c, scope, key, requestHash(c.req.method, url.pathname + url.search, input.rawBody));
     if (!got.owned) return got.response;
-    let res: Response;
+    const id = claimId(scope, key);
+    active.add(id);
     try {
-      res = await next();
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500 && !NOT_STORED.has(err.status)) return store(scope, key, got.lockedUntil, problemResponse(c, err));
-      await release(scope, key, got.lockedUntil).catch(() => {});
-      throw err;
+      let res: Response;
+      try {
+        res = await next();
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500 && !NOT_STORED.has(err.status)) return await store(scope, key, got.lockedUntil, problemResponse(c, err));
+        await release(scope, key, got.lockedUntil).catch(() => {});
+        throw err;
+      }
+      if (res.status >= 500 || NOT_STORED.has(res.status)) {
+        await release(scope, key, got.lockedUntil);
+        return res;
+      }
+      return await store(scope, key, got.lockedUntil, res);
+    } finally {
+      active.delete(id);
     }
-    if (res.status >= 500 || NOT_STORED.has(res.status)) {
-      await release(scope, key, got.lockedUntil);
-      return res;
-    }
-    return store(scope, key, got.lockedUntil, res);
   };
 }
 

@@ -1,5 +1,6 @@
 // Cross-cutting request handling: request ids, structured access logs, metrics, and the
 // mapping of every error to problem+json. Authorization headers and bodies are never logged.
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from "../db/unavailable.js";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import { uuidv7 } from "uuidv7";
@@ -48,6 +49,13 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
       status: 400,
       headers: { "Content-Type": "application/json", "Cache-Control": "no-store", "X-Request-Id": c.get("requestId") ?? "unknown" },
     });
+  }
+  if (isDatabaseUnavailable(err)) {
+    (c.get("log") ?? console).warn({ err: (err as Error).message }, "database unavailable");
+    return problemResponse(
+      c,
+      new AppError("UNAVAILABLE", "the database is unreachable for the moment; try again shortly", { headers: { "Retry-After": String(DATABASE_RETRY_AFTER_S) } }),
+    );
   }
   // Unknown failures are logged with their stack and answered without internals.
   (c.get("log") ?? console).error({ err }, "unhandled error");

@@ -249,6 +249,25 @@ describe("in-process runner", () => {
     expect(callsFor("live-worker")).toHaveLength(1);
   });
 
+  it("reclaims at once, within its lease, a row whose runner's database session is gone (kill -9)", async () => {
+    const now = clock.now().getTime();
+    const insert = async (key: string, lockedBy: string) => {
+      await t.db.rows(sql`
+        insert into outbox (job, payload, status, run_at, attempts, max_attempts, locked_until, locked_by, created_at, updated_at)
+        values ('t.record', ${JSON.stringify({ key })}::jsonb, 'running', ${new Date(now - 1000).toISOString()}, 1, 3,
+                ${new Date(now + 600_000).toISOString()}, ${lockedBy}, now(), now())`);
+      return lastId();
+    };
+    const killed = await insert("killed-runner", "csg-killed-process");
+    const mine = await insert("my-own-run", t.db.sessionTag); // this very session: really running
+    await runner().drain();
+    expect(callsFor("killed-runner").map((c) => c.ctx.attempt)).toEqual([2]);
+    expect(await row(killed)).toMatchObject({ status: "done", attempts: 2 });
+    expect(callsFor("my-own-run")).toHaveLength(0);
+    expect((await row(mine)).status).toBe("running");
+    await t.db.rows(sql`delete from outbox where id = ${mine}`);
+  });
+
   it("a retry gives way to a pending row with the same dedupKey instead of failing", async () => {
     failuresLeft.set("dedup-retry", 1);
     await enqueue(t.db.orm, "t.flaky", { key: "dedup-retry" }, { dedupKey: "rescore:1" });

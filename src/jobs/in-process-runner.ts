@@ -1,7 +1,8 @@
 // The embedded default: runs jobs straight from the outbox in this process, with the same
 // handlers, retries and backoff as Bull. A committed row survives a crash because it is only
 // marked done after its handler returns; a row left 'running' by a dead process is released
-// when its lease (the job's timeoutMs) lapses and runs again.
+// as soon as the database no longer sees that process's session (at the latest when its lease,
+// the job's timeoutMs, lapses) and runs again.
 //
 // Wakes on kick() and on a timer set for the next due run_at or lease end, capped at
 // maxPollMs as a safety net (rows committed by another process, clock moved in tests); no
@@ -15,6 +16,9 @@ import { errorText, silentLogger, type JobLogger } from "./logger.js";
 import { createOutboxStore, type ClaimedRow } from "./outbox-store.js";
 import { isPermanent, type JobRegistry } from "./registry.js";
 import type { JobCounts, JobRunner } from "./types.js";
+
+/** How often a runner looks for rows left running by a process that died. */
+const ORPHAN_CHECK_MS = 5_000;
 
 export interface InProcessRunnerOptions {
   db: Database;
@@ -44,6 +48,8 @@ export class InProcessRunner implements JobRunner {
   /** A kick's pass is queued and not yet begun: further kicks ride on it. */
   private kickQueued = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When runs of dead processes were last looked for (at most every ORPHAN_CHECK_MS). */
+  private orphansCheckedAt = -Infinity;
 
   constructor(private readonly options: InProcessRunnerOptions) {
     this.store = createOutboxStore(options.db);
@@ -152,7 +158,13 @@ export class InProcessRunner implements JobRunner {
   }
 
   private async releaseLapsedLeases(): Promise<void> {
-    const released = await this.store.releaseLapsedLeases(this.options.clock.now());
+    const now = this.options.clock.now();
+    const released = await this.store.releaseLapsedLeases(now);
+    // Real time, not the injectable clock: this paces a database query, it decides nothing.
+    if (performance.now() - this.orphansCheckedAt >= ORPHAN_CHECK_MS) {
+      this.orphansCheckedAt = performance.now();
+      released.push(...(await this.store.releaseOrphanedLeases(now)));
+    }
     for (const r of released) {
       this.logger.warn({ jobId: r.id, job: r.job, attempt: r.attempt, status: r.status }, "job lease expired");
       if (r.status === "failed") {

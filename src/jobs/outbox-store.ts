@@ -3,7 +3,7 @@
 // which the query builder cannot express. Times go in as ISO strings (drizzle's postgres.js
 // setup passes Date parameters through unserialised) and come back as Date or string
 // depending on the driver, hence toDate().
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import type { JobCounts } from "./types.js";
 
@@ -35,6 +35,23 @@ const keepDedupKeyUnlessTaken = sql`dedup_key = case
   then null else o.dedup_key end`;
 
 export function createOutboxStore(db: Database) {
+  /** Running rows matching `which` back to pending (or failed when out of attempts). */
+  const release = async (now: Date, which: SQL): Promise<LapsedLease[]> => {
+    const rows = await db.rows<Record<string, unknown>>(sql`
+      update outbox o
+      set status = case when o.attempts >= o.max_attempts then 'failed' else 'pending' end,
+          last_error = 'lease expired during attempt ' || o.attempts || ': the worker stopped or the run outlived timeoutMs',
+          locked_until = null, locked_by = null, run_at = ${iso(now)}::timestamptz, updated_at = ${iso(now)}::timestamptz,
+          ${keepDedupKeyUnlessTaken}
+      where o.status = 'running' and ${which}
+      returning o.id, o.job, o.attempts, o.status`);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      job: String(r.job),
+      attempt: Number(r.attempts),
+      status: r.status as LapsedLease["status"],
+    }));
+  };
   return {
     /**
      * Claims due pending rows for this process: status running, attempts + 1, a lease of the
@@ -43,7 +60,7 @@ export function createOutboxStore(db: Database) {
     async claimDue(now: Date, limit: number, leaseMs: Record<string, number>, defaultLeaseMs: number): Promise<ClaimedRow[]> {
       const rows = await db.rows<Record<string, unknown>>(sql`
         update outbox o
-        set status = 'running', attempts = o.attempts + 1, updated_at = ${iso(now)}::timestamptz,
+        set status = 'running', attempts = o.attempts + 1, updated_at = ${iso(now)}::timestamptz, locked_by = ${db.sessionTag},
             locked_until = ${iso(now)}::timestamptz
               + make_interval(secs => coalesce((${JSON.stringify(leaseMs)}::jsonb ->> o.job)::float8, ${defaultLeaseMs}) / 1000)
         from (
@@ -68,20 +85,21 @@ export function createOutboxStore(db: Database) {
 
     /** Rows left 'running' past their lease (process died, or the run outlived timeoutMs). */
     async releaseLapsedLeases(now: Date): Promise<LapsedLease[]> {
-      const rows = await db.rows<Record<string, unknown>>(sql`
-        update outbox o
-        set status = case when o.attempts >= o.max_attempts then 'failed' else 'pending' end,
-            last_error = 'lease expired during attempt ' || o.attempts || ': the worker stopped or the run outlived timeoutMs',
-            locked_until = null, run_at = ${iso(now)}::timestamptz, updated_at = ${iso(now)}::timestamptz,
-            ${keepDedupKeyUnlessTaken}
-        where o.status = 'running' and o.locked_until <= ${iso(now)}::timestamptz
-        returning o.id, o.job, o.attempts, o.status`);
-      return rows.map((r) => ({
-        id: Number(r.id),
-        job: String(r.job),
-        attempt: Number(r.attempts),
-        status: r.status as LapsedLease["status"],
-      }));
+      return release(now, sql`o.locked_until <= ${iso(now)}::timestamptz`);
+    },
+
+    /**
+     * Rows still within their lease whose runner's database session is gone (its process was
+     * killed): released now instead of when the lease (up to the job's timeoutMs) lapses.
+     */
+    async releaseOrphanedLeases(now: Date): Promise<LapsedLease[]> {
+      const owners = await db.rows<{ owner: string }>(sql`
+        select distinct locked_by as owner from outbox where status = 'running' and locked_by is not null and locked_by <> ${db.sessionTag}`);
+      const out: LapsedLease[] = [];
+      for (const { owner } of owners) {
+        if (!(await db.sessionAlive(owner))) out.push(...(await release(now, sql`o.locked_by = ${owner}`)));
+      }
+      return out;
     },
 
     /** In-process: the claim still ours (same attempt, still running) -> done. */

@@ -16,6 +16,8 @@ export const idempotencyRecord = pgTable(
     createdAt: ts("created_at").notNull(),
     /** An in-flight claim older than this is considered abandoned (the process died). */
     lockedUntil: ts("locked_until"),
+    /** The database session (Database.sessionTag) of the process holding an in-flight claim. */
+    owner: text("owner"),
     expiresAt: ts("expires_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_expires").on(t.expiresAt)],

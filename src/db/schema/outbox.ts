@@ -23,6 +23,11 @@ export const outbox = pgTable(
     attempts: integer("attempts").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull(),
     lockedUntil: ts("locked_until"),
+    /**
+     * The database session (Database.sessionTag) of the in-process runner running the row: a
+     * row whose runner died (kill -9) is released as soon as that session is gone.
+     */
+    lockedBy: text("locked_by"),
     lastError: text("last_error"),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),

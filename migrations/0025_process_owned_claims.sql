@@ -1,0 +1,2 @@
+ALTER TABLE "idempotency_record" ADD COLUMN "owner" text;--> statement-breakpoint
+ALTER TABLE "outbox" ADD COLUMN "locked_by" text;

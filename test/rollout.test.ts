@@ -44,9 +44,11 @@ function writeCity(): Array<{ platformId: string; merchants: string; events: str
 }
 
 beforeAll(async () => {
+  // The simulated histories carry the regulator's own confirmed (serious) violations, which only a
+  // regulator-side source may send: the simulated platforms hold that scope here.
   cliDb = await createCliDatabase("csg-rollout-", (db: Database) =>
-    db.rows(sql`insert into platform (id, name, client_id)
-      select (x->>'id')::uuid, x->>'name', 'plt_' || (x->>'name') from jsonb_array_elements(${JSON.stringify([...platformIds].map(([name, id]) => ({ id, name })))}::jsonb) x`));
+    db.rows(sql`insert into platform (id, name, client_id, scopes)
+      select (x->>'id')::uuid, x->>'name', 'plt_' || (x->>'name'), '["violations:confirm"]'::jsonb from jsonb_array_elements(${JSON.stringify([...platformIds].map(([name, id]) => ({ id, name })))}::jsonb) x`));
 }, 120_000);
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { platform } from "../db/schema/platform.js";
 import { specRecordValidators } from "../exchange/index.js";
 import { ingestEvents } from "../exchange/ingest-events.js";
 import { ingestMerchants } from "../exchange/ingest-merchants.js";
-import { RESCORE_DEDUP_KEY, RESCORE_JOB, rescoreJob } from "../exchange/rescore-job.js";
+import { RESCORE_JOB, rescoreJob } from "../exchange/rescore-job.js";
 import { createEnqueueMany, JobRegistry, type EnqueueRow } from "../jobs/index.js";
 import { createLogger } from "../logger.js";
 import { expertDefaultModel, type ModelArtifact } from "../scoring/index.js";
@@ -124,13 +124,13 @@ describe("classification.rescore", () => {
     const [row] = await t.db.rows<{ risk_class: string }>(sql`select risk_class from entity where id = ${ids[0]!}::uuid`);
     expect(row!.risk_class).toBe("D");
     expect(await pending()).toEqual([ids[1]!, ids[2]!].sort());
-    expect(enqueued).toEqual([{ job: RESCORE_JOB, payload: {}, dedupKey: RESCORE_DEDUP_KEY }]);
+    expect(enqueued).toEqual([{ job: RESCORE_JOB, payload: {} }]);
     // rescored again while still D: no further propagation
     await t.db.orm.execute(sql`delete from rescore_pending`);
     enqueued.length = 0;
     clock.advance(60_000);
     await job.handle(job.parse({ entityId: ids[0]! }), { jobId: 3, attempt: 1 });
     expect(await pending()).toEqual([]);
-    expect(enqueued.filter((r) => r.dedupKey === RESCORE_DEDUP_KEY)).toHaveLength(1);
+    expect(enqueued.filter((r) => r.job === RESCORE_JOB)).toHaveLength(1);
   });
 });

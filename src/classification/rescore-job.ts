@@ -1,9 +1,8 @@
 // The real classification.rescore job: drains the requests to rescore (rescore_pending, appended
 // by requestRescore) in chunks, oldest first. Each chunk is one transaction: take up to
 // RESCORE_CHUNK requests (skipping rows another worker holds), classify their distinct entities
-// together, pass a risk signal on. A crash rolls the chunk back into the
-// set, so no request is lost; a request that arrives meanwhile enqueues another drain job (the
-// running one no longer holds the dedupKey), so none waits for the next change either.
+// together, pass a risk signal on. A crash rolls the chunk back into the table, so no request is
+// lost; every request brings its own drain job, so none waits for the next change either.
 //
 // When a class WORSENED to C or D, the entity's related entities are rescored too (their
 // related_worst_class changed). This cannot ping-pong forever: a propagation needs a strict
@@ -11,7 +10,7 @@
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../db/client.js";
 import { defineJob, type JobDefinition } from "../jobs/index.js";
-import { parseRescorePayload, requestRescore, RESCORE_DEDUP_KEY, RESCORE_JOB, type RescorePayload } from "../exchange/rescore-job.js";
+import { parseRescorePayload, requestRescore, RESCORE_JOB, type RescorePayload } from "../exchange/rescore-job.js";
 import type { ServiceDeps } from "../services.js";
 import { worsened, type ClassifyWithTransitions } from "./classify.js";
 import type { RelatedEntityIds } from "./contracts.js";
@@ -41,7 +40,7 @@ export function classificationRescoreJob(deps: RescoreJobDeps): JobDefinition<Re
         if (taken < RESCORE_CHUNK) return;
       }
       // More remain: a fresh job takes them (this one holds its row until it returns).
-      await deps.enqueueMany(deps.db.orm, [{ job: RESCORE_JOB, payload: {}, dedupKey: RESCORE_DEDUP_KEY }]);
+      await deps.enqueueMany(deps.db.orm, [{ job: RESCORE_JOB, payload: {} }]);
       deps.kick();
     },
   });

@@ -1,19 +1,22 @@
 // classification.rescore: "these entities' inputs changed, classify them again". A request
 // appends the entities to rescore_pending (one row per entity per request: a batch of 10,000
-// events for one entity is one row) and keeps ONE drain job pending (dedupKey "rescore"). The job
-// (registered by the classification module) takes the rows in chunks and classifies each chunk's
-// distinct entities with one set-based pass in one transaction: thousands of changed entities
-// cost a few statements per chunk instead of a job, a transaction and a planned features
-// statement each.
+// events for one entity is one row) and enqueues one drain job in the same transaction. A drain
+// job (registered by the classification module) takes the rows in chunks and classifies each
+// chunk's distinct entities with one set-based pass in one transaction: thousands of changed
+// entities cost a few statements per chunk instead of a job, a transaction and a planned
+// features statement each. A drain that finds its request's rows already taken by an earlier
+// one costs one empty statement.
+//
+// The drain job is deliberately NOT coalesced with a dedupKey: a request coalesced into a
+// pending drain that is claimed and runs before the request commits would leave its rows with
+// no drain to take them. Committed together, the rows and their drain job become visible
+// together.
 import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { idList } from "../db/id-list.js";
 import { defineJob, type EnqueueMany, type JobDefinition } from "../jobs/index.js";
 
 export const RESCORE_JOB = "classification.rescore";
-/** The drain job's coalescing key: while one is pending, more requests ride on it. */
-export const RESCORE_DEDUP_KEY = "rescore";
-
 /** The drain job's payload. Rows enqueued before the set existed named one entity each. */
 export interface RescorePayload {
   entityId?: string;
@@ -31,7 +34,7 @@ export function parseRescorePayload(payload: unknown): RescorePayload {
 /** Ids per insert statement: one jsonb parameter each. */
 const IDS_PER_INSERT = 10_000;
 
-/** Marks the entities for rescoring and makes sure a drain job is pending; in the caller's transaction. */
+/** Marks the entities for rescoring and enqueues their drain job; in the caller's transaction. */
 export async function requestRescore(on: Executor, enqueueMany: EnqueueMany, entityIds: Iterable<string>, now: Date): Promise<void> {
   const ids = [...new Set(entityIds)];
   if (ids.length === 0) return;
@@ -40,7 +43,7 @@ export async function requestRescore(on: Executor, enqueueMany: EnqueueMany, ent
       insert into rescore_pending (entity_id, requested_at)
       select id, ${now.toISOString()}::timestamptz from ${idList(ids.slice(i, i + IDS_PER_INSERT))} as l`);
   }
-  await enqueueMany(on, [{ job: RESCORE_JOB, payload: {}, dedupKey: RESCORE_DEDUP_KEY }]);
+  await enqueueMany(on, [{ job: RESCORE_JOB, payload: {} }]);
 }
 
 /**

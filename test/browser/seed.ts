@@ -11,6 +11,7 @@ import { makeUscc, merchant } from "../exchange-fixtures.js";
 import { complaintStorm, jobsDone, post } from "../notices-fixtures.js";
 import type { TestGateway } from "../support/gateway.js";
 import { onboardPlatform, type OnboardedPlatform } from "../support/platform.js";
+import { PLATFORM_SCOPES } from "../../src/auth/platforms.js";
 
 const DAY = 86_400_000;
 const BATCH = 2_000;
@@ -49,7 +50,9 @@ export async function jobsSettled(gw: TestGateway, timeoutMs = 120_000): Promise
 export async function seedCity(gw: TestGateway, entities: number): Promise<SeededCity> {
   const names: Record<string, string> = { "taobao-sim": "淘宝（模拟）", "jd-sim": "京东（模拟）", "pdd-sim": "拼多多（模拟）", "douyin-sim": "抖音（模拟）", "meituan-sim": "美团（模拟）" };
   const platforms: Record<string, OnboardedPlatform> = {};
-  for (const [id, name] of Object.entries(names)) platforms[id] = await onboardPlatform(gw, { name });
+  // Every scope, violations:confirm included: the sim's serious violations stand for the
+  // regulator's own confirmed cases, which only a regulator-side source may send.
+  for (const [id, name] of Object.entries(names)) platforms[id] = await onboardPlatform(gw, { name, scopes: [...PLATFORM_SCOPES] });
   const now = Date.now();
   // The latest record of each shop (the sim keeps a shop's address changes as later records).
   const merchants = new Map<string, Map<string, Record<string, unknown>>>();

@@ -35,7 +35,7 @@ export interface EvaluateDeps {
   computeFeatures: ComputeFeatures;
 }
 
-interface MetricPlan {
+export interface MetricPlan {
   metric: Metric;
   /** The window index (events) or the first of two (growth). */
   window?: number;
@@ -81,6 +81,62 @@ function valueOf(p: MetricPlan, facts: EntityFacts, indicators: IndicatorRow | u
   return recent / g.recentDays / (baseline / g.baselineDays);
 }
 
+/** An (entity, rule) pair whose condition holds at `asOf`, with the entity's metric lookup. */
+export interface RuleMatch {
+  rule: StoredRule;
+  facts: EntityFacts;
+  lookup: (m: Metric) => MetricValue;
+}
+
+export interface MatchRulesResult {
+  matches: RuleMatch[];
+  metrics: Map<string, MetricPlan>;
+  windows: WindowSpec[];
+}
+
+/**
+ * The rules' conditions over entities whose facts are read, as of `asOf`: the indicators (given,
+ * else computed for those missing) and ONE window statement for every event metric of every rule.
+ * Reads only: the evaluation records the matches as warnings, a what-if counts them.
+ */
+export async function matchRules(
+  tx: Executor,
+  rules: readonly StoredRule[],
+  facts: ReadonlyMap<string, EntityFacts>,
+  asOf: Date,
+  opts: { computeFeatures: ComputeFeatures; indicators?: ReadonlyMap<string, IndicatorRow> | undefined },
+): Promise<MatchRulesResult> {
+  const { metrics, windows, needsIndicators } = plan(rules, asOf);
+  const present = [...facts.keys()];
+  let indicators: ReadonlyMap<string, IndicatorRow> = opts.indicators ?? new Map();
+  if (needsIndicators) {
+    const missing = present.filter((id) => !indicators.has(id));
+    if (missing.length > 0) {
+      const computed = await opts.computeFeatures(tx, missing, asOf);
+      indicators = new Map([...indicators, ...computed]);
+    }
+  }
+  const windowResults = await computeWindows(tx, present, windows);
+  const matches: RuleMatch[] = [];
+  for (const f of facts.values()) {
+    const row = indicators.get(f.id);
+    const w = windowResults.get(f.id);
+    const cache = new Map<string, MetricValue>();
+    const lookup = (m: Metric): MetricValue => {
+      const key = metricKey(m);
+      if (!cache.has(key)) cache.set(key, valueOf(metrics.get(key)!, f, row, w));
+      return cache.get(key)!;
+    };
+    for (const rule of rules) {
+      const d = rule.definition;
+      if (d.scope !== "all" && d.scope !== f.sandbox) continue;
+      if (!evaluateCondition(d.condition, lookup)) continue;
+      matches.push({ rule, facts: f, lookup });
+    }
+  }
+  return { matches, metrics, windows };
+}
+
 export function makeEvaluate(deps: EvaluateDeps): Evaluate {
   return async (tx, input) => {
     const outcome: EvaluateOutcome = { entities: 0, hits: 0, raised: [], refreshed: 0 };
@@ -92,49 +148,27 @@ export function makeEvaluate(deps: EvaluateDeps): Evaluate {
     const facts = await entityFacts(tx, ids);
     outcome.entities = facts.size;
     if (facts.size === 0) return outcome;
-    const { metrics, windows, needsIndicators } = plan(rules, asOf);
-    const present = [...facts.keys()];
-    let indicators: ReadonlyMap<string, IndicatorRow> = input.indicators ?? new Map();
-    if (needsIndicators) {
-      const missing = present.filter((id) => !indicators.has(id));
-      if (missing.length > 0) {
-        const computed = await deps.computeFeatures(tx, missing, asOf);
-        indicators = new Map([...indicators, ...computed]);
-      }
-    }
-    const windowResults = await computeWindows(tx, present, windows);
+    const { matches, metrics, windows } = await matchRules(tx, rules, facts, asOf, { computeFeatures: deps.computeFeatures, indicators: input.indicators });
 
     const hits: Hit[] = [];
     const pending: Array<{ hit: Hit; rule: StoredRule; lookup: (m: Metric) => MetricValue }> = [];
-    for (const f of facts.values()) {
-      const row = indicators.get(f.id);
-      const w = windowResults.get(f.id);
-      const cache = new Map<string, MetricValue>();
-      const lookup = (m: Metric): MetricValue => {
-        const key = metricKey(m);
-        if (!cache.has(key)) cache.set(key, valueOf(metrics.get(key)!, f, row, w));
-        return cache.get(key)!;
+    for (const { rule, facts: f, lookup } of matches) {
+      const d = rule.definition;
+      const hit: Hit = {
+        newId: uuidv7(),
+        ruleId: rule.id,
+        ruleKey: rule.key,
+        ruleVersion: rule.version,
+        entityId: f.id,
+        regionCode: f.regionCode,
+        severity: d.severity,
+        action: d.action,
+        windowDays: d.windowDays,
+        sandbox: f.sandbox,
+        evidence: {},
       };
-      for (const rule of rules) {
-        const d = rule.definition;
-        if (d.scope !== "all" && d.scope !== f.sandbox) continue;
-        if (!evaluateCondition(d.condition, lookup)) continue;
-        const hit: Hit = {
-          newId: uuidv7(),
-          ruleId: rule.id,
-          ruleKey: rule.key,
-          ruleVersion: rule.version,
-          entityId: f.id,
-          regionCode: f.regionCode,
-          severity: d.severity,
-          action: d.action,
-          windowDays: d.windowDays,
-          sandbox: f.sandbox,
-          evidence: {},
-        };
-        hits.push(hit);
-        pending.push({ hit, rule, lookup });
-      }
+      hits.push(hit);
+      pending.push({ hit, rule, lookup });
     }
     // The evidence: every metric's figure, and the newest events of each event window read.
     // Windows differing only in how far back they reach share one read (the widest): the newest

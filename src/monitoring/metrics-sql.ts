@@ -160,11 +160,12 @@ export interface EntityFacts {
  * the membership as committed then (a joined row in a FOR UPDATE statement keeps its first
  * snapshot; see sandbox/facts.ts).
  */
-export async function entityFacts(on: Executor, entityIds: readonly string[]): Promise<Map<string, EntityFacts>> {
+export async function entityFacts(on: Executor, entityIds: readonly string[], options: { lock?: boolean } = {}): Promise<Map<string, EntityFacts>> {
   const out = new Map<string, EntityFacts>();
   if (entityIds.length === 0) return out;
   const ids = idList(entityIds);
-  await on.execute(sql`select e.id from entity e where e.id in ${ids} order by e.id for update of e`);
+  // A dry run (what-if) decides nothing, so it reads without the lock.
+  if (options.lock !== false) await on.execute(sql`select e.id from entity e where e.id in ${ids} order by e.id for update of e`);
   const rows = rowsOf<{ id: string; category: string; region_code: string; entity_type: string; sandbox: string; prohibited: boolean | string }>(
     await on.execute(sql`
       select e.id::text as id, e.category, e.region_code, e.entity_type, coalesce(m.status, 'outside') as sandbox,

@@ -41,10 +41,9 @@ export interface MetricPlan {
   window?: number;
 }
 
-/** The metrics of all rules, each once, and the event windows they need. */
-function plan(rules: readonly StoredRule[], asOf: Date): { metrics: Map<string, MetricPlan>; windows: WindowSpec[]; needsIndicators: boolean } {
+/** The metrics of all rules, each once, and the event windows they need, appended to `windows` (shared by the instants of a replay). */
+function plan(rules: readonly StoredRule[], asOf: Date, windows: WindowSpec[] = []): { metrics: Map<string, MetricPlan>; windows: WindowSpec[]; needsIndicators: boolean } {
   const metrics = new Map<string, MetricPlan>();
-  const windows: WindowSpec[] = [];
   let needsIndicators = false;
   for (const rule of rules) {
     for (const m of metricsOf(rule.definition.condition)) {
@@ -106,35 +105,56 @@ export async function matchRules(
   asOf: Date,
   opts: { computeFeatures: ComputeFeatures; indicators?: ReadonlyMap<string, IndicatorRow> | undefined },
 ): Promise<MatchRulesResult> {
-  const { metrics, windows, needsIndicators } = plan(rules, asOf);
+  return (await matchRulesAt(tx, rules, facts, [asOf], opts))[0]!;
+}
+
+/**
+ * The same at several instants (a what-if's replay): the event windows of every instant in ONE
+ * statement; indicators, when a rule reads them, once per instant. One result per instant, in order;
+ * their `windows` is the shared list (window indices are global).
+ */
+export async function matchRulesAt(
+  tx: Executor,
+  rules: readonly StoredRule[],
+  facts: ReadonlyMap<string, EntityFacts>,
+  points: readonly Date[],
+  opts: { computeFeatures: ComputeFeatures; indicators?: ReadonlyMap<string, IndicatorRow> | undefined },
+): Promise<MatchRulesResult[]> {
+  const windows: WindowSpec[] = [];
+  const plans = points.map((asOf) => plan(rules, asOf, windows));
   const present = [...facts.keys()];
-  let indicators: ReadonlyMap<string, IndicatorRow> = opts.indicators ?? new Map();
-  if (needsIndicators) {
-    const missing = present.filter((id) => !indicators.has(id));
-    if (missing.length > 0) {
-      const computed = await opts.computeFeatures(tx, missing, asOf);
-      indicators = new Map([...indicators, ...computed]);
-    }
-  }
   const windowResults = await computeWindows(tx, present, windows);
-  const matches: RuleMatch[] = [];
-  for (const f of facts.values()) {
-    const row = indicators.get(f.id);
-    const w = windowResults.get(f.id);
-    const cache = new Map<string, MetricValue>();
-    const lookup = (m: Metric): MetricValue => {
-      const key = metricKey(m);
-      if (!cache.has(key)) cache.set(key, valueOf(metrics.get(key)!, f, row, w));
-      return cache.get(key)!;
-    };
-    for (const rule of rules) {
-      const d = rule.definition;
-      if (d.scope !== "all" && d.scope !== f.sandbox) continue;
-      if (!evaluateCondition(d.condition, lookup)) continue;
-      matches.push({ rule, facts: f, lookup });
+  const out: MatchRulesResult[] = [];
+  for (const [k, asOf] of points.entries()) {
+    const { metrics, needsIndicators } = plans[k]!;
+    let indicators: ReadonlyMap<string, IndicatorRow> = (points.length === 1 ? opts.indicators : undefined) ?? new Map();
+    if (needsIndicators) {
+      const missing = present.filter((id) => !indicators.has(id));
+      if (missing.length > 0) {
+        const computed = await opts.computeFeatures(tx, missing, asOf);
+        indicators = new Map([...indicators, ...computed]);
+      }
     }
+    const matches: RuleMatch[] = [];
+    for (const f of facts.values()) {
+      const row = indicators.get(f.id);
+      const w = windowResults.get(f.id);
+      const cache = new Map<string, MetricValue>();
+      const lookup = (m: Metric): MetricValue => {
+        const key = metricKey(m);
+        if (!cache.has(key)) cache.set(key, valueOf(metrics.get(key)!, f, row, w));
+        return cache.get(key)!;
+      };
+      for (const rule of rules) {
+        const d = rule.definition;
+        if (d.scope !== "all" && d.scope !== f.sandbox) continue;
+        if (!evaluateCondition(d.condition, lookup)) continue;
+        matches.push({ rule, facts: f, lookup });
+      }
+    }
+    out.push({ matches, metrics, windows });
   }
-  return { matches, metrics, windows };
+  return out;
 }
 
 export function makeEvaluate(deps: EvaluateDeps): Evaluate {

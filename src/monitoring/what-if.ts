@@ -1,7 +1,8 @@
 // The monitoring rule what-if (试算): how many warnings (and, for warn_and_notice, notices) a
 // candidate rule would have raised over the last 30 or 90 days in the caller's scope, by district
 // and platform, with samples. The rule is matched as the evaluation matches it (matchRules: the
-// same metrics SQL and condition evaluation) at weekly as-of points over the window, oldest first,
+// same metrics SQL and condition evaluation; the event windows of all points in one statement per
+// chunk) at weekly as-of points over the window, oldest first,
 // and each hit is deduplicated as recordHits does: a hit inside a simulated warning's window
 // [T, T + windowDays) counts no new warning. Approximations, stated in the spec: the weekly points
 // see what a daily evaluation would see only at those instants; the scope (inside/outside the
@@ -11,7 +12,7 @@ import { authorize, regulator } from "../auth/authorize.js";
 import type { ComputeFeatures } from "../classification/contracts.js";
 import { platformNames, platformsOf, scopeChunks, Tally } from "../db/what-if.js";
 import { DAY_MS } from "../db/time.js";
-import { matchRules } from "./evaluate.js";
+import { matchRulesAt } from "./evaluate.js";
 import { entityFacts } from "./metrics-sql.js";
 import type { StoredRule } from "./rules-store.js";
 import { validated } from "./rules-verbs.js";
@@ -53,9 +54,9 @@ export async function ruleWhatIf(
       evaluated += facts.size;
       // entity -> the simulated warnings' starts, oldest first
       const raised = new Map<string, number[]>();
-      for (const asOf of points) {
-        const { matches } = await matchRules(ctx.db.orm, [rule], facts, asOf, { computeFeatures: ctx.computeFeatures });
-        for (const m of matches) {
+      const replay = await matchRulesAt(ctx.db.orm, [rule], facts, points, { computeFeatures: ctx.computeFeatures });
+      for (const [k, asOf] of points.entries()) {
+        for (const m of replay[k]!.matches) {
           const starts = raised.get(m.facts.id) ?? [];
           const last = starts.at(-1);
           if (last !== undefined && asOf.getTime() < last + windowMs) continue;

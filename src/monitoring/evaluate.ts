@@ -35,16 +35,15 @@ export interface EvaluateDeps {
   computeFeatures: ComputeFeatures;
 }
 
-interface MetricPlan {
+export interface MetricPlan {
   metric: Metric;
   /** The window index (events) or the first of two (growth). */
   window?: number;
 }
 
-/** The metrics of all rules, each once, and the event windows they need. */
-function plan(rules: readonly StoredRule[], asOf: Date): { metrics: Map<string, MetricPlan>; windows: WindowSpec[]; needsIndicators: boolean } {
+/** The metrics of all rules, each once, and the event windows they need, appended to `windows` (shared by the instants of a replay). */
+function plan(rules: readonly StoredRule[], asOf: Date, windows: WindowSpec[] = []): { metrics: Map<string, MetricPlan>; windows: WindowSpec[]; needsIndicators: boolean } {
   const metrics = new Map<string, MetricPlan>();
-  const windows: WindowSpec[] = [];
   let needsIndicators = false;
   for (const rule of rules) {
     for (const m of metricsOf(rule.definition.condition)) {
@@ -81,31 +80,62 @@ function valueOf(p: MetricPlan, facts: EntityFacts, indicators: IndicatorRow | u
   return recent / g.recentDays / (baseline / g.baselineDays);
 }
 
-export function makeEvaluate(deps: EvaluateDeps): Evaluate {
-  return async (tx, input) => {
-    const outcome: EvaluateOutcome = { entities: 0, hits: 0, raised: [], refreshed: 0 };
-    const ids = [...new Set(input.entityIds)];
-    if (ids.length === 0) return outcome;
-    const rules = await enabledRules(tx);
-    if (rules.length === 0) return outcome;
-    const { asOf } = input;
-    const facts = await entityFacts(tx, ids);
-    outcome.entities = facts.size;
-    if (facts.size === 0) return outcome;
-    const { metrics, windows, needsIndicators } = plan(rules, asOf);
-    const present = [...facts.keys()];
-    let indicators: ReadonlyMap<string, IndicatorRow> = input.indicators ?? new Map();
+/** An (entity, rule) pair whose condition holds at `asOf`, with the entity's metric lookup. */
+export interface RuleMatch {
+  rule: StoredRule;
+  facts: EntityFacts;
+  lookup: (m: Metric) => MetricValue;
+}
+
+export interface MatchRulesResult {
+  matches: RuleMatch[];
+  metrics: Map<string, MetricPlan>;
+  windows: WindowSpec[];
+}
+
+/**
+ * The rules' conditions over entities whose facts are read, as of `asOf`: the indicators (given,
+ * else computed for those missing) and ONE window statement for every event metric of every rule.
+ * Reads only: the evaluation records the matches as warnings, a what-if counts them.
+ */
+export async function matchRules(
+  tx: Executor,
+  rules: readonly StoredRule[],
+  facts: ReadonlyMap<string, EntityFacts>,
+  asOf: Date,
+  opts: { computeFeatures: ComputeFeatures; indicators?: ReadonlyMap<string, IndicatorRow> | undefined },
+): Promise<MatchRulesResult> {
+  return (await matchRulesAt(tx, rules, facts, [asOf], opts))[0]!;
+}
+
+/**
+ * The same at several instants (a what-if's replay): the event windows of every instant in ONE
+ * statement; indicators, when a rule reads them, once per instant. One result per instant, in order;
+ * their `windows` is the shared list (window indices are global).
+ */
+export async function matchRulesAt(
+  tx: Executor,
+  rules: readonly StoredRule[],
+  facts: ReadonlyMap<string, EntityFacts>,
+  points: readonly Date[],
+  opts: { computeFeatures: ComputeFeatures; indicators?: ReadonlyMap<string, IndicatorRow> | undefined },
+): Promise<MatchRulesResult[]> {
+  const windows: WindowSpec[] = [];
+  const plans = points.map((asOf) => plan(rules, asOf, windows));
+  const present = [...facts.keys()];
+  const windowResults = await computeWindows(tx, present, windows);
+  const out: MatchRulesResult[] = [];
+  for (const [k, asOf] of points.entries()) {
+    const { metrics, needsIndicators } = plans[k]!;
+    let indicators: ReadonlyMap<string, IndicatorRow> = (points.length === 1 ? opts.indicators : undefined) ?? new Map();
     if (needsIndicators) {
       const missing = present.filter((id) => !indicators.has(id));
       if (missing.length > 0) {
-        const computed = await deps.computeFeatures(tx, missing, asOf);
+        const computed = await opts.computeFeatures(tx, missing, asOf);
         indicators = new Map([...indicators, ...computed]);
       }
     }
-    const windowResults = await computeWindows(tx, present, windows);
-
-    const hits: Hit[] = [];
-    const pending: Array<{ hit: Hit; rule: StoredRule; lookup: (m: Metric) => MetricValue }> = [];
+    const matches: RuleMatch[] = [];
     for (const f of facts.values()) {
       const row = indicators.get(f.id);
       const w = windowResults.get(f.id);
@@ -119,22 +149,46 @@ export function makeEvaluate(deps: EvaluateDeps): Evaluate {
         const d = rule.definition;
         if (d.scope !== "all" && d.scope !== f.sandbox) continue;
         if (!evaluateCondition(d.condition, lookup)) continue;
-        const hit: Hit = {
-          newId: uuidv7(),
-          ruleId: rule.id,
-          ruleKey: rule.key,
-          ruleVersion: rule.version,
-          entityId: f.id,
-          regionCode: f.regionCode,
-          severity: d.severity,
-          action: d.action,
-          windowDays: d.windowDays,
-          sandbox: f.sandbox,
-          evidence: {},
-        };
-        hits.push(hit);
-        pending.push({ hit, rule, lookup });
+        matches.push({ rule, facts: f, lookup });
       }
+    }
+    out.push({ matches, metrics, windows });
+  }
+  return out;
+}
+
+export function makeEvaluate(deps: EvaluateDeps): Evaluate {
+  return async (tx, input) => {
+    const outcome: EvaluateOutcome = { entities: 0, hits: 0, raised: [], refreshed: 0 };
+    const ids = [...new Set(input.entityIds)];
+    if (ids.length === 0) return outcome;
+    const rules = await enabledRules(tx);
+    if (rules.length === 0) return outcome;
+    const { asOf } = input;
+    const facts = await entityFacts(tx, ids);
+    outcome.entities = facts.size;
+    if (facts.size === 0) return outcome;
+    const { matches, metrics, windows } = await matchRules(tx, rules, facts, asOf, { computeFeatures: deps.computeFeatures, indicators: input.indicators });
+
+    const hits: Hit[] = [];
+    const pending: Array<{ hit: Hit; rule: StoredRule; lookup: (m: Metric) => MetricValue }> = [];
+    for (const { rule, facts: f, lookup } of matches) {
+      const d = rule.definition;
+      const hit: Hit = {
+        newId: uuidv7(),
+        ruleId: rule.id,
+        ruleKey: rule.key,
+        ruleVersion: rule.version,
+        entityId: f.id,
+        regionCode: f.regionCode,
+        severity: d.severity,
+        action: d.action,
+        windowDays: d.windowDays,
+        sandbox: f.sandbox,
+        evidence: {},
+      };
+      hits.push(hit);
+      pending.push({ hit, rule, lookup });
     }
     // The evidence: every metric's figure, and the newest events of each event window read.
     // Windows differing only in how far back they reach share one read (the widest): the newest

@@ -55,9 +55,10 @@ export function createMonitoring(
     computeFeatures?: ComputeFeatures;
   },
 ): MonitoringModule {
-  const evaluate = makeEvaluate({ clock: deps.clock, enqueueMany: deps.enqueueMany, computeFeatures: deps.computeFeatures ?? computeFeatures });
+  const features = deps.computeFeatures ?? computeFeatures;
+  const evaluate = makeEvaluate({ clock: deps.clock, enqueueMany: deps.enqueueMany, computeFeatures: features });
   return {
-    handlers: monitoringHandlers(deps),
+    handlers: monitoringHandlers({ db: deps.db, clock: deps.clock, computeFeatures: features }),
     register: (registry) => {
       registry.define(warningRaisedJob(deps.onWarningRaised ?? logWarningRaised(deps.logger.child({ component: "monitoring" }))));
       registry.define(expireWarningsJob({ db: deps.db, clock: deps.clock, logger: deps.logger }));

@@ -39,7 +39,7 @@ function toView(r: StoredRule, versions?: Awaited<ReturnType<typeof ruleVersions
 }
 
 /** The semantic checks; a refusal lists every reason with its pointer into the request body. */
-function validated(definition: unknown): RuleDefinition {
+export function validated(definition: unknown): RuleDefinition {
   const result = validateRule(definition);
   if (!result.ok) {
     throw new AppError("VALIDATION_FAILED", `the rule is invalid: ${result.errors.map((e) => `${e.pointer} ${e.message}`).join("; ")}`, {

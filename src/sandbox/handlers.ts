@@ -5,6 +5,7 @@ import { actorOf } from "../auth/actor.js";
 import type { AppEnv } from "../http/context.js";
 import type { Handlers } from "../http/router.js";
 import type { FencePolicy } from "./policy.js";
+import { fencePolicyWhatIf } from "./what-if.js";
 import { decideManually, getFencePolicy, holdEntity, listFencePolicyVersions, releaseHold, listSandboxMembers, readSandboxEntity, updateFencePolicy, type SandboxContext } from "./verbs.js";
 
 export function sandboxHandlers(deps: Omit<SandboxContext, "actor">): Handlers {
@@ -15,6 +16,7 @@ export function sandboxHandlers(deps: Omit<SandboxContext, "actor">): Handlers {
       const body = input.body as { policy: FencePolicy; reason: string; expectedVersion?: number };
       return c.json(await updateFencePolicy(ctx(c), body));
     },
+    whatIfSandboxPolicy: async (c, input) => c.json(await fencePolicyWhatIf(ctx(c), input.body as { policy: FencePolicy; region?: string })),
     listSandboxPolicyVersions: async (c, input) => c.json(await listFencePolicyVersions(ctx(c), input.query as { limit?: number; cursor?: string })),
     listSandboxMembers: async (c, input) => c.json(await listSandboxMembers(ctx(c), input.query as Parameters<typeof listSandboxMembers>[1])),
     getSandboxEntity: async (c, input) => c.json(await readSandboxEntity(ctx(c), { entityId: input.params.entityId })),

@@ -202,6 +202,23 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     await shot("config-policy");
   });
 
+  it("dry-runs a draft policy (试算): admitting class B shows the entering counts the API computes, and nothing is saved", async () => {
+    const editor = page.locator('[data-testid="policy-editor"]');
+    const before = await api<components["schemas"]["FencePolicyVersion"]>(cityAdmin, "/v1/regulator/sandbox/policy");
+    await editor.getByRole("button", { name: "还原" }).click();
+    await editor.getByRole("group", { name: "准入类别" }).getByLabel("B").check();
+    await editor.getByTestId("policy-whatif-button").click();
+    const candidate = { ...before.policy, admission: { ...before.policy.admission, classes: ["A", "B"] } };
+    const res = await regulatorCall(gw, cityAdmin, "POST", "/v1/regulator/sandbox/policy/what-if", { policy: candidate });
+    expect(res.status).toBe(200);
+    const want = (await res.json()) as components["schemas"]["FencePolicyWhatIf"];
+    await expect.poll(() => page.getByTestId("whatif-entering-count").innerText()).toBe(String(want.entering.count));
+    expect(await page.getByTestId("whatif-leaving-count").innerText()).toBe(String(want.leaving.count));
+    expect(await page.locator('[data-testid="whatif-entering-samples"] tbody tr').count()).toBe(want.entering.samples.length);
+    expect((await api<components["schemas"]["FencePolicyVersion"]>(cityAdmin, "/v1/regulator/sandbox/policy")).version).toBe(before.version);
+    await shot("config-policy-whatif");
+  });
+
   it("edits a monitoring rule: an invalid window is shown at its field, a valid one is saved as a new version the API shows", async () => {
     type Rule = components["schemas"]["MonitoringRule"];
     await page.getByRole("link", { name: "监测规则" }).click();
@@ -238,6 +255,20 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     expect(await diff.first().innerText()).toMatch(/30\s+14/);
     await expect.poll(() => page.locator('tr[data-rule="complaints.high_frequency"] [data-testid="rule-version"]').innerText()).toBe(`v${rule.version + 1}`);
     await shot("config-rules");
+  });
+
+  it("dry-runs the rule's draft over 90 days (试算): the warnings shown are the API's", async () => {
+    type Rule = components["schemas"]["MonitoringRule"];
+    const rule = (await api<{ rules: Rule[] }>(cityAdmin, "/v1/regulator/rules")).rules.find((r) => r.key === "complaints.high_frequency")!;
+    const editor = page.locator('[data-testid="rule-editor"]');
+    await editor.getByTestId("rule-whatif-days").selectOption("90");
+    await editor.getByTestId("rule-whatif-button").click();
+    const res = await regulatorCall(gw, cityAdmin, "POST", "/v1/regulator/rules/what-if", { definition: rule.definition, days: 90 });
+    expect(res.status).toBe(200);
+    const want = (await res.json()) as components["schemas"]["MonitoringRuleWhatIf"];
+    await expect.poll(() => page.getByTestId("whatif-warnings-count").innerText()).toBe(String(want.warnings.count));
+    expect((await api<Rule>(cityAdmin, `/v1/regulator/rules/${rule.ruleId}`)).version).toBe(rule.version);
+    await shot("config-rules-whatif");
   });
 
   it("holds a sandbox member until a date, then removes it by hand; the API shows the hold and the removal with their reasons", async () => {

@@ -110,6 +110,8 @@ const ACCESS: Record<string, Access> = {
   getReclassification: reg(),
   getSandboxPolicy: reg(),
   putSandboxPolicy: city,
+  // Dry runs: region-scoped reads (an outsider's answer counts only its own scope).
+  whatIfSandboxPolicy: reg(),
   listSandboxPolicyVersions: reg(),
   listSandboxMembers: reg(),
   getSandboxEntity: reg({ outside: "hidden" }),
@@ -122,6 +124,7 @@ const ACCESS: Record<string, Access> = {
   closeWarning: reg(),
   listMonitoringRules: reg(),
   createMonitoringRule: city,
+  whatIfMonitoringRule: reg(),
   getMonitoringRule: reg(),
   updateMonitoringRule: city,
   listProhibitedTypes: reg(),
@@ -233,6 +236,8 @@ beforeAll(async () => {
   // A built-in rule's key: creating it again is a 409, updating a made-up id a 404.
   fromGateway.createMonitoringRule = { definition: rules.rules[0]!.definition, enabled: false };
   fromGateway.updateMonitoringRule = { definition: rules.rules[0]!.definition, enabled: false };
+  fromGateway.whatIfSandboxPolicy = { policy: policy.policy };
+  fromGateway.whatIfMonitoringRule = { definition: rules.rules[0]!.definition, days: 30 };
   // Tokens that were valid once: signed with the gateway's key an hour ago, for a minute.
   const anHourAgo = createGatewaySigner({ keys: gatewayKeys, clock: { now: () => new Date(Date.now() - 3_600_000) }, issuer: gw.url });
   const sign = (typ: string, audience: string, claims: Record<string, unknown>, subject: string) => anHourAgo.signJwt(claims, { typ, audience, expiresInSeconds: 60, subject });

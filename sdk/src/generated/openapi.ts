@@ -1287,6 +1287,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/sandbox/policy/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run (试算) of a candidate fence policy: who would enter and who would leave the sandbox at the next evaluation, by district and platform, with samples.
+         * @description The candidate is validated exactly as a save (PUT) validates it; then the fence decision (the same facts and rules as the evaluation) runs as of now over every entity inside the caller's region scope (narrowed by `region`), in chunks, without locks. `byPolicyInForce` counts what the policy in force would change at the same moment, so the difference the candidate makes can be read off. Nothing is written and nothing is audited.
+         */
+        post: operations["whatIfSandboxPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/sandbox/members": {
         parameters: {
             query?: never;
@@ -1458,6 +1478,26 @@ export interface paths {
         put?: never;
         /** Add a monitoring rule (admin, audited). An invalid rule is refused with every reason. */
         post: operations["createMonitoringRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/rules/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run (试算) of a candidate monitoring rule: the warnings (and, for warn_and_notice, notices) it would have raised over the last 30 or 90 days, by district and platform, with samples.
+         * @description The definition is validated exactly as a create or update validates it. The rule is evaluated as the monitoring evaluation evaluates it (the same metrics and conditions) for every entity inside the caller's region scope (narrowed by `region`), at as-of points every 7 days over the window (oldest first, the last one now; `points` lists them), and each hit is deduplicated by the rule's `windowDays` as the warning library does: a hit inside a warning's window raises no new one. Approximations: between two points nothing is seen; the rule's scope (inside/outside the sandbox) uses each entity's status now; for warn_and_notice, a low-severity rule's first warning in a year for an entity inside the sandbox counts as a reminder, not a notice (triggered supervision), and existing warnings are not consulted. Nothing is written and nothing is audited.
+         */
+        post: operations["whatIfMonitoringRule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1791,6 +1831,96 @@ export interface components {
             reason: string;
             /** @description Refuse (409) unless this is the version in force. */
             expectedVersion?: number;
+        };
+        FencePolicyWhatIfRequest: {
+            policy: components["schemas"]["FencePolicy"];
+            /** @description Narrow the dry run to this region prefix (inside the caller's scope). */
+            region?: string;
+        };
+        WhatIfTally: {
+            /** @description Entities affected. */
+            entities: number;
+            /** @description What is counted: entities (fence), warnings or notices (rule). */
+            count: number;
+            /** @description Counts by region code, largest first. */
+            byDistrict: {
+                regionCode: string;
+                count: number;
+            }[];
+            /** @description Counts by platform the entity has shops on (an entity on two platforms counts on each), largest first. */
+            byPlatform: {
+                /** Format: uuid */
+                platformId: string;
+                platformName: string;
+                count: number;
+            }[];
+            /** @description The first affected entities in id order (at most 20), with the decision's details. */
+            samples: components["schemas"]["WhatIfSample"][];
+        };
+        WhatIfSample: {
+            /** Format: uuid */
+            entityId: string;
+            name: string;
+            regionCode: string;
+            riskClass: ("A" | "B" | "C" | "D") | null;
+            /** @description Fence: the decision's rule (admission.criteria_met, removal.class, ...). */
+            rule?: string;
+            /** @description Fence: the decision's reason in Chinese. */
+            reasonZh?: string;
+            /** @description Rule: warnings the entity would have had. */
+            warnings?: number;
+            /** @description Rule: notices the entity would have had. */
+            notices?: number;
+            /**
+             * Format: date-time
+             * @description Rule: when the first warning would have been raised.
+             */
+            firstAt?: string;
+            /**
+             * @description Rule: the entity's sandbox status now.
+             * @enum {string}
+             */
+            sandbox?: "inside" | "outside";
+        };
+        FencePolicyWhatIf: {
+            /** Format: date-time */
+            asOf: string;
+            policyVersionInForce: number;
+            /** @description Entities decided (the caller's scope). */
+            evaluated: number;
+            entering: components["schemas"]["WhatIfTally"];
+            leaving: components["schemas"]["WhatIfTally"];
+            /** @description What the policy in force would change at the same moment. */
+            byPolicyInForce: {
+                entering: number;
+                leaving: number;
+            };
+        };
+        MonitoringRuleWhatIfRequest: {
+            definition: components["schemas"]["MonitoringRuleDefinition"];
+            /**
+             * @description How far back to replay the rule.
+             * @default 30
+             * @enum {integer}
+             */
+            days: 30 | 90;
+            /** @description Narrow the dry run to this region prefix (inside the caller's scope). */
+            region?: string;
+        };
+        MonitoringRuleWhatIf: {
+            /** Format: date-time */
+            asOf: string;
+            days: number;
+            /** @description Days between two as-of points. */
+            stepDays: number;
+            /** @description The as-of points the rule was evaluated at, oldest first. */
+            points: string[];
+            /** @description Entities evaluated (the caller's scope). */
+            evaluated: number;
+            /** @enum {string} */
+            action: "record" | "warn" | "warn_and_notice";
+            warnings: components["schemas"]["WhatIfTally"];
+            notices: components["schemas"]["WhatIfTally"];
         };
         FencePolicyVersion: {
             version: number;
@@ -5511,6 +5641,31 @@ export interface operations {
             400: components["responses"]["Problem"];
         };
     };
+    whatIfSandboxPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FencePolicyWhatIfRequest"];
+            };
+        };
+        responses: {
+            /** @description The dry run's result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FencePolicyWhatIf"];
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
     listSandboxMembers: {
         parameters: {
             query?: {
@@ -5894,6 +6049,31 @@ export interface operations {
             };
             400: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+        };
+    };
+    whatIfMonitoringRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitoringRuleWhatIfRequest"];
+            };
+        };
+        responses: {
+            /** @description The dry run's result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringRuleWhatIf"];
+                };
+            };
+            400: components["responses"]["Problem"];
         };
     };
     getMonitoringRule: {

@@ -7,6 +7,7 @@ import { placeErrors, type FieldProblem } from "../../lib/fieldErrors";
 import { SEVERITY_LABEL } from "../../lib/labels";
 import { Field } from "./Field";
 import { VersionHistory, type SavedVersion } from "./VersionHistory";
+import { PolicyWhatIfResult } from "./WhatIf";
 
 type Policy = Schemas["FencePolicy"];
 type Version = Schemas["FencePolicyVersion"];
@@ -42,6 +43,7 @@ export function PolicyEditor({ canEdit }: { canEdit: boolean }) {
   const [problem, setProblem] = useState<FieldProblem & { text?: string }>({ byField: {}, other: [] });
   const [message, setMessage] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [whatIf, setWhatIf] = useState<Schemas["FencePolicyWhatIf"] | undefined>();
 
   const load = async () => {
     const [cur, hist] = await Promise.all([
@@ -128,6 +130,21 @@ export function PolicyEditor({ canEdit }: { canEdit: boolean }) {
     await load();
   };
 
+  // The draft over the officer's scope, before saving: nothing is written.
+  const tryDraft = async () => {
+    setBusy(true);
+    setMessage(undefined);
+    setWhatIf(undefined);
+    const { data, error, response } = await api.POST("/v1/regulator/sandbox/policy/what-if", { body: { policy: draft } });
+    setBusy(false);
+    if (!data) {
+      const placed = placeErrors(error, "", FIELDS);
+      return setProblem({ ...placed, text: Object.keys(placed.byField).length > 0 ? "试算失败：请修改标出的项目。" : problemText(error, response.status) });
+    }
+    setProblem({ byField: {}, other: [] });
+    setWhatIf(data);
+  };
+
   const a = draft.admission;
   const r = draft.removal;
   return (
@@ -163,10 +180,12 @@ export function PolicyEditor({ canEdit }: { canEdit: boolean }) {
             {message && <p class="info" role="status">{message}</p>}
             <div class="actions">
               <button type="button" class="secondary" onClick={() => (setDraft(structuredClone(current.policy)), setProblem({ byField: {}, other: [] }))}>还原</button>
+              <button type="button" class="secondary" disabled={busy} onClick={tryDraft} data-testid="policy-whatif-button">试算（what-if）</button>
               <button type="submit" disabled={busy}>保存新版本</button>
             </div>
           </>
         )}
+        {whatIf && <PolicyWhatIfResult result={whatIf} />}
       </form>
       <div>
         <VersionHistory versions={versions} label={(p) => policyLabel(p)} />

@@ -11,6 +11,7 @@ import { go, href } from "../../lib/route";
 import { useApi } from "../../lib/useApi";
 import { Field } from "./Field";
 import { VersionHistory } from "./VersionHistory";
+import { RuleWhatIfResult } from "./WhatIf";
 
 type Rule = Schemas["MonitoringRule"];
 type Definition = Schemas["MonitoringRuleDefinition"];
@@ -73,6 +74,8 @@ function RuleDetail({ ruleId, canEdit, onSaved }: { ruleId: string; canEdit: boo
   const [problem, setProblem] = useState<FieldProblem & { text?: string }>({ byField: {}, other: [] });
   const [message, setMessage] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [whatIf, setWhatIf] = useState<Schemas["MonitoringRuleWhatIf"] | undefined>();
+  const [whatIfDays, setWhatIfDays] = useState<30 | 90>(30);
 
   const show = (r: Rule) => {
     setRule(r);
@@ -126,15 +129,40 @@ function RuleDetail({ ruleId, canEdit, onSaved }: { ruleId: string; canEdit: boo
     </Field>
   );
 
+  const parsedCondition = (failure: string): { ok: true; value: unknown } | { ok: false } => {
+    try {
+      return { ok: true, value: JSON.parse(condition) };
+    } catch (err) {
+      setProblem({ byField: { "/definition/condition": [`不是有效的 JSON：${(err as Error).message}`] }, other: [], text: failure });
+      return { ok: false };
+    }
+  };
+
+  // The draft replayed over the last 30 or 90 days in the officer's scope, before saving: nothing is written.
+  const tryDraft = async () => {
+    setMessage(undefined);
+    setWhatIf(undefined);
+    const c = parsedCondition("试算失败：请修改标出的项目。");
+    if (!c.ok) return;
+    setBusy(true);
+    const { data, error, response } = await api.POST("/v1/regulator/rules/what-if", {
+      body: { definition: { ...(draft as Definition), condition: c.value as Definition["condition"] }, days: whatIfDays },
+    });
+    setBusy(false);
+    if (!data) {
+      const placed = placeErrors(error, "", FIELDS);
+      return setProblem({ ...placed, text: Object.keys(placed.byField).length > 0 ? "试算失败：请修改标出的项目。" : problemText(error, response.status) });
+    }
+    setProblem({ byField: {}, other: [] });
+    setWhatIf(data);
+  };
+
   const save = async (e: Event) => {
     e.preventDefault();
     setMessage(undefined);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(condition);
-    } catch (err) {
-      return setProblem({ byField: { "/definition/condition": [`不是有效的 JSON：${(err as Error).message}`] }, other: [], text: "保存失败：请修改标出的项目。" });
-    }
+    const c = parsedCondition("保存失败：请修改标出的项目。");
+    if (!c.ok) return;
+    const parsed = c.value;
     setBusy(true);
     const { data, error, response } = await api.PUT("/v1/regulator/rules/{ruleId}", {
       params: { path: { ruleId } },
@@ -183,10 +211,19 @@ function RuleDetail({ ruleId, canEdit, onSaved }: { ruleId: string; canEdit: boo
             {message && <p class="info" role="status">{message}</p>}
             <div class="actions">
               <button type="button" class="secondary" onClick={() => go("config", { tab: "rules" })}>关闭</button>
+              <label class="inline">
+                试算范围
+                <select value={String(whatIfDays)} onChange={(e) => setWhatIfDays(e.currentTarget.value === "90" ? 90 : 30)} data-testid="rule-whatif-days">
+                  <option value="30">近 30 天</option>
+                  <option value="90">近 90 天</option>
+                </select>
+              </label>
+              <button type="button" class="secondary" disabled={busy} onClick={tryDraft} data-testid="rule-whatif-button">试算（what-if）</button>
               <button type="submit" disabled={busy}>保存新版本</button>
             </div>
           </>
         )}
+        {whatIf && <RuleWhatIfResult result={whatIf} />}
       </form>
       <VersionHistory versions={versions} label={ruleLabel} />
     </div>

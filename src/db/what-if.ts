@@ -1,0 +1,103 @@
+// Dry runs (试算) of a candidate fence policy or monitoring rule: the entities of a region scope in
+// keyset chunks (a fixed number of statements per chunk, memory bounded by the chunk), and a tally
+// of what the candidate would do, by district and by platform, with a bounded sample. Reads only.
+import { sql, type SQL } from "drizzle-orm";
+import { idList } from "./id-list.js";
+import { rowsOf, type Database, type Executor } from "./client.js";
+
+/** Entities read per step of a dry run. */
+export const WHAT_IF_CHUNK = 2000;
+/** Sample entities kept per tally. */
+export const WHAT_IF_SAMPLES = 20;
+
+export interface ScopedEntity {
+  entityId: string;
+  name: string;
+  regionCode: string;
+  riskClass: string | null;
+}
+
+/** The entities whose region starts with `prefix`, in id order, `chunk` at a time. */
+export async function* scopeChunks(db: Database, prefix: string, chunk = WHAT_IF_CHUNK): AsyncGenerator<ScopedEntity[]> {
+  let after: string | null = null;
+  for (;;) {
+    const cursor: SQL = after === null ? sql`true` : sql`id > ${after}::uuid`;
+    const rows = await db.rows<{ id: string; name: string; region_code: string; risk_class: string | null }>(sql`
+      select id::text as id, name, region_code, risk_class from entity
+      where region_code like ${`${prefix}%`} and ${cursor}
+      order by id limit ${chunk}`);
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]!.id;
+    yield rows.map((r) => ({ entityId: r.id, name: r.name, regionCode: r.region_code, riskClass: r.risk_class }));
+    if (rows.length < chunk) return;
+  }
+}
+
+/** entity id -> the platforms it has shops on (one statement). */
+export async function platformsOf(on: Executor, entityIds: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (entityIds.length === 0) return out;
+  const rows = rowsOf<{ entity_id: string; platform_id: string }>(await on.execute(sql`
+    select distinct entity_id::text as entity_id, platform_id::text as platform_id from shop where entity_id in ${idList(entityIds)}`));
+  for (const r of rows) {
+    const list = out.get(r.entity_id);
+    if (list) list.push(r.platform_id);
+    else out.set(r.entity_id, [r.platform_id]);
+  }
+  return out;
+}
+
+export interface WhatIfSample extends ScopedEntity {
+  [detail: string]: unknown;
+}
+
+export interface TallyView {
+  /** Entities affected. */
+  entities: number;
+  /** What was counted (entities for the fence; warnings or notices for a rule). */
+  count: number;
+  byDistrict: Array<{ regionCode: string; count: number }>;
+  byPlatform: Array<{ platformId: string; platformName: string; count: number }>;
+  samples: WhatIfSample[];
+}
+
+/** Counts by district and platform (an entity on two platforms counts on each), first samples kept. */
+export class Tally {
+  private entities = 0;
+  private count = 0;
+  private readonly byDistrict = new Map<string, number>();
+  private readonly byPlatform = new Map<string, number>();
+  private readonly samples: WhatIfSample[] = [];
+
+  add(entity: ScopedEntity, platforms: readonly string[], n = 1, detail: Record<string, unknown> = {}): void {
+    if (n <= 0) return;
+    this.entities++;
+    this.count += n;
+    this.byDistrict.set(entity.regionCode, (this.byDistrict.get(entity.regionCode) ?? 0) + n);
+    for (const p of platforms) this.byPlatform.set(p, (this.byPlatform.get(p) ?? 0) + n);
+    if (this.samples.length < WHAT_IF_SAMPLES) this.samples.push({ ...entity, ...detail });
+  }
+
+  platformIds(): string[] {
+    return [...this.byPlatform.keys()];
+  }
+
+  view(platformNames: ReadonlyMap<string, string>): TallyView {
+    const desc = <K>(m: Map<K, number>) => [...m].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
+    return {
+      entities: this.entities,
+      count: this.count,
+      byDistrict: desc(this.byDistrict).map(([regionCode, count]) => ({ regionCode, count })),
+      byPlatform: desc(this.byPlatform).map(([platformId, count]) => ({ platformId, platformName: platformNames.get(platformId) ?? platformId, count })),
+      samples: this.samples,
+    };
+  }
+}
+
+/** The platforms' names, for the tallies' views (one statement). */
+export async function platformNames(on: Executor, tallies: readonly Tally[]): Promise<Map<string, string>> {
+  const ids = [...new Set(tallies.flatMap((t) => t.platformIds()))];
+  if (ids.length === 0) return new Map();
+  const rows = rowsOf<{ id: string; name: string }>(await on.execute(sql`select id::text as id, name from platform where id in ${idList(ids)}`));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

@@ -16,6 +16,7 @@ import { createNotices, DEFAULT_NOTICE_OPTIONS, NOTICE_SCHEDULES, type NoticeOpt
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
 import { inspectionHandlers } from "./inspections/index.js";
 import { screeningHandlers, writeEntityTags } from "./screening/index.js";
+import { restorationHandlers } from "./restoration/index.js";
 import { STRICT_OUTBOUND_POLICY } from "./http/outbound-address.js";
 import { loadSpec } from "./http/spec.js";
 import { SpecValidator } from "./http/validation.js";
@@ -146,7 +147,9 @@ export function buildSystem(o: SystemOptions): System {
     bodyLimitBytes: o.bodyLimitBytes,
     metricsToken: o.metricsToken,
     parts: {
-      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers, ...screeningHandlers(deps), ...inspectionHandlers(deps) },
+      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers, ...screeningHandlers(deps), ...inspectionHandlers(deps),
+        ...restorationHandlers({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms, overdueRectifications: notices.overdueRectifications }),
+      },
       authenticators: { ...auth.authenticators, ...notices.authenticators },
       bodyVerifier: auth.bodyVerifier,
       afterAuthenticate: exchange.afterAuthenticate,

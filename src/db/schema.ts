@@ -23,3 +23,4 @@ export * from "./schema/shop-history.js";
 export * from "./schema/notices.js";
 export * from "./schema/screening.js";
 export * from "./schema/inspections.js";
+export * from "./schema/restoration.js";

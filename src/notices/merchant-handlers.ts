@@ -33,7 +33,8 @@ export function merchantHandlers(deps: NoticesDeps): Handlers {
         if (err instanceof AppError && err.code === "TOKEN_INVALID") return c.body(renderInvalidLinkPage(nonce), 401, pageHeaders(nonce));
         throw err;
       }
-      return c.body(renderNoticePage(await merchantNoticeView(deps, merchant), nonce), 200, pageHeaders(nonce));
+      const view = await merchantNoticeView(deps, merchant);
+      return c.body(renderNoticePage(view, nonce, deps.restoration ? await deps.restoration(merchant) : null), 200, pageHeaders(nonce));
     },
     getMerchantNotice: async (c) => c.json(await merchantNoticeView(deps, merchantOf(c))),
     acknowledgeMerchantNotice: async (c, input) => {

@@ -63,7 +63,7 @@ beforeAll(async () => {
   expect(saved.status, JSON.stringify(saved.body)).toBe(200);
   storm = await complaintStorm(gw, clock, [pa], "rst");
   stormToken = await linkOf(storm);
-  const [c] = await post(pa, "/v1/merchants/batch", [merchant("calm-0", { uscc: makeUscc("510104"), name: "安宁小吃店", category: "apparel" })]);
+  const [c] = await post(pa, "/v1/merchants/batch", [merchant("calm-0", { uscc: makeUscc("510104"), name: "安宁小吃店", category: "apparel", openedAt: new Date(clock.now().getTime() - 30 * 86_400_000).toISOString() })]);
   calm = c!.entityId!;
   await rescoresSettled(gw);
   const manual = await reg(officer, "POST", "/v1/regulator/notices", { entityId: calm, facts: "请核实并更新经营者信息公示" });

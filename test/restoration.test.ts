@@ -4,7 +4,9 @@
 // sees the same explanation and may relay an application; a district officer of another region
 // sees nothing of it; accepting re-scores the entity at once and the platform's feed carries
 // restoration.updated; a rejection carries the officer's comment.
+import { createGatewayClient, GatewayError } from "@credit-sandbox/sdk";
 import { sql } from "drizzle-orm";
+import { exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
@@ -46,6 +48,10 @@ async function linkOf(entityId: string): Promise<string> {
   expect(msg, `notice.issued for ${entityId}`).toBeDefined();
   return String(msg!.data.merchantUrl).slice(`${gw.url}/m/`.length);
 }
+
+/** The platform's SDK client, on the test's clock (its client assertions must match the gateway's time). */
+const sdkOf = async (p: OnboardedPlatform) =>
+  createGatewayClient({ baseUrl: gw.url, clientId: p.clientId, privateJwk: { ...(await exportJWK(p.keys[0]!.privateKey)), kid: p.keys[0]!.kid }, now: () => clock.now().getTime() });
 
 beforeAll(async () => {
   gw = await startTestGateway({ clock });
@@ -114,10 +120,12 @@ describe("the explanation", () => {
     expect(res.headers.get("content-security-policy")).not.toContain("unsafe-inline");
   });
 
-  it("is served to a platform with shops for the entity, and to no other", async () => {
-    const mine = await pa.get(`/v1/entities/${storm}/restoration`);
-    expect(mine.status).toBe(200);
-    expect(((await mine.json()) as Json).entityId).toBe(storm);
+  it("is served to a platform with shops for the entity (through the SDK), and to no other", async () => {
+    const sdk = await sdkOf(pa);
+    const mine = await sdk.getRestoration(calm);
+    expect(mine).toMatchObject({ entityId: calm, sandbox: "outside" });
+    expect(mine.nextEligibleAt).not.toBeNull();
+    expect((await pa.get(`/v1/entities/${storm}/restoration`)).status).toBe(200);
     expect((await pb.get(`/v1/entities/${storm}/restoration`)).status).toBe(404);
   });
 });
@@ -152,6 +160,12 @@ describe("applications and their review", () => {
     const detail = await reg(officer, "GET", `/v1/regulator/restoration/applications/${applicationId}`);
     expect(detail.status).toBe(200);
     expect(detail.body.restoration.entityId).toBe(storm);
+    const filePath = `/v1/regulator/restoration/applications/${applicationId}/files/${detail.body.files[0].fileId}`;
+    const file = await regulatorCall(gw, officer, "GET", filePath);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-disposition")).toMatch(/^attachment;/);
+    expect(Buffer.from(await file.arrayBuffer()).equals(PNG)).toBe(true);
+    expect((await regulatorCall(gw, farOfficer, "GET", filePath)).status).toBe(404);
   });
 
   it("accepted: the entity is re-scored at once and the platform hears restoration.updated", async () => {
@@ -173,10 +187,12 @@ describe("applications and their review", () => {
   });
 
   it("rejected: the comment reaches the platform, and the merchant may apply again", async () => {
-    const relayed = await pa.signedRequest(`/v1/entities/${calm}/restoration/applications`, { text: "已补全经营者信息公示" });
-    const app = (await relayed.json()) as Json;
-    expect(relayed.status, JSON.stringify(app)).toBe(201);
-    expect(app.appliedBy).toBe(`platform:${pa.platformId}`);
+    const sdk = await sdkOf(pa);
+    const app = await sdk.applyForRestoration(calm, { text: "已补全经营者信息公示" });
+    expect(app).toMatchObject({ entityId: calm, status: "open", appliedBy: `platform:${pa.platformId}` });
+    const twice = await sdk.applyForRestoration(calm, { text: "重复" }).catch((e: unknown) => e);
+    expect(twice).toBeInstanceOf(GatewayError);
+    expect((twice as GatewayError).status).toBe(409);
     expect((await pb.signedRequest(`/v1/entities/${calm}/restoration/applications`, { text: "不是我的" })).status).toBe(404);
     const res = await reg(officer, "POST", `/v1/regulator/restoration/applications/${app.applicationId}/review`, { decision: "reject", comment: "缺少公示页面截图" });
     expect(res.body).toMatchObject({ status: "rejected", reviewComment: "缺少公示页面截图" });

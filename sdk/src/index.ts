@@ -24,6 +24,8 @@ export {
   type NoticeDelivery,
   type RectificationCase,
   type EvidenceSubmission,
+  type Restoration,
+  type RestorationApplication,
   type RecordResult,
   type Submission,
   type SubmitOptions,

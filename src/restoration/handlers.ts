@@ -2,7 +2,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/context.js";
 import type { Handlers } from "../http/router.js";
-import { applyForRestoration, getApplication, listApplications, merchantRestoration, platformRestoration, reviewApplication, type RestorationContext } from "./verbs.js";
+import { evidenceFileResponse } from "../notices/evidence-files.js";
+import { applicationFile, applyForRestoration, getApplication, listApplications, merchantRestoration, platformRestoration, reviewApplication, type RestorationContext } from "./verbs.js";
 
 export type RestorationDeps = Omit<RestorationContext, "actor">;
 
@@ -18,5 +19,7 @@ export function restorationHandlers(deps: RestorationDeps): Handlers {
     getRestorationApplication: async (c, input) => c.json(await getApplication(ctx(c), { applicationId: input.params.applicationId })),
     reviewRestorationApplication: async (c, input) =>
       c.json(await reviewApplication(ctx(c), { ...input.body, applicationId: input.params.applicationId })),
+    getRestorationApplicationFile: async (c, input) =>
+      evidenceFileResponse(c, { evidenceId: input.params.fileId, ...(await applicationFile(ctx(c), { applicationId: input.params.applicationId, fileId: input.params.fileId })) }),
   };
 }

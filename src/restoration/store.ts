@@ -105,3 +105,21 @@ export async function insertApplication(tx: Executor, a: NewApplication): Promis
   }
   return id;
 }
+
+export interface StoredApplicationFile {
+  fileName: string;
+  contentType: string;
+  sha256: string;
+  content: Buffer;
+}
+
+/** One file of an application inside the region prefix (null otherwise). */
+export async function readApplicationFile(on: Executor, where: { applicationId: string; fileId: string; prefix: string }): Promise<StoredApplicationFile | null> {
+  const [row] = rowsOf<{ file_name: string; content_type: string; sha256: string; content: Uint8Array }>(await on.execute(sql`
+    select f.file_name, f.content_type, f.sha256, f.content
+    from restoration_file f join restoration_application a on a.id = f.application_id
+    where f.id = ${where.fileId}::uuid and a.id = ${where.applicationId}::uuid and starts_with(a.region_code, ${where.prefix})`));
+  if (!row) return null;
+  // postgres.js returns a Buffer, PGlite a Uint8Array.
+  return { fileName: row.file_name, contentType: row.content_type, sha256: row.sha256, content: Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength) };
+}

@@ -22,7 +22,7 @@ import type { ScoreResult } from "../scoring/index.js";
 import { gatherFacts, type OverdueRectifications } from "../sandbox/facts.js";
 import { currentPolicy } from "../sandbox/policy.js";
 import { explainFence } from "./explain.js";
-import { insertApplication, openApplicationOf, readApplications, toViews, type ApplicationView } from "./store.js";
+import { insertApplication, openApplicationOf, readApplicationFile, readApplications, toViews, type ApplicationView, type StoredApplicationFile } from "./store.js";
 
 export type Restoration = components["schemas"]["Restoration"];
 type Submission = components["schemas"]["EvidenceSubmission"];
@@ -198,4 +198,12 @@ export async function reviewApplication(ctx: RestorationContext, input: Review &
   });
   ctx.kick();
   return view;
+}
+
+/** One evidence file of an application inside the caller's region; 404 otherwise. */
+export async function applicationFile(ctx: RestorationContext, input: { applicationId: string; fileId: string }): Promise<StoredApplicationFile> {
+  const prefix = authorize(ctx.actor, regulator("viewer")).regionPrefix;
+  const file = await readApplicationFile(ctx.db.orm, { ...input, prefix });
+  if (!file) throw new AppError("NOT_FOUND", "no such file in this application");
+  return file;
 }

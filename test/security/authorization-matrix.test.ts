@@ -139,6 +139,7 @@ const ACCESS: Record<string, Access> = {
   listRestorationApplications: reg(),
   getRestorationApplication: reg(),
   reviewRestorationApplication: reg(),
+  getRestorationApplicationFile: reg(),
 };
 
 type Cell = "none" | "expired" | "viewerIn" | "officerIn" | "adminIn" | "viewerOut" | "officerOut" | "adminOut" | "cityAdmin" | "otherPlatform" | "otherMerchant";

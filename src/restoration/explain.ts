@@ -94,9 +94,14 @@ const day = (iso: string) => iso.slice(0, 10);
 
 /** The fence's reasons for keeping an outside entity out, each with what ends it. */
 function blockersOf(policy: FencePolicy, f: FenceFacts, now: Date): RestorationBlocker[] {
-  const triggers = removalTriggers(policy, f).map((t) => ({ rule: t.rule.replace("removal.", "blocked."), reasonZh: t.reasonZh }));
+  // A class or warning can both trigger removal and fail admission: it is one blocker, in the
+  // admission criterion's words (they name what is required).
+  const admission = admissionBlockers(policy, f, now);
+  const triggers = removalTriggers(policy, f)
+    .map((t) => ({ rule: t.rule.replace("removal.", "blocked."), reasonZh: t.reasonZh }))
+    .filter((t) => !admission.some((a) => a.rule === t.rule));
   const admitClasses = policy.admission.classes.join("、");
-  return [...triggers, ...admissionBlockers(policy, f, now)].map(({ rule, reasonZh }): RestorationBlocker => {
+  return [...triggers, ...admission].map(({ rule, reasonZh }): RestorationBlocker => {
     const b = (kind: ReasonKind, adviceZh: string, until: string | null = null) => ({ rule, kind, textZh: reasonZh, adviceZh, until });
     switch (rule) {
       case "blocked.class":

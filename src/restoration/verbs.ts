@@ -68,8 +68,8 @@ async function restorationOf(ctx: RestorationContext, entityId: string): Promise
     ...(latest.override ? { override: latest.override } : {}),
     modelVersion: latest.model_version,
   };
-  // The fence's own facts (the same reader the evaluation uses; it locks the one entity row briefly).
-  const [facts] = await db.transaction((tx) => gatherFacts(tx, [entityId], now, { overdueRectifications: ctx.overdueRectifications }));
+  // The fence's own facts, read by the evaluation's reader; without its lock: this decides nothing.
+  const [facts] = await gatherFacts(db.orm, [entityId], now, { overdueRectifications: ctx.overdueRectifications, lock: false });
   if (!facts) throw noEntity();
   const policy = (await currentPolicy(db.orm)).policy;
   return {

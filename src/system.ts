@@ -1,6 +1,7 @@
 // Composition root shared by main.ts and the end-to-end tests: given a database, a clock and a
 // logger, it builds the job registry and runner, every domain module and the HTTP app. Nothing
 // here performs I/O until start().
+import type { Actor } from "./auth/actor.js";
 import type { Logger } from "pino";
 import { createApp, type App } from "./app.js";
 import { createAuth, type AuthModule, type LoginOptions } from "./auth/index.js";
@@ -16,6 +17,7 @@ import { createNotices, DEFAULT_NOTICE_OPTIONS, NOTICE_SCHEDULES, type NoticeOpt
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
 import { inspectionHandlers } from "./inspections/index.js";
 import { screeningHandlers, writeEntityTags } from "./screening/index.js";
+import { merchantRestoration, restorationHandlers } from "./restoration/index.js";
 import { STRICT_OUTBOUND_POLICY } from "./http/outbound-address.js";
 import { loadSpec } from "./http/spec.js";
 import { SpecValidator } from "./http/validation.js";
@@ -112,6 +114,13 @@ export function buildSystem(o: SystemOptions): System {
     publish: outbound.publish,
     options: { ...DEFAULT_NOTICE_OPTIONS, ...o.notices },
     closeWarnings: (tx, ids, close) => monitoring.closeWarnings(tx, ids, close),
+    restoration: (actor) => merchantRestoration(restorationDeps(actor)),
+  });
+  const restorationDeps = (actor?: Actor) => ({
+    ...deps,
+    actor,
+    publishToEntityPlatforms: outbound.publishToEntityPlatforms,
+    overdueRectifications: notices.overdueRectifications,
   });
   const monitoring = createMonitoring({ ...deps, publishToEntityPlatforms: outbound.publishToEntityPlatforms, onWarningRaised: notices.onWarningRaised });
   const sandbox = createSandbox({
@@ -146,7 +155,9 @@ export function buildSystem(o: SystemOptions): System {
     bodyLimitBytes: o.bodyLimitBytes,
     metricsToken: o.metricsToken,
     parts: {
-      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers, ...screeningHandlers(deps), ...inspectionHandlers(deps) },
+      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers, ...screeningHandlers(deps), ...inspectionHandlers(deps),
+        ...restorationHandlers(restorationDeps()),
+      },
       authenticators: { ...auth.authenticators, ...notices.authenticators },
       bodyVerifier: auth.bodyVerifier,
       afterAuthenticate: exchange.afterAuthenticate,

@@ -11,6 +11,7 @@ import { Login } from "./views/Login";
 import { Notices } from "./views/Notices";
 import { Overview } from "./views/Overview";
 import { Rectifications } from "./views/Rectifications";
+import { Restorations } from "./views/Restorations";
 import { Sandbox } from "./views/Sandbox";
 import { SearchResults } from "./views/SearchResults";
 import { Warnings } from "./views/Warnings";
@@ -45,6 +46,7 @@ const NAV: Array<[string, string]> = [
   ["warnings", "预警线索库"],
   ["notices", "行政提示"],
   ["rectifications", "整改审核"],
+  ["restorations", "信用修复"],
   ["sandbox", "信用沙盒"],
 ];
 
@@ -117,6 +119,8 @@ function Shell({ session }: { session: Session }) {
           <Config session={session} query={route.query} />
         ) : view === "rectifications" ? (
           <Rectifications session={session} query={route.query} />
+        ) : view === "restorations" ? (
+          <Restorations session={session} query={route.query} />
         ) : (
           <Overview session={session} region={route.query.get("region") ?? ""} />
         )}

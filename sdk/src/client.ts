@@ -30,6 +30,8 @@ export type NoticeDelivery = Schemas["NoticeDelivery"];
 export type RectificationCase = Schemas["RectificationCase"];
 export type EvidenceSubmission = Schemas["EvidenceSubmission"];
 export type RevokedMerchantLinks = Schemas["RevokedMerchantLinks"];
+export type Restoration = Schemas["Restoration"];
+export type RestorationApplication = Schemas["RestorationApplication"];
 
 export interface GatewayClientOptions extends RuntimeOptions {
   /** The gateway's base URL, e.g. https://gateway.example.gov.cn */
@@ -93,6 +95,10 @@ export interface GatewayClient {
    * next `getNotice` returns a new link. Signed.
    */
   revokeMerchantLink(noticeId: string, reason: string): Promise<RevokedMerchantLinks>;
+  /** What keeps one of the platform's entities outside the sandbox, what would change it, and when it could next be admitted (信用修复). */
+  getRestoration(entityId: string): Promise<Restoration>;
+  /** Relays the merchant's application for credit restoration with its evidence; signed. One open application per entity (409 otherwise). */
+  applyForRestoration(entityId: string, evidence: EvidenceSubmission): Promise<RestorationApplication>;
 }
 
 /** Placeholder for the typed header: the transport always sets the real signature. */
@@ -179,6 +185,14 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     revokeMerchantLink: async (noticeId, reason) =>
       unwrap(
         await api.POST("/v1/notices/{noticeId}/merchant-link/revoke", { params: { path: { noticeId }, header: { "X-JWS-Signature": SIGNED_BY_TRANSPORT } }, body: { reason } }),
+      ),
+    getRestoration: async (entityId) => unwrap(await api.GET("/v1/entities/{entityId}/restoration", { params: { path: { entityId } } })),
+    applyForRestoration: async (entityId, evidence) =>
+      unwrap(
+        await api.POST("/v1/entities/{entityId}/restoration/applications", {
+          params: { path: { entityId }, header: { "X-JWS-Signature": SIGNED_BY_TRANSPORT } },
+          body: evidence,
+        }),
       ),
   };
 }

@@ -25,6 +25,8 @@ export {
   type RectificationCase,
   type RevokedMerchantLinks,
   type EvidenceSubmission,
+  type Restoration,
+  type RestorationApplication,
   type RecordResult,
   type Submission,
   type SubmitOptions,

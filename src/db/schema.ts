@@ -24,3 +24,4 @@ export * from "./schema/notices.js";
 export * from "./schema/entity-conflict.js";
 export * from "./schema/screening.js";
 export * from "./schema/inspections.js";
+export * from "./schema/restoration.js";

@@ -1557,6 +1557,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/merchant/restoration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What keeps the merchant's entity outside the sandbox (its top reasons, which it can act on, what would change them) and when it could next be admitted. */
+        get: operations["getMerchantRestoration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchant/restoration/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The merchant applies for credit restoration after rectifying, with evidence (text, links, files); one open application per entity.
+         * @description Files as for rectification evidence: at most 5, each at most 4 MiB decoded, of the types
+         *     image/jpeg, image/png, image/webp or application/pdf (read from the bytes). 409 while the
+         *     entity already has an open application.
+         */
+        post: operations["applyMerchantRestoration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/entities/{entityId}/restoration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The restoration explanation of an entity the calling platform has shops for (404 otherwise). */
+        get: operations["getEntityRestoration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/entities/{entityId}/restoration/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Relay the merchant's restoration application (the same as the merchant link's), for an entity the platform has shops for. */
+        post: operations["relayRestorationApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/restoration/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Restoration applications inside the caller's region scope, oldest first (the review queue), keyset-paged. */
+        get: operations["listRestorationApplications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/restoration/applications/{applicationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One application with the entity's current explanation (404 outside the caller's region scope). */
+        get: operations["getRestorationApplication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/restoration/applications/{applicationId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept or reject an open restoration application with a comment (officer, inside the region scope; audited).
+         * @description Accepting re-scores the entity at once and the sandbox fence is evaluated again with the new class; the entity's platforms hear restoration.updated either way.
+         */
+        post: operations["reviewRestorationApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/restoration/applications/{applicationId}/files/{fileId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One evidence file of an application inside the caller's region scope, as an attachment. */
+        get: operations["getRestorationApplicationFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/screening/items": {
         parameters: {
             query?: never;
@@ -2602,7 +2746,7 @@ export interface components {
              */
             id: string;
             /** @enum {string} */
-            type: "batch.processed" | "classification.changed" | "sandbox.admitted" | "sandbox.removed" | "notice.issued" | "rectification.updated" | "platform.key_changed";
+            type: "batch.processed" | "classification.changed" | "sandbox.admitted" | "sandbox.removed" | "notice.issued" | "rectification.updated" | "restoration.updated" | "platform.key_changed";
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
@@ -3187,6 +3331,75 @@ export interface components {
             to?: string | null;
             rows: components["schemas"]["NoticeFigureRow"][];
             total: components["schemas"]["NoticeFigureRow"];
+        };
+        RestorationReason: {
+            /** @description The score's indicator (or override:<name>). */
+            indicator: string;
+            /**
+             * @description actionable: rectifying changes it; time: it fades as the events age; fixed: a fact of the business (category, scale, related entities).
+             * @enum {string}
+             */
+            kind: "actionable" | "time" | "fixed";
+            textZh: string;
+            /** @description What rectification or time would change it. */
+            adviceZh: string;
+            /** @description Its log-odds contribution to the score. */
+            logLR?: number;
+        };
+        RestorationBlocker: {
+            /** @description The fence rule (blocked.class, blocked.min_days_in_class, blocked.cool_down, ...). */
+            rule: string;
+            /** @enum {string} */
+            kind: "actionable" | "time" | "fixed";
+            textZh: string;
+            adviceZh: string;
+            /** @description When a time-bound blocker ends. */
+            until: string | null;
+        };
+        Restoration: {
+            /** Format: uuid */
+            entityId: string;
+            entityName: string;
+            riskClass: ("A" | "B" | "C" | "D") | null;
+            /** @enum {string} */
+            sandbox: "inside" | "outside";
+            summaryZh: string;
+            reasons: components["schemas"]["RestorationReason"][];
+            blockers: components["schemas"]["RestorationBlocker"][];
+            /** @description The earliest time the fence could admit the entity if nothing else changes; null when inside, or when something other than time must change first. */
+            nextEligibleAt: string | null;
+            nextEligibleZh: string;
+            openApplication: components["schemas"]["RestorationApplication"] | null;
+        };
+        RestorationApplication: {
+            /** Format: uuid */
+            applicationId: string;
+            /** Format: uuid */
+            entityId: string;
+            entityName: string;
+            regionCode: string;
+            /** @enum {string} */
+            status: "open" | "accepted" | "rejected";
+            /** @description merchant:<noticeId> or platform:<id>. */
+            appliedBy: string;
+            /** Format: date-time */
+            appliedAt: string;
+            text: string | null;
+            links: string[];
+            files: {
+                /** Format: uuid */
+                fileId: string;
+                fileName: string;
+                contentType: string;
+                sizeBytes: number;
+                sha256: string;
+            }[];
+            classAtApplication: ("A" | "B" | "C" | "D") | null;
+            reviewedAt: string | null;
+            reviewComment: string | null;
+        };
+        RestorationApplicationDetail: components["schemas"]["RestorationApplication"] & {
+            restoration: components["schemas"]["Restoration"];
         };
         /** @description Narrow to this region prefix (inside the caller's scope; outside it nothing matches). */
         RegionFilter: string;
@@ -6208,6 +6421,249 @@ export interface operations {
                 content?: never;
             };
             403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getMerchantRestoration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The explanation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Restoration"];
+                };
+            };
+            401: components["responses"]["Problem"];
+        };
+    };
+    applyMerchantRestoration: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvidenceSubmission"];
+            };
+        };
+        responses: {
+            /** @description The application, open for review. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorationApplication"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+        };
+    };
+    getEntityRestoration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The explanation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Restoration"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    relayRestorationApplication: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Detached JWS (RFC 7797: `b64: false`, `crit: ["b64"]`) over the exact body bytes, as `<protected>..<signature>`,
+                 *     signed with one of the platform's active keys; the protected header carries `alg` (ES256, EdDSA or Ed25519),
+                 *     `kid`, `iat` (seconds, within 300 s of the gateway's clock), `jti` (never reused), `htm` (this request's
+                 *     method) and `htu` (this request's path, no host or query); another route -> 401 SIGNATURE_ROUTE_MISMATCH.
+                 * @example eyJhbGciOiJFZERTQSIsImtpZCI6InBsYXRmb3JtLWtleS0yMDI2LTAxIiwiYjY0IjpmYWxzZSwiY3JpdCI6WyJiNjQiXSwiaWF0IjoxNzcyMzU3NDAwLCJqdGkiOiIwZjhlMmQ0Yy01YjZhLTRlM2YtOWQxYy0yYTdiOGM5ZDBlMWYiLCJodG0iOiJQT1NUIiwiaHR1IjoiL3YxL2V2ZW50cy9iYXRjaCJ9..RP64S4VVRLCG6PW5b7X-wjFcnUeQKZLm4jBKeldCTjru4PkNEB1483_mRempw4uGtTmrX_bMA5cEqrfXvBLZDA
+                 */
+                "X-JWS-Signature": components["parameters"]["Signature"];
+                /**
+                 * @description Same key and body -> the stored response; same key, different body -> 422; still running -> 409. Kept 24 h.
+                 * @example merchants-2026-03-01-0001
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
+                entityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvidenceSubmission"];
+            };
+        };
+        responses: {
+            /** @description The application, open for review. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorationApplication"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+        };
+    };
+    listRestorationApplications: {
+        parameters: {
+            query?: {
+                /** @example open */
+                status?: "open" | "accepted" | "rejected";
+                /**
+                 * @description Region code prefix (narrows the caller's scope; never widens it).
+                 * @example 510104
+                 */
+                region?: string;
+                /** @example 100 */
+                limit?: number;
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example WyIyMDI2LTAzLTAxVDA5OjMwOjAwLjAwMFoiLCIwMTk1YTNjNC03YjJlLTdjMTAtOWE2ZS0xZjJkM2M0YjVhNzEiXQ
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of applications. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        applications: components["schemas"]["RestorationApplication"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
+    getRestorationApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a71 */
+                applicationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The application. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorationApplicationDetail"];
+                };
+            };
+            404: components["responses"]["Problem"];
+        };
+    };
+    reviewRestorationApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a71 */
+                applicationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RectificationReview"];
+            };
+        };
+        responses: {
+            /** @description The application after the review. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorationApplication"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    getRestorationApplicationFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a71 */
+                applicationId: string;
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a73 */
+                fileId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
             404: components["responses"]["Problem"];
         };
     };

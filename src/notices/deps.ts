@@ -1,6 +1,7 @@
 // What the notice module's verbs are built from (narrowed per verb with Pick<>).
 import type { Actor } from "../auth/actor.js";
 import type { GatewaySigner } from "../auth/signer.js";
+import type { components } from "../generated/openapi.js";
 import type { Executor } from "../db/client.js";
 import type { Publish } from "../exchange/outbound/types.js";
 import type { ServiceDeps } from "../services.js";
@@ -14,6 +15,8 @@ export interface NoticesDeps extends ServiceDeps {
   options: NoticeOptions;
   /** monitoring.closeWarnings: an accepted rectification closes its warning. */
   closeWarnings: (tx: Executor, ids: readonly string[], close: { by: string; reason: string }) => Promise<string[]>;
+  /** The restoration module's explanation for the merchant page (absent: the page has no such section). */
+  restoration?: (actor: Actor) => Promise<components["schemas"]["Restoration"]>;
 }
 
 export const linkDeps = (d: Pick<NoticesDeps, "signer" | "clock" | "issuer">): MerchantLinkDeps => ({ signer: d.signer, clock: d.clock, issuer: d.issuer });

@@ -25,7 +25,11 @@ export function merchantHandlers(deps: NoticesDeps): Handlers {
       const n = nonce();
       return c.body(renderPathLinkPage(n), 410, pageHeaders(n));
     },
-    getMerchantNoticeHtml: async (c) => c.body(renderNoticeContent(await merchantNoticeView({ ...deps, actor: actorOf(c) })), 200, contentHeaders),
+    getMerchantNoticeHtml: async (c) => {
+      const actor = actorOf(c);
+      const view = await merchantNoticeView({ ...deps, actor });
+      return c.body(renderNoticeContent(view, deps.restoration ? await deps.restoration(actor) : null), 200, contentHeaders);
+    },
     getMerchantNotice: async (c) => c.json(await merchantNoticeView({ ...deps, actor: actorOf(c) })),
     acknowledgeMerchantNotice: async (c, input) => c.json(await acknowledgeNotice({ ...deps, actor: actorOf(c) }, { note: input.body?.note })),
     submitMerchantEvidence: async (c, input) => c.json(await submitEvidence({ ...deps, actor: actorOf(c) }, { submission: input.body })),

@@ -26,7 +26,7 @@ export const MERCHANT_PAGE_SCRIPT = String.raw`
     400: "提交的内容不符合要求",
     401: "链接无效或已过期，请向平台索取新的链接",
     404: "未找到",
-    409: "当前整改状态下不能进行此操作",
+    409: "当前状态下不能进行此操作",
     413: "文件过大",
     429: "操作过于频繁，请稍后再试"
   };
@@ -102,16 +102,19 @@ export const MERCHANT_PAGE_SCRIPT = String.raw`
       });
     }
 
-    // One key per submission, kept across retries after a network error (the gateway then answers a
-    // retry of a submission that did arrive with its first answer), new after any answer.
-    var evidenceKey = null;
     function newKey() {
       return (typeof crypto !== "undefined" && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + "-" + String(Math.random()).slice(2);
     }
 
     var EXT_TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", pdf: "application/pdf" };
-    var form = document.getElementById("evidence");
-    if (form) form.addEventListener("submit", function (ev) {
+    // The evidence form and the credit restoration form send the same kind of body to their endpoints.
+    function bindEvidenceForm(formId, endpoint, msgId) {
+    // One key per submission, kept across retries after a network error (the gateway then answers a
+    // retry of a submission that did arrive with its first answer), new after any answer.
+    var evidenceKey = null;
+    var form = document.getElementById(formId);
+    if (!form) return;
+    form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var maxFiles = Number(form.getAttribute("data-max-files"));
       var maxBytes = Number(form.getAttribute("data-max-bytes"));
@@ -119,20 +122,20 @@ export const MERCHANT_PAGE_SCRIPT = String.raw`
       var text = form.elements.namedItem("text").value.trim();
       var links = form.elements.namedItem("links").value.split(/\s+/).filter(function (l) { return l !== ""; });
       var files = Array.prototype.slice.call(form.elements.namedItem("files").files || []);
-      if (!text && links.length === 0 && files.length === 0) { show("evidence-msg", "请至少填写整改说明、链接或上传文件", false); return; }
-      if (links.some(function (l) { return !/^https?:\/\//i.test(l); })) { show("evidence-msg", "链接须以 http:// 或 https:// 开头", false); return; }
-      if (files.length > maxFiles) { show("evidence-msg", "每次最多上传 " + maxFiles + " 个文件", false); return; }
+      if (!text && links.length === 0 && files.length === 0) { show(msgId, "请至少填写整改说明、链接或上传文件", false); return; }
+      if (links.some(function (l) { return !/^https?:\/\//i.test(l); })) { show(msgId, "链接须以 http:// 或 https:// 开头", false); return; }
+      if (files.length > maxFiles) { show(msgId, "每次最多上传 " + maxFiles + " 个文件", false); return; }
       var typed = [];
       for (var i = 0; i < files.length; i++) {
         var f = files[i];
         var t = types.indexOf(f.type) >= 0 ? f.type : EXT_TYPES[(f.name.split(".").pop() || "").toLowerCase()];
-        if (!t) { show("evidence-msg", "不支持的文件类型：" + f.name + "（仅限 JPG、PNG、WEBP、PDF）", false); return; }
-        if (f.size > maxBytes) { show("evidence-msg", "文件过大：" + f.name + "（每个文件不超过 " + Math.floor(maxBytes / 1048576) + " MB）", false); return; }
+        if (!t) { show(msgId, "不支持的文件类型：" + f.name + "（仅限 JPG、PNG、WEBP、PDF）", false); return; }
+        if (f.size > maxBytes) { show(msgId, "文件过大：" + f.name + "（每个文件不超过 " + Math.floor(maxBytes / 1048576) + " MB）", false); return; }
         typed.push({ file: f, type: t });
       }
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;
-      show("evidence-msg", "正在提交……", true);
+      show(msgId, "正在提交……", true);
       Promise.all(typed.map(function (x) {
         return readBase64(x.file).then(function (b64) { return { name: x.file.name, contentType: x.type, contentBase64: b64 }; });
       })).then(function (encoded) {
@@ -141,13 +144,16 @@ export const MERCHANT_PAGE_SCRIPT = String.raw`
         if (links.length) body.links = links;
         if (encoded.length) body.files = encoded;
         evidenceKey = evidenceKey || newKey();
-        return api("POST", "/v1/merchant/notice/evidence", body, evidenceKey);
+        return api("POST", endpoint, body, evidenceKey);
       }).then(function (res) {
         evidenceKey = null;
         if (res.ok) { load(); return; }
-        return failure(res).then(function (t) { show("evidence-msg", t, false); button.disabled = false; });
-      }, function () { show("evidence-msg", "网络错误，请重试", false); button.disabled = false; });
+        return failure(res).then(function (t) { show(msgId, t, false); button.disabled = false; });
+      }, function () { show(msgId, "网络错误，请重试", false); button.disabled = false; });
     });
+    }
+    bindEvidenceForm("evidence", "/v1/merchant/notice/evidence", "evidence-msg");
+    bindEvidenceForm("restoration", "/v1/merchant/restoration/applications", "restoration-msg");
 
     Array.prototype.forEach.call(document.querySelectorAll("button[data-evidence]"), function (b) {
       b.addEventListener("click", function () {

@@ -182,7 +182,7 @@ function actions(view: MerchantNotice): string {
 }
 
 /** The notice's content for a valid link (the page's script puts it into the page). */
-export function renderNoticeContent(view: MerchantNotice): string {
+export function renderNoticeContent(view: MerchantNotice, restoration?: Restoration | null): string {
   const c = view.case;
   const tone = c.status === "accepted" ? " good" : c.status === "rejected" || c.status === "escalated" ? " bad" : "";
   const main = `<section><div class="no">${escapeHtml(view.noticeNo)}</div><h1>${escapeHtml(view.title)}</h1>
@@ -194,6 +194,34 @@ ${(c.status === "rejected" || c.status === "accepted") && c.lastComment ? `<p>�
 <section><h2>提示内容</h2><div class="text">${multiline(view.body)}</div></section>
 ${actions(view)}
 ${evidence(view.evidence)}
-${timeline(view.timeline)}`;
+${timeline(view.timeline)}
+${restoration ? restorationSection(restoration, view.limits) : ""}`;
   return main;
+}
+
+type Restoration = components["schemas"]["Restoration"];
+const KIND_TEXT: Record<Restoration["reasons"][number]["kind"], string> = { actionable: "可整改", time: "随时间改善", fixed: "无法通过整改改变" };
+
+/**
+ * The credit restoration section (信用修复): what keeps the entity outside the sandbox, what it
+ * can do, when it could next be admitted, and the application form (or the open application).
+ */
+export function restorationSection(r: Restoration, limits: MerchantNotice["limits"]): string {
+  const item = (x: { kind: keyof typeof KIND_TEXT; textZh: string; adviceZh: string }) =>
+    `<li><span class="status${x.kind === "actionable" ? "" : " good"}">${KIND_TEXT[x.kind]}</span> ${escapeHtml(x.textZh)}${x.adviceZh ? `<div class="hint">${escapeHtml(x.adviceZh)}</div>` : ""}</li>`;
+  const reasons = r.reasons.length ? `<h3 class="meta">信用风险的主要原因</h3><ul>${r.reasons.map(item).join("")}</ul>` : "";
+  const blockers = r.blockers.length ? `<h3 class="meta">未纳入沙盒的原因</h3><ul>${r.blockers.map(item).join("")}</ul>` : "";
+  const head = `<section><h2>信用修复</h2><p>${escapeHtml(r.summaryZh)}</p>${reasons}${blockers}<p>${escapeHtml(r.nextEligibleZh)}</p></section>`;
+  if (r.sandbox === "inside") return head;
+  const open = r.openApplication;
+  if (open) {
+    return `${head}<section><h2>信用修复申请</h2><p>已于 ${escapeHtml(chineseTime(open.appliedAt))} 提交申请，等待监管部门审核。</p></section>`;
+  }
+  const { maxFiles, maxFileBytes, contentTypes } = limits;
+  return `${head}<section><h2>申请信用修复</h2><p class="hint">完成整改后，可提交说明和证明材料申请信用修复；审核通过后将立即重新评分。</p>
+<form id="restoration" data-max-files="${maxFiles}" data-max-bytes="${maxFileBytes}" data-types="${escapeHtml(contentTypes.join(","))}">
+<label for="r-text">整改情况说明</label><textarea id="r-text" name="text" maxlength="10000" placeholder="请说明已完成的整改"></textarea>
+<label for="r-links">相关链接（每行一个，可选）</label><textarea id="r-links" name="links" placeholder="https://"></textarea>
+<label for="r-files">证明文件（可选）</label><input id="r-files" name="files" type="file" multiple accept=".jpg,.jpeg,.png,.webp,.pdf,${escapeHtml(contentTypes.join(","))}">
+<button type="submit">提交申请</button><div id="restoration-msg" class="msg" role="status"></div></form></section>`;
 }

@@ -44,7 +44,7 @@ interface EntityRow extends Record<string, unknown> {
   operating_since: Date | string | null;
 }
 
-interface HistoryRow extends Record<string, unknown> {
+export interface HistoryRow extends Record<string, unknown> {
   model_version: string;
   p: number;
   loss: number;
@@ -60,7 +60,7 @@ interface HistoryRow extends Record<string, unknown> {
 }
 
 /** History keeps feature states; the scoring model of that version turns them back into words. */
-async function contributionsFrom(db: Database, h: HistoryRow): Promise<Contribution[]> {
+export async function contributionsFrom(db: Database, h: HistoryRow): Promise<Contribution[]> {
   if (h.contributions !== null) return json(h.contributions);
   const model = await getModelByVersion(db.orm, h.model_version);
   if (!model || h.states === null) return [];

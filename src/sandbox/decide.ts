@@ -93,7 +93,7 @@ export function removalTriggers(policy: FencePolicy, f: FenceFacts): RemovalTrig
 }
 
 /** The admission criteria an outside entity fails (empty: all met), in a fixed order. */
-function admissionBlockers(policy: FencePolicy, f: FenceFacts, now: Date): Array<{ rule: BlockRule; reasonZh: string }> {
+export function admissionBlockers(policy: FencePolicy, f: FenceFacts, now: Date): Array<{ rule: BlockRule; reasonZh: string }> {
   const a = policy.admission;
   const out: Array<{ rule: BlockRule; reasonZh: string }> = [];
   if (f.riskClass === null) out.push({ rule: "blocked.unclassified", reasonZh: "尚未完成信用风险分类" });

@@ -144,6 +144,14 @@ const ACCESS: Record<string, Access> = {
   verifyInspectionDraw: reg(),
   getInspectionDrawPopulation: reg(),
   recordInspectionResult: reg(),
+  getMerchantRestoration: { who: "merchant" },
+  applyMerchantRestoration: { who: "merchant" },
+  getEntityRestoration: plat({ outside: "hidden" }),
+  relayRestorationApplication: plat({ outside: "hidden" }),
+  listRestorationApplications: reg(),
+  getRestorationApplication: reg(),
+  reviewRestorationApplication: reg(),
+  getRestorationApplicationFile: reg(),
 };
 
 type Cell = "none" | "expired" | "viewerIn" | "officerIn" | "adminIn" | "viewerOut" | "officerOut" | "adminOut" | "cityAdmin" | "otherPlatform" | "otherMerchant";
@@ -280,6 +288,9 @@ function bodyOf(op: Operation): unknown {
     reportNoticeReceipt: { status: "delivered" },
     relayNoticeAcknowledge: {},
     relayNoticeEvidence: { text: "matrix" },
+    applyMerchantRestoration: { text: "matrix" },
+    relayRestorationApplication: { text: "matrix" },
+    reviewRestorationApplication: { decision: "reject", comment: "matrix" },
     ...fromGateway,
   };
   return samples[op.operationId] ?? { reason: "matrix" };

@@ -9,6 +9,7 @@ export const MESSAGE_TYPES = [
   "sandbox.removed",
   "notice.issued",
   "rectification.updated",
+  "restoration.updated",
   "platform.key_changed",
 ] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];

@@ -1,6 +1,6 @@
 // Keyset-paged lists: the first page when the filters change, "加载更多" after that, and an
 // export that walks every page up to a limit. A page source answers items, or a problem text.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 export type PageOf<T> = { items: T[]; nextCursor: string | null } | { problem: string };
 export type PageSource<T> = (after?: string) => Promise<PageOf<T>>;
@@ -13,9 +13,14 @@ export function useKeysetList<T>(source: PageSource<T>, filtersKey: string) {
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | undefined>();
   const [loading, setLoading] = useState(true);
+  // Each load is numbered: an answer that arrives after a newer load began (the filters changed
+  // while it was on the wire) is dropped instead of overwriting the newer list.
+  const generation = useRef(0);
   const load = async (after?: string) => {
+    const mine = ++generation.current;
     setLoading(true);
     const page = await source(after);
+    if (mine !== generation.current) return;
     setLoading(false);
     if ("problem" in page) return setError(page.problem);
     setError(undefined);

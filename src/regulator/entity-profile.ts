@@ -68,6 +68,23 @@ export async function contributionsFrom(db: Database, h: HistoryRow): Promise<Co
   return contributionsOf(model.compiled, Number(h.logit_prior), states).contributions;
 }
 
+/** The score a history row records, its reason codes in words. */
+export async function scoreFromHistory(db: Database, h: HistoryRow): Promise<ScoreResult> {
+  return {
+    p: Number(h.p),
+    logitPrior: Number(h.logit_prior),
+    contributions: await contributionsFrom(db, h),
+    loss: Number(h.loss),
+    expectedLoss: Number(h.expected_loss),
+    class: h.risk_class,
+    ...(h.override ? { override: h.override } : {}),
+    modelVersion: h.model_version,
+  };
+}
+
+/** The columns of a classification history row that HistoryRow types. */
+export const HISTORY_COLUMNS = sql`model_version, p, loss, expected_loss, risk_class, override, logit_prior, contributions, states, computed_at, trigger, run_id`;
+
 const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
 
 export async function getRegulatorEntity(ctx: { db: Database; actor: Actor }, input: { entityId: string }): Promise<EntityProfile> {
@@ -80,7 +97,7 @@ export async function getRegulatorEntity(ctx: { db: Database; actor: Actor }, in
   if (!e) throw new AppError("NOT_FOUND", "no such entity");
 
   const history = await db.rows<HistoryRow>(sql`
-    select model_version, p, loss, expected_loss, risk_class, override, logit_prior, contributions, states, computed_at, trigger, run_id
+    select ${HISTORY_COLUMNS}
     from classification where entity_id = ${e.id}::uuid order by computed_at desc, id desc limit ${HISTORY_LIMIT}`);
   const related = await db.rows<{ id: string; name: string; region_code: string; risk_class: CreditClass | null; links: LinkKind[] | string; inside: boolean }>(sql`
     with l as (
@@ -107,16 +124,7 @@ export async function getRegulatorEntity(ctx: { db: Database; actor: Actor }, in
 
   // The current score is the newest history row (written with the entity's class, same tx).
   const latest = history[0];
-  const score: ScoreResult | undefined = latest && {
-    p: Number(latest.p),
-    logitPrior: Number(latest.logit_prior),
-    contributions: await contributionsFrom(db, latest),
-    loss: Number(latest.loss),
-    expectedLoss: Number(latest.expected_loss),
-    class: latest.risk_class,
-    ...(latest.override ? { override: latest.override } : {}),
-    modelVersion: latest.model_version,
-  };
+  const score = latest && (await scoreFromHistory(db, latest));
   const inside = related.filter((r) => r.inside === true || (r.inside as unknown) === "t");
   return {
     entityId: e.id,

@@ -10,14 +10,14 @@ import { actorLabel, type Actor } from "../auth/actor.js";
 import { authorize, merchantNotice, ownPlatform, regulator } from "../auth/authorize.js";
 import type { Clock } from "../clock.js";
 import { rowsOf, type Database, type Executor } from "../db/client.js";
-import { decodeKeyset, encodeKeyset, UUID_PATTERN } from "../db/keyset.js";
+import { decodeKeyset, encodeTimeIdCursor, ISO_TIME_PATTERN, UUID_PATTERN } from "../db/keyset.js";
 import { requestRescore } from "../exchange/rescore-job.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import type { EnqueueMany } from "../jobs/outbox.js";
 import { checkEvidenceFiles } from "../notices/evidence-check.js";
-import { contributionsFrom, type HistoryRow } from "../regulator/entity-profile.js";
+import { HISTORY_COLUMNS, scoreFromHistory, type HistoryRow } from "../regulator/entity-profile.js";
 import type { ScoreResult } from "../scoring/index.js";
 import { gatherFacts, type OverdueRectifications } from "../sandbox/facts.js";
 import { currentPolicy } from "../sandbox/policy.js";
@@ -56,18 +56,9 @@ async function restorationOf(ctx: RestorationContext, entityId: string): Promise
     select id::text as id, name, risk_class from entity where id = ${entityId}::uuid`);
   if (!e) throw noEntity();
   const [latest] = await db.rows<HistoryRow>(sql`
-    select model_version, p, loss, expected_loss, risk_class, override, logit_prior, contributions, states, computed_at, trigger, run_id
+    select ${HISTORY_COLUMNS}
     from classification where entity_id = ${entityId}::uuid order by computed_at desc, id desc limit 1`);
-  const score: ScoreResult | undefined = latest && {
-    p: Number(latest.p),
-    logitPrior: Number(latest.logit_prior),
-    contributions: await contributionsFrom(db, latest),
-    loss: Number(latest.loss),
-    expectedLoss: Number(latest.expected_loss),
-    class: latest.risk_class,
-    ...(latest.override ? { override: latest.override } : {}),
-    modelVersion: latest.model_version,
-  };
+  const score: ScoreResult | undefined = latest && (await scoreFromHistory(db, latest));
   // The fence's own facts, read by the evaluation's reader; without its lock: this decides nothing.
   const [facts] = await gatherFacts(db.orm, [entityId], now, { overdueRectifications: ctx.overdueRectifications, lock: false });
   if (!facts) throw noEntity();
@@ -137,7 +128,6 @@ export async function applyForRestoration(ctx: RestorationContext, input: { enti
   return view;
 }
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 /** The review queue of the caller's region (narrowed by `region`), oldest first. */
 export async function listApplications(
@@ -147,7 +137,7 @@ export async function listApplications(
   const scope = authorize(ctx.actor, regulator("viewer", input.region)).scope;
   if (scope === null) return { applications: [], nextCursor: null };
   const limit = input.limit ?? 100;
-  const after = input.cursor ? decodeKeyset(input.cursor, [ISO, UUID_PATTERN]) : null;
+  const after = input.cursor ? decodeKeyset(input.cursor, [ISO_TIME_PATTERN, UUID_PATTERN]) : null;
   const rows = await readApplications(
     ctx.db.orm,
     sql`starts_with(a.region_code, ${scope})
@@ -159,7 +149,7 @@ export async function listApplications(
   const last = page.at(-1);
   return {
     applications: await toViews(ctx.db.orm, page),
-    nextCursor: rows.length > limit && last ? encodeKeyset([new Date(last.applied_at).toISOString(), last.id]) : null,
+    nextCursor: rows.length > limit && last ? encodeTimeIdCursor(last.applied_at, last.id) : null,
   };
 }
 

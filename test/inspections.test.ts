@@ -14,7 +14,7 @@ import type { components } from "../src/generated/openapi.js";
 import { regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, type LoggedInRegulator } from "./support/platform.js";
-import { seedToolsPopulation, type ToolsPopulation } from "./tools-fixtures.js";
+import { ok, seedToolsPopulation, type ToolsPopulation } from "./tools-fixtures.js";
 
 type Draw = components["schemas"]["InspectionDraw"];
 type Verification = components["schemas"]["InspectionDrawVerification"];
@@ -55,10 +55,6 @@ afterAll(async () => {
   await gw?.close();
 });
 
-async function ok<T>(res: Response, status = 200): Promise<T> {
-  expect(res.status, await res.clone().text()).toBe(status);
-  return (await res.json()) as T;
-}
 const draw = async (who: LoggedInRegulator, over: Record<string, unknown> = {}) => ok<Draw>(await regulatorCall(gw, who, "POST", "/v1/regulator/inspections/draws", body(over)), 201);
 
 describe("a draw", () => {

@@ -90,3 +90,14 @@ export async function complaintStorm(
   await jobsDone(gw, "warning.raised");
   return entityId;
 }
+
+/** The token of a merchant link: it travels in the URL fragment (`/m#t=...`). */
+export const linkToken = (merchantUrl: string): string => new URLSearchParams(new URL(merchantUrl).hash.slice(1)).get("t") ?? "";
+
+/** A merchant's call with its link's token as the bearer: GET without a body, POST (JSON) with one. */
+export const asMerchant = (gw: TestGateway, token: string, path: string, body?: unknown) =>
+  gw.fetch(path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });

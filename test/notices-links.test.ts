@@ -7,7 +7,7 @@ import { sql } from "drizzle-orm";
 import { runOperation } from "../src/cli/operations.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
-import { regulatorCall } from "./notices-fixtures.js";
+import { asMerchant, linkToken, regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 
@@ -28,12 +28,6 @@ let caseId: string;
 const SHOP_A = "link-shop-on-a";
 const SHOP_B = "link-shop-on-b";
 
-const asMerchant = (token: string, path: string, body?: unknown) =>
-  gw.fetch(path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
 
 /** The platform's current link for the notice, as GET /v1/notices/{id} gives it. */
 async function linkOf(p: OnboardedPlatform): Promise<Link> {
@@ -41,7 +35,7 @@ async function linkOf(p: OnboardedPlatform): Promise<Link> {
   expect(res.status).toBe(200);
   const n = (await res.json()) as Json;
   const url = String(n.merchantUrl);
-  return { url, token: new URL(url).hash.slice("#t=".length), linkId: String(n.merchantLinkId) };
+  return { url, token: linkToken(url), linkId: String(n.merchantLinkId) };
 }
 
 beforeAll(async () => {
@@ -87,8 +81,8 @@ describe("merchant links per platform", () => {
 
   it("record the platform that relayed each action in the case's timeline", async () => {
     const [la, lb] = [await linkOf(a), await linkOf(b)];
-    expect((await asMerchant(lb.token, "/v1/merchant/notice/acknowledge", { note: "收到" })).status).toBe(200);
-    expect((await asMerchant(la.token, "/v1/merchant/notice/evidence", { text: "已整改" })).status).toBe(200);
+    expect((await asMerchant(gw, lb.token, "/v1/merchant/notice/acknowledge", { note: "收到" })).status).toBe(200);
+    expect((await asMerchant(gw, la.token, "/v1/merchant/notice/evidence", { text: "已整改" })).status).toBe(200);
     const res = await regulatorCall(gw, officer, "GET", `/v1/regulator/rectifications/${caseId}`);
     expect(res.status).toBe(200);
     const timeline = ((await res.json()) as Json).timeline as Json[];
@@ -104,8 +98,8 @@ describe("merchant links per platform", () => {
 
   it("show the merchant no platform's ids or shop ids through either link", async () => {
     const [la, lb] = [await linkOf(a), await linkOf(b)];
-    const view = await (await asMerchant(lb.token, "/v1/merchant/notice")).text();
-    const html = await (await asMerchant(lb.token, "/v1/merchant/notice/html")).text();
+    const view = await (await asMerchant(gw, lb.token, "/v1/merchant/notice")).text();
+    const html = await (await asMerchant(gw, lb.token, "/v1/merchant/notice/html")).text();
     // The view does have the steps that carried them (delivered to A's shop, relayed by A).
     expect((JSON.parse(view) as Json).timeline.map((s: Json) => s.action)).toEqual(["opened", "delivered", "acknowledged", "submitted"]);
     for (const text of [view, html]) {
@@ -118,14 +112,14 @@ describe("merchant links per platform", () => {
     const res = await a.signedRequest(`/v1/notices/${noticeId}/merchant-link/revoke`, { reason: "发错了收件人" });
     expect(res.status).toBe(200);
     expect((await res.json()) as Json).toMatchObject({ noticeId, revoked: [{ linkId: la.linkId, platformId: a.platformId }] });
-    for (const path of ["/v1/merchant/notice", "/v1/merchant/notice/html"]) expect((await asMerchant(la.token, path)).status).toBe(401);
-    expect((await asMerchant(la.token, "/v1/merchant/notice/acknowledge", {})).status).toBe(401);
-    expect((await asMerchant(lb.token, "/v1/merchant/notice")).status).toBe(200);
+    for (const path of ["/v1/merchant/notice", "/v1/merchant/notice/html"]) expect((await asMerchant(gw, la.token, path)).status).toBe(401);
+    expect((await asMerchant(gw, la.token, "/v1/merchant/notice/acknowledge", {})).status).toBe(401);
+    expect((await asMerchant(gw, lb.token, "/v1/merchant/notice")).status).toBe(200);
     // Revoking again finds nothing live.
     expect(((await (await a.signedRequest(`/v1/notices/${noticeId}/merchant-link/revoke`, { reason: "再次" })).json()) as Json).revoked).toEqual([]);
     const fresh = await linkOf(a);
     expect(fresh.linkId).not.toBe(la.linkId);
-    expect((await asMerchant(fresh.token, "/v1/merchant/notice")).status).toBe(200);
+    expect((await asMerchant(gw, fresh.token, "/v1/merchant/notice")).status).toBe(200);
     const audit = await gw.system.deps.db.rows<{ actor: string; subject_id: string }>(
       sql`select actor, subject_id from audit_log where action = 'notice.merchant_link.revoke' order by seq`,
     );
@@ -139,24 +133,24 @@ describe("merchant links per platform", () => {
     const res = await regulatorCall(gw, officer, "POST", path, { reason: "商户反映链接被他人获取", platformId: b.platformId });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Json).revoked).toEqual([expect.objectContaining({ linkId: lb.linkId, platformId: b.platformId })]);
-    expect((await asMerchant(lb.token, "/v1/merchant/notice")).status).toBe(401);
-    expect((await asMerchant(la.token, "/v1/merchant/notice")).status).toBe(200);
+    expect((await asMerchant(gw, lb.token, "/v1/merchant/notice")).status).toBe(401);
+    expect((await asMerchant(gw, la.token, "/v1/merchant/notice")).status).toBe(200);
     const all = await regulatorCall(gw, officer, "POST", path, { reason: "全部撤销" });
     expect(((await all.json()) as Json).revoked).toEqual([expect.objectContaining({ linkId: la.linkId, platformId: a.platformId })]);
-    expect((await asMerchant(la.token, "/v1/merchant/notice")).status).toBe(401);
+    expect((await asMerchant(gw, la.token, "/v1/merchant/notice")).status).toBe(401);
     const audit = await gw.system.deps.db.rows<{ actor: string }>(sql`select actor from audit_log where action = 'notice.merchant_link.revoke' order by seq`);
     expect(audit.map((r) => r.actor).slice(-2)).toEqual([`regulator:${officer.userId}`, `regulator:${officer.userId}`]);
   });
 
   it("can be revoked from the operator CLI", async () => {
     const lb = await linkOf(b);
-    expect((await asMerchant(lb.token, "/v1/merchant/notice")).status).toBe(200);
+    expect((await asMerchant(gw, lb.token, "/v1/merchant/notice")).status).toBe(200);
     const { db, clock } = gw.system.deps;
     const out = (await runOperation(
       { db, clock, rotateGatewayKey: async () => ({ kid: "", retired: [] }) },
       { command: "notice.revoke-links", input: { noticeId, platformId: b.platformId, reason: "运维撤销" } },
     )) as Json;
     expect(out.revoked).toEqual([expect.objectContaining({ linkId: lb.linkId })]);
-    expect((await asMerchant(lb.token, "/v1/merchant/notice")).status).toBe(401);
+    expect((await asMerchant(gw, lb.token, "/v1/merchant/notice")).status).toBe(401);
   });
 });

@@ -9,7 +9,7 @@ import { createGatewayClient, verifyWebhook, type EventRecord, type FeedMessage,
 import { ManualClock } from "../src/clock.js";
 import { feedCaughtUp } from "../src/exchange/outbound/feed.js";
 import { complaint, makeUscc, merchant } from "./exchange-fixtures.js";
-import { jobsDone, regulatorCall } from "./notices-fixtures.js";
+import { jobsDone, linkToken, regulatorCall } from "./notices-fixtures.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator } from "./support/platform.js";
@@ -83,7 +83,7 @@ describe("the notice and rectification loop", () => {
     expect((await feed(sdkB)).filter((m) => m.type === "notice.issued")).toHaveLength(1);
     noticeId = String(issued[0]!.data.noticeId);
     caseId = String(issued[0]!.data.caseId);
-    token = new URL(String(issued[0]!.data.merchantUrl)).hash.slice("#t=".length);
+    token = linkToken(String(issued[0]!.data.merchantUrl));
 
     await jobsDone(gw, "webhook.deliver");
     const raw = hook.hits.find((p) => p.body.includes(noticeId))!;
@@ -136,7 +136,7 @@ describe("the notice and rectification loop", () => {
     expect((await merchantCall(token, "GET", "/v1/merchant/notice")).status).toBe(401);
     const after = await sdkA.getNotice(noticeId);
     expect(after.merchantLinkId).not.toBe(before.merchantLinkId);
-    token = new URL(after.merchantUrl).hash.slice("#t=".length);
+    token = linkToken(after.merchantUrl);
     expect((await merchantCall(token, "GET", "/v1/merchant/notice")).status).toBe(200);
   });
 

@@ -16,6 +16,7 @@ import { acknowledgeNotice, submitEvidence } from "../src/notices/merchant-verbs
 import { DEFAULT_NOTICE_OPTIONS, issueNotice, type Issued } from "../src/notices/index.js";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
+import { asMerchant, linkToken } from "./notices-fixtures.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 
 const DAY = 24 * 3_600_000;
@@ -37,12 +38,6 @@ let second: Issued & { token: string; url: string };
 let fileId: string;
 
 const db = () => gw.system.deps.db;
-const asMerchant = (token: string, path: string, body?: unknown) =>
-  gw.fetch(path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
 
 async function feedOf(p: OnboardedPlatform): Promise<FeedMsg[]> {
   while (!(await feedCaughtUp(db()))) await new Promise((r) => setTimeout(r, 20));
@@ -70,12 +65,12 @@ async function linkFrom(p: OnboardedPlatform, noticeId: string): Promise<{ url: 
   expect(msg, `notice.issued for ${noticeId}`).toBeDefined();
   const url = String(msg!.data.merchantUrl);
   expect(url.startsWith(`${gw.url}/m#t=`)).toBe(true);
-  return { url, token: url.slice(`${gw.url}/m#t=`.length), title: String(msg!.data.title) };
+  return { url, token: linkToken(url), title: String(msg!.data.title) };
 }
 
 /** The notice's content as the page's script loads it. */
 const contentOf = async (token: string) => {
-  const res = await asMerchant(token, "/v1/merchant/notice/html");
+  const res = await asMerchant(gw, token, "/v1/merchant/notice/html");
   expect(res.status).toBe(200);
   return res.text();
 };
@@ -148,7 +143,7 @@ describe("the merchant link", () => {
     expect(await script.text()).toContain("location.hash");
     // The content the script loads: escaped, line breaks kept, for either platform's link.
     for (const token of [first.token, fromB.token]) {
-      const res = await asMerchant(token, "/v1/merchant/notice/html");
+      const res = await asMerchant(gw, token, "/v1/merchant/notice/html");
       expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
       expect(res.headers.get("cache-control")).toBe("no-store");
       const html = await res.text();
@@ -172,7 +167,7 @@ describe("the merchant link", () => {
   });
 
   it("as a bearer opens GET /v1/merchant/notice: the notice, its open case, no evidence yet, the limits", async () => {
-    const res = await asMerchant(first.token, "/v1/merchant/notice");
+    const res = await asMerchant(gw, first.token, "/v1/merchant/notice");
     expect(res.status).toBe(200);
     const body = (await res.json()) as Json;
     expect(body).toMatchObject({ noticeId: first.noticeId, noticeNo: first.noticeNo, title: first.title, entityName: "锦江<小吃>店", evidence: [] });
@@ -182,13 +177,13 @@ describe("the merchant link", () => {
   });
 
   it("acknowledges once, however often asked", async () => {
-    const r1 = await asMerchant(first.token, "/v1/merchant/notice/acknowledge", { note: "已收到" });
-    const r2 = await asMerchant(first.token, "/v1/merchant/notice/acknowledge", {});
+    const r1 = await asMerchant(gw, first.token, "/v1/merchant/notice/acknowledge", { note: "已收到" });
+    const r2 = await asMerchant(gw, first.token, "/v1/merchant/notice/acknowledge", {});
     expect([r1.status, r2.status]).toEqual([200, 200]);
     const [c1, c2] = [(await r1.json()) as Json, (await r2.json()) as Json];
     expect(c1.status).toBe("acknowledged");
     expect(c2).toEqual(c1);
-    const view = (await (await asMerchant(first.token, "/v1/merchant/notice")).json()) as Json;
+    const view = (await (await asMerchant(gw, first.token, "/v1/merchant/notice")).json()) as Json;
     const acks = view.timeline.filter((s: Json) => s.action === "acknowledged");
     // The merchant sees kinds of actor only.
     expect(acks).toEqual([expect.objectContaining({ actor: "merchant", comment: "已收到", detail: {} })]);
@@ -196,7 +191,7 @@ describe("the merchant link", () => {
 
   it("refuses a file whose bytes are not its declared type (400) and keeps nothing of the submission", async () => {
     const files0 = await fileCount();
-    const res = await asMerchant(first.token, "/v1/merchant/notice/evidence", {
+    const res = await asMerchant(gw, first.token, "/v1/merchant/notice/evidence", {
       text: "整改说明",
       files: [
         { name: "ok.png", contentType: "image/png", contentBase64: PNG.toString("base64") },
@@ -209,14 +204,14 @@ describe("the merchant link", () => {
     expect(problem.errors).toEqual([expect.objectContaining({ pointer: "/files/1/contentBase64" })]);
     expect(await evidenceCount(first.caseId)).toBe(0);
     expect(await fileCount()).toBe(files0);
-    const view = (await (await asMerchant(first.token, "/v1/merchant/notice")).json()) as Json;
+    const view = (await (await asMerchant(gw, first.token, "/v1/merchant/notice")).json()) as Json;
     expect(view.case).toMatchObject({ status: "acknowledged", submissions: 0 });
   });
 
   it("refuses a file over 4 MiB (413, naming it) and keeps nothing, just over the limit or well over it", async () => {
     for (const size of [4 * 1024 * 1024 + 1024, 6 * 1024 * 1024]) {
       const big = Buffer.concat([PNG, Buffer.alloc(size - PNG.length)]);
-      const res = await asMerchant(first.token, "/v1/merchant/notice/evidence", {
+      const res = await asMerchant(gw, first.token, "/v1/merchant/notice/evidence", {
         text: "整改说明",
         files: [{ name: "巨大.png", contentType: "image/png", contentBase64: big.toString("base64") }],
       });
@@ -229,14 +224,14 @@ describe("the merchant link", () => {
   });
 
   it("takes evidence (text, link, PNG): the case is submitted, the items listed, the file downloadable with safe headers", async () => {
-    const res = await asMerchant(first.token, "/v1/merchant/notice/evidence", {
+    const res = await asMerchant(gw, first.token, "/v1/merchant/notice/evidence", {
       text: "已下架问题商品，并对投诉逐一回访。",
       links: ["https://shop.example.com/notice/rectified"],
       files: [{ name: "../整改 照片.png", contentType: "image/png", contentBase64: PNG.toString("base64") }],
     });
     expect(res.status).toBe(200);
     expect((await res.json()) as Json).toMatchObject({ caseId: first.caseId, status: "submitted", submissions: 1 });
-    const view = (await (await asMerchant(first.token, "/v1/merchant/notice")).json()) as Json;
+    const view = (await (await asMerchant(gw, first.token, "/v1/merchant/notice")).json()) as Json;
     expect(view.evidence.map((e: Json) => [e.submission, e.kind])).toEqual([
       [1, "text"],
       [1, "link"],
@@ -248,7 +243,7 @@ describe("the merchant link", () => {
     expect(view.timeline.at(-1)).toMatchObject({ action: "submitted", detail: { submission: 1, items: 3, files: 1 } });
     fileId = file.evidenceId;
 
-    const dl = await asMerchant(first.token, `/v1/merchant/notice/evidence/${fileId}`);
+    const dl = await asMerchant(gw, first.token, `/v1/merchant/notice/evidence/${fileId}`);
     expect(dl.status).toBe(200);
     expect(Buffer.from(await dl.arrayBuffer())).toEqual(PNG);
     expect(dl.headers.get("content-type")).toBe("image/png");
@@ -265,10 +260,10 @@ describe("the merchant link", () => {
   });
 
   it("opens only its own notice: another notice's link cannot read the first's evidence", async () => {
-    const own = (await (await asMerchant(second.token, "/v1/merchant/notice")).json()) as Json;
+    const own = (await (await asMerchant(gw, second.token, "/v1/merchant/notice")).json()) as Json;
     expect(own.noticeId).toBe(second.noticeId);
     expect(own.evidence).toEqual([]);
-    expect((await asMerchant(second.token, `/v1/merchant/notice/evidence/${fileId}`)).status).toBe(404);
+    expect((await asMerchant(gw, second.token, `/v1/merchant/notice/evidence/${fileId}`)).status).toBe(404);
     const html = await contentOf(second.token);
     expect(html).toContain(second.noticeNo);
     expect(html).not.toContain(first.noticeNo);
@@ -284,10 +279,10 @@ describe("the merchant link", () => {
     const foreign = await new SignJWT({ ...claims }).setProtectedHeader(decodeProtectedHeader(first.token) as { alg: string }).sign(privateKey);
     const platformToken = await a.token();
     for (const token of [altered, foreign, viewer.token, platformToken]) {
-      const api = await asMerchant(token, "/v1/merchant/notice");
+      const api = await asMerchant(gw, token, "/v1/merchant/notice");
       expect(api.status).toBe(401);
       expect(api.headers.get("www-authenticate")).toContain("invalid_token");
-      expect((await asMerchant(token, "/v1/merchant/notice/html")).status).toBe(401);
+      expect((await asMerchant(gw, token, "/v1/merchant/notice/html")).status).toBe(401);
     }
     expect((await gw.fetch("/v1/merchant/notice")).status).toBe(401);
   });
@@ -297,15 +292,15 @@ describe("the merchant link", () => {
     const page = await contentOf(first.token);
     expect(page).toContain("材料不全，请补充进货凭证。");
     expect(page).toContain("重新提交整改材料");
-    const res = await asMerchant(first.token, "/v1/merchant/notice/evidence", { text: "补充说明：进货凭证见附件。" });
+    const res = await asMerchant(gw, first.token, "/v1/merchant/notice/evidence", { text: "补充说明：进货凭证见附件。" });
     expect(res.status).toBe(200);
     expect((await res.json()) as Json).toMatchObject({ status: "submitted", submissions: 2 });
     await decide(first.caseId, "accepted", "整改到位。");
-    const late = await asMerchant(first.token, "/v1/merchant/notice/evidence", { text: "再补充" });
+    const late = await asMerchant(gw, first.token, "/v1/merchant/notice/evidence", { text: "再补充" });
     expect(late.status).toBe(409);
     // Acknowledging an accepted case changes nothing.
-    expect(((await (await asMerchant(first.token, "/v1/merchant/notice/acknowledge", {})).json()) as Json).status).toBe("accepted");
-    const view = (await (await asMerchant(first.token, "/v1/merchant/notice")).json()) as Json;
+    expect(((await (await asMerchant(gw, first.token, "/v1/merchant/notice/acknowledge", {})).json()) as Json).status).toBe("accepted");
+    const view = (await (await asMerchant(gw, first.token, "/v1/merchant/notice")).json()) as Json;
     expect(view.evidence.map((e: Json) => e.submission)).toEqual([1, 1, 1, 2]);
     // The officer stays anonymous to the merchant.
     expect(view.timeline.filter((s: Json) => s.action === "rejected" || s.action === "accepted").map((s: Json) => s.actor)).toEqual(["regulator", "regulator"]);
@@ -327,7 +322,7 @@ describe("the merchant link", () => {
     expect(acked.status).toBe("acknowledged");
     const submitted = await submitEvidence(as(principal(a)), { noticeId: second.noticeId, submission: { links: ["https://a.example/proof"] } });
     expect(submitted).toMatchObject({ status: "submitted", submissions: 1 });
-    const view = (await (await asMerchant(second.token, "/v1/merchant/notice")).json()) as Json;
+    const view = (await (await asMerchant(gw, second.token, "/v1/merchant/notice")).json()) as Json;
     // The merchant sees that a platform relayed it, not which one.
     expect(view.evidence).toEqual([expect.objectContaining({ kind: "link", submittedBy: "platform" })]);
     // A merchant link is its own notice's only.
@@ -338,8 +333,8 @@ describe("the merchant link", () => {
   it("stops working once the link has expired (the deadline plus the grace period): 401 on the API and the page's content", async () => {
     const [row] = await db().rows<{ link_expires_at: Date | string }>(sql`select link_expires_at from notice where id = ${second.noticeId}::uuid`);
     clock.set(new Date(new Date(row!.link_expires_at).getTime() + 60_000));
-    const api = await asMerchant(second.token, "/v1/merchant/notice");
+    const api = await asMerchant(gw, second.token, "/v1/merchant/notice");
     expect(api.status).toBe(401);
-    expect((await asMerchant(second.token, "/v1/merchant/notice/html")).status).toBe(401);
+    expect((await asMerchant(gw, second.token, "/v1/merchant/notice/html")).status).toBe(401);
   });
 });

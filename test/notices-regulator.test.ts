@@ -13,7 +13,7 @@ import { dropStaged, stagedComputeFeatures, stageFeatures } from "../src/classif
 import { computeRelationshipIndicators } from "../src/classification/relationships.js";
 import { ManualClock } from "../src/clock.js";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
-import { complaintStorm, DAY, feedOf, jobsDone, post, regulatorCall } from "./notices-fixtures.js";
+import { complaintStorm, DAY, feedOf, jobsDone, linkToken, post, regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 import { rescoresSettled } from "./support/rescores.js";
@@ -74,7 +74,7 @@ const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000
 async function submit(n: Notice, withFile = false): Promise<void> {
   const platform = [pa, pb, pc].find((p) => p.platformId === n.deliveries[0]!.platformId)!;
   const sent = (await feedOf(gw, platform)).find((m) => m.type === "notice.issued" && m.data.noticeId === n.noticeId)!;
-  const token = new URL(String(sent.data.merchantUrl)).hash.slice("#t=".length);
+  const token = linkToken(String(sent.data.merchantUrl));
   const body = { text: "已整改，附说明。", ...(withFile ? { files: [{ name: "整改照片.png", contentType: "image/png", contentBase64: PNG.toString("base64") }] } : {}) };
   const res = await gw.fetch("/v1/merchant/notice/evidence", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
   expect(res.status, await res.clone().text()).toBe(200);

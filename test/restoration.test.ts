@@ -10,7 +10,7 @@ import { exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
-import { complaintStorm, feedOf, post, regulatorCall } from "./notices-fixtures.js";
+import { asMerchant, complaintStorm, feedOf, linkToken, post, regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 import { rescoresSettled } from "./support/rescores.js";
@@ -32,12 +32,6 @@ let calmToken: string;
 let applicationId: string;
 
 const db = () => gw.system.deps.db;
-const asMerchant = (token: string, path: string, body?: unknown) =>
-  gw.fetch(path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
 const reg = async (who: LoggedInRegulator, method: string, path: string, body?: unknown) => {
   const res = await regulatorCall(gw, who, method, path, body);
   return { status: res.status, body: (await res.json()) as Json };
@@ -46,7 +40,7 @@ const reg = async (who: LoggedInRegulator, method: string, path: string, body?: 
 async function linkOf(entityId: string): Promise<string> {
   const msg = (await feedOf(gw, pa)).find((m) => m.type === "notice.issued" && m.entityId === entityId);
   expect(msg, `notice.issued for ${entityId}`).toBeDefined();
-  return new URLSearchParams(new URL(String(msg!.data.merchantUrl)).hash.slice(1)).get("t")!;
+  return linkToken(String(msg!.data.merchantUrl));
 }
 
 /** The platform's SDK client, on the test's clock (its client assertions must match the gateway's time). */
@@ -80,7 +74,7 @@ afterAll(async () => gw?.close());
 
 describe("the explanation", () => {
   it("tells the merchant in Chinese what keeps it out and what it can act on", async () => {
-    const res = await asMerchant(stormToken, "/v1/merchant/restoration");
+    const res = await asMerchant(gw, stormToken, "/v1/merchant/restoration");
     const body = (await res.json()) as Json;
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(body).toMatchObject({ entityId: storm, sandbox: "outside", openApplication: null });
@@ -97,7 +91,7 @@ describe("the explanation", () => {
   });
 
   it("gives a merchant held back by time alone the date it could next be admitted", async () => {
-    const body = (await (await asMerchant(calmToken, "/v1/merchant/restoration")).json()) as Json;
+    const body = (await (await asMerchant(gw, calmToken, "/v1/merchant/restoration")).json()) as Json;
     expect(body).toMatchObject({ entityId: calm, sandbox: "outside" });
     expect(body.blockers.length).toBeGreaterThan(0);
     expect(body.blockers.every((b: Json) => b.kind === "time" && typeof b.until === "string")).toBe(true);
@@ -135,7 +129,7 @@ describe("the explanation", () => {
 
 describe("applications and their review", () => {
   it("takes one open application per entity, with evidence", async () => {
-    const res = await asMerchant(stormToken, "/v1/merchant/restoration/applications", {
+    const res = await asMerchant(gw, stormToken, "/v1/merchant/restoration/applications", {
       text: "已逐一处理全部投诉并完成退款，更换了食材供应商。",
       links: ["https://example.com/report"],
       files: [{ name: "整改报告.png", contentType: "image/png", contentBase64: PNG.toString("base64") }],
@@ -145,12 +139,12 @@ describe("applications and their review", () => {
     expect(body).toMatchObject({ entityId: storm, status: "open", links: ["https://example.com/report"], reviewedAt: null });
     expect(body.files).toEqual([expect.objectContaining({ fileName: "整改报告.png", contentType: "image/png", sizeBytes: PNG.length })]);
     applicationId = body.applicationId;
-    const again = await asMerchant(stormToken, "/v1/merchant/restoration/applications", { text: "再次申请" });
+    const again = await asMerchant(gw, stormToken, "/v1/merchant/restoration/applications", { text: "再次申请" });
     expect(again.status).toBe(409);
     const relayed = await pa.signedRequest(`/v1/entities/${storm}/restoration/applications`, { text: "平台代为提交" });
     expect(relayed.status).toBe(409);
-    expect((await asMerchant(stormToken, "/v1/merchant/restoration/applications", {})).status).toBe(400);
-    const view = (await (await asMerchant(stormToken, "/v1/merchant/restoration")).json()) as Json;
+    expect((await asMerchant(gw, stormToken, "/v1/merchant/restoration/applications", {})).status).toBe(400);
+    const view = (await (await asMerchant(gw, stormToken, "/v1/merchant/restoration")).json()) as Json;
     expect(view.openApplication.applicationId).toBe(applicationId);
   });
 
@@ -202,7 +196,7 @@ describe("applications and their review", () => {
     const updates = (await feedOf(gw, pa)).filter((m) => m.type === "restoration.updated" && m.entityId === calm).map((m) => m.data);
     expect(updates.at(-1)).toEqual({ applicationId: app.applicationId, status: "rejected", comment: "缺少公示页面截图" });
     expect((await reg(officer, "GET", "/v1/regulator/restoration/applications?status=rejected")).body.applications.map((a: Json) => a.applicationId)).toEqual([app.applicationId]);
-    const again = await asMerchant(calmToken, "/v1/merchant/restoration/applications", { text: "已补充公示页面截图" });
+    const again = await asMerchant(gw, calmToken, "/v1/merchant/restoration/applications", { text: "已补充公示页面截图" });
     expect(again.status).toBe(201);
   });
 });

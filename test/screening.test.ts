@@ -9,7 +9,7 @@ import { walkScreening } from "../src/screening/query.js";
 import { regulatorCall } from "./notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, type LoggedInRegulator } from "./support/platform.js";
-import { seedToolsPopulation, type ToolsPopulation } from "./tools-fixtures.js";
+import { ok, seedToolsPopulation, type ToolsPopulation } from "./tools-fixtures.js";
 
 type Page = components["schemas"]["ScreeningPage"];
 type Saved = components["schemas"]["SavedScreening"];
@@ -33,10 +33,6 @@ afterAll(async () => {
   await gw?.close();
 });
 
-async function ok<T>(res: Response, status = 200): Promise<T> {
-  expect(res.status, await res.clone().text()).toBe(status);
-  return (await res.json()) as T;
-}
 const count = async (who: LoggedInRegulator, conditions: unknown, region?: string) =>
   (await ok<{ count: number }>(await regulatorCall(gw, who, "POST", "/v1/regulator/screenings/count", { conditions, ...(region ? { region } : {}) }))).count;
 async function runAll(who: LoggedInRegulator, conditions: unknown, limit = 2): Promise<Page["rows"]> {

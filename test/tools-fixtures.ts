@@ -46,3 +46,9 @@ export async function seedToolsPopulation(gw: TestGateway): Promise<ToolsPopulat
 }
 
 export { DAY };
+
+/** The JSON body of a response that must have `status` (the body is the failure message otherwise). */
+export async function ok<T>(res: Response, status = 200): Promise<T> {
+  expect(res.status, await res.clone().text()).toBe(status);
+  return (await res.json()) as T;
+}

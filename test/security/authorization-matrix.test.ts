@@ -15,6 +15,7 @@ import { loadSpec, type Operation } from "../../src/http/spec.js";
 import { MERCHANT_TOKEN_TYP, merchantAudience } from "../../src/notices/link.js";
 import { makeUscc, merchant } from "../exchange-fixtures.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
+import { linkToken } from "../notices-fixtures.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "../support/platform.js";
 
 type Who = "public" | "operator" | "platform" | "merchant" | "regulator";
@@ -234,7 +235,7 @@ beforeAll(async () => {
   const { signer, gatewayKeys } = gw.system.auth;
   // The other notice's link as its platform received it (the token in the URL's fragment).
   const sent = (await (await owner.get(`/v1/notices/${otherNotice}`)).json()) as { merchantUrl: string };
-  otherMerchantToken = new URL(sent.merchantUrl).hash.slice("#t=".length);
+  otherMerchantToken = linkToken(sent.merchantUrl);
   const read = async (path: string) =>
     (await gw.fetch(path, { headers: { authorization: `Bearer ${regulators.cityAdmin!.token}` } })).json() as Promise<Record<string, unknown>>;
   const policy = (await read("/v1/regulator/sandbox/policy")) as { policy: unknown };

@@ -17,6 +17,7 @@ import { ManualClock } from "../src/clock.js";
 import type { Database } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { benchSystem, openScratchDatabase } from "./support/scratch-database.js";
+import { ensureEventPartitions, monthOf } from "../src/exchange/partitions.js";
 
 const DAY = 86_400_000;
 const T = new Date("2026-06-15T00:00:00Z");
@@ -76,10 +77,7 @@ async function main(): Promise<void> {
 async function load(db: Database, n: number, perEntity: number): Promise<void> {
   const pid = "01900000-0000-7000-8000-00000000b001";
   await db.orm.execute(sql`insert into platform (id, name, client_id) values (${pid}::uuid, 'bench', 'bench')`);
-  for (let m = 0; m <= 13; m++) {
-    const d = new Date(Date.UTC(T.getUTCFullYear(), T.getUTCMonth() - m, 1));
-    await db.orm.execute(sql`select ensure_event_partition(${d.toISOString().slice(0, 10)}::date)`);
-  }
+  await ensureEventPartitions(db, Array.from({ length: 14 }, (_, m) => monthOf(Date.UTC(T.getUTCFullYear(), T.getUTCMonth() - m, 1))));
   await db.orm.execute(sql`
     insert into entity (id, name, entity_type, region_code, address, category)
     select gen_random_uuid(), 'e' || g, 'enterprise', '510104', g || ' Bench Road', case when g % 3 = 0 then 'food' else 'apparel' end

@@ -17,6 +17,7 @@ import { ruleWhatIf } from "../src/monitoring/what-if.js";
 import { DEFAULT_FENCE_POLICY } from "../src/sandbox/index.js";
 import { fencePolicyWhatIf } from "../src/sandbox/what-if.js";
 import { benchSystem, openScratchDatabase } from "./support/scratch-database.js";
+import { ensureEventPartitions, monthOf } from "../src/exchange/partitions.js";
 
 const T = new Date("2026-06-15T00:00:00Z");
 const DISTRICTS = ["510104", "510105", "510106", "510107", "510108", "510112", "510114", "510116"];
@@ -60,10 +61,7 @@ async function main(): Promise<void> {
 async function load(db: Database, n: number, perEntity: number): Promise<void> {
   const pid = "01900000-0000-7000-8000-00000000b002";
   await db.orm.execute(sql`insert into platform (id, name, client_id) values (${pid}::uuid, 'bench', 'bench')`);
-  for (let m = 0; m <= 4; m++) {
-    const d = new Date(Date.UTC(T.getUTCFullYear(), T.getUTCMonth() - m, 1));
-    await db.orm.execute(sql`select ensure_event_partition(${d.toISOString().slice(0, 10)}::date)`);
-  }
+  await ensureEventPartitions(db, Array.from({ length: 5 }, (_, m) => monthOf(Date.UTC(T.getUTCFullYear(), T.getUTCMonth() - m, 1))));
   await db.orm.execute(sql`
     insert into entity (id, name, entity_type, region_code, address, category, risk_class, class_since, operating_since)
     select gen_random_uuid(), 'e' || g, 'enterprise', (${JSON.stringify(DISTRICTS)}::jsonb ->> (g % ${DISTRICTS.length}))::text, g || ' Bench Road',

@@ -10,7 +10,7 @@ import { openDatabase, type Database } from "../../src/db/client.js";
 import { migrate } from "../../src/db/migrate.js";
 import { createTestDatabase, usingPostgres, type TestDatabase } from "./db.js";
 import { TEST_KEY_ENCRYPTION_KEY } from "./gateway.js";
-import { freePort } from "./net.js";
+import { killableGateway, type KillableGateway } from "./gateway-process.js";
 
 export interface CliRun {
   code: number | null;
@@ -79,31 +79,11 @@ export function startCli(env: Record<string, string>, args: string[]): ChildProc
 
 export const runCli = (env: Record<string, string>, args: string[]): Promise<CliRun> => startCli(env, args).done;
 
-export interface GatewayProcess {
-  output(): string;
-  stop(): Promise<void>;
-}
+export type GatewayProcess = Pick<KillableGateway, "output" | "stop">;
 
 /** The gateway (`src/main.ts`) on the same database, once it says it is listening. */
 export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { ...env, PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", () => /listening on/.test(out) && resolve());
-    child.on("exit", (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
-  });
-  return {
-    output: () => out,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill("SIGTERM");
-      await new Promise((r) => child.on("exit", r));
-    },
-  };
+  const gateway = await killableGateway(env, { LOG_LEVEL: "warn" });
+  await gateway.start();
+  return gateway;
 }

@@ -6,8 +6,9 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, problemText, type Schemas, type Session } from "../lib/api";
 import { download, toCsv } from "../lib/csv";
 import { EXPORT_MAX, fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
-import { CASE_STATUS_LABEL, districtsIn, fmtDate, fmtTime, regionName } from "../lib/labels";
+import { CASE_STATUS_LABEL, fmtDate, fmtTime, regionName } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { LabelSelect, RegionSelect } from "../components/Filters";
 import { useApi } from "../lib/useApi";
 
 type Notice = Schemas["Notice"];
@@ -50,22 +51,13 @@ export function Notices({ session, query }: { session: Session; query: URLSearch
       </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>送达
-          <select value={delivery} onChange={(e) => nav({ delivery: e.currentTarget.value || undefined, notice: undefined })}>
-            <option value="">全部</option>
-            {Object.entries(DELIVERY_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={DELIVERY_LABEL} value={delivery} onChange={(v) => nav({ delivery: v || undefined, notice: undefined })} />
         </label>
         <label>来源
-          <select value={source} onChange={(e) => nav({ source: e.currentTarget.value || undefined, notice: undefined })} data-testid="notice-source">
-            <option value="">全部</option>
-            {Object.entries(SOURCE_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={SOURCE_LABEL} value={source} onChange={(v) => nav({ source: v || undefined, notice: undefined })} testId="notice-source" />
         </label>
         <label>辖区
-          <select value={region} onChange={(e) => nav({ region: e.currentTarget.value || undefined, notice: undefined })}>
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
-          </select>
+          <RegionSelect session={session} value={region} onChange={(v) => nav({ region: v || undefined, notice: undefined })} />
         </label>
       </form>
       {error && <p class="error" role="alert">{error}</p>}

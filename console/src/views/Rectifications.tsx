@@ -6,8 +6,9 @@ import { useEffect, useState } from "preact/hooks";
 import { api, currentSession, problemText, type Schemas, type Session } from "../lib/api";
 import { fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
 import { download, toCsv } from "../lib/csv";
-import { CASE_STATUS_LABEL, districtsIn, fmtDate, fmtTime, regionName } from "../lib/labels";
+import { CASE_STATUS_LABEL, fmtDate, fmtTime, regionName } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { LabelSelect, RegionSelect } from "../components/Filters";
 
 type Case = Schemas["RectificationCase"];
 type Detail = Schemas["RectificationDetail"];
@@ -46,16 +47,10 @@ export function Rectifications({ session, query }: { session: Session; query: UR
       </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>状态
-          <select value={status} onChange={(e) => nav({ status: e.currentTarget.value, case: undefined })} data-testid="case-status">
-            <option value="all">全部</option>
-            {Object.entries(CASE_STATUS_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={CASE_STATUS_LABEL} allValue="all" value={status} onChange={(v) => nav({ status: v, case: undefined })} testId="case-status" />
         </label>
         <label>辖区
-          <select value={region} onChange={(e) => nav({ region: e.currentTarget.value || undefined, case: undefined })}>
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
-          </select>
+          <RegionSelect session={session} value={region} onChange={(v) => nav({ region: v || undefined, case: undefined })} />
         </label>
       </form>
       {error && <p class="error" role="alert">{error}</p>}

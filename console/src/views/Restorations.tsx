@@ -6,8 +6,9 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, currentSession, problemText, type Schemas, type Session } from "../lib/api";
 import { useKeysetList, type PageSource } from "../lib/keyset";
-import { districtsIn, fmtDate, fmtTime, regionName } from "../lib/labels";
+import { fmtDate, fmtTime, regionName } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { LabelSelect, RegionSelect } from "../components/Filters";
 
 type Application = Schemas["RestorationApplication"];
 type Detail = Schemas["RestorationApplicationDetail"];
@@ -31,16 +32,10 @@ export function Restorations({ session, query }: { session: Session; query: URLS
       <div class="title-row"><h1 id="restoration-title">信用修复审核</h1></div>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>状态
-          <select value={status} onChange={(e) => nav({ status: e.currentTarget.value, application: undefined })} data-testid="restoration-status">
-            <option value="all">全部</option>
-            {Object.entries(STATUS_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={STATUS_LABEL} allValue="all" value={status} onChange={(v) => nav({ status: v, application: undefined })} testId="restoration-status" />
         </label>
         <label>辖区
-          <select value={region} onChange={(e) => nav({ region: e.currentTarget.value || undefined, application: undefined })}>
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
-          </select>
+          <RegionSelect session={session} value={region} onChange={(v) => nav({ region: v || undefined, application: undefined })} />
         </label>
       </form>
       {error && <p class="error" role="alert">{error}</p>}

@@ -4,8 +4,9 @@
 import { api, problemText, type Schemas, type Session } from "../lib/api";
 import { download, toCsv } from "../lib/csv";
 import { EXPORT_MAX, fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
-import { actorLabel, CLASS_LABEL, districtsIn, fmtDate, regionName, SANDBOX_LABEL } from "../lib/labels";
+import { actorLabel, CLASS_LABEL, fmtDate, regionName, SANDBOX_LABEL } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { RegionSelect } from "../components/Filters";
 import { useState } from "preact/hooks";
 import { SandboxPanel } from "./sandbox/SandboxPanel";
 
@@ -48,10 +49,7 @@ export function Sandbox({ session, query }: { session: Session; query: URLSearch
           </select>
         </label>
         <label>辖区
-          <select value={region} onChange={(e) => nav({ region: e.currentTarget.value || undefined, entity: undefined })}>
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
-          </select>
+          <RegionSelect session={session} value={region} onChange={(v) => nav({ region: v || undefined, entity: undefined })} />
         </label>
       </form>
       {error && <p class="error" role="alert">{error}</p>}

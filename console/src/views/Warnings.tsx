@@ -4,8 +4,9 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { EXPORT_MAX, fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
 import { api, problemText, type Schemas, type Session } from "../lib/api";
 import { download, toCsv } from "../lib/csv";
-import { ACTION_LABEL, districtsIn, fmtTime, regionName, SANDBOX_LABEL, SEVERITY_LABEL, WARNING_STATUS_LABEL } from "../lib/labels";
+import { ACTION_LABEL, fmtTime, regionName, SANDBOX_LABEL, SEVERITY_LABEL, WARNING_STATUS_LABEL } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { LabelSelect, RegionSelect } from "../components/Filters";
 import { IssueNoticeDialog } from "./Notices";
 
 type Warning = Schemas["Warning"];
@@ -48,22 +49,13 @@ export function Warnings({ session, query }: { session: Session; query: URLSearc
       </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>状态
-          <select value={filters.status ?? ""} onChange={(e) => setFilter("status", e.currentTarget.value)} data-testid="filter-status">
-            <option value="">全部</option>
-            {Object.entries(WARNING_STATUS_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={WARNING_STATUS_LABEL} value={filters.status ?? ""} onChange={(v) => setFilter("status", v)} testId="filter-status" />
         </label>
         <label>严重程度
-          <select value={filters.severity ?? ""} onChange={(e) => setFilter("severity", e.currentTarget.value)}>
-            <option value="">全部</option>
-            {Object.entries(SEVERITY_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={SEVERITY_LABEL} value={filters.severity ?? ""} onChange={(v) => setFilter("severity", v)} />
         </label>
         <label>辖区
-          <select value={filters.region ?? ""} onChange={(e) => setFilter("region", e.currentTarget.value)}>
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
-          </select>
+          <RegionSelect session={session} value={filters.region ?? ""} onChange={(v) => setFilter("region", v)} />
         </label>
       </form>
       {error && <p class="error" role="alert">{error}</p>}

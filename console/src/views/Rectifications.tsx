@@ -9,6 +9,7 @@ import { download, toCsv } from "../lib/csv";
 import { CASE_STATUS_LABEL, fmtDate, fmtTime, regionName } from "../lib/labels";
 import { go, href } from "../lib/route";
 import { LabelSelect, RegionSelect } from "../components/Filters";
+import { ReviewForm, type Decision } from "../components/ReviewForm";
 
 type Case = Schemas["RectificationCase"];
 type Detail = Schemas["RectificationDetail"];
@@ -81,8 +82,6 @@ export function Rectifications({ session, query }: { session: Session; query: UR
 function CaseDetail({ caseId, canReview, onReviewed }: { caseId: string; canReview: boolean; onReviewed: (c: Case) => void }) {
   const [d, setD] = useState<Detail | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [comment, setComment] = useState("");
-  const [message, setMessage] = useState<string | undefined>();
   const load = async () => {
     const { data, error, response } = await api.GET("/v1/regulator/rectifications/{caseId}", { params: { path: { caseId } } });
     if (data) setD(data);
@@ -91,13 +90,12 @@ function CaseDetail({ caseId, canReview, onReviewed }: { caseId: string; canRevi
   useEffect(() => {
     void load();
   }, [caseId]);
-  const review = async (decision: "accept" | "reject") => {
-    const { data, error, response } = await api.POST("/v1/regulator/rectifications/{caseId}/review", { params: { path: { caseId } }, body: { decision, comment: comment.trim() } });
-    if (!data) return setError(problemText(error, response.status));
-    setMessage(decision === "accept" ? "已通过。" : "已驳回，商户可重新提交。");
-    setComment("");
+  const review = async (decision: Decision, comment: string) => {
+    const { data, error, response } = await api.POST("/v1/regulator/rectifications/{caseId}/review", { params: { path: { caseId } }, body: { decision, comment } });
+    if (!data) return problemText(error, response.status);
     onReviewed(data);
     void load();
+    return undefined;
   };
   if (error && !d) return <p class="error" role="alert">{error}</p>;
   if (!d) return <p class="muted">加载中…</p>;
@@ -125,18 +123,8 @@ function CaseDetail({ caseId, canReview, onReviewed }: { caseId: string; canRevi
           <li key={k}>{fmtTime(s.at)} {STEP_LABEL[s.action] ?? s.action}{s.comment ? `：${s.comment}` : ""}</li>
         ))}
       </ol>
-      {canReview && d.status === "submitted" && (
-        <form class="review" onSubmit={(e) => e.preventDefault()}>
-          <label for="review-comment">审核意见（必填）</label>
-          <textarea id="review-comment" rows={3} maxLength={4000} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
-          <div class="actions">
-            <button type="button" disabled={!comment.trim()} onClick={() => review("accept")}>通过</button>
-            <button type="button" class="danger" disabled={!comment.trim()} onClick={() => review("reject")}>驳回</button>
-          </div>
-        </form>
-      )}
-      {message && <p class="info" role="status">{message}</p>}
-      {error && <p class="error" role="alert">{error}</p>}
+      <ReviewForm open={canReview && d.status === "submitted"} commentId="review-comment" review={review} error={error} setError={setError}
+        done={{ accept: "已通过。", reject: "已驳回，商户可重新提交。" }} />
     </section>
   );
 }

@@ -4,8 +4,7 @@
 // session, never by a bare link) and timeline, and officers accept or reject with a comment.
 import { useEffect, useState } from "preact/hooks";
 import { api, currentSession, problemText, type Schemas, type Session } from "../lib/api";
-import { fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
-import { download, toCsv } from "../lib/csv";
+import { downloadAll, useKeysetList, type PageSource } from "../lib/keyset";
 import { CASE_STATUS_LABEL, fmtDate, fmtTime, regionName } from "../lib/labels";
 import { go, href } from "../lib/route";
 import { LabelSelect, RegionSelect } from "../components/Filters";
@@ -31,13 +30,8 @@ export function Rectifications({ session, query }: { session: Session; query: UR
   const { items, setItems, cursor, error, setError, load } = useKeysetList(source, `${status}|${region}`);
   const nav = (over: Record<string, string | undefined>) => go("rectifications", { status, region: region || undefined, case: selected, ...over });
   const exportCsv = async () => {
-    const got = await fetchAll(source);
-    if ("problem" in got) return setError(got.problem);
-    const all = got.items;
-    download(`整改案件-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(
-      ["案件编号", "经营主体", "主体编号", "辖区", "状态", "逾期", "期限", "提交次数", "最近意见"],
-      all.map((c) => [c.caseId, c.entityName, c.entityId, regionName(c.regionCode), CASE_STATUS_LABEL[c.status], c.overdue ? "是" : "否", c.dueAt, c.submissions, c.lastComment ?? ""]),
-    ));
+    const got = await downloadAll(source, "整改案件", ["案件编号", "经营主体", "主体编号", "辖区", "状态", "逾期", "期限", "提交次数", "最近意见"], (c) => [c.caseId, c.entityName, c.entityId, regionName(c.regionCode), CASE_STATUS_LABEL[c.status], c.overdue ? "是" : "否", c.dueAt, c.submissions, c.lastComment ?? ""]);
+    if ("problem" in got) setError(got.problem);
   };
 
   return (

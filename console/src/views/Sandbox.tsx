@@ -2,8 +2,7 @@
 // keyset pages, CSV export; a member opens beside the list with its history, and officers admit,
 // remove or hold it with a reason (an entity never admitted is admitted from its profile).
 import { api, problemText, type Schemas, type Session } from "../lib/api";
-import { download, toCsv } from "../lib/csv";
-import { EXPORT_MAX, fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
+import { downloadAll, useKeysetList, type PageSource } from "../lib/keyset";
 import { actorLabel, CLASS_LABEL, fmtDate, regionName, SANDBOX_LABEL } from "../lib/labels";
 import { go, href } from "../lib/route";
 import { RegionSelect } from "../components/Filters";
@@ -26,13 +25,9 @@ export function Sandbox({ session, query }: { session: Session; query: URLSearch
   const { items, cursor, error, setError, load } = useKeysetList(source, `${status}|${region}`);
   const nav = (over: Record<string, string | undefined>) => go("sandbox", { status, region: region || undefined, entity: selected, ...over });
   const exportCsv = async () => {
-    const got = await fetchAll(source);
+    const got = await downloadAll(source, "沙盒名单", ["主体编号", "经营主体", "区划代码", "辖区", "风险类别", "状态", "起始", "最近决定者", "保持至"], (m) => [m.entityId, m.name, m.regionCode, regionName(m.regionCode), m.riskClass ?? "", SANDBOX_LABEL[m.status], m.since, actorLabel(m.lastActor), m.holdUntil ?? ""]);
     if ("problem" in got) return setError(got.problem);
-    download(`沙盒名单-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(
-      ["主体编号", "经营主体", "区划代码", "辖区", "风险类别", "状态", "起始", "最近决定者", "保持至"],
-      got.items.map((m) => [m.entityId, m.name, m.regionCode, regionName(m.regionCode), m.riskClass ?? "", SANDBOX_LABEL[m.status], m.since, actorLabel(m.lastActor), m.holdUntil ?? ""]),
-    ));
-    setMessage(`已导出 ${got.items.length} 条${got.truncated ? `（上限 ${EXPORT_MAX} 条）` : ""}。`);
+    setMessage(got.done);
   };
   return (
     <section aria-labelledby="sandbox-title">

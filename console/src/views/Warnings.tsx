@@ -1,9 +1,8 @@
 // The warning library (预警线索库): filters by status, severity and district, keyset pages
 // ("加载更多"), CSV export of everything the filters select, and close-with-reason for officers.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { EXPORT_MAX, fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
+import { downloadAll, useKeysetList, type PageSource } from "../lib/keyset";
 import { api, problemText, type Schemas, type Session } from "../lib/api";
-import { download, toCsv } from "../lib/csv";
 import { ACTION_LABEL, fmtTime, regionName, SANDBOX_LABEL, SEVERITY_LABEL, WARNING_STATUS_LABEL } from "../lib/labels";
 import { go, href } from "../lib/route";
 import { LabelSelect, RegionSelect } from "../components/Filters";
@@ -32,12 +31,9 @@ export function Warnings({ session, query }: { session: Session; query: URLSearc
 
   const setFilter = (k: keyof Filters, v: string) => go("warnings", { ...filters, [k]: v || undefined });
   const exportCsv = async () => {
-    const got = await fetchAll(source);
+    const got = await downloadAll(source, "预警线索", ["线索编号", "经营主体", "主体编号", "区划代码", "辖区", "规则", "严重程度", "状态", "处置", "命中次数", "首次命中", "最近命中", "关闭理由"], (w) => [w.warningId, w.entityName, w.entityId, w.regionCode, regionName(w.regionCode), w.ruleNameZh ?? w.ruleKey, SEVERITY_LABEL[w.severity], WARNING_STATUS_LABEL[w.status], ACTION_LABEL[w.action], w.hitCount, w.firstHitAt, w.lastHitAt, w.closeReason ?? ""]);
     if ("problem" in got) return setError(got.problem);
-    const all = got.items;
-    const rows = all.map((w) => [w.warningId, w.entityName, w.entityId, w.regionCode, regionName(w.regionCode), w.ruleNameZh ?? w.ruleKey, SEVERITY_LABEL[w.severity], WARNING_STATUS_LABEL[w.status], ACTION_LABEL[w.action], w.hitCount, w.firstHitAt, w.lastHitAt, w.closeReason ?? ""]);
-    download(`预警线索-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(["线索编号", "经营主体", "主体编号", "区划代码", "辖区", "规则", "严重程度", "状态", "处置", "命中次数", "首次命中", "最近命中", "关闭理由"], rows));
-    setMessage(`已导出 ${all.length} 条${got.truncated ? `（上限 ${EXPORT_MAX} 条）` : ""}。`);
+    setMessage(got.done);
   };
 
   const canClose = session.role !== "viewer";

@@ -2,6 +2,8 @@
 // schema and from the semantic checks alike) placed at the form field they point into: the field
 // whose pointer is the longest prefix of the error's pointer. What matches no field is shown at
 // the top of the form.
+import { problemText } from "./api";
+
 export interface FieldProblem {
   byField: Record<string, string[]>;
   other: string[];
@@ -26,3 +28,15 @@ export function placeErrors(problem: unknown, base: string, fields: readonly str
 
 /** "/1" -> 第 2 项 (a list item); deeper pointers stay as they are (inside a condition tree). */
 const where = (rest: string) => (/^\/\d+$/.test(rest) ? `第 ${Number(rest.slice(1)) + 1} 项` : rest);
+
+/** A failed save or what-if: its errors at their fields, and the line over the form (`failure` when some landed at a field). */
+export function formProblem(problem: unknown, status: number, fields: readonly string[], failure: string): FieldProblem & { text: string } {
+  const placed = placeErrors(problem, "", fields);
+  return { ...placed, text: Object.keys(placed.byField).length > 0 ? failure : problemText(problem, status) };
+}
+
+/** The label of the longest labelled pointer that is `pointer` or a prefix of it, followed by the rest ("/1" and so on). */
+export function pointerLabel(labels: Record<string, string>, pointer: string): string {
+  const key = Object.keys(labels).sort((a, b) => b.length - a.length).find((k) => pointer === k || pointer.startsWith(`${k}/`));
+  return key ? `${labels[key]}${pointer.slice(key.length)}` : pointer;
+}

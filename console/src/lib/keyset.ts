@@ -1,6 +1,7 @@
 // Keyset-paged lists: the first page when the filters change, "加载更多" after that, and an
 // export that walks every page up to a limit. A page source answers items, or a problem text.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { download, toCsv } from "./csv";
 
 export type PageOf<T> = { items: T[]; nextCursor: string | null } | { problem: string };
 export type PageSource<T> = (after?: string) => Promise<PageOf<T>>;
@@ -44,4 +45,12 @@ export async function fetchAll<T>(source: PageSource<T>): Promise<{ items: T[]; 
     after = page.nextCursor ?? undefined;
   } while (after && items.length < EXPORT_MAX);
   return { items, truncated: after !== undefined };
+}
+
+/** Every item the source selects, downloaded as `<stem>-<date>.csv`; answers the officer's note, or the problem. */
+export async function downloadAll<T>(source: PageSource<T>, stem: string, header: string[], row: (item: T) => Array<string | number | null | undefined>): Promise<{ done: string } | { problem: string }> {
+  const got = await fetchAll(source);
+  if ("problem" in got) return got;
+  download(`${stem}-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(header, got.items.map(row)));
+  return { done: `已导出 ${got.items.length} 条${got.truncated ? `（上限 ${EXPORT_MAX} 条）` : ""}。` };
 }

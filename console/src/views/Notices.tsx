@@ -4,10 +4,10 @@
 // from the warning library (one notice per warning) — see IssueNoticeDialog.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, problemText, type Schemas, type Session } from "../lib/api";
-import { download, toCsv } from "../lib/csv";
-import { EXPORT_MAX, fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
-import { CASE_STATUS_LABEL, districtsIn, fmtDate, fmtTime, regionName } from "../lib/labels";
+import { downloadAll, useKeysetList, type PageSource } from "../lib/keyset";
+import { CASE_STATUS_LABEL, fmtDate, fmtTime, regionName } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { LabelSelect, RegionSelect } from "../components/Filters";
 import { useApi } from "../lib/useApi";
 
 type Notice = Schemas["Notice"];
@@ -34,13 +34,9 @@ export function Notices({ session, query }: { session: Session; query: URLSearch
   const { items, cursor, error, setError, load } = useKeysetList(pageSource, JSON.stringify(filters));
   const nav = (over: Record<string, string | undefined>) => go("notices", { ...filters, notice: selected, ...over });
   const exportCsv = async () => {
-    const got = await fetchAll(pageSource);
+    const got = await downloadAll(pageSource, "行政提示", ["文号", "经营主体", "主体编号", "区划代码", "辖区", "来源", "标题", "发出时间", "整改期限", "送达状态", "整改状态"], (n) => [n.noticeNo, n.entityName, n.entityId, n.regionCode, regionName(n.regionCode), SOURCE_LABEL[n.source], n.title, n.issuedAt, n.dueAt, DELIVERY_LABEL[n.deliveryStatus], CASE_STATUS_LABEL[n.caseStatus]]);
     if ("problem" in got) return setError(got.problem);
-    download(`行政提示-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(
-      ["文号", "经营主体", "主体编号", "区划代码", "辖区", "来源", "标题", "发出时间", "整改期限", "送达状态", "整改状态"],
-      got.items.map((n) => [n.noticeNo, n.entityName, n.entityId, n.regionCode, regionName(n.regionCode), SOURCE_LABEL[n.source], n.title, n.issuedAt, n.dueAt, DELIVERY_LABEL[n.deliveryStatus], CASE_STATUS_LABEL[n.caseStatus]]),
-    ));
-    setMessage(`已导出 ${got.items.length} 条${got.truncated ? `（上限 ${EXPORT_MAX} 条）` : ""}。`);
+    setMessage(got.done);
   };
   return (
     <section aria-labelledby="notices-title">
@@ -50,22 +46,13 @@ export function Notices({ session, query }: { session: Session; query: URLSearch
       </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>送达
-          <select value={delivery} onChange={(e) => nav({ delivery: e.currentTarget.value || undefined, notice: undefined })}>
-            <option value="">全部</option>
-            {Object.entries(DELIVERY_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={DELIVERY_LABEL} value={delivery} onChange={(v) => nav({ delivery: v || undefined, notice: undefined })} />
         </label>
         <label>来源
-          <select value={source} onChange={(e) => nav({ source: e.currentTarget.value || undefined, notice: undefined })} data-testid="notice-source">
-            <option value="">全部</option>
-            {Object.entries(SOURCE_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={SOURCE_LABEL} value={source} onChange={(v) => nav({ source: v || undefined, notice: undefined })} testId="notice-source" />
         </label>
         <label>辖区
-          <select value={region} onChange={(e) => nav({ region: e.currentTarget.value || undefined, notice: undefined })}>
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
-          </select>
+          <RegionSelect session={session} value={region} onChange={(v) => nav({ region: v || undefined, notice: undefined })} />
         </label>
       </form>
       {error && <p class="error" role="alert">{error}</p>}

@@ -4,8 +4,9 @@
 import { useMemo } from "preact/hooks";
 import { api, type Schemas, type Session } from "../lib/api";
 import { Chart, type ChartOption } from "../lib/chart";
-import { CATEGORY_LABEL, CLASS_COLOR, CLASS_LABEL, districtsIn, fmtPct, fmtTime, regionName, SEVERITY_LABEL } from "../lib/labels";
+import { CATEGORY_LABEL, CLASS_COLOR, CLASS_LABEL, fmtPct, fmtTime, regionName, SEVERITY_LABEL } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { RegionSelect } from "../components/Filters";
 import { useApi } from "../lib/useApi";
 import { DistrictMap } from "./DistrictMap";
 import { SeriesChart } from "./SeriesChart";
@@ -19,7 +20,6 @@ export function Overview({ session, region }: { session: Session; region: string
   const overview = useApi(() => api.GET("/v1/regulator/overview", { params: { query } }), [region]);
   const byRegion = useApi(() => api.GET("/v1/regulator/classes", { params: { query: { groupBy: "region" } } }), []);
   const byCategory = useApi(() => api.GET("/v1/regulator/classes", { params: { query: { groupBy: "category", ...query } } }), [region]);
-  const districts = districtsIn(session.regionPrefix);
   const select = (code: string) => go("overview", { region: code || undefined });
 
   return (
@@ -28,14 +28,7 @@ export function Overview({ session, region }: { session: Session; region: string
         <h1 id="overview-title">总览 · {regionName(region || session.regionPrefix)}</h1>
         <label class="inline">
           辖区
-          <select value={region} onChange={(e) => select(e.currentTarget.value)} data-testid="region-filter">
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districts.map(([code, name]) => (
-              <option key={code} value={code}>
-                {name}
-              </option>
-            ))}
-          </select>
+          <RegionSelect session={session} value={region} onChange={select} testId="region-filter" />
         </label>
         {overview.data && <span class="muted">数据截至 {fmtTime(overview.data.asOf)}</span>}
       </div>

@@ -4,10 +4,11 @@
 // session, never by a bare link) and timeline, and officers accept or reject with a comment.
 import { useEffect, useState } from "preact/hooks";
 import { api, currentSession, problemText, type Schemas, type Session } from "../lib/api";
-import { fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
-import { download, toCsv } from "../lib/csv";
-import { CASE_STATUS_LABEL, districtsIn, fmtDate, fmtTime, regionName } from "../lib/labels";
+import { downloadAll, useKeysetList, type PageSource } from "../lib/keyset";
+import { CASE_STATUS_LABEL, fmtDate, fmtTime, regionName } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { LabelSelect, RegionSelect } from "../components/Filters";
+import { ReviewForm, type Decision } from "../components/ReviewForm";
 
 type Case = Schemas["RectificationCase"];
 type Detail = Schemas["RectificationDetail"];
@@ -29,13 +30,8 @@ export function Rectifications({ session, query }: { session: Session; query: UR
   const { items, setItems, cursor, error, setError, load } = useKeysetList(source, `${status}|${region}`);
   const nav = (over: Record<string, string | undefined>) => go("rectifications", { status, region: region || undefined, case: selected, ...over });
   const exportCsv = async () => {
-    const got = await fetchAll(source);
-    if ("problem" in got) return setError(got.problem);
-    const all = got.items;
-    download(`整改案件-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(
-      ["案件编号", "经营主体", "主体编号", "辖区", "状态", "逾期", "期限", "提交次数", "最近意见"],
-      all.map((c) => [c.caseId, c.entityName, c.entityId, regionName(c.regionCode), CASE_STATUS_LABEL[c.status], c.overdue ? "是" : "否", c.dueAt, c.submissions, c.lastComment ?? ""]),
-    ));
+    const got = await downloadAll(source, "整改案件", ["案件编号", "经营主体", "主体编号", "辖区", "状态", "逾期", "期限", "提交次数", "最近意见"], (c) => [c.caseId, c.entityName, c.entityId, regionName(c.regionCode), CASE_STATUS_LABEL[c.status], c.overdue ? "是" : "否", c.dueAt, c.submissions, c.lastComment ?? ""]);
+    if ("problem" in got) setError(got.problem);
   };
 
   return (
@@ -46,16 +42,10 @@ export function Rectifications({ session, query }: { session: Session; query: UR
       </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>状态
-          <select value={status} onChange={(e) => nav({ status: e.currentTarget.value, case: undefined })} data-testid="case-status">
-            <option value="all">全部</option>
-            {Object.entries(CASE_STATUS_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={CASE_STATUS_LABEL} allValue="all" value={status} onChange={(v) => nav({ status: v, case: undefined })} testId="case-status" />
         </label>
         <label>辖区
-          <select value={region} onChange={(e) => nav({ region: e.currentTarget.value || undefined, case: undefined })}>
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
-          </select>
+          <RegionSelect session={session} value={region} onChange={(v) => nav({ region: v || undefined, case: undefined })} />
         </label>
       </form>
       {error && <p class="error" role="alert">{error}</p>}
@@ -86,8 +76,6 @@ export function Rectifications({ session, query }: { session: Session; query: UR
 function CaseDetail({ caseId, canReview, onReviewed }: { caseId: string; canReview: boolean; onReviewed: (c: Case) => void }) {
   const [d, setD] = useState<Detail | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [comment, setComment] = useState("");
-  const [message, setMessage] = useState<string | undefined>();
   const load = async () => {
     const { data, error, response } = await api.GET("/v1/regulator/rectifications/{caseId}", { params: { path: { caseId } } });
     if (data) setD(data);
@@ -96,13 +84,12 @@ function CaseDetail({ caseId, canReview, onReviewed }: { caseId: string; canRevi
   useEffect(() => {
     void load();
   }, [caseId]);
-  const review = async (decision: "accept" | "reject") => {
-    const { data, error, response } = await api.POST("/v1/regulator/rectifications/{caseId}/review", { params: { path: { caseId } }, body: { decision, comment: comment.trim() } });
-    if (!data) return setError(problemText(error, response.status));
-    setMessage(decision === "accept" ? "已通过。" : "已驳回，商户可重新提交。");
-    setComment("");
+  const review = async (decision: Decision, comment: string) => {
+    const { data, error, response } = await api.POST("/v1/regulator/rectifications/{caseId}/review", { params: { path: { caseId } }, body: { decision, comment } });
+    if (!data) return problemText(error, response.status);
     onReviewed(data);
     void load();
+    return undefined;
   };
   if (error && !d) return <p class="error" role="alert">{error}</p>;
   if (!d) return <p class="muted">加载中…</p>;
@@ -130,18 +117,8 @@ function CaseDetail({ caseId, canReview, onReviewed }: { caseId: string; canRevi
           <li key={k}>{fmtTime(s.at)} {STEP_LABEL[s.action] ?? s.action}{s.comment ? `：${s.comment}` : ""}</li>
         ))}
       </ol>
-      {canReview && d.status === "submitted" && (
-        <form class="review" onSubmit={(e) => e.preventDefault()}>
-          <label for="review-comment">审核意见（必填）</label>
-          <textarea id="review-comment" rows={3} maxLength={4000} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
-          <div class="actions">
-            <button type="button" disabled={!comment.trim()} onClick={() => review("accept")}>通过</button>
-            <button type="button" class="danger" disabled={!comment.trim()} onClick={() => review("reject")}>驳回</button>
-          </div>
-        </form>
-      )}
-      {message && <p class="info" role="status">{message}</p>}
-      {error && <p class="error" role="alert">{error}</p>}
+      <ReviewForm open={canReview && d.status === "submitted"} commentId="review-comment" review={review} error={error} setError={setError}
+        done={{ accept: "已通过。", reject: "已驳回，商户可重新提交。" }} />
     </section>
   );
 }

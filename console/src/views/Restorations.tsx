@@ -6,8 +6,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, currentSession, problemText, type Schemas, type Session } from "../lib/api";
 import { useKeysetList, type PageSource } from "../lib/keyset";
-import { districtsIn, fmtDate, fmtTime, regionName } from "../lib/labels";
+import { fmtDate, fmtTime, regionName } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { LabelSelect, RegionSelect } from "../components/Filters";
+import { ReviewForm, type Decision } from "../components/ReviewForm";
 
 type Application = Schemas["RestorationApplication"];
 type Detail = Schemas["RestorationApplicationDetail"];
@@ -31,16 +33,10 @@ export function Restorations({ session, query }: { session: Session; query: URLS
       <div class="title-row"><h1 id="restoration-title">信用修复审核</h1></div>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>状态
-          <select value={status} onChange={(e) => nav({ status: e.currentTarget.value, application: undefined })} data-testid="restoration-status">
-            <option value="all">全部</option>
-            {Object.entries(STATUS_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={STATUS_LABEL} allValue="all" value={status} onChange={(v) => nav({ status: v, application: undefined })} testId="restoration-status" />
         </label>
         <label>辖区
-          <select value={region} onChange={(e) => nav({ region: e.currentTarget.value || undefined, application: undefined })}>
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
-          </select>
+          <RegionSelect session={session} value={region} onChange={(v) => nav({ region: v || undefined, application: undefined })} />
         </label>
       </form>
       {error && <p class="error" role="alert">{error}</p>}
@@ -73,8 +69,6 @@ export function Restorations({ session, query }: { session: Session; query: URLS
 function ApplicationDetail({ applicationId, canReview, onReviewed }: { applicationId: string; canReview: boolean; onReviewed: (a: Application) => void }) {
   const [d, setD] = useState<Detail | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [comment, setComment] = useState("");
-  const [message, setMessage] = useState<string | undefined>();
   const load = async () => {
     const { data, error, response } = await api.GET("/v1/regulator/restoration/applications/{applicationId}", { params: { path: { applicationId } } });
     if (data) setD(data);
@@ -83,13 +77,12 @@ function ApplicationDetail({ applicationId, canReview, onReviewed }: { applicati
   useEffect(() => {
     void load();
   }, [applicationId]);
-  const review = async (decision: "accept" | "reject") => {
-    const { data, error, response } = await api.POST("/v1/regulator/restoration/applications/{applicationId}/review", { params: { path: { applicationId } }, body: { decision, comment: comment.trim() } });
-    if (!data) return setError(problemText(error, response.status));
-    setMessage(decision === "accept" ? "已通过，已重新评分。" : "已驳回，商户可重新申请。");
-    setComment("");
+  const review = async (decision: Decision, comment: string) => {
+    const { data, error, response } = await api.POST("/v1/regulator/restoration/applications/{applicationId}/review", { params: { path: { applicationId } }, body: { decision, comment } });
+    if (!data) return problemText(error, response.status);
     onReviewed(data);
     void load();
+    return undefined;
   };
   const download = async (fileId: string, name: string) => {
     const res = await fetch(`/v1/regulator/restoration/applications/${applicationId}/files/${fileId}`, { headers: { Authorization: `Bearer ${currentSession()?.token ?? ""}` } });
@@ -121,18 +114,8 @@ function ApplicationDetail({ applicationId, canReview, onReviewed }: { applicati
       <ul>{r.reasons.map((x) => <li key={x.indicator}>[{KIND_LABEL[x.kind]}] {x.textZh}</li>)}</ul>
       <p class="muted">{r.nextEligibleZh}</p>
       {d.reviewComment && <p>审核意见：{d.reviewComment}</p>}
-      {canReview && d.status === "open" && (
-        <form class="review" onSubmit={(e) => e.preventDefault()}>
-          <label for="restoration-comment">审核意见（必填）</label>
-          <textarea id="restoration-comment" rows={3} maxLength={4000} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
-          <div class="actions">
-            <button type="button" disabled={!comment.trim()} onClick={() => review("accept")}>通过</button>
-            <button type="button" class="danger" disabled={!comment.trim()} onClick={() => review("reject")}>驳回</button>
-          </div>
-        </form>
-      )}
-      {message && <p class="info" role="status">{message}</p>}
-      {error && <p class="error" role="alert">{error}</p>}
+      <ReviewForm open={canReview && d.status === "open"} commentId="restoration-comment" review={review} error={error} setError={setError}
+        done={{ accept: "已通过，已重新评分。", reject: "已驳回，商户可重新申请。" }} />
     </section>
   );
 }

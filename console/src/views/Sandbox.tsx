@@ -2,10 +2,10 @@
 // keyset pages, CSV export; a member opens beside the list with its history, and officers admit,
 // remove or hold it with a reason (an entity never admitted is admitted from its profile).
 import { api, problemText, type Schemas, type Session } from "../lib/api";
-import { download, toCsv } from "../lib/csv";
-import { EXPORT_MAX, fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
-import { actorLabel, CLASS_LABEL, districtsIn, fmtDate, regionName, SANDBOX_LABEL } from "../lib/labels";
+import { downloadAll, useKeysetList, type PageSource } from "../lib/keyset";
+import { actorLabel, CLASS_LABEL, fmtDate, regionName, SANDBOX_LABEL } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { RegionSelect } from "../components/Filters";
 import { useState } from "preact/hooks";
 import { SandboxPanel } from "./sandbox/SandboxPanel";
 
@@ -25,13 +25,9 @@ export function Sandbox({ session, query }: { session: Session; query: URLSearch
   const { items, cursor, error, setError, load } = useKeysetList(source, `${status}|${region}`);
   const nav = (over: Record<string, string | undefined>) => go("sandbox", { status, region: region || undefined, entity: selected, ...over });
   const exportCsv = async () => {
-    const got = await fetchAll(source);
+    const got = await downloadAll(source, "沙盒名单", ["主体编号", "经营主体", "区划代码", "辖区", "风险类别", "状态", "起始", "最近决定者", "保持至"], (m) => [m.entityId, m.name, m.regionCode, regionName(m.regionCode), m.riskClass ?? "", SANDBOX_LABEL[m.status], m.since, actorLabel(m.lastActor), m.holdUntil ?? ""]);
     if ("problem" in got) return setError(got.problem);
-    download(`沙盒名单-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(
-      ["主体编号", "经营主体", "区划代码", "辖区", "风险类别", "状态", "起始", "最近决定者", "保持至"],
-      got.items.map((m) => [m.entityId, m.name, m.regionCode, regionName(m.regionCode), m.riskClass ?? "", SANDBOX_LABEL[m.status], m.since, actorLabel(m.lastActor), m.holdUntil ?? ""]),
-    ));
-    setMessage(`已导出 ${got.items.length} 条${got.truncated ? `（上限 ${EXPORT_MAX} 条）` : ""}。`);
+    setMessage(got.done);
   };
   return (
     <section aria-labelledby="sandbox-title">
@@ -48,10 +44,7 @@ export function Sandbox({ session, query }: { session: Session; query: URLSearch
           </select>
         </label>
         <label>辖区
-          <select value={region} onChange={(e) => nav({ region: e.currentTarget.value || undefined, entity: undefined })}>
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
-          </select>
+          <RegionSelect session={session} value={region} onChange={(v) => nav({ region: v || undefined, entity: undefined })} />
         </label>
       </form>
       {error && <p class="error" role="alert">{error}</p>}

@@ -1,11 +1,11 @@
 // The warning library (预警线索库): filters by status, severity and district, keyset pages
 // ("加载更多"), CSV export of everything the filters select, and close-with-reason for officers.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { EXPORT_MAX, fetchAll, useKeysetList, type PageSource } from "../lib/keyset";
+import { downloadAll, useKeysetList, type PageSource } from "../lib/keyset";
 import { api, problemText, type Schemas, type Session } from "../lib/api";
-import { download, toCsv } from "../lib/csv";
-import { ACTION_LABEL, districtsIn, fmtTime, regionName, SANDBOX_LABEL, SEVERITY_LABEL, WARNING_STATUS_LABEL } from "../lib/labels";
+import { ACTION_LABEL, fmtTime, regionName, SANDBOX_LABEL, SEVERITY_LABEL, WARNING_STATUS_LABEL } from "../lib/labels";
 import { go, href } from "../lib/route";
+import { LabelSelect, RegionSelect } from "../components/Filters";
 import { IssueNoticeDialog } from "./Notices";
 
 type Warning = Schemas["Warning"];
@@ -31,12 +31,9 @@ export function Warnings({ session, query }: { session: Session; query: URLSearc
 
   const setFilter = (k: keyof Filters, v: string) => go("warnings", { ...filters, [k]: v || undefined });
   const exportCsv = async () => {
-    const got = await fetchAll(source);
+    const got = await downloadAll(source, "预警线索", ["线索编号", "经营主体", "主体编号", "区划代码", "辖区", "规则", "严重程度", "状态", "处置", "命中次数", "首次命中", "最近命中", "关闭理由"], (w) => [w.warningId, w.entityName, w.entityId, w.regionCode, regionName(w.regionCode), w.ruleNameZh ?? w.ruleKey, SEVERITY_LABEL[w.severity], WARNING_STATUS_LABEL[w.status], ACTION_LABEL[w.action], w.hitCount, w.firstHitAt, w.lastHitAt, w.closeReason ?? ""]);
     if ("problem" in got) return setError(got.problem);
-    const all = got.items;
-    const rows = all.map((w) => [w.warningId, w.entityName, w.entityId, w.regionCode, regionName(w.regionCode), w.ruleNameZh ?? w.ruleKey, SEVERITY_LABEL[w.severity], WARNING_STATUS_LABEL[w.status], ACTION_LABEL[w.action], w.hitCount, w.firstHitAt, w.lastHitAt, w.closeReason ?? ""]);
-    download(`预警线索-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(["线索编号", "经营主体", "主体编号", "区划代码", "辖区", "规则", "严重程度", "状态", "处置", "命中次数", "首次命中", "最近命中", "关闭理由"], rows));
-    setMessage(`已导出 ${all.length} 条${got.truncated ? `（上限 ${EXPORT_MAX} 条）` : ""}。`);
+    setMessage(got.done);
   };
 
   const canClose = session.role !== "viewer";
@@ -48,22 +45,13 @@ export function Warnings({ session, query }: { session: Session; query: URLSearc
       </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>状态
-          <select value={filters.status ?? ""} onChange={(e) => setFilter("status", e.currentTarget.value)} data-testid="filter-status">
-            <option value="">全部</option>
-            {Object.entries(WARNING_STATUS_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={WARNING_STATUS_LABEL} value={filters.status ?? ""} onChange={(v) => setFilter("status", v)} testId="filter-status" />
         </label>
         <label>严重程度
-          <select value={filters.severity ?? ""} onChange={(e) => setFilter("severity", e.currentTarget.value)}>
-            <option value="">全部</option>
-            {Object.entries(SEVERITY_LABEL).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-          </select>
+          <LabelSelect labels={SEVERITY_LABEL} value={filters.severity ?? ""} onChange={(v) => setFilter("severity", v)} />
         </label>
         <label>辖区
-          <select value={filters.region ?? ""} onChange={(e) => setFilter("region", e.currentTarget.value)}>
-            <option value="">全部（{regionName(session.regionPrefix)}）</option>
-            {districtsIn(session.regionPrefix).map(([code, name]) => <option key={code} value={code}>{name}</option>)}
-          </select>
+          <RegionSelect session={session} value={filters.region ?? ""} onChange={(v) => setFilter("region", v)} />
         </label>
       </form>
       {error && <p class="error" role="alert">{error}</p>}

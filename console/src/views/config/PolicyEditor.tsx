@@ -3,7 +3,7 @@
 // not a silent overwrite). Every validation error the API reports is shown at its field.
 import { useEffect, useState } from "preact/hooks";
 import { api, problemText, type Schemas } from "../../lib/api";
-import { placeErrors, type FieldProblem } from "../../lib/fieldErrors";
+import { formProblem, pointerLabel, type FieldProblem } from "../../lib/fieldErrors";
 import { SEVERITY_LABEL } from "../../lib/labels";
 import { Field } from "./Field";
 import { VersionHistory, type SavedVersion } from "./VersionHistory";
@@ -27,10 +27,7 @@ export const POLICY_LABEL: Record<string, string> = {
 };
 const FIELDS = [...Object.keys(POLICY_LABEL).map((k) => `/policy${k}`), "/reason", "/expectedVersion"];
 const fieldId = (pointer: string) => `f${pointer.replace(/\//g, "-")}`;
-export const policyLabel = (pointer: string) => {
-  const key = Object.keys(POLICY_LABEL).sort((a, b) => b.length - a.length).find((k) => pointer === k || pointer.startsWith(`${k}/`));
-  return key ? `${POLICY_LABEL[key]}${pointer.slice(key.length)}` : pointer;
-};
+export const policyLabel = (pointer: string) => pointerLabel(POLICY_LABEL, pointer);
 
 const PAGE = 50;
 
@@ -121,8 +118,7 @@ export function PolicyEditor({ canEdit }: { canEdit: boolean }) {
     const { data, error, response } = await api.PUT("/v1/regulator/sandbox/policy", { body: { policy: draft, reason: reason.trim(), expectedVersion: current.version } });
     setBusy(false);
     if (!data) {
-      const placed = placeErrors(error, "", FIELDS);
-      return setProblem({ ...placed, text: Object.keys(placed.byField).length > 0 ? "保存失败：请修改标出的项目。" : problemText(error, response.status) });
+      return setProblem(formProblem(error, response.status, FIELDS, "保存失败：请修改标出的项目。"));
     }
     setProblem({ byField: {}, other: [] });
     setReason("");
@@ -138,8 +134,7 @@ export function PolicyEditor({ canEdit }: { canEdit: boolean }) {
     const { data, error, response } = await api.POST("/v1/regulator/sandbox/policy/what-if", { body: { policy: draft } });
     setBusy(false);
     if (!data) {
-      const placed = placeErrors(error, "", FIELDS);
-      return setProblem({ ...placed, text: Object.keys(placed.byField).length > 0 ? "试算失败：请修改标出的项目。" : problemText(error, response.status) });
+      return setProblem(formProblem(error, response.status, FIELDS, "试算失败：请修改标出的项目。"));
     }
     setProblem({ byField: {}, other: [] });
     setWhatIf(data);

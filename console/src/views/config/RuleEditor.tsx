@@ -5,7 +5,7 @@
 // shown at its field.
 import { useEffect, useState } from "preact/hooks";
 import { api, problemText, type Schemas } from "../../lib/api";
-import { placeErrors, type FieldProblem } from "../../lib/fieldErrors";
+import { formProblem, pointerLabel, type FieldProblem } from "../../lib/fieldErrors";
 import { ACTION_LABEL, SEVERITY_LABEL } from "../../lib/labels";
 import { go, href } from "../../lib/route";
 import { useApi } from "../../lib/useApi";
@@ -32,10 +32,7 @@ export const RULE_LABEL: Record<string, string> = {
   "/reason": "修改理由",
 };
 const FIELDS = Object.keys(RULE_LABEL);
-const ruleLabel = (pointer: string) => {
-  const key = FIELDS.slice().sort((a, b) => b.length - a.length).find((k) => pointer === k || pointer.startsWith(`${k}/`));
-  return key ? `${RULE_LABEL[key]}${pointer.slice(key.length)}` : pointer;
-};
+const ruleLabel = (pointer: string) => pointerLabel(RULE_LABEL, pointer);
 
 export function Rules({ canEdit, selected }: { canEdit: boolean; selected: string | undefined }) {
   const { data, error, reload } = useApi(() => api.GET("/v1/regulator/rules"), []);
@@ -150,8 +147,7 @@ function RuleDetail({ ruleId, canEdit, onSaved }: { ruleId: string; canEdit: boo
     });
     setBusy(false);
     if (!data) {
-      const placed = placeErrors(error, "", FIELDS);
-      return setProblem({ ...placed, text: Object.keys(placed.byField).length > 0 ? "试算失败：请修改标出的项目。" : problemText(error, response.status) });
+      return setProblem(formProblem(error, response.status, FIELDS, "试算失败：请修改标出的项目。"));
     }
     setProblem({ byField: {}, other: [] });
     setWhatIf(data);
@@ -170,8 +166,7 @@ function RuleDetail({ ruleId, canEdit, onSaved }: { ruleId: string; canEdit: boo
     });
     setBusy(false);
     if (!data) {
-      const placed = placeErrors(error, "", FIELDS);
-      return setProblem({ ...placed, text: Object.keys(placed.byField).length > 0 ? "保存失败：请修改标出的项目。" : problemText(error, response.status) });
+      return setProblem(formProblem(error, response.status, FIELDS, "保存失败：请修改标出的项目。"));
     }
     setProblem({ byField: {}, other: [] });
     setReason("");

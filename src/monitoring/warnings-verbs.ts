@@ -1,6 +1,7 @@
 // Regulator verbs over the warning library: list (keyset-paged, region-scoped, filters), read
 // one, close one (officer, audited). Authorisation first, then the work; a warning outside the
 // caller's region is 404, like one that does not exist.
+import { decodeKeyset, encodeKeyset, UUID_PATTERN } from "../db/keyset.js";
 import { authorize, regulator } from "../auth/authorize.js";
 import { sql, type SQL } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
@@ -18,9 +19,6 @@ export interface MonitoringContext {
   clock: Clock;
   actor: Actor;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 
 interface WarningRow extends Record<string, unknown> {
   id: string;
@@ -91,13 +89,6 @@ export interface ListWarningsInput {
   cursor?: string | undefined;
 }
 
-const encodeCursor = (id: string) => Buffer.from(id).toString("base64url");
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, "base64url").toString();
-  if (!UUID.test(id)) throw new AppError("VALIDATION_FAILED", "cursor is not one this API returned", { errors: [{ pointer: "cursor", message: "invalid cursor" }] });
-  return id;
-}
-
 /** Newest first (ids are UUIDv7); the cursor is the last id of the page. */
 export async function listWarnings(ctx: MonitoringContext, q: ListWarningsInput): Promise<{ warnings: WarningView[]; nextCursor: string | null }> {
   const prefix = authorize(ctx.actor, regulator("viewer", q.region)).scope;
@@ -106,15 +97,15 @@ export async function listWarnings(ctx: MonitoringContext, q: ListWarningsInput)
   const where: SQL[] = [sql`starts_with(w.region_code, ${prefix})`];
   if (q.status) where.push(sql`w.status = ${q.status}`);
   if (q.severity) where.push(sql`w.severity = ${q.severity}`);
-  if (q.rule) where.push(UUID.test(q.rule) ? sql`w.rule_id = ${q.rule}::uuid` : sql`w.rule_key = ${q.rule}`);
+  if (q.rule) where.push(UUID_PATTERN.test(q.rule) ? sql`w.rule_id = ${q.rule}::uuid` : sql`w.rule_key = ${q.rule}`);
   if (q.entity) where.push(sql`w.entity_id = ${q.entity}::uuid`);
   if (q.platform) where.push(sql`exists (select 1 from shop s where s.entity_id = w.entity_id and s.platform_id = ${q.platform}::uuid)`);
   if (q.sandbox === "inside") where.push(sql`exists (select 1 from sandbox_membership m where m.entity_id = w.entity_id and m.status = 'inside')`);
   if (q.sandbox === "outside") where.push(sql`not exists (select 1 from sandbox_membership m where m.entity_id = w.entity_id and m.status = 'inside')`);
-  if (q.cursor) where.push(sql`w.id < ${decodeCursor(q.cursor)}::uuid`);
+  if (q.cursor) where.push(sql`w.id < ${decodeKeyset(q.cursor, [UUID_PATTERN])[0]!}::uuid`);
   const rows = await ctx.db.rows<WarningRow>(sql`${SELECT} where ${sql.join(where, sql` and `)} order by w.id desc limit ${limit + 1}`);
   const page = rows.slice(0, limit).map(toView);
-  return { warnings: page, nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.warningId) : null };
+  return { warnings: page, nextCursor: rows.length > limit ? encodeKeyset([page.at(-1)!.warningId]) : null };
 }
 
 async function warningInScope(on: Executor, id: string, prefix: string, forUpdate = false): Promise<WarningRow | undefined> {

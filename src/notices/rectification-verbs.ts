@@ -9,7 +9,7 @@ import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import { readCases, toCaseView, type CaseView } from "./cases.js";
 import { readEvidenceFile, type StoredFile } from "./evidence.js";
-import { afterCursor, encodeCursor } from "./keyset.js";
+import { encodeTimeIdCursor, olderThanCursor } from "../db/keyset.js";
 import { readNotice } from "./notice-views.js";
 import type { RegulatorContext } from "./regulator-verbs.js";
 
@@ -44,11 +44,11 @@ export async function listRectifications(ctx: RegulatorContext<"db" | "clock">, 
   if (q.rule) where.push(sql`c.rule_key = ${q.rule}`);
   if (q.entity) where.push(sql`c.entity_id = ${q.entity}::uuid`);
   if (q.platform) where.push(sql`exists (select 1 from notice_delivery d where d.notice_id = c.notice_id and d.platform_id = ${q.platform}::uuid)`);
-  if (q.cursor) where.push(afterCursor(sql`c.opened_at`, sql`c.id`, q.cursor));
+  if (q.cursor) where.push(olderThanCursor(sql`c.opened_at`, sql`c.id`, q.cursor));
   const rows = await readCases(ctx.db.orm, sql`${sql.join(where, sql` and `)} order by c.opened_at desc, c.id desc limit ${limit + 1}`);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
-  return { cases: page.map((r) => toCaseView(r, now)), nextCursor: rows.length > limit && last ? encodeCursor(iso(last.opened_at), last.id) : null };
+  return { cases: page.map((r) => toCaseView(r, now)), nextCursor: rows.length > limit && last ? encodeTimeIdCursor(last.opened_at, last.id) : null };
 }
 
 /** The case, its notice, its evidence items (no file bytes) and its timeline. */

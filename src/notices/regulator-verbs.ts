@@ -6,12 +6,12 @@ import { sql, type SQL } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { actorLabel, type Actor } from "../auth/actor.js";
 import { authorize, cityWide, regulator } from "../auth/authorize.js";
-import { rowsOf, isoTime as iso } from "../db/client.js";
+import { rowsOf } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import { linkDeps, type NoticesDeps } from "./deps.js";
 import { issueNotice } from "./issue.js";
-import { afterCursor, encodeCursor } from "./keyset.js";
+import { encodeTimeIdCursor, olderThanCursor } from "../db/keyset.js";
 import { readNotice, readNotices, type NoticeView } from "./notice-views.js";
 import { currentTemplates, DEFAULT_MANUAL_TEMPLATE, saveTemplateVersion, type TemplateInput, type TemplateView } from "./templates.js";
 
@@ -41,11 +41,11 @@ export async function listNotices(ctx: RegulatorContext<"db">, q: ListNoticesInp
   if (q.source) where.push(sql`n.source = ${q.source}`);
   if (q.entity) where.push(sql`n.entity_id = ${q.entity}::uuid`);
   if (q.platform) where.push(sql`exists (select 1 from notice_delivery d where d.notice_id = n.id and d.platform_id = ${q.platform}::uuid)`);
-  if (q.cursor) where.push(afterCursor(sql`n.issued_at`, sql`n.id`, q.cursor));
+  if (q.cursor) where.push(olderThanCursor(sql`n.issued_at`, sql`n.id`, q.cursor));
   const { rows, views } = await readNotices(ctx.db.orm, sql.join(where, sql` and `), sql`order by n.issued_at desc, n.id desc limit ${limit + 1}`);
   const page = views.slice(0, limit);
   const last = rows[page.length - 1];
-  return { notices: page, nextCursor: rows.length > limit && last ? encodeCursor(iso(last.issued_at), last.id) : null };
+  return { notices: page, nextCursor: rows.length > limit && last ? encodeTimeIdCursor(last.issued_at, last.id) : null };
 }
 
 export async function getNotice(ctx: RegulatorContext<"db">, input: { noticeId: string }): Promise<NoticeView> {

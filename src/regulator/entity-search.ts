@@ -2,12 +2,12 @@
 // fragment of its name — the three things an officer has in hand when a complaint comes in.
 // The region scope is part of the one statement's WHERE, so an entity outside it never matches,
 // however it would have matched. Pages are keyset by (name, id): stable while entities arrive.
+import { ANY_TEXT, decodeKeyset, encodeKeyset, UUID_PATTERN } from "../db/keyset.js";
 import { sql, type SQL } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
 import { authorize, regulator } from "../auth/authorize.js";
 import type { Database } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
-import { AppError } from "../http/errors.js";
 
 type EntitySearchPage = components["schemas"]["EntitySearchPage"];
 type Match = EntitySearchPage["entities"][number];
@@ -30,23 +30,6 @@ interface Row extends Record<string, unknown> {
   by_shop: boolean | string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function badCursor(): AppError {
-  return new AppError("VALIDATION_FAILED", "cursor is not one this API returned", { errors: [{ pointer: "cursor", message: "invalid cursor" }] });
-}
-
-function decodeCursor(cursor: string): { name: string; id: string } {
-  try {
-    const [name, id] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as unknown[];
-    if (typeof name === "string" && typeof id === "string" && UUID.test(id)) return { name, id };
-  } catch {
-    // fall through: any undecodable cursor is the caller's error, not ours
-  }
-  throw badCursor();
-}
-
-const encodeCursor = (r: Row): string => Buffer.from(JSON.stringify([r.name, r.id])).toString("base64url");
 const truthy = (v: boolean | string): boolean => v === true || v === "t" || v === "true";
 
 export async function searchRegulatorEntities(ctx: { db: Database; actor: Actor }, input: EntitySearchInput): Promise<EntitySearchPage> {
@@ -58,8 +41,8 @@ export async function searchRegulatorEntities(ctx: { db: Database; actor: Actor 
   const limit = input.limit ?? 20;
   const after: SQL = input.cursor
     ? (() => {
-        const c = decodeCursor(input.cursor);
-        return sql` and (e.name, e.id) > (${c.name}, ${c.id}::uuid)`;
+        const [name, id] = decodeKeyset(input.cursor, [ANY_TEXT, UUID_PATTERN]);
+        return sql` and (e.name, e.id) > (${name}, ${id}::uuid)`;
       })()
     : sql``;
   const rows = await ctx.db.rows<Row>(sql`
@@ -84,6 +67,6 @@ export async function searchRegulatorEntities(ctx: { db: Database; actor: Actor 
       riskClass: r.risk_class ?? null,
       matchedBy: truthy(r.by_uscc) ? "uscc" : truthy(r.by_shop) ? "shop" : "name",
     })),
-    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+    nextCursor: rows.length > limit ? encodeKeyset([page[page.length - 1]!.name, page[page.length - 1]!.id]) : null,
   };
 }

@@ -1,6 +1,7 @@
 // Reads of the sandbox for regulators (and the platform's entity status): one entity's
 // membership with its fence audit history, and the keyset-paged member list. Plain functions
 // taking the database first; callers check role and region scope.
+import { decodeKeyset, encodeKeyset, UUID_PATTERN } from "../db/keyset.js";
 import { sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Executor, isoTimeOrNull as iso } from "../db/client.js";
 import type { components } from "../generated/openapi.js";
@@ -94,15 +95,6 @@ export async function getSandboxEntity(on: Executor, input: { prefix: string; en
   };
 }
 
-const encodeCursor = (entityId: string) => Buffer.from(entityId).toString("base64url");
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, "base64url").toString();
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
-    throw new AppError("VALIDATION_FAILED", "cursor is not one this list returned", { errors: [{ pointer: "cursor", message: "invalid cursor" }] });
-  }
-  return id;
-}
-
 export interface MemberQuery {
   /** The effective region prefix (null: disjoint from the caller's scope, nothing to see). */
   prefix: string | null;
@@ -121,7 +113,7 @@ export async function listMembers(on: Executor, q: MemberQuery): Promise<{ membe
   const where: SQL[] = [sql`starts_with(e.region_code, ${q.prefix})`];
   if (q.status !== "all") where.push(sql`m.status = ${q.status}`);
   if (q.platformId) where.push(sql`exists (select 1 from shop s where s.entity_id = m.entity_id and s.platform_id = ${q.platformId}::uuid)`);
-  if (q.cursor) where.push(sql`m.entity_id > ${decodeCursor(q.cursor)}::uuid`);
+  if (q.cursor) where.push(sql`m.entity_id > ${decodeKeyset(q.cursor, [UUID_PATTERN])[0]!}::uuid`);
   const rows = rowsOf<MembershipRow & { entity_id: string; name: string; region_code: string; category: string; risk_class: CreditClass | null; hold_until: Date | string | null }>(
     await on.execute(sql`
       select m.entity_id::text as entity_id, e.name, e.region_code, e.category, e.risk_class,
@@ -144,6 +136,6 @@ export async function listMembers(on: Executor, q: MemberQuery): Promise<{ membe
       ...membershipOf(r),
       holdUntil: iso(r.hold_until),
     })),
-    nextCursor: rows.length > q.limit ? encodeCursor(page.at(-1)!.entity_id) : null,
+    nextCursor: rows.length > q.limit ? encodeKeyset([page.at(-1)!.entity_id]) : null,
   };
 }

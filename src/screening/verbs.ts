@@ -8,7 +8,7 @@ import { actorLabel, type Actor } from "../auth/actor.js";
 import { authorize, regulator } from "../auth/authorize.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
-import { decodeKeyset, encodeKeyset, UUID_PATTERN } from "../db/keyset.js";
+import { decodeKeyset, encodeTimeIdCursor, ISO_TIME_PATTERN, UUID_PATTERN } from "../db/keyset.js";
 import { savedScreening } from "../db/schema/screening.js";
 import { AppError } from "../http/errors.js";
 import { FAMILY_LABELS, LAYER_LABELS, SCREENING_ITEMS } from "./catalogue.js";
@@ -121,7 +121,7 @@ export async function listSavedScreenings(ctx: ScreeningContext, input: { limit?
   const grant = authorize(ctx.actor, regulator("viewer"));
   const limit = input.limit ?? 50;
   const owner = actorLabel(ctx.actor);
-  const after = input.cursor === undefined ? undefined : decodeKeyset(input.cursor, [/^\d{4}-.*Z$/, UUID_PATTERN]);
+  const after = input.cursor === undefined ? undefined : decodeKeyset(input.cursor, [ISO_TIME_PATTERN, UUID_PATTERN]);
   const rows = await ctx.db.orm
     .select()
     .from(savedScreening)
@@ -137,7 +137,7 @@ export async function listSavedScreenings(ctx: ScreeningContext, input: { limit?
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { screenings: page.map(view), nextCursor: rows.length > limit && last ? encodeKeyset([last.createdAt.toISOString(), last.id]) : null };
+  return { screenings: page.map(view), nextCursor: rows.length > limit && last ? encodeTimeIdCursor(last.createdAt, last.id) : null };
 }
 
 export async function getSavedScreening(ctx: ScreeningContext, input: { screeningId: string }): Promise<SavedScreeningView> {

@@ -1298,7 +1298,7 @@ export interface paths {
         put?: never;
         /**
          * Dry run (试算) of a candidate fence policy: who would enter and who would leave the sandbox at the next evaluation, by district and platform, with samples.
-         * @description The candidate is validated exactly as a save (PUT) validates it; then the fence decision (the same facts and rules as the evaluation) runs as of now over every entity inside the caller's region scope (narrowed by `region`), in chunks, without locks. `byPolicyInForce` counts what the policy in force would change at the same moment, so the difference the candidate makes can be read off. Nothing is written and nothing is audited.
+         * @description The candidate is validated exactly as a save (PUT) validates it; then the fence decision (the same facts and rules as the evaluation) runs as of now over every entity inside the caller's region scope (narrowed by `region`), in chunks, without locks. `byPolicyInForce` counts what the policy in force would change at the same moment, so the difference the candidate makes can be read off. Nothing is written and nothing is audited. A gateway process runs at most two dry runs (of either kind) at once; a third is refused at once with 429 `RATE_LIMITED` and `Retry-After`.
          */
         post: operations["whatIfSandboxPolicy"];
         delete?: never;
@@ -1495,7 +1495,7 @@ export interface paths {
         put?: never;
         /**
          * Dry run (试算) of a candidate monitoring rule: the warnings (and, for warn_and_notice, notices) it would have raised over the last 30 or 90 days, by district and platform, with samples.
-         * @description The definition is validated exactly as a create or update validates it. The rule is evaluated as the monitoring evaluation evaluates it (the same metrics and conditions) for every entity inside the caller's region scope (narrowed by `region`), at as-of points every 7 days over the window (oldest first, the last one now; `points` lists them), and each hit is deduplicated by the rule's `windowDays` as the warning library does: a hit inside a warning's window raises no new one. Approximations: between two points nothing is seen; the rule's scope (inside/outside the sandbox) uses each entity's status now; for warn_and_notice, a low-severity rule's first warning in a year for an entity inside the sandbox counts as a reminder, not a notice (triggered supervision), and existing warnings are not consulted. Nothing is written and nothing is audited.
+         * @description The definition is validated exactly as a create or update validates it. The rule is evaluated as the monitoring evaluation evaluates it (the same metrics and conditions) for every entity inside the caller's region scope (narrowed by `region`), at as-of points every 7 days over the window (oldest first, the last one now; `points` lists them), and each hit is deduplicated by the rule's `windowDays` as the warning library does: a hit inside a warning's window raises no new one. Approximations: between two points nothing is seen; the rule's scope (inside/outside the sandbox) uses each entity's status now; for warn_and_notice, a low-severity rule's first warning in a year for an entity inside the sandbox counts as a reminder, not a notice (triggered supervision), and existing warnings are not consulted. Nothing is written and nothing is audited. A gateway process runs at most two dry runs (of either kind) at once; a third is refused at once with 429 `RATE_LIMITED` and `Retry-After`.
          */
         post: operations["whatIfMonitoringRule"];
         delete?: never;
@@ -5877,6 +5877,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     listSandboxMembers: {
@@ -6287,6 +6288,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     getMonitoringRule: {

@@ -54,6 +54,8 @@ export function ConditionBuilder({ catalogue, group, onChange, base, errors, nes
   );
 }
 
+type Invalid = { "aria-invalid"?: "true"; "aria-describedby"?: string };
+
 function Problems({ list, id }: { list: string[] | undefined; id?: string }) {
   if (!list || list.length === 0) return null;
   return <p class="field-error" id={id} data-testid="condition-error">{list.join("；")}</p>;
@@ -66,7 +68,7 @@ function ComparisonRow({ catalogue, c, at, errors, onChange, onRemove }: {
   const ops = opsFor(item);
   const bad = errors !== undefined && errors.length > 0;
   const errId = `err${at.replace(/\//g, "-")}`;
-  const invalid = bad ? { "aria-invalid": "true" as const, "aria-describedby": errId } : {};
+  const invalid: Invalid = bad ? { "aria-invalid": "true", "aria-describedby": errId } : {};
   const pickItem = (key: string) => {
     const next = catalogue.byKey.get(key);
     const keepOp = opsFor(next).includes(c.op) ? c.op : opsFor(next)[0] ?? "";
@@ -98,7 +100,7 @@ function ComparisonRow({ catalogue, c, at, errors, onChange, onRemove }: {
   );
 }
 
-function ValueInput({ item, c, onChange, invalid }: { item: Item; c: Comparison; onChange: (c: Comparison) => void; invalid: Record<string, string> }) {
+function ValueInput({ item, c, onChange, invalid }: { item: Item; c: Comparison; onChange: (c: Comparison) => void; invalid: Invalid }) {
   const text = (k: 0 | 1, v: string) => onChange({ ...c, text: k === 0 ? [v, c.text[1]] : [c.text[0], v] });
   const one = (k: 0 | 1, label: string) => {
     const common = { value: c.text[k], "aria-label": label, "data-testid": `condition-value${k === 1 ? "-2" : ""}`, ...invalid };

@@ -3,7 +3,8 @@
 // and `pointerOf` names each comparison by the JSON pointer the API uses for it, so a refusal's
 // `errors[].pointer` lands at the comparison it is about. A value that does not parse is sent
 // as typed: the API's own check then says what is wrong with it, at that comparison.
-import type { Schemas } from "../../lib/api";
+import { problemText, type Schemas } from "../../lib/api";
+import { pointerLabel, type FieldProblem } from "../../lib/fieldErrors";
 import { CATEGORY_LABEL, CLASS_LABEL, ENTITY_TYPE_LABEL, regionName, REGIONS } from "../../lib/labels";
 
 export type Item = Schemas["ScreeningItem"];
@@ -155,4 +156,26 @@ export function summary(c: Schemas["ScreeningCondition"], items: Map<string, Ite
   const v = c.value as unknown;
   const val = v === undefined ? "" : Array.isArray(v) ? ` ${v.map((x) => showValue(item, x)).join(c.op === "between" ? "–" : "、")}` : c.op === "changed_within_days" ? ` ${String(v)} 天` : ` ${showValue(item, v)}`;
   return `${item?.labelZh ?? c.item} ${OP_LABEL[c.op ?? ""] ?? c.op}${val}`;
+}
+
+/**
+ * A refusal's errors placed at the field (a comparison's or group's pointer, or a form field) whose
+ * pointer is the longest prefix of theirs, worded in Chinese; the rest under `other`, labelled by
+ * pointerLabel. `text` is the line over the form (formProblem's rule).
+ */
+export function placeProblem(problem: unknown, status: number, fields: readonly string[], labels: Record<string, string>, failure: string): FieldProblem & { text: string } {
+  const errors = (problem as { errors?: Array<{ pointer: string; message: string }> } | undefined)?.errors ?? [];
+  const ordered = [...fields].sort((a, b) => b.length - a.length);
+  const out: FieldProblem = { byField: {}, other: [] };
+  for (const e of errors) {
+    const field = ordered.find((f) => e.pointer === f || e.pointer.startsWith(`${f}/`));
+    if (field === undefined) {
+      out.other.push(`${pointerLabel(labels, e.pointer)}：${zhMessage(e.message)}`);
+      continue;
+    }
+    const rest = e.pointer.slice(field.length);
+    const part = PART_LABEL[rest] ?? (rest ? pointerLabel(labels, rest) : "");
+    (out.byField[field] ??= []).push(part ? `${part}：${zhMessage(e.message)}` : zhMessage(e.message));
+  }
+  return { ...out, text: Object.keys(out.byField).length > 0 ? failure : problemText(problem, status) };
 }

@@ -214,6 +214,17 @@ describe.skipIf(!hasChromium)("regulator console: screening and inspection draws
     await tr.locator('[data-testid="result"][data-finding="minor"]').waitFor();
     const after = await api<Draw>(jinjiang, "GET", `/v1/regulator/inspections/draws/${drawId}`);
     expect(after.results?.map((r) => [r.entityId, r.finding, r.note])).toEqual([[target, "minor", "公示信息不全，已当场责令改正"]]);
+    // The work plan as CSV: every drawn entity with its name, inspectors and result.
+    await expect.poll(() => page.locator("#assignments-title").innerText()).toContain("已记录结果 1");
+    const [plan] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-plan").click()]);
+    const planLines = readFileSync((await plan.path())!, "utf8").replace(/^\ufeff/, "").trimEnd().split("\r\n");
+    expect(planLines.length).toBe(draw.assignments.length + 1);
+    for (const a of draw.assignments) {
+      const line = planLines.find((l) => l.startsWith(`${a.entityId},`))!;
+      expect(line).toContain(draw.entityNames![a.entityId]);
+      expect(line).toContain(a.inspectors.map((id) => names[id]).join("、"));
+      expect(line.includes("轻微问题")).toBe(a.entityId === target);
+    }
     // The published population, as the API pages it.
     const members = (await api<{ members: Array<{ entityId: string }> }>(jinjiang, "GET", `/v1/regulator/inspections/draws/${drawId}/population`)).members;
     await expect.poll(() => page.locator('[data-testid="population-table"] tbody tr').evaluateAll((trs) => trs.map((t) => t.getAttribute("data-entity")))).toEqual(members.map((m) => m.entityId));
@@ -266,6 +277,7 @@ describe.skipIf(!hasChromium)("regulator console: screening and inspection draws
     await page.getByRole("link", { name: "双随机抽查" }).click();
     await page.locator(`[data-testid="draws-table"] tr[data-draw="${drawId}"]`).waitFor();
     expect(await page.getByTestId("new-draw").count()).toBe(0);
+    await shot("inspection-draws-viewer");
     await page.locator(`tr[data-draw="${drawId}"] a`).click();
     await page.getByTestId("assignments-table").waitFor();
     expect(await page.getByTestId("record-form").count()).toBe(0);

@@ -2,6 +2,7 @@
 // the result recorded, or for officers a form to record it (once per entity and draw).
 import { useState } from "preact/hooks";
 import { api, problemText, type Schemas } from "../../lib/api";
+import { downloadAll } from "../../lib/keyset";
 import { regionName } from "../../lib/labels";
 import { href } from "../../lib/route";
 
@@ -17,9 +18,25 @@ export function Assignments({ draw, pool, canAct, onRecorded }: { draw: Draw; po
   const names = new Map(pool.map((p) => [p.id, p.name]));
   const results = new Map((draw.results ?? []).map((r) => [r.entityId, r]));
   const done = draw.assignments.filter((a) => results.has(a.entityId)).length;
+  const [note, setNote] = useState<string | undefined>();
+  // The work plan as CSV: the record is already on screen, so it is one page.
+  const exportPlan = async () => {
+    const got = await downloadAll(async () => ({ items: draw.assignments, nextCursor: null }), `抽查名单-${draw.name}`,
+      ["主体ID", "名称", "风险等级", "区划代码", "辖区", "检查人员", "跨区选派", "人员不足", "检查结果", "说明"],
+      (a) => {
+        const r = results.get(a.entityId);
+        return [a.entityId, draw.entityNames?.[a.entityId] ?? "", a.riskClass, a.regionCode, regionName(a.regionCode), a.inspectors.map((id) => names.get(id) ?? id).join("、"),
+          a.outsideDistrict ? "是" : "否", a.understaffed ? "是" : "否", r ? FINDING_LABEL[r.finding] : "", r?.note ?? ""];
+      });
+    setNote("problem" in got ? got.problem : got.done);
+  };
   return (
     <section class="card" aria-labelledby="assignments-title">
-      <h2 id="assignments-title">抽中的经营主体（{draw.assignments.length}）· 已记录结果 {done}</h2>
+      <div class="title-row">
+        <h2 id="assignments-title">抽中的经营主体（{draw.assignments.length}）· 已记录结果 {done}</h2>
+        <button type="button" class="secondary" onClick={exportPlan} data-testid="export-plan">导出名单 CSV</button>
+      </div>
+      {note && <p class="info" role="status">{note}</p>}
       {draw.assignments.length === 0 ? <p class="muted">本次没有抽中任何主体。</p> : (
         <table data-testid="assignments-table">
           <thead><tr><th scope="col">经营主体</th><th scope="col">风险等级</th><th scope="col">辖区</th><th scope="col">检查人员</th><th scope="col">检查结果</th></tr></thead>

@@ -59,7 +59,7 @@ export function InspectorPool({ session, pool, onChange, errors }: { session: Se
                 {err(`/inspectors/${k}/districts`)}
               </td>
               <td>
-                <textarea rows={1} cols={24} value={p.conflicts} aria-label={`第 ${k + 1} 名检查人员的回避主体`} onInput={(e) => set(k, { conflicts: e.currentTarget.value })} data-testid="inspector-conflicts" />
+                <textarea rows={2} cols={38} value={p.conflicts} aria-label={`第 ${k + 1} 名检查人员的回避主体`} onInput={(e) => set(k, { conflicts: e.currentTarget.value })} data-testid="inspector-conflicts" />
                 {err(`/inspectors/${k}/conflicts`)}
               </td>
               <td>{pool.length > 1 && <button type="button" class="link" onClick={() => onChange(pool.filter((_, j) => j !== k))}>删除</button>}</td>

@@ -4,15 +4,16 @@
 import { useState } from "preact/hooks";
 import type { Schemas } from "../../lib/api";
 import { useKeysetList, type PageOf } from "../../lib/keyset";
-import { CATEGORY_LABEL, ENTITY_TYPE_LABEL, regionName, SANDBOX_LABEL } from "../../lib/labels";
+import { CATEGORY_LABEL, ENTITY_TYPE_LABEL, regionName } from "../../lib/labels";
 import { href } from "../../lib/route";
 import type { Catalogue } from "./Catalogue";
-import { showValue } from "./model";
+import { SANDBOX_STATUS_LABEL, showValue } from "./model";
 
 type Row = Schemas["ScreeningRow"];
 export type ScreeningSource = (after?: string) => Promise<(Schemas["ScreeningPage"] & { count?: number }) | { problem: string }>;
 
-const SANDBOX_STATUS: Record<string, string> = { ...SANDBOX_LABEL, never: "从未纳入" };
+/** Items the fixed columns already show. */
+const SHOWN = new Set(["category", "district", "entity_type", "risk_class", "sandbox_status"]);
 
 export function ScreeningResults({ source, catalogue, runKey, title }: { source: ScreeningSource; catalogue: Catalogue; runKey: string; title: string }) {
   const [columns, setColumns] = useState<string[]>([]);
@@ -21,7 +22,7 @@ export function ScreeningResults({ source, catalogue, runKey, title }: { source:
     const page = await source(after);
     if ("problem" in page) return page;
     if (!after) {
-      setColumns(page.columns);
+      setColumns(page.columns.filter((k) => !SHOWN.has(k)));
       if (page.count !== undefined) setCount(page.count);
     }
     return { items: page.rows, nextCursor: page.nextCursor };
@@ -52,7 +53,7 @@ export function ScreeningResults({ source, catalogue, runKey, title }: { source:
                   <td>{CATEGORY_LABEL[r.category] ?? r.category}</td>
                   <td>{ENTITY_TYPE_LABEL[r.entityType] ?? r.entityType}</td>
                   <td><span class={`badge c-${r.riskClass ?? "unclassified"}`}>{r.riskClass ?? "—"}</span></td>
-                  <td>{SANDBOX_STATUS[r.sandboxStatus] ?? r.sandboxStatus}</td>
+                  <td>{SANDBOX_STATUS_LABEL[r.sandboxStatus] ?? r.sandboxStatus}</td>
                   {columns.map((k) => <td key={k} data-tag={k}>{showValue(catalogue.byKey.get(k), r.tags[k])}</td>)}
                 </tr>
               ))}

@@ -44,7 +44,7 @@ export const opsFor = (item: Item | undefined): string[] =>
   item ? OPS[item.type].filter((op) => op !== "changed_within_days" || item.type === "date" || item.changeTracked) : [];
 
 const LICENCE_LABEL: Record<string, string> = { valid: "有效", expiring: "即将到期", expired: "已过期", missing: "缺失", revoked: "被吊销", not_required: "无需许可" };
-const SANDBOX_STATUS_LABEL: Record<string, string> = { inside: "沙盒内", outside: "已移出", never: "从未纳入" };
+export const SANDBOX_STATUS_LABEL: Record<string, string> = { inside: "沙盒内", outside: "已移出", never: "从未纳入" };
 const LEVEL_LABELS: Record<string, Record<string, string>> = {
   entity_type: ENTITY_TYPE_LABEL, category: CATEGORY_LABEL, licence_status: LICENCE_LABEL, risk_class: CLASS_LABEL,
   related_worst_class: { none: "无关联主体", ...CLASS_LABEL }, sandbox_status: SANDBOX_STATUS_LABEL,
@@ -148,10 +148,13 @@ export function zhMessage(message: string): string {
   return known.find(([re]) => re.test(message))?.[1] ?? message;
 }
 
-/** A one-line Chinese summary of a condition tree (the saved list shows it). */
-export function summary(c: Schemas["ScreeningCondition"], items: Map<string, Item>): string {
+/** A one-line Chinese summary of a condition tree (the saved list shows it); sub-groups in brackets. */
+export function summary(c: Schemas["ScreeningCondition"], items: Map<string, Item>, top = true): string {
   const list = c.all ?? c.any;
-  if (list) return `（${list.map((x) => summary(x, items)).join(c.all ? " 且 " : " 或 ")}）`;
+  if (list) {
+    const text = list.map((x) => summary(x, items, false)).join(c.all ? " 且 " : " 或 ");
+    return top || list.length === 1 ? text : `（${text}）`;
+  }
   const item = items.get(c.item ?? "");
   const v = c.value as unknown;
   const val = v === undefined ? "" : Array.isArray(v) ? ` ${v.map((x) => showValue(item, x)).join(c.op === "between" ? "–" : "、")}` : c.op === "changed_within_days" ? ` ${String(v)} 天` : ` ${showValue(item, v)}`;

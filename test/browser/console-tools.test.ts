@@ -7,6 +7,7 @@
 // in screening results, the draw list or a draw's population; a viewer cannot draw or record.
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { components } from "../../src/generated/openapi.js";
@@ -41,6 +42,18 @@ describe.skipIf(!hasChromium)("regulator console: screening and inspection draws
     mkdirSync(ARTIFACTS, { recursive: true });
     gw = await startTestGateway();
     pop = await seedToolsPopulation(gw);
+    // Shop-like names instead of the fixture's "M<n>", so the screenshots read like the city.
+    const names: Record<string, string[]> = {
+      "jj-food-complained": ["锦江鲜味小吃店", "春熙路串串香", "锦江老码头火锅", "东大街冒菜馆"],
+      "jj-food-quiet": ["锦江安心面馆", "水井坊甜品店", "合江亭茶铺"],
+      "jj-apparel": ["锦江时尚服饰", "春熙路童装店", "锦江丝绸坊", "东门鞋履馆", "锦江运动服饰"],
+      "wh-food-complained": ["武侯蜀香小吃店", "玉林路烧烤"],
+      "wh-apparel": ["武侯锦绣服装店"],
+    };
+    for (const [label, id] of Object.entries(pop.ids)) {
+      const [, prefix, k] = /^(.*)-(\d+)$/.exec(label)!;
+      await gw.system.deps.db.orm.execute(sql`update entity set name = ${names[prefix!]![Number(k)]!} where id = ${id}::uuid`);
+    }
     jinjiang = await loginRegulator(gw, { role: "officer", regionPrefix: "510104" });
     wuhou = await loginRegulator(gw, { role: "officer", regionPrefix: "510107" });
     viewer = await loginRegulator(gw, { role: "viewer", regionPrefix: "510104" });

@@ -107,6 +107,7 @@ describe.skipIf(!hasChromium)("regulator console: screening and inspection draws
       const row = catalogue.locator(`table[data-family="${i.family}"][data-layer="${i.layer}"] tr[data-item="${i.key}"]`);
       expect(await row.innerText(), i.key).toContain(i.description);
     }
+    await shot("screening-catalogue");
     await catalogue.locator("summary").click();
   });
 
@@ -274,6 +275,15 @@ describe.skipIf(!hasChromium)("regulator console: screening and inspection draws
     await cond("/population/conditions/all/0").getByLabel("服装").check();
     await page.getByTestId("inspector-id").nth(0).fill("W-01");
     await page.getByTestId("inspector-name").nth(0).fill("刘洋");
+    // A bad ratio and a blank second inspector: each refused at its field, nothing drawn.
+    await page.getByTestId("ratio-A").fill("150");
+    await page.getByTestId("draw-submit").click();
+    await expect.poll(() => page.getByTestId("error-ratios-A").innerText()).toBe("须为 0 到 100 之间的百分数");
+    expect(await page.locator('tr[data-inspector="1"]').innerText()).toContain("不能为空");
+    expect(await page.locator('tr[data-inspector="0"] .field-error').count()).toBe(0);
+    await shot("inspection-draw-invalid");
+    expect((await api<{ draws: unknown[] }>(wuhou, "GET", "/v1/regulator/inspections/draws")).draws).toEqual([]);
+    await page.getByTestId("ratio-A").fill("3");
     await page.locator('tr[data-inspector="1"]').getByRole("button", { name: "删除" }).click();
     await page.getByTestId("draw-submit").click();
     await page.getByTestId("draw-detail").waitFor();

@@ -70,7 +70,12 @@ export function DrawForm({ session }: { session: Session }) {
     } as Schemas["InspectionDrawInput"];
     const { data, error, response } = await api.POST("/v1/regulator/inspections/draws", { body });
     setBusy(false);
-    if (!data) return setProblem(placeProblem(error, response.status, fields, LABELS, "抽取失败：请修改标出的项目。"));
+    if (!data) {
+      const placed = placeProblem(error, response.status, fields, LABELS, "抽取失败：请修改标出的项目。");
+      // A ratio is typed as a percentage: say so rather than the API's 0..1 bounds.
+      for (const c of CLASSES) if (placed.byField[`/ratios/${c}`]) placed.byField[`/ratios/${c}`] = ["须为 0 到 100 之间的百分数"];
+      return setProblem(placed);
+    }
     go(`inspections/${data.drawId}`);
   };
   const err = (f: string) => problem.byField[f] && <p class="field-error" data-testid={`error${f.replace(/\//g, "-")}`}>{problem.byField[f]!.join("；")}</p>;
@@ -82,7 +87,7 @@ export function DrawForm({ session }: { session: Session }) {
       <form class="card editor draw-form" onSubmit={submit} noValidate data-testid="draw-form">
         <div class="field">
           <label for="draw-name">名称（必填）</label>
-          <input id="draw-name" type="text" maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="例如：2026 年第一季度双随机抽查" />
+          <input id="draw-name" type="text" maxLength={200} aria-invalid={problem.byField["/name"] ? "true" : undefined} value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="例如：2026 年第一季度双随机抽查" />
           {err("/name")}
         </div>
         <div class="field">
@@ -113,7 +118,8 @@ export function DrawForm({ session }: { session: Session }) {
             {CLASSES.map((c) => (
               <div key={c} class={`field${problem.byField[`/ratios/${c}`] ? " invalid" : ""}`}>
                 <label for={`ratio-${c}`}>{CLASS_LABEL[c]}</label>
-                <input id={`ratio-${c}`} type="text" inputMode="decimal" size={6} value={pct[c]} onInput={(e) => setPct({ ...pct, [c]: e.currentTarget.value })} data-testid={`ratio-${c}`} />
+                <input id={`ratio-${c}`} type="text" inputMode="decimal" size={6} value={pct[c]} onInput={(e) => setPct({ ...pct, [c]: e.currentTarget.value })} data-testid={`ratio-${c}`}
+                  aria-invalid={problem.byField[`/ratios/${c}`] ? "true" : undefined} />
                 {err(`/ratios/${c}`)}
               </div>
             ))}

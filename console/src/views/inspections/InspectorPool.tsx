@@ -29,6 +29,7 @@ export function InspectorPool({ session, pool, onChange, errors }: { session: Se
   const set = (k: number, row: Partial<PoolRow>) => onChange(pool.map((p, j) => (j === k ? { ...p, ...row } : p)));
   const districts = districtsIn(session.regionPrefix);
   const err = (f: string) => errors[f] && <p class="field-error">{errors[f]!.join("；")}</p>;
+  const bad = (f: string) => (errors[f] ? { "aria-invalid": "true" as const } : {});
   return (
     <fieldset data-testid="inspector-pool">
       <legend>检查人员库</legend>
@@ -39,11 +40,11 @@ export function InspectorPool({ session, pool, onChange, errors }: { session: Se
           {pool.map((p, k) => (
             <tr key={k} data-inspector={k}>
               <td>
-                <input type="text" size={8} maxLength={64} value={p.id} aria-label={`第 ${k + 1} 名检查人员的编号`} onInput={(e) => set(k, { id: e.currentTarget.value })} data-testid="inspector-id" />
+                <input type="text" size={8} maxLength={64} value={p.id} aria-label={`第 ${k + 1} 名检查人员的编号`} onInput={(e) => set(k, { id: e.currentTarget.value })} data-testid="inspector-id" {...bad(`/inspectors/${k}/id`)} />
                 {err(`/inspectors/${k}/id`)}{err(`/inspectors/${k}`)}
               </td>
               <td>
-                <input type="text" size={8} maxLength={100} value={p.name} aria-label={`第 ${k + 1} 名检查人员的姓名`} onInput={(e) => set(k, { name: e.currentTarget.value })} data-testid="inspector-name" />
+                <input type="text" size={8} maxLength={100} value={p.name} aria-label={`第 ${k + 1} 名检查人员的姓名`} onInput={(e) => set(k, { name: e.currentTarget.value })} data-testid="inspector-name" {...bad(`/inspectors/${k}/name`)} />
                 {err(`/inspectors/${k}/name`)}
               </td>
               <td>
@@ -59,7 +60,7 @@ export function InspectorPool({ session, pool, onChange, errors }: { session: Se
                 {err(`/inspectors/${k}/districts`)}
               </td>
               <td>
-                <textarea rows={2} cols={38} value={p.conflicts} aria-label={`第 ${k + 1} 名检查人员的回避主体`} onInput={(e) => set(k, { conflicts: e.currentTarget.value })} data-testid="inspector-conflicts" />
+                <textarea rows={2} cols={38} value={p.conflicts} aria-label={`第 ${k + 1} 名检查人员的回避主体`} onInput={(e) => set(k, { conflicts: e.currentTarget.value })} data-testid="inspector-conflicts" {...bad(`/inspectors/${k}/conflicts`)} />
                 {err(`/inspectors/${k}/conflicts`)}
               </td>
               <td>{pool.length > 1 && <button type="button" class="link" onClick={() => onChange(pool.filter((_, j) => j !== k))}>删除</button>}</td>

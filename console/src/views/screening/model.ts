@@ -144,8 +144,19 @@ export function zhMessage(message: string): string {
     [/^unknown item/, "未知的数据项"],
     [/^operator .* does not apply/, "该运算符不适用于此数据项"],
     [/^must be a non-empty array$/, "条件组不能为空"],
+    // The spec's schema checks (Ajv's wording) and the draw's semantic checks.
+    [/^must NOT have fewer than 1 characters$/, "不能为空"],
+    [/^must NOT have fewer than (\d+) characters$/, "至少 $1 个字符"],
+    [/^must NOT have more than (\d+) characters$/, "最多 $1 个字符"],
+    [/^must be (number|integer)$/, "须为数字"],
+    [/^must be string$/, "须为文字"],
+    [/^must match pattern .*$/, "格式不正确"],
+    [/^must be equal to one of the allowed values$/, "须为给定的选项之一"],
+    [/^duplicate inspector id (.*)$/, "检查人员编号重复：$1"],
+    [/^give either screeningId or conditions$/, "请选择一个已保存的筛查，或填写条件"],
   ];
-  return known.find(([re]) => re.test(message))?.[1] ?? message;
+  const hit = known.find(([re]) => re.test(message));
+  return hit ? message.replace(hit[0], hit[1]) : message;
 }
 
 /** A one-line Chinese summary of a condition tree (the saved list shows it); sub-groups in brackets. */

@@ -1861,7 +1861,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A draw's full record — seed, inputs, population digest, drawn entities and their inspectors. */
+        /** A draw's full record — seed, inputs, population digest, drawn entities (with their names) and their inspectors, and the inspection results recorded so far. */
         get: operations["getInspectionDraw"];
         put?: never;
         post?: never;
@@ -3576,6 +3576,12 @@ export interface components {
             createdBy: string;
             /** Format: date-time */
             createdAt: string;
+            /** @description The drawn entities' names by entity id (getInspectionDraw only: a work plan names whom to inspect). */
+            entityNames?: {
+                [key: string]: string;
+            };
+            /** @description The inspection results recorded so far for this draw, oldest first (getInspectionDraw only). */
+            results?: components["schemas"]["InspectionResult"][];
         };
         InspectionDrawVerification: {
             /** Format: uuid */

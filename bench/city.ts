@@ -4,12 +4,13 @@
 // PostgreSQL + Redis), then one full reclassification run started through the regulator API.
 // Reports wall time and rate per phase and the peak memory of every process.
 //
-//   npm run bench -- city [--entities 469000] [--start 2023-06-01] [--clients 5] [--batch 10000] [--no-run]
+//   npm run bench -- city [--entities 469000] [--start 2018-01-01] [--clients 5] [--batch 10000] [--no-run]
 //   env BENCH_DATABASE_URL (admin URL; default postgres://postgres@127.0.0.1:54349/postgres),
 //       BENCH_REDIS_URL (default redis://127.0.0.1:63819) — start them with
 //       PG_PORT=54349 REDIS_PORT=63819 scripts/services.sh start /tmp/bench-svc
 //
-// --start sets where the simulated history begins (so how many events each entity has). The
+// --start sets where the simulated history begins (so how many events each entity has: from
+// 2018-01-01 about 105, i.e. ~49M events for 469k entities). The
 // load generator streams the population: it never holds more than a few batches per platform.
 // Rescoring runs in the worker while events arrive, as in production.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -35,7 +36,7 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:63819";
 const { values: args } = parseArgs({
   options: {
     entities: { type: "string", default: "469000" },
-    start: { type: "string", default: "2023-06-01" },
+    start: { type: "string", default: "2018-01-01" },
     clients: { type: "string", default: "5" },
     batch: { type: "string", default: "10000" },
     "no-run": { type: "boolean", default: false },
@@ -47,6 +48,15 @@ const MERCHANT_BATCH = Math.min(BATCH, 5000);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const mb = (kb: number) => Math.round(kb / 1024);
 
+/** A process's private (anonymous) resident memory in kB: shared buffers not counted; 0 once it is gone. */
+function anonKb(pid: number): number {
+  try {
+    return Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** Peak RSS (VmHWM) of a process, in kB; 0 once it is gone. */
 function peakKb(pid: number): number {
   try {
@@ -56,11 +66,12 @@ function peakKb(pid: number): number {
   }
 }
 
-/** Every PostgreSQL process of the cluster: the largest backend's peak and the sum of peaks seen. */
+/** The benchmark cluster's processes: its postmaster (set in main) and the postmaster's children. */
+let postmaster = 0;
 function postgresPids(): number[] {
   return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres";
+      return pid === postmaster || Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) === postmaster;
     } catch {
       return false;
     }
@@ -155,6 +166,8 @@ async function main(): Promise<void> {
   const name = `bench_city_${randomBytes(4).toString("hex")}`;
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
+  const [dir] = await admin.unsafe(`select setting from pg_settings where name = 'data_directory'`);
+  postmaster = Number(readFileSync(join(dir!.setting as string, "postmaster.pid"), "utf8").split("\n")[0]);
   const dbUrl = new URL(ADMIN_URL);
   dbUrl.pathname = `/${name}`;
   const db = await openDatabase({ kind: "postgres", url: dbUrl.toString(), maxConnections: 2 });
@@ -181,11 +194,15 @@ async function main(): Promise<void> {
   const api = await gatewayProcess(env, "api");
   const worker = await gatewayProcess(env, "worker");
   console.error(`gateway: api ${api.url} (pid ${api.child.pid}), worker pid ${worker.child.pid}, database ${name}`);
-  const pgPeak = new Map<number, number>();
+  // PostgreSQL: shared buffers are counted once (the setting); what its processes hold privately
+  // is sampled (the largest single process, and all of them together at one instant).
+  const pg = { largest: 0, together: 0 };
   const samplePostgres = () => {
-    for (const pid of postgresPids()) pgPeak.set(pid, Math.max(pgPeak.get(pid) ?? 0, peakKb(pid)));
+    const each = postgresPids().map(anonKb);
+    pg.largest = Math.max(pg.largest, ...each);
+    pg.together = Math.max(pg.together, each.reduce((a, b) => a + b, 0));
   };
-  const sampler = setInterval(samplePostgres, 2000);
+  const sampler = setInterval(samplePostgres, 1000);
   const cpu0 = { api: cpuSecondsOf(api.child.pid!), worker: cpuSecondsOf(worker.child.pid!), pg: postgresPids().reduce((s, p) => s + cpuSecondsOf(p), 0) };
   const report: Record<string, unknown> = { entities: N, start: args.start, batch: BATCH };
   try {
@@ -230,11 +247,17 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     for (;;) {
       const [r] = await sql`select (select count(*) from rescore_pending)::int as pending,
-        (select count(*) from outbox where status not in ('done','failed'))::int as jobs`;
+        (select count(*) from outbox where job = 'classification.rescore' and status not in ('done','failed'))::int as jobs`;
       if (r!.pending === 0 && r!.jobs === 0) break;
+      if (seconds(t1) > 10) {
+        console.error(`waiting for rescoring: ${r!.pending} entities in the set, ${r!.jobs} drain jobs open`);
+      }
       await new Promise((res) => setTimeout(res, 2000));
     }
     report.rescoreDrainAfterIngestion = { seconds: +seconds(t1).toFixed(1) };
+    const [effects] = await sql`select (select count(*) from warning)::int as warnings, (select count(*) from notice)::int as notices,
+      (select count(*) from sandbox_membership where status = 'inside')::int as "inSandbox"`;
+    report.afterIngestion = effects;
 
     // 3. One full run through the regulator API, executed by the worker.
     if (!args["no-run"]) {
@@ -255,6 +278,7 @@ async function main(): Promise<void> {
     const t3 = performance.now();
     await sql`select kind, count(*), sum(octet_length(data::text)), max(occurred_at) from event group by kind`;
     report.barePassSeconds = +seconds(t3).toFixed(1);
+    const [{ shared_buffers: sharedBuffers }] = (await sql`select current_setting('shared_buffers') as shared_buffers`) as unknown as [{ shared_buffers: string }];
     const [classes] = await sql`select count(*) filter (where risk_class = 'A')::int as a, count(*) filter (where risk_class = 'B')::int as b,
       count(*) filter (where risk_class = 'C')::int as c, count(*) filter (where risk_class = 'D')::int as d, count(*)::int as total from entity`;
     report.classes = classes;
@@ -265,8 +289,9 @@ async function main(): Promise<void> {
       api: mb(peakKb(api.child.pid!)),
       worker: mb(peakKb(worker.child.pid!)),
       loadGenerator: mb(process.resourceUsage().maxRSS),
-      postgresLargestProcess: mb(Math.max(...pgPeak.values())),
-      postgresSumOfPeaks: mb([...pgPeak.values()].reduce((s, v) => s + v, 0)),
+      postgresSharedBuffers: sharedBuffers,
+      postgresPrivateLargestProcess: mb(pg.largest),
+      postgresPrivateAllProcesses: mb(pg.together),
       redisUsedPeak: redisPeak,
     };
     report.cpuSeconds = {

@@ -23,7 +23,7 @@ import { createFaultBackend, killableGateway, sdkClient, sleep, type FaultBacken
 
 const HOUR = 3_600_000;
 /** Bull: the production schedule's shape (double from the base up to the cap) in milliseconds. */
-const SCALED = { maxAttempts: 8, backoffMs: 40, maxBackoffMs: 320 };
+const SCALED = { maxAttempts: 8, backoffMs: 100, maxBackoffMs: 800 };
 const manual = !usingRedis();
 const policy = manual ? DEFAULT_WEBHOOK_RETRY : SCALED;
 
@@ -109,7 +109,7 @@ describe("a webhook receiver down for a day (API)", () => {
     expect(job!.status).toBe("failed");
     const waits = receiver.times.slice(1).map((t, i) => t - receiver.times[i]!);
     // Real time (Bull) adds the time a try takes and a worker's pick-up delay on top.
-    const slack = manual ? 0 : 1_500;
+    const slack = manual ? 0 : 1_000;
     for (const [i, wait] of waits.entries()) {
       const { min, max } = allowed(i + 1);
       expect(wait, `wait after try ${i + 1}`).toBeGreaterThanOrEqual(min);

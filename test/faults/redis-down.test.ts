@@ -119,6 +119,7 @@ const one = async <T extends Record<string, unknown>>(db: Database, q: ReturnTyp
 describe.skipIf(!usingPostgres() || !usingRedis())("Redis down during the notice flow", () => {
   it("accepts every request while Redis is down, loses no job, delivers each notice once per platform and escalates every overdue case", async () => {
     const now = Date.now();
+    const mark: Record<string, number> = {};
     // No SDK retries: every call must be answered 2xx at its first try.
     const clients: GatewayClient[] = await Promise.all(backend.platforms.map((p) => sdkClient(api.url, p, { retry: { retries: 0, baseDelayMs: 0, maxDelayMs: 0 } })));
     const answers: Array<{ call: string; status: number; ms: number }> = [];
@@ -154,6 +155,7 @@ describe.skipIf(!usingPostgres() || !usingRedis())("Redis down during the notice
                count(*) filter (where status = 'dispatched' and job = 'webhook.deliver' and attempts >= 1)::int as webhooks_in_redis
         from outbox`);
       expect(before.notices).toBe(STORMS / 2);
+      mark.beforeOutage = Date.now() - now;
 
       // The outage. The receivers come back at once: what reaches them from now on is what the
       // gateway still knew to send after losing Redis.
@@ -196,6 +198,7 @@ describe.skipIf(!usingPostgres() || !usingRedis())("Redis down during the notice
         return r.open === 0 && r.notices === STORMS && r.undelivered === 0;
       });
       const drainedMs = Date.now() - restartedAt;
+      mark.drained = Date.now() - now;
 
       // Nothing failed; the relay re-added what Redis lost (the dispatched webhook retries).
       const runs = await one<{ failed: number }>(db, sql`select count(*) filter (where status = 'failed')::int as failed from outbox`);
@@ -271,7 +274,8 @@ describe.skipIf(!usingPostgres() || !usingRedis())("Redis down during the notice
         `[redis-down] outage ${outageMs} ms; ${answers.length} calls, ${outageAnswers.length} during the outage ` +
           `(slowest ${Math.max(...outageAnswers)} ms), all 2xx; ${before.dispatched} rows dispatched to Redis when it died ` +
           `(${before.webhooks_in_redis} webhook retries); drained ${drainedMs} ms after Redis came back; ` +
-          `${STORMS} notices x ${PLATFORMS} platforms delivered once; ${delivered} webhooks, 0 duplicates; ${STORMS} cases escalated once`,
+          `${STORMS} notices x ${PLATFORMS} platforms delivered once; ${delivered} webhooks, 0 duplicates; ${STORMS} cases escalated once; ` +
+          `timeline ${JSON.stringify({ ...mark, end: Date.now() - now })}`,
       );
     } finally {
       await db.close();

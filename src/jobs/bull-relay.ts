@@ -7,6 +7,10 @@
 // Only rows due within `lookaheadMs` are relayed (with delay = run_at - now). A deadline two
 // weeks out stays in PostgreSQL until shortly before it is due: durable, coalescable by
 // dedupKey, and visible to SQL, instead of sitting in Redis memory.
+//
+// Redis is a queue here, not a store: while it is down rows stay pending, and when it comes
+// back (possibly empty) every row handed over before is checked and added again if its job is
+// gone, so an outage delays jobs but loses none.
 import { sql } from "drizzle-orm";
 import type Bull from "bull";
 import type { Clock } from "../clock.js";
@@ -180,13 +184,20 @@ export class OutboxRelay {
                        order by id limit ${this.o.batchSize} for update skip locked)
           returning id, job, payload, run_at, attempts, max_attempts`),
       );
-      for (const r of rows) {
-        const definition = this.o.registry.get(String(r.job));
-        if (!definition || this.o.isRunning(Number(r.id))) continue;
-        const queue = this.o.queueFor(definition.name);
-        if (await queue.getJob(`outbox:${Number(r.id)}`)) continue;
+      // One batch's lookups go out together (ioredis pipelines concurrent commands).
+      const lost = await Promise.all(
+        rows.map(async (r) => {
+          const definition = this.o.registry.get(String(r.job));
+          if (!definition || this.o.isRunning(Number(r.id))) return undefined;
+          const exists = await this.o.queueFor(definition.name).getJob(`outbox:${Number(r.id)}`);
+          return exists ? undefined : { r, definition };
+        }),
+      );
+      for (const found of lost) {
+        if (!found) continue;
+        const { r, definition } = found;
         const row = { id: Number(r.id), runAt: new Date(r.run_at as string), attempts: Number(r.attempts), maxAttempts: Number(r.max_attempts) };
-        await queue.add({ outboxId: row.id, payload: r.payload, priorAttempts: row.attempts }, bullJobOptions(row, definition, now));
+        await this.o.queueFor(definition.name).add({ outboxId: row.id, payload: r.payload, priorAttempts: row.attempts }, bullJobOptions(row, definition, now));
         readded++;
       }
       if (rows.length < this.o.batchSize || !this.running) break;

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     keyEncryptionKey: config.keyEncryptionKey,
     metricsToken: config.metricsToken,
-    outbound: { webhookPolicy: config.webhookPolicy },
+    outbound: { webhookPolicy: config.webhookPolicy, webhookRetry: config.webhookRetry },
     login: { trustedProxyHeader: config.trustedProxyHeader },
   });
   if (config.webhookPolicy.allowHttp || config.webhookPolicy.allowPrivateAddresses) {

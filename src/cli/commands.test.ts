@@ -77,4 +77,18 @@ describe("CLI commands", () => {
       await expect(req(argv)).rejects.toBeInstanceOf(UsageError);
     }
   });
+
+  it("builds webhook list and redeliver, refusing a bad status, limit or id", async () => {
+    const id = "01930000-0000-7000-8000-000000000001";
+    expect(await req(["webhook", "list", "--status", "dead", "--platform", id, "--limit", "20"])).toEqual({
+      command: "webhook.list",
+      input: { status: "dead", platformId: id, limit: 20 },
+    });
+    expect(await req(["webhook", "list"])).toEqual({ command: "webhook.list", input: {} });
+    expect(await req(["webhook", "redeliver", "--delivery", id])).toEqual({ command: "webhook.redeliver", input: { deliveryId: id } });
+    await expect(req(["webhook", "list", "--status", "lost"])).rejects.toThrow(UsageError);
+    await expect(req(["webhook", "list", "--limit", "0"])).rejects.toThrow(/--limit/);
+    await expect(req(["webhook", "redeliver", "--delivery", "x"])).rejects.toThrow(/--delivery/);
+    await expect(req(["webhook", "redeliver"])).rejects.toThrow(UsageError);
+  });
 });

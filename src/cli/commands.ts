@@ -33,6 +33,9 @@ export const USAGE = `usage: npm run cli -- <command> [options]
                                    (the active key is replaced first)
   notice revoke-links --notice ID [--platform ID] --reason TEXT
                                    the notice's merchant links (one platform's, or all) stop working
+  webhook list [--status pending|delivered|dead] [--platform ID] [--limit N]
+                                   webhook deliveries, newest first; --status dead lists the dead letters
+  webhook redeliver --delivery ID  send a dead-lettered delivery again (tries counted afresh; audited)
   audit verify [--from-seq N] [--expected-head SEQ:HASH]
   inspection verify --draw ID      re-run an inspection draw from its record; prints whether the
                                    population and the result are the ones recorded (exit 0 either way)
@@ -150,6 +153,27 @@ export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<C
       if (platformId) input.platformId = platformId;
       return { command: "notice.revoke-links", input };
     }
+    case "webhook list": {
+      onlyOptions(args, ["status", "platform", "limit"]);
+      const input: Record<string, unknown> = {};
+      const status = optional(args, "status");
+      if (status !== undefined) {
+        if (!["pending", "delivered", "dead"].includes(status)) throw new UsageError("--status must be pending, delivered or dead");
+        input.status = status;
+      }
+      const platformId = optional(args, "platform");
+      if (platformId !== undefined) input.platformId = uuidOption(platformId, "--platform", "a platform id");
+      const limit = optional(args, "limit");
+      if (limit !== undefined) {
+        if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > 500) throw new UsageError("--limit must be a whole number from 1 to 500");
+        input.limit = Number(limit);
+      }
+      return { command: "webhook.list", input };
+    }
+    case "webhook redeliver": {
+      onlyOptions(args, ["delivery"]);
+      return { command: "webhook.redeliver", input: { deliveryId: uuidOption(required(args, "delivery"), "--delivery", "a delivery id") } };
+    }
     case "audit verify": {
       onlyOptions(args, ["from-seq", "expected-head"]);
       const input: Record<string, unknown> = {};
@@ -169,12 +193,18 @@ export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<C
     case "inspection verify": {
       onlyOptions(args, ["draw"]);
       const drawId = required(args, "draw");
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(drawId)) throw new UsageError("--draw must be a draw id (uuid)");
-      return { command: "inspection.verify", input: { drawId } };
+      return { command: "inspection.verify", input: { drawId: uuidOption(drawId, "--draw", "a draw id") } };
     }
     default:
       throw new UsageError(words ? `unknown command "${words}"` : "no command given");
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function uuidOption(value: string, option: string, what: string): string {
+  if (!UUID.test(value)) throw new UsageError(`${option} must be ${what} (uuid)`);
+  return value;
 }
 
 function readJson(io: Io, path: string, what: string): unknown {

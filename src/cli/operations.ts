@@ -32,6 +32,8 @@ import { CLASSIFICATION_COMMANDS, runClassificationOperation } from "./classific
 import type { HistoryOps } from "../exchange/index.js";
 import type { Publish } from "../exchange/outbound/types.js";
 import { HISTORY_COMMANDS, runHistoryOperation } from "./history/operations.js";
+import { listWebhookDeliveries, retryWebhookDelivery, type WebhookDeliveryView } from "../exchange/outbound/verbs.js";
+import type { EnqueueMany } from "../jobs/index.js";
 
 export const COMMANDS = [
   "platform.add",
@@ -52,6 +54,8 @@ export const COMMANDS = [
   "audit.verify",
   "inspection.verify",
   "notice.revoke-links",
+  "webhook.list",
+  "webhook.redeliver",
   "relations.load",
   ...CLASSIFICATION_COMMANDS,
   ...HISTORY_COMMANDS,
@@ -78,6 +82,8 @@ export interface OperationDeps {
   history?: HistoryOps;
   /** Messages to platforms (a key changed for them); absent where the modules are not built. */
   publish?: Publish;
+  /** Enqueuing jobs (a webhook sent again) and waking the runner; absent where the modules are not built. */
+  jobs?: { enqueueMany: EnqueueMany; kick(): void };
 }
 
 export const CLI_ACTOR: Actor = { kind: "cli" };
@@ -106,6 +112,17 @@ const obj = (input: Record<string, unknown>, key: string): Record<string, unknow
 function gatewayKeysOf(deps: OperationDeps): Pick<GatewayKeys, "list" | "revoke"> {
   if (!deps.gatewayKeys) throw new AppError("UNAVAILABLE", "gateway keys are not available here");
   return deps.gatewayKeys;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The outbound verbs as the operator; sending again needs the job path. */
+function outboundCtx(deps: OperationDeps) {
+  const jobs = deps.jobs ?? {
+    enqueueMany: () => Promise.reject(new AppError("UNAVAILABLE", "jobs are not available here")),
+    kick: () => {},
+  };
+  return { db: deps.db, clock: deps.clock, actor: CLI_ACTOR, enqueueMany: jobs.enqueueMany, kick: () => jobs.kick() };
 }
 
 /** Key changes announce themselves to the platform: they need the publish path. */
@@ -187,6 +204,20 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
         { db: deps.db, clock: deps.clock, actor: CLI_ACTOR },
         { noticeId: str(request.input, "noticeId"), reason: str(request.input, "reason"), platformId: optStr(request.input, "platformId") },
       );
+    case "webhook.list": {
+      const status = optStr(input, "status");
+      if (status !== undefined && !["pending", "delivered", "dead"].includes(status)) throw new AppError("VALIDATION_FAILED", "status must be pending, delivered or dead");
+      const platformId = optStr(input, "platformId");
+      if (platformId !== undefined && !UUID.test(platformId)) throw new AppError("VALIDATION_FAILED", "platformId must be a uuid");
+      const limit = typeof input.limit === "number" ? input.limit : undefined;
+      const deliveries = await listWebhookDeliveries(outboundCtx(deps), { status: status as WebhookDeliveryView["status"] | undefined, platformId, limit });
+      return { deliveries };
+    }
+    case "webhook.redeliver": {
+      const deliveryId = str(input, "deliveryId");
+      if (!UUID.test(deliveryId)) throw new AppError("VALIDATION_FAILED", "deliveryId must be a uuid");
+      return retryWebhookDelivery(outboundCtx(deps), { deliveryId });
+    }
     case "relations.load":
       return runRelationsLoad(ctx, input);
     case "reclassify.start":

@@ -12,7 +12,7 @@ export async function serveAdminSocket(o: { system: System; db: Database; clock:
   const deps = {
     db: o.db, clock: o.clock, webhookPolicy: o.system.deps.webhookPolicy, rotateGatewayKey: o.system.auth.rotateGatewayKey,
     gatewayKeys: o.system.auth.gatewayKeys, classification: o.system.classification.ops, history: o.system.exchange.history,
-    publish: o.system.outbound.publish,
+    publish: o.system.outbound.publish, jobs: { enqueueMany: o.system.deps.enqueueMany, kick: o.system.deps.kick },
   };
   return startAdminSocket({ dataDir: o.dataDir, logger: o.logger.child({ component: "admin-socket" }), run: (req) => runOperation(deps, req) });
 }

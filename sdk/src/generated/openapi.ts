@@ -2730,7 +2730,10 @@ export interface components {
          *     `kid`, `alg`, `typ: "webhook+jws"`, `iat` (= Webhook-Timestamp), `wid` (= Webhook-Id) and
          *     `aud` (the receiving platform's clientId: refuse a message signed for another platform).
          *     Verify over the raw body before parsing it; answer 2xx to acknowledge. Anything else
-         *     (redirects are not followed) is retried with exponential backoff, then dead-lettered.
+         *     (redirects are not followed) is retried with exponential backoff (by default 24 tries, the
+         *     waits doubling with jitter from 30 s up to 2 h, so about a day in all), then dead-lettered;
+         *     an admin may send a dead letter again (`retryWebhookDelivery`, or the operator CLI's
+         *     `webhook redeliver`). The feed has every message whatever happens to its webhooks.
          *
          *     `platform.key_changed` tells a platform that someone other than itself (a city-wide
          *     regulator admin or the operator) added, retired or revoked one of its signing keys:

@@ -16,7 +16,8 @@ import { regulatorCall } from "../notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
 import { loginRegulator, type LoggedInRegulator } from "../support/platform.js";
 import { ok, seedToolsPopulation, type ToolsPopulation } from "../tools-fixtures.js";
-import { ensureConsoleBuilt, hasChromium, launchChromium, type LaunchedBrowser } from "./browser.js";
+import { ensureConsoleBuilt, hasChromium, type LaunchedBrowser } from "./browser.js";
+import { loginToConsole, openConsolePage } from "./console-page.js";
 
 type Catalogue = components["schemas"]["ScreeningCatalogue"];
 type ScreeningPage = components["schemas"]["ScreeningPage"];
@@ -31,7 +32,7 @@ let jinjiang: LoggedInRegulator;
 let wuhou: LoggedInRegulator;
 let viewer: LoggedInRegulator;
 let drawId: string;
-const cspViolations: string[] = [];
+let cspViolations: string[] = [];
 const complainedFood = { all: [{ item: "category", op: "eq", value: "food" }, { item: "complaints_90d", op: "gt", value: 0 }] };
 
 if (!hasChromium) console.warn("test/browser: /usr/bin/chromium is absent (apt-get install -y chromium) — the console's tools tests are skipped");
@@ -57,12 +58,7 @@ describe.skipIf(!hasChromium)("regulator console: screening and inspection draws
     jinjiang = await loginRegulator(gw, { role: "officer", regionPrefix: "510104" });
     wuhou = await loginRegulator(gw, { role: "officer", regionPrefix: "510107" });
     viewer = await loginRegulator(gw, { role: "viewer", regionPrefix: "510104" });
-    launched = await launchChromium({ viewport: { width: 1366, height: 860 }, locale: "zh-CN", timezoneId: "Asia/Shanghai", acceptDownloads: true });
-    page = launched.context.pages()[0] ?? (await launched.context.newPage());
-    page.setDefaultTimeout(15_000);
-    page.on("console", (m) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
+    ({ launched, page, cspViolations } = await openConsolePage());
   }, 240_000);
   afterAll(async () => {
     await launched?.close();
@@ -74,13 +70,7 @@ describe.skipIf(!hasChromium)("regulator console: screening and inspection draws
   const cond = (pointer: string) => page.locator(`[data-testid="condition"][data-pointer="${pointer}"]`);
   const sorted = (xs: readonly string[]) => [...xs].sort();
 
-  async function login(who: LoggedInRegulator): Promise<void> {
-    await page.goto(`${gw.url}/console`);
-    await page.getByLabel("用户名").fill(who.username);
-    await page.getByLabel("密码").fill(who.password);
-    await page.getByRole("button", { name: "登录" }).click();
-    await page.locator('[data-stat="entities.total"]').waitFor();
-  }
+  const login = (who: LoggedInRegulator) => loginToConsole(page, gw.url, who);
 
   /** Fills the builder's first two comparisons: category = food AND complaints_90d > 0. */
   async function buildComplainedFood(): Promise<void> {

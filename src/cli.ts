@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     console.error("The generated password is shown once: store it now.");
   }
   if (via === "socket") console.error("(run by the gateway that holds the data directory, through its admin socket)");
-  if (request.command === "audit.verify" && (result as { ok?: boolean }).ok === false) return 1;
+  if ((request.command === "audit.verify" || request.command === "audit.verify-head") && (result as { ok?: boolean }).ok === false) return 1;
   return 0;
 }
 

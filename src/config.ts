@@ -44,6 +44,8 @@ export interface Config {
    * only when such a proxy exists, since clients can send any header.
    */
   trustedProxyHeader: string | undefined;
+  /** How often the gateway signs the audit chain's head (AUDIT_HEAD_INTERVAL_MINUTES; 0 = only on demand). */
+  auditHeadIntervalMs: number;
   /** Max concurrent jobs a worker runs per queue. */
   workerConcurrency: number;
   /** Notice periods and delivery retries (NOTICE_*); see src/notices/options.ts. */
@@ -151,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedProxyHeader,
     webhookPolicy: { allowHttp: flag("WEBHOOK_ALLOW_HTTP"), allowPrivateAddresses: flag("WEBHOOK_ALLOW_PRIVATE_ADDRESSES") },
     workerConcurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
+    auditHeadIntervalMs: int("AUDIT_HEAD_INTERVAL_MINUTES", 60, 0, 7 * 24 * 60) * 60_000,
     notices: {
       defaultDueDays: int("NOTICE_DUE_DAYS", 15, 1, 365),
       reminderBeforeMs: int("NOTICE_REMINDER_HOURS", 72, 0, 24 * 365) * 3_600_000,

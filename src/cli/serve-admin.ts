@@ -13,6 +13,7 @@ export async function serveAdminSocket(o: { system: System; db: Database; clock:
     db: o.db, clock: o.clock, webhookPolicy: o.system.deps.webhookPolicy, rotateGatewayKey: o.system.auth.rotateGatewayKey,
     gatewayKeys: o.system.auth.gatewayKeys, classification: o.system.classification.ops, history: o.system.exchange.history,
     publish: o.system.outbound.publish,
+    auditHeads: { sign: o.system.auditHeads.sign, jwks: () => o.system.auth.signer.jwks() },
   };
   return startAdminSocket({ dataDir: o.dataDir, logger: o.logger.child({ component: "admin-socket" }), run: (req) => runOperation(deps, req) });
 }

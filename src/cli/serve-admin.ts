@@ -6,6 +6,7 @@ import type { Database } from "../db/client.js";
 import type { System } from "../system.js";
 import { startAdminSocket, type AdminSocket } from "./admin-socket.js";
 import { runOperation } from "./operations.js";
+import { snapshotEmbeddedDatabase } from "../db/backup/embedded.js";
 
 export async function serveAdminSocket(o: { system: System; db: Database; clock: Clock; dataDir: string; logger: Logger }): Promise<AdminSocket | undefined> {
   if (o.db.kind !== "pglite" || o.dataDir === "memory://") return undefined; // PostgreSQL: the CLI connects itself
@@ -15,5 +16,10 @@ export async function serveAdminSocket(o: { system: System; db: Database; clock:
     publish: o.system.outbound.publish,
     auditHeads: { sign: o.system.auditHeads.sign, jwks: () => o.system.auth.signer.jwks() },
   };
-  return startAdminSocket({ dataDir: o.dataDir, logger: o.logger.child({ component: "admin-socket" }), run: (req) => runOperation(deps, req) });
+  return startAdminSocket({
+    dataDir: o.dataDir,
+    logger: o.logger.child({ component: "admin-socket" }),
+    run: (req) => runOperation(deps, req),
+    snapshot: () => snapshotEmbeddedDatabase(o.db),
+  });
 }

@@ -114,7 +114,7 @@ async function handle(o: AdminSocketOptions, req: IncomingMessage, res: ServerRe
     res.end(snap.dump);
     return;
   }
-  const m = /^\/commands\/([a-z.]+)$/.exec(url.pathname);
+  const m = /^\/commands\/([a-z.-]+)$/.exec(url.pathname);
   if (req.method !== "POST" || !m) return send(res, 404, { error: { code: "NOT_FOUND", status: 404, detail: "no such admin route" } });
   const command = m[1]!;
   if (!isCommand(command)) return send(res, 404, { error: { code: "NOT_FOUND", status: 404, detail: `unknown command ${command}` } });

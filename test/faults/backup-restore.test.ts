@@ -115,6 +115,9 @@ interface Seen {
 }
 
 async function fill(): Promise<Seen> {
+  // Tokens signed by the first gateway key, which the rotation retires (an audited change).
+  const platformTokens = await Promise.all(backend.platforms.map((p) => platformToken(gw.url, p)));
+  await cli(backend.env, ["keys", "rotate"]);
   const clients: GatewayClient[] = await Promise.all(backend.platforms.map((p) => sdkClient(gw.url, p)));
   const entities: { id: string; platform: number }[] = [];
   const now = Date.now();
@@ -165,14 +168,17 @@ async function fill(): Promise<Seen> {
   expect(notice.status).toBe(201);
   const noticeId = ((await notice.json()) as { noticeId: string }).noticeId;
 
-  // Tokens signed by the first gateway key, which the rotation below retires.
-  const platformTokens = await Promise.all(backend.platforms.map((p) => platformToken(gw.url, p)));
-  await cli(backend.env, ["keys", "rotate"]);
   const signed = await cli(backend.env, ["audit", "head"]);
   const verified = await cli(backend.env, ["audit", "verify"]);
   expect(verified).toMatchObject({ ok: true, head: { seq: signed.seq, hash: signed.hash } });
-  const jwks = await (await fetch(`${gw.url}/.well-known/jwks.json`)).json();
-  expect((jwks as { keys: unknown[] }).keys).toHaveLength(2);
+  // On PostgreSQL the CLI rotated in the database itself: the gateway's key cache follows within its 30 s.
+  let jwks: { keys: unknown[] };
+  for (let i = 0; ; i++) {
+    jwks = (await (await fetch(`${gw.url}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
+    if (jwks.keys.length === 2 || i > 100) break;
+    await sleep(500);
+  }
+  expect(jwks.keys).toHaveLength(2);
   return { classes, jwks, auditHead: verified.head as Seen["auditHead"], signedHead: signed.jws as string, platformTokens, regulatorToken, noticeId };
 }
 

@@ -210,7 +210,12 @@ function readHead(io: Io, arg: string): string {
     throw new UsageError(`--head: neither a compact JWS nor a readable file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
   if (text.startsWith("{")) {
-    const jws = (JSON.parse(text) as { jws?: unknown }).jws;
+    let jws: unknown;
+    try {
+      jws = (JSON.parse(text) as { jws?: unknown }).jws;
+    } catch {
+      /* not JSON: refused below */
+    }
     if (typeof jws === "string") return jws;
   }
   if (!COMPACT_JWS.test(text)) throw new UsageError(`--head: ${arg} holds no compact JWS`);

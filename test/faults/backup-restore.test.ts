@@ -243,6 +243,13 @@ describe(`backup and restore (${usingPostgres() ? "PostgreSQL: pg_dump / pg_rest
     expect(head).toMatchObject({ ok: true, head: { seq: seen.auditHead.seq, hash: seen.auditHead.hash } });
 
     expect(await (await fetch(`${url}/.well-known/jwks.json`)).json()).toEqual(seen.jwks);
+    // Against a JWKS fetched from the gateway's address; against one that lacks the key, it fails.
+    expect(await cli(restoredEnv, ["audit", "verify", "--head", seen.signedHead, "--jwks", `${url}/.well-known/jwks.json`])).toMatchObject({ ok: true });
+    const strangers = join(backend.dir, "strangers.jwks.json");
+    writeFileSync(strangers, JSON.stringify({ keys: backend.platforms.map((p) => p.key.publicJwk) }));
+    const refused = await runCli(restoredEnv, ["audit", "verify", "--head", seen.signedHead, "--jwks", strangers]);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, problem: "unknown_key" });
 
     // The regulator's session from before the backup, and a new login.
     for (const token of [seen.regulatorToken, await login(url)]) {

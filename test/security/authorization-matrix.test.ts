@@ -276,6 +276,7 @@ function bodyOf(op: Operation): unknown {
     addPlatformKey: { jwk: owner.keys[0]!.publicJwk },
     saveNoticeTemplate: { title: "t", body: "{{facts}}", legalBasis: "l", rectify: "r", expectedVersion: 999 },
     createManualNotice: { entityId: ids.entityId, facts: "授权矩阵测试" },
+    verifyAuditHead: { jws: "not-a-signed-head" },
     createProhibitedType: { category: "food", regionPrefix: "510104" },
     holdSandboxEntity: { reason: "matrix", until: new Date(Date.now() + 86_400_000).toISOString() },
     startReclassification: { reason: "matrix", regionPrefix: "510104" },

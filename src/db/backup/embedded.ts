@@ -11,6 +11,8 @@
 // transaction at a time); a CHECKPOINT first leaves little WAL to replay on restore. The
 // audit head read in the same transaction goes into the manifest.
 import { createHash } from "node:crypto";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { desc, sql } from "drizzle-orm";
@@ -46,14 +48,19 @@ export interface DatabaseSnapshot {
 export async function snapshotEmbeddedDatabase(db: Database): Promise<DatabaseSnapshot> {
   if (db.raw.kind !== "pglite") throw new Error("only the embedded database is snapshotted here; use pg_dump for PostgreSQL");
   const client: PGlite = db.raw.client;
-  return db.transaction(async (tx) => {
+  const { tar, auditHead } = await db.transaction(async (tx) => {
     await tx.execute(sql`checkpoint`);
     const [last] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
     // Our transaction holds PGlite's only connection: nothing else commits while the files are read.
-    const blob = await client.dumpDataDir("gzip");
-    return { dump: new Uint8Array(await blob.arrayBuffer()), auditHead: last ?? { seq: 0, hash: GENESIS_HASH } };
+    // Uncompressed, so requests wait only for the copy (1.7 s for a 138 MB database, against 17 s
+    // with PGlite's own gzip); compressing happens after, off the connection.
+    const blob = await client.dumpDataDir("none");
+    return { tar: new Uint8Array(await blob.arrayBuffer()), auditHead: last ?? { seq: 0, hash: GENESIS_HASH } };
   });
+  return { dump: new Uint8Array(await gzipAsync(tar)), auditHead };
 }
+
+const gzipAsync = promisify(gzip);
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 

@@ -5300,7 +5300,10 @@ export interface operations {
             query?: {
                 /** @example 20 */
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example WyIyMDI2LTAzLTAxVDExOjAwOjAwLjAwMFoiLCIwMTk1YTNjNC03YjJlLTdjMTAtOWE2ZS0xZjJkM2M0YjVhNzIiXQ
+                 */
                 cursor?: string;
             };
             header?: never;

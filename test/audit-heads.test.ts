@@ -149,6 +149,13 @@ describe("signed audit heads", () => {
     expect(((await refused.json()) as { code: string; detail: string })).toMatchObject({ code: "AUDIT_CHAIN_BROKEN", detail: expect.stringMatching(/no longer has the anchored hash/) });
   });
 
+  it("signed heads are append-only", async () => {
+    for (const statement of [sql`update audit_head set audit_seq = 1`, sql`delete from audit_head`, sql`truncate audit_head`]) {
+      const error = await gw.testDb.db.orm.execute(statement).then(() => undefined, (e: { cause?: { message?: string } }) => e);
+      expect(error?.cause?.message).toMatch(/^audit_head is append-only: (UPDATE|DELETE|TRUNCATE) is not allowed$/);
+    }
+  });
+
   it("an edited row (hash left alone) fails against the head too, naming the row", async () => {
     await asAttacker((tx) => tx.execute(sql`update audit_log set actor = 'regulator:someone-else' where seq = 2`));
     expect(await check(published.jws)).toMatchObject({ ok: false, problem: "chain", chain: { firstBadSeq: 2 }, detail: expect.stringMatching(/row 2 modified/) });

@@ -213,6 +213,9 @@ describe(`backup and restore (${usingPostgres() ? "PostgreSQL: pg_dump / pg_rest
       expect(out).toMatchObject({ auditHeadMatches: true, audit: { ok: true, head: seen.auditHead } });
       restoredEnv = { ...backend.env, DATA_DIR: dataDir };
     } else {
+      const refused = await runCli(backend.env, ["backup", "--out", file]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/with DATABASE_URL use pg_dump -Fc and keep KEY_ENCRYPTION_KEY/);
       const dump = await run(join(PG_BIN, "pg_dump"), ["-Fc", "-d", backend.env.DATABASE_URL!, "-f", file]);
       expect(dump.code, dump.out).toBe(0);
       const name = `restored_${randomBytes(5).toString("hex")}`;
@@ -278,6 +281,14 @@ describe(`backup and restore (${usingPostgres() ? "PostgreSQL: pg_dump / pg_rest
       expect(submitted.accepted).toBe(1);
     }
   }, 180_000);
+
+  it.skipIf(usingPostgres())("with no gateway running, the CLI takes the snapshot itself", async () => {
+    // The first gateway was stopped above; its data dir is as the backup left it.
+    const file = join(backend.dir, "offline.backup");
+    expect(await cli(backend.env, ["backup", "--out", file])).toMatchObject({ via: "direct", auditHead: seen.auditHead });
+    const r = await cli(backend.env, ["restore", "--from", file, "--data-dir", join(backend.dir, "offline")]);
+    expect(r).toMatchObject({ auditHeadMatches: true, audit: { ok: true, head: seen.auditHead } });
+  }, 60_000);
 
   it.skipIf(usingPostgres())("restore refuses a non-empty data dir and a damaged backup", async () => {
     const file = join(backend.dir, "gateway.backup");

@@ -142,7 +142,7 @@ async function fill(): Promise<Seen> {
         shopId,
         kind: "complaint" as const,
         occurredAt: new Date(now - (i + 1) * DAY).toISOString(),
-        data: { channel: "platform", reason: "商品质量" },
+        data: { channel: "platform" as const, reason: "商品质量" },
       })),
     );
     const submitted = await client.submitEvents(events);
@@ -276,7 +276,7 @@ describe(`backup and restore (${usingPostgres() ? "PostgreSQL: pg_dump / pg_rest
       const mine = [...seen.classes].filter(([, v]) => v.platform === p);
       for (const [entityId, { riskClass }] of mine) expect((await client.getEntity(entityId)).riskClass).toEqual(riskClass);
       const submitted = await client.submitEvents([
-        { eventId: `after-restore-${p}`, shopId: `b${p}-shop-0`, kind: "complaint", occurredAt: new Date().toISOString(), data: { channel: "platform", reason: "恢复后" } },
+        { eventId: `after-restore-${p}`, shopId: `b${p}-shop-0`, kind: "complaint", occurredAt: new Date().toISOString(), data: { channel: "platform" as const, reason: "恢复后" } },
       ]);
       expect(submitted.accepted).toBe(1);
     }

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     issuer: config.issuer ?? (where || `http://${config.host}:${config.port}`),
     bodyLimitBytes: config.bodyLimitBytes,
     notices: config.notices,
+    auditHeadIntervalMs: config.auditHeadIntervalMs,
     role: config.role,
     redisUrl: config.redisUrl,
     workerConcurrency: config.workerConcurrency,

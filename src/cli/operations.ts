@@ -19,7 +19,9 @@ import {
   type GatewayKeys,
   type RegulatorRole,
 } from "../auth/index.js";
+import type { JWK } from "jose";
 import { verifyAuditChain, type ChainHead } from "../audit/index.js";
+import { checkSignedHead } from "../audit/heads.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
@@ -52,6 +54,8 @@ export const COMMANDS = [
   "keys.list",
   "keys.revoke",
   "audit.verify",
+  "audit.head",
+  "audit.verify-head",
   "inspection.verify",
   "notice.revoke-links",
   "webhook.list",
@@ -82,8 +86,13 @@ export interface OperationDeps {
   history?: HistoryOps;
   /** Messages to platforms (a key changed for them); absent where the modules are not built. */
   publish?: Publish;
+<<<<<<< HEAD
   /** Enqueuing jobs (a webhook sent again) and waking the runner; absent where the modules are not built. */
   jobs?: { enqueueMany: EnqueueMany; kick(): void };
+=======
+  /** Signing the audit head, and the keys the gateway publishes (to check a signed head against). */
+  auditHeads?: { sign(actor: Actor): Promise<unknown>; jwks(): Promise<{ keys: JWK[] }> };
+>>>>>>> backup
 }
 
 export const CLI_ACTOR: Actor = { kind: "cli" };
@@ -108,6 +117,11 @@ const obj = (input: Record<string, unknown>, key: string): Record<string, unknow
   if (!v || typeof v !== "object" || Array.isArray(v)) throw new AppError("VALIDATION_FAILED", `${key} must be an object`);
   return v as Record<string, unknown>;
 };
+
+function auditHeadsOf(deps: OperationDeps): NonNullable<OperationDeps["auditHeads"]> {
+  if (!deps.auditHeads) throw new AppError("UNAVAILABLE", "audit heads are not available here");
+  return deps.auditHeads;
+}
 
 function gatewayKeysOf(deps: OperationDeps): Pick<GatewayKeys, "list" | "revoke"> {
   if (!deps.gatewayKeys) throw new AppError("UNAVAILABLE", "gateway keys are not available here");
@@ -195,6 +209,14 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
         ...(typeof fromSeq === "number" ? { fromSeq } : {}),
         ...(expectedHead ? { expectedHead } : {}),
       });
+    }
+    case "audit.head":
+      return auditHeadsOf(deps).sign(CLI_ACTOR);
+    case "audit.verify-head": {
+      const given = input.jwks as { keys?: unknown } | undefined;
+      if (given !== undefined && !Array.isArray(given?.keys)) throw new AppError("VALIDATION_FAILED", "jwks must be a JWK set");
+      const jwks = given ? (given as { keys: JWK[] }) : await auditHeadsOf(deps).jwks();
+      return checkSignedHead(deps.db, jwks, str(input, "jws"));
     }
     case "inspection.verify":
       // Re-runs a draw from its stored record (seed, inputs, population snapshot) as the operator.

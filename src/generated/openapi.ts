@@ -924,6 +924,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/audit/heads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Signed audit heads, newest first (a city or national admin), for publication. */
+        get: operations["listAuditHeads"];
+        put?: never;
+        /**
+         * Sign the audit chain's current head now (a city or national admin) — a compact JWS by the gateway's key, kept for publication.
+         * @description The gateway first verifies the chain from the last signed head on; a chain that does not
+         *     verify is not signed (409 AUDIT_CHAIN_BROKEN, naming the first bad row). The JWS (typ
+         *     `audit-head+jws`, ES256, kid in `/.well-known/jwks.json`) carries `{seq, hash, at}`. Heads
+         *     are also signed on a schedule (AUDIT_HEAD_INTERVAL_MINUTES). Signing is not itself audited:
+         *     an audit row would move the head it records.
+         */
+        post: operations["signAuditHead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/audit/heads/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a published signed head (a city or national admin) — its signature against the gateway's JWKS (retired keys included), then that the chain verifies and still has the signed hash at the signed row.
+         * @description A failed check is an answer (200, `ok` false with the problem), not an error.
+         */
+        post: operations["verifyAuditHead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/users": {
         parameters: {
             query?: never;
@@ -2892,6 +2937,51 @@ export interface components {
             /** @description Only when generated: shown this once, stored only as a hash. */
             password?: string;
         };
+        SignedAuditHead: {
+            /** Format: uuid */
+            id: string;
+            /** @description The last audit row covered (0 for an empty chain). */
+            seq: number;
+            /** @description That row's hash. */
+            hash: string;
+            /**
+             * Format: date-time
+             * @description When it was signed.
+             */
+            at: string;
+            /** @description The gateway key that signed it (in the JWKS). */
+            kid: string;
+            /** @description Compact JWS (typ audit-head+jws) over {seq, hash, at}: what to publish. */
+            jws: string;
+            /** @description Who asked: system:audit-head-schedule, cli or regulator:<id>. */
+            signedBy: string;
+        };
+        AuditHeadCheck: {
+            ok: boolean;
+            /**
+             * @description Why the check failed.
+             * @enum {string}
+             */
+            problem?: "malformed" | "unknown_key" | "signature" | "chain";
+            detail?: string;
+            /** @description Rows verified (when ok). */
+            count?: number;
+            head?: {
+                seq: number;
+                hash: string;
+                at: string;
+                kid: string;
+            };
+            /** @description The chain verification that failed (problem chain). */
+            chain?: {
+                ok?: boolean;
+                firstBadSeq?: number;
+                /** @enum {string} */
+                problem?: "modified" | "deleted" | "inserted";
+                detail?: string;
+                count?: number;
+            };
+        };
         GatewayKey: {
             kid: string;
             alg: string;
@@ -3040,7 +3130,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_INVALID" | "SIGNATURE_MISSING" | "SIGNATURE_MALFORMED" | "SIGNATURE_UNKNOWN_KEY" | "SIGNATURE_INVALID" | "SIGNATURE_STALE" | "SIGNATURE_REPLAYED" | "SIGNATURE_ROUTE_MISMATCH" | "FORBIDDEN" | "CITY_SCOPE_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "CONFLICT" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_INVALID" | "SIGNATURE_MISSING" | "SIGNATURE_MALFORMED" | "SIGNATURE_UNKNOWN_KEY" | "SIGNATURE_INVALID" | "SIGNATURE_STALE" | "SIGNATURE_REPLAYED" | "SIGNATURE_ROUTE_MISMATCH" | "FORBIDDEN" | "CITY_SCOPE_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "CONFLICT" | "IDEMPOTENCY_IN_FLIGHT" | "AUDIT_CHAIN_BROKEN" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
             detail: string;
             instance?: string;
             requestId: string;
@@ -5212,6 +5302,85 @@ export interface operations {
                 };
             };
             404: components["responses"]["Problem"];
+        };
+    };
+    listAuditHeads: {
+        parameters: {
+            query?: {
+                /** @example 20 */
+                limit?: number;
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example WyIyMDI2LTAzLTAxVDExOjAwOjAwLjAwMFoiLCIwMTk1YTNjNC03YjJlLTdjMTAtOWE2ZS0xZjJkM2M0YjVhNzIiXQ
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        heads: components["schemas"]["SignedAuditHead"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    signAuditHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed head. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedAuditHead"];
+                };
+            };
+            409: components["responses"]["Problem"];
+        };
+    };
+    verifyAuditHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A signed head as published (compact JWS). */
+                    jws: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The result of the check. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditHeadCheck"];
+                };
+            };
         };
     };
     listRegulatorUsers: {

@@ -44,16 +44,13 @@ export interface Config {
    * only when such a proxy exists, since clients can send any header.
    */
   trustedProxyHeader: string | undefined;
-<<<<<<< HEAD
   /**
    * Webhook retries (WEBHOOK_RETRY_*): tries in all, the first wait and the longest wait; the
    * waits double (with jitter) until the longest. The default spans about a day.
    */
   webhookRetry: { maxAttempts: number; backoffMs: number; maxBackoffMs: number };
-=======
   /** How often the gateway signs the audit chain's head (AUDIT_HEAD_INTERVAL_MINUTES; 0 = only on demand). */
   auditHeadIntervalMs: number;
->>>>>>> backup
   /** Max concurrent jobs a worker runs per queue. */
   workerConcurrency: number;
   /** Notice periods and delivery retries (NOTICE_*); see src/notices/options.ts. */

@@ -164,7 +164,6 @@ export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<C
       if (platformId) input.platformId = platformId;
       return { command: "notice.revoke-links", input };
     }
-<<<<<<< HEAD
     case "webhook list": {
       onlyOptions(args, ["status", "platform", "limit"]);
       const input: Record<string, unknown> = {};
@@ -186,11 +185,9 @@ export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<C
       onlyOptions(args, ["delivery"]);
       return { command: "webhook.redeliver", input: { deliveryId: uuidOption(required(args, "delivery"), "--delivery", "a delivery id") } };
     }
-=======
     case "audit head":
       onlyOptions(args, []);
       return { command: "audit.head", input: {} };
->>>>>>> backup
     case "audit verify": {
       onlyOptions(args, ["from-seq", "expected-head", "head", "jwks"]);
       const signed = optional(args, "head");
@@ -224,13 +221,13 @@ export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<C
   }
 }
 
-<<<<<<< HEAD
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function uuidOption(value: string, option: string, what: string): string {
   if (!UUID.test(value)) throw new UsageError(`${option} must be ${what} (uuid)`);
   return value;
-=======
+}
+
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** A signed head given inline, or a file holding it (alone, or as the JSON `audit head` printed). */
@@ -267,7 +264,6 @@ async function readJwks(io: Io, from: string): Promise<unknown> {
   const jwks = readJson(io, from, "--jwks");
   if (!Array.isArray((jwks as { keys?: unknown }).keys)) throw new UsageError("--jwks: not a JWK set ({keys: [...]})");
   return jwks;
->>>>>>> backup
 }
 
 function readJson(io: Io, path: string, what: string): unknown {

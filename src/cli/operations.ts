@@ -86,13 +86,10 @@ export interface OperationDeps {
   history?: HistoryOps;
   /** Messages to platforms (a key changed for them); absent where the modules are not built. */
   publish?: Publish;
-<<<<<<< HEAD
   /** Enqueuing jobs (a webhook sent again) and waking the runner; absent where the modules are not built. */
   jobs?: { enqueueMany: EnqueueMany; kick(): void };
-=======
   /** Signing the audit head, and the keys the gateway publishes (to check a signed head against). */
   auditHeads?: { sign(actor: Actor): Promise<unknown>; jwks(): Promise<{ keys: JWK[] }> };
->>>>>>> backup
 }
 
 export const CLI_ACTOR: Actor = { kind: "cli" };

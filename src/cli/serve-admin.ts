@@ -13,12 +13,8 @@ export async function serveAdminSocket(o: { system: System; db: Database; clock:
   const deps = {
     db: o.db, clock: o.clock, webhookPolicy: o.system.deps.webhookPolicy, rotateGatewayKey: o.system.auth.rotateGatewayKey,
     gatewayKeys: o.system.auth.gatewayKeys, classification: o.system.classification.ops, history: o.system.exchange.history,
-<<<<<<< HEAD
     publish: o.system.outbound.publish, jobs: { enqueueMany: o.system.deps.enqueueMany, kick: o.system.deps.kick },
-=======
-    publish: o.system.outbound.publish,
     auditHeads: { sign: o.system.auditHeads.sign, jwks: () => o.system.auth.signer.jwks() },
->>>>>>> backup
   };
   return startAdminSocket({
     dataDir: o.dataDir,

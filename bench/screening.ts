@@ -4,7 +4,8 @@
 // then a few screenings timed through the real query code (count, first page, a full keyset
 // export walk), with peak memory.
 //
-//   npm run bench -- screening [--entities 200000] [--repeat 3] [--reuse]
+//   npm run bench -- screening [--entities 200000] [--repeat 3] [--reuse] [--keep] [--load-only]
+//   (--load-only loads and keeps the database; a later --reuse measures it)
 //   env BENCH_DATABASE_URL (admin URL; default postgres://postgres@127.0.0.1:54329/postgres)
 //
 // Events are not loaded: a screening never reads them (tags are per-entity columns), so the
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     repeat: { type: "string", default: "3" },
     reuse: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
+    "load-only": { type: "boolean", default: false },
   },
 });
 const N = Number(args.entities);
@@ -121,6 +123,14 @@ async function main() {
   const db = await openDatabase({ kind: "postgres", url: url.toString(), maxConnections: 2 });
   await migrate(db);
   const loaded = args.reuse ? undefined : await load(url.toString());
+  if (args["load-only"]) {
+    // Load now (e.g. while the machine is busy), measure later with --reuse.
+    console.log(JSON.stringify({ entities: N, load: loaded, database: dbName }));
+    clearInterval(sampler);
+    await db.close();
+    await admin.end();
+    return;
+  }
   const now = new Date(CUT);
   const results = [];
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

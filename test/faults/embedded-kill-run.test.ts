@@ -103,13 +103,19 @@ suite("kill -9 of the embedded default during a full run", () => {
   it("restarts on the same data directory, resumes the run, classifies everyone once and keeps every acknowledged event", async () => {
     const now = Date.now();
     const acknowledged = new Map<string, number>(); // eventId -> times acknowledged as accepted
+    // Round trips of batches sent and answered while the run went on (the database is shared).
+    const batchMsDuringRun: number[] = [];
+    let runStartedAt: number | undefined;
+    let killed = false;
     let batches = 0;
     const send = async (b: number) => {
+      const began = performance.now();
       const s = await untilAnswered(() => client.submitEvents(eventBatch(b, now), { idempotencyKey: `live-${b}` }));
       // Accepted now, or stored by an attempt whose answer died with the process.
       expect(s.accepted + s.duplicates, `batch ${b}`).toBe(EVENTS_PER_BATCH);
       for (const r of s.results) if (r.status === "accepted") acknowledged.set(eventBatch(b, now)[r.index]!.eventId, (acknowledged.get(eventBatch(b, now)[r.index]!.eventId) ?? 0) + 1);
       batches++;
+      if (runStartedAt !== undefined && !killed) batchMsDuringRun.push(performance.now() - began);
     };
     await untilAnswered(() => client.submitMerchants(merchants(), { idempotencyKey: "live-merchants" }));
     for (let b = 0; b < 10; b++) await send(b);
@@ -117,7 +123,7 @@ suite("kill -9 of the embedded default during a full run", () => {
     // The operator's `reclassify --all --chunk 100`, through the admin socket.
     const started = await admin<ReclassificationRun>("reclassify.start", { reason: "fault campaign: kill -9 mid-run", chunkSize: CHUNK });
     expect(started.status).toBe("pending");
-    if (process.env.RUN_TRACE) console.log(Math.round(performance.now()), "started");
+    runStartedAt = performance.now();
     const total = SEEDED + LIVE_SHOPS;
 
     // The platform keeps sending while the run goes on, and through the kill.
@@ -132,13 +138,12 @@ suite("kill -9 of the embedded default during a full run", () => {
     // Kill once a few chunks have committed and most are still to come.
     let atKill: ReclassificationRun | undefined;
     for (let i = 0; i < 1_200 && !atKill; i++) {
-      const asked = performance.now();
       const run = await admin<ReclassificationRun>("reclassify.get", { runId: started.runId });
-      if (process.env.RUN_TRACE) console.log(Math.round(asked), Math.round(performance.now()), run.status, run.processed, batches);
       if (run.processed >= 3 * CHUNK) atKill = run;
       else await sleep(50);
     }
     expect(atKill, "the run never got going").toBeDefined();
+    killed = true;
     await gw.kill9();
     expect(atKill!.processed).toBeLessThan(total / 2);
 
@@ -208,6 +213,8 @@ suite("kill -9 of the embedded default during a full run", () => {
           chunk: CHUNK,
           processedAtKill: atKill!.processed,
           restartMs: Math.round(startMs),
+          batchesAnsweredDuringRun: batchMsDuringRun.length,
+          maxBatchMsDuringRun: Math.round(Math.max(0, ...batchMsDuringRun)),
           runRows,
           keptNewerClass: keptNewer.length,
           eventsAcknowledged: batches * EVENTS_PER_BATCH,

@@ -9,7 +9,9 @@
 // re-scored from events newer than the run's as-of instant keeps that newer class instead, as
 // designed), no chunk was done twice, and every acknowledged event is stored exactly once.
 //
-// The embedded default only: with DATABASE_URL the CLI executes runs itself (no admin socket).
+// The embedded default only: with DATABASE_URL the CLI executes runs itself (no admin socket),
+// and a run job killed with its worker is taken over through Bull's stalled-job check (up to a
+// minute); the lease takeover itself is covered by test/reclassify-runs.test.ts.
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

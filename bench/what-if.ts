@@ -3,7 +3,8 @@
 // points) over a synthetic city, through the verbs the API calls, with the city-wide scope.
 // The goal: a what-if over Chengdu's 469k merchants answers within a minute on PostgreSQL.
 //
-//   npm run bench -- what-if [--entities 50000] [--events 12]
+//   npm run bench -- what-if [--entities 50000] [--events 12] [--parallel 1,3]
+//   (--parallel: the chunks read at once, each setting measured in turn in the same process)
 //
 // PostgreSQL when DATABASE_URL is set (a fresh database is created and dropped), else PGlite in
 // memory. Entities, shops and events are generated in SQL: this measures the dry runs.
@@ -23,8 +24,9 @@ const T = new Date("2026-06-15T00:00:00Z");
 const DISTRICTS = ["510104", "510105", "510106", "510107", "510108", "510112", "510114", "510116"];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { entities: { type: "string", default: "50000" }, events: { type: "string", default: "12" } } });
+  const { values } = parseArgs({ options: { entities: { type: "string", default: "50000" }, events: { type: "string", default: "12" }, parallel: { type: "string", default: "1,3" } } });
   const [n, perEntity] = [Number(values.entities), Number(values.events)];
+  const parallelSettings = values.parallel.split(",").map(Number);
   const { db, drop } = await openScratchDatabase("bench_whatif");
   try {
     await migrate(db);
@@ -37,20 +39,23 @@ async function main(): Promise<void> {
     const ctx = { db, clock, actor: { kind: "cli" as const }, overdueRectifications: system.notices.overdueRectifications };
     const rss = () => Math.round(process.memoryUsage().rss / 1048576);
 
-    t0 = performance.now();
-    const fence = await fencePolicyWhatIf(ctx, { policy: { ...DEFAULT_FENCE_POLICY, admission: { ...DEFAULT_FENCE_POLICY.admission, classes: ["A", "B"] } } });
-    const fenceS = (performance.now() - t0) / 1000;
-    console.log(`fence policy what-if: ${fence.evaluated} entities in ${fenceS.toFixed(1)} s (${Math.round(fence.evaluated / fenceS)} entities/s); entering ${fence.entering.count}, leaving ${fence.leaving.count}; rss ${rss()} MB`);
-
     const definition = {
       key: "bench.complaints", nameZh: "投诉集中", severity: "medium", scope: "all", action: "warn_and_notice", windowDays: 30,
       condition: { metric: { events: { kind: "complaint", days: 30 } }, op: ">=", value: 2 },
     };
-    for (const days of [30, 90]) {
+    // Each dry run one chunk at a time and then with chunks read in parallel, in the same process.
+    for (const parallelChunks of parallelSettings) {
+      console.log(`-- ${parallelChunks} chunk(s) at once`);
       t0 = performance.now();
-      const r = await ruleWhatIf({ db, clock, actor: { kind: "cli" }, computeFeatures }, { definition, days });
-      const s = (performance.now() - t0) / 1000;
-      console.log(`rule what-if, ${days} days (${r.points.length} points): ${r.evaluated} entities in ${s.toFixed(1)} s (${Math.round(r.evaluated / s)} entities/s); ${r.warnings.count} warnings, ${r.notices.count} notices; rss ${rss()} MB`);
+      const fence = await fencePolicyWhatIf({ ...ctx, parallelChunks }, { policy: { ...DEFAULT_FENCE_POLICY, admission: { ...DEFAULT_FENCE_POLICY.admission, classes: ["A", "B"] } } });
+      const fenceS = (performance.now() - t0) / 1000;
+      console.log(`fence policy what-if: ${fence.evaluated} entities in ${fenceS.toFixed(1)} s (${Math.round(fence.evaluated / fenceS)} entities/s); entering ${fence.entering.count}, leaving ${fence.leaving.count}; rss ${rss()} MB`);
+      for (const days of [30, 90]) {
+        t0 = performance.now();
+        const r = await ruleWhatIf({ db, clock, actor: { kind: "cli" }, computeFeatures, parallelChunks }, { definition, days });
+        const s = (performance.now() - t0) / 1000;
+        console.log(`rule what-if, ${days} days (${r.points.length} points): ${r.evaluated} entities in ${s.toFixed(1)} s (${Math.round(r.evaluated / s)} entities/s); ${r.warnings.count} warnings, ${r.notices.count} notices; rss ${rss()} MB`);
+      }
     }
   } finally {
     await drop();

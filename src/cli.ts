@@ -1,5 +1,5 @@
 // `npm run cli -- <command>`: the operator CLI (platforms and their keys, regulator users, history loads,
-// gateway key rotation, audit verification). Results are JSON on stdout; errors go to stderr
+// gateway key rotation, audit verification and signed heads, backup and restore of the embedded database). Results are JSON on stdout; errors go to stderr
 // as JSON {error: {code, status, detail}} (exit 1), usage and environment problems as text
 // (exit 2). Secrets are never printed, except a generated regulator password, once.
 import { ConfigError, loadConfig } from "./config.js";
@@ -8,6 +8,7 @@ import { toRequest, USAGE } from "./cli/commands.js";
 import { CannotRun, CommandFailed, runCommand } from "./cli/run.js";
 import { RunInterrupted } from "./cli/reclassify.js";
 import { runHistoryCommand } from "./cli/history/command.js";
+import { runBackupCommand, runRestoreCommand } from "./cli/backup.js";
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === "help" || argv.includes("--help") || argv.includes("-h")) {
@@ -21,6 +22,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
     return exitCode;
   }
+  if (argv[0] === "backup" || argv[0] === "restore") {
+    // A file out of, or into, a data directory: not a command a gateway runs for us.
+    const args = parseArgs(argv);
+    if (args.words.length !== 1) throw new UsageError(`unknown command "${args.words.join(" ")}"`);
+    const { summary, exitCode } = argv[0] === "backup" ? await runBackupCommand(config, args) : await runRestoreCommand(args);
+    process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    return exitCode;
+  }
   const request = await toRequest(parseArgs(argv));
   const { result, via } = await runCommand(config, request);
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
@@ -28,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     console.error("The generated password is shown once: store it now.");
   }
   if (via === "socket") console.error("(run by the gateway that holds the data directory, through its admin socket)");
-  if (request.command === "audit.verify" && (result as { ok?: boolean }).ok === false) return 1;
+  if ((request.command === "audit.verify" || request.command === "audit.verify-head") && (result as { ok?: boolean }).ok === false) return 1;
   return 0;
 }
 

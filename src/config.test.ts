@@ -14,6 +14,13 @@ describe("config", () => {
     expect(c.notices).toEqual({ defaultDueDays: 7, reminderBeforeMs: 24 * 3_600_000, linkGraceMs: 0, deliveryRetryMs: 5 * 60_000, deliveryMaxAttempts: 2 });
   });
 
+  it("defaults webhook retries to about a day and reads WEBHOOK_RETRY_* in their units", () => {
+    expect(loadConfig({}).webhookRetry).toEqual({ maxAttempts: 24, backoffMs: 30_000, maxBackoffMs: 120 * 60_000 });
+    const c = loadConfig({ WEBHOOK_RETRY_ATTEMPTS: "3", WEBHOOK_RETRY_BASE_SECONDS: "1", WEBHOOK_RETRY_MAX_DELAY_MINUTES: "5" });
+    expect(c.webhookRetry).toEqual({ maxAttempts: 3, backoffMs: 1000, maxBackoffMs: 5 * 60_000 });
+    expect(() => loadConfig({ WEBHOOK_RETRY_ATTEMPTS: "0" })).toThrow(/WEBHOOK_RETRY_ATTEMPTS/);
+  });
+
   it("refuses a bad value and names the variable", () => {
     expect(() => loadConfig({ NOTICE_DUE_DAYS: "0" })).toThrow(ConfigError);
     expect(() => loadConfig({ NOTICE_DELIVERY_ATTEMPTS: "many" })).toThrow(/NOTICE_DELIVERY_ATTEMPTS/);

@@ -47,6 +47,13 @@ export interface Config {
    * only when such a proxy exists, since clients can send any header.
    */
   trustedProxyHeader: string | undefined;
+  /**
+   * Webhook retries (WEBHOOK_RETRY_*): tries in all, the first wait and the longest wait; the
+   * waits double (with jitter) until the longest. The default spans about a day.
+   */
+  webhookRetry: { maxAttempts: number; backoffMs: number; maxBackoffMs: number };
+  /** How often the gateway signs the audit chain's head (AUDIT_HEAD_INTERVAL_MINUTES; 0 = only on demand). */
+  auditHeadIntervalMs: number;
   /** Max concurrent jobs a worker runs per queue. */
   workerConcurrency: number;
   /** Notice periods and delivery retries (NOTICE_*); see src/notices/options.ts. */
@@ -174,7 +181,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken,
     trustedProxyHeader,
     webhookPolicy: { allowHttp: flag("WEBHOOK_ALLOW_HTTP"), allowPrivateAddresses: flag("WEBHOOK_ALLOW_PRIVATE_ADDRESSES") },
+    webhookRetry: {
+      maxAttempts: int("WEBHOOK_RETRY_ATTEMPTS", 24, 1, 100),
+      backoffMs: int("WEBHOOK_RETRY_BASE_SECONDS", 30, 1, 3600) * 1000,
+      maxBackoffMs: int("WEBHOOK_RETRY_MAX_DELAY_MINUTES", 120, 1, 24 * 60) * 60_000,
+    },
     workerConcurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
+    auditHeadIntervalMs: int("AUDIT_HEAD_INTERVAL_MINUTES", 60, 0, 7 * 24 * 60) * 60_000,
     notices: {
       defaultDueDays: int("NOTICE_DUE_DAYS", 15, 1, 365),
       reminderBeforeMs: int("NOTICE_REMINDER_HOURS", 72, 0, 24 * 365) * 3_600_000,

@@ -58,13 +58,14 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     bodyTimeouts: config.http.body,
     notices: config.notices,
+    auditHeadIntervalMs: config.auditHeadIntervalMs,
     role: config.role,
     redisUrl: config.redisUrl,
     workerConcurrency: config.workerConcurrency,
     dataDir: config.dataDir,
     keyEncryptionKey: config.keyEncryptionKey,
     metricsToken: config.metricsToken,
-    outbound: { webhookPolicy: config.webhookPolicy },
+    outbound: { webhookPolicy: config.webhookPolicy, webhookRetry: config.webhookRetry },
     login: { trustedProxyHeader: config.trustedProxyHeader },
   });
   if (config.webhookPolicy.allowHttp || config.webhookPolicy.allowPrivateAddresses) {

@@ -16,6 +16,7 @@ import { createMonitoring, MONITORING_SCHEDULES, type MonitoringModule } from ".
 import { createNotices, DEFAULT_NOTICE_OPTIONS, NOTICE_SCHEDULES, type NoticeOptions, type NoticesModule } from "./notices/index.js";
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
 import { inspectionHandlers } from "./inspections/index.js";
+import { auditHeadSchedules, createAuditHeads, type AuditHeads } from "./audit/head-module.js";
 import { screeningHandlers, writeEntityTags } from "./screening/index.js";
 import { merchantRestoration, restorationHandlers } from "./restoration/index.js";
 import type { BodyTimeouts } from "./http/body.js";
@@ -48,6 +49,8 @@ export interface SystemOptions {
   outbound?: OutboundOptions;
   /** Notice periods and delivery retries (config's NOTICE_*; tests shorten them). */
   notices?: Partial<NoticeOptions>;
+  /** How often the audit chain's head is signed (config's AUDIT_HEAD_INTERVAL_MINUTES); absent or 0: never by schedule. */
+  auditHeadIntervalMs?: number;
 }
 
 export interface System {
@@ -62,6 +65,7 @@ export interface System {
   monitoring: MonitoringModule;
   sandbox: SandboxModule;
   notices: NoticesModule;
+  auditHeads: AuditHeads;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -75,7 +79,7 @@ export function buildSystem(o: SystemOptions): System {
     redisUrl: o.redisUrl,
     role: o.role,
     concurrency: o.workerConcurrency,
-    schedules: [...EXCHANGE_SCHEDULES, ...CLASSIFICATION_SCHEDULES, ...MONITORING_SCHEDULES, ...NOTICE_SCHEDULES],
+    schedules: [...EXCHANGE_SCHEDULES, ...CLASSIFICATION_SCHEDULES, ...MONITORING_SCHEDULES, ...NOTICE_SCHEDULES, ...auditHeadSchedules(o.auditHeadIntervalMs ?? 0)],
     logger: o.logger.child({ component: "jobs" }),
     ...(o.onJobEvent ? { onEvent: o.onJobEvent } : {}),
     ...(o.bullPrefix ? { bullPrefix: o.bullPrefix } : {}),
@@ -142,6 +146,8 @@ export function buildSystem(o: SystemOptions): System {
       await sandbox.evaluate(tx, input);
     },
   });
+  const auditHeads = createAuditHeads({ db: o.db, clock: o.clock, signer: auth.signer, logger: o.logger.child({ component: "audit" }) });
+  auditHeads.register(registry);
   outbound.register(registry);
   exchange.register(registry);
   classification.register(registry);
@@ -159,7 +165,7 @@ export function buildSystem(o: SystemOptions): System {
     ...(o.bodyTimeouts ? { bodyTimeouts: o.bodyTimeouts } : {}),
     metricsToken: o.metricsToken,
     parts: {
-      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers, ...screeningHandlers(deps), ...inspectionHandlers(deps),
+      handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers, ...screeningHandlers(deps), ...inspectionHandlers(deps), ...auditHeads.handlers,
         ...restorationHandlers(restorationDeps()),
       },
       authenticators: { ...auth.authenticators, ...notices.authenticators },
@@ -180,6 +186,7 @@ export function buildSystem(o: SystemOptions): System {
     monitoring,
     sandbox,
     notices,
+    auditHeads,
     async start() {
       await auth.start();
       await classification.start();

@@ -190,6 +190,11 @@ describe("a draw", () => {
     if (notDrawn) expect((await regulatorCall(gw, officer, "POST", path, { entityId: notDrawn, finding: "none" })).status).toBe(404);
     expect((await regulatorCall(gw, wuhou, "POST", path, { entityId: target, finding: "none" })).status).toBe(404);
     expect((await regulatorCall(gw, officer, "POST", path, { entityId: target, finding: "bad" })).status).toBe(400);
+    // The record read back names the drawn entities and carries the result.
+    const read = await ok<Draw>(await regulatorCall(gw, viewer, "GET", `/v1/regulator/inspections/draws/${first.drawId}`));
+    expect(read.results).toEqual([rec]);
+    const names = await gw.system.deps.db.rows<{ id: string; name: string }>(sql`select id::text as id, name from entity`);
+    expect(read.entityNames).toEqual(Object.fromEntries(first.assignments.map((a) => [a.entityId, names.find((n) => n.id === a.entityId)!.name])));
 
     const db = gw.system.deps.db;
     const set = await labelledSet(db, computeFeatures, new Date(Date.now() - 10 * 86_400_000), 30);

@@ -5,6 +5,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.js";
+import { inDryRunSlot } from "../src/db/what-if.js";
 import { DEFAULT_FENCE_POLICY } from "../src/sandbox/index.js";
 import { DAY, seeder, spread, type Seeded, type Seeder } from "./monitoring-fixtures.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
@@ -59,7 +60,7 @@ afterAll(async () => {
 const post = async (who: LoggedInRegulator, path: string, body: unknown) => {
   const res = await gw.fetch(path, { method: "POST", headers: { authorization: `Bearer ${who.token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get("content-type"), body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+  return { status: res.status, type: res.headers.get("content-type"), retryAfter: res.headers.get("retry-after"), body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
 };
 
 const candidateAB = { ...DEFAULT_FENCE_POLICY, admission: { ...DEFAULT_FENCE_POLICY.admission, classes: ["A", "B"] } };
@@ -180,5 +181,23 @@ describe("monitoring rule what-if", () => {
     expect(badDays.status).toBe(400);
     expect(badDays.body!.errors.some((x: { pointer: string }) => x.pointer.includes("days"))).toBe(true);
     expect((await post(viewer, "/v1/regulator/rules/what-if", { definition: complaintsRule("whatif.v", 3) })).status).toBe(403);
+  });
+});
+
+describe("dry runs at once", () => {
+  it("while two dry runs hold this process's slots a third is refused with 429 and Retry-After; then it runs", async () => {
+    // The test shares the gateway's process: two long dry runs are stood in for by held slots.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const holders = [inDryRunSlot(() => held), inDryRunSlot(() => held)];
+    const refused = await post(cityOfficer, "/v1/regulator/rules/what-if", { definition: complaintsRule("whatif.busy", 3) });
+    expect(refused.status).toBe(429);
+    expect(refused.type).toContain("application/problem+json");
+    expect(refused.body!.code).toBe("RATE_LIMITED");
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect((await post(cityOfficer, "/v1/regulator/sandbox/policy/what-if", { policy: candidateAB })).status).toBe(429);
+    release();
+    await Promise.all(holders);
+    expect((await post(cityOfficer, "/v1/regulator/sandbox/policy/what-if", { policy: candidateAB })).status).toBe(200);
   });
 });

@@ -11,8 +11,10 @@ import { Login } from "./views/Login";
 import { Notices } from "./views/Notices";
 import { Overview } from "./views/Overview";
 import { Rectifications } from "./views/Rectifications";
+import { Inspections } from "./views/inspections/Inspections";
 import { Restorations } from "./views/Restorations";
 import { Sandbox } from "./views/Sandbox";
+import { Screening } from "./views/screening/Screening";
 import { SearchResults } from "./views/SearchResults";
 import { Warnings } from "./views/Warnings";
 
@@ -48,6 +50,8 @@ const NAV: Array<[string, string]> = [
   ["rectifications", "整改审核"],
   ["restorations", "信用修复"],
   ["sandbox", "信用沙盒"],
+  ["screening", "风险筛查"],
+  ["inspections", "双随机抽查"],
 ];
 
 function Shell({ session }: { session: Session }) {
@@ -119,6 +123,10 @@ function Shell({ session }: { session: Session }) {
           <Config session={session} query={route.query} />
         ) : view === "rectifications" ? (
           <Rectifications session={session} query={route.query} />
+        ) : view === "screening" ? (
+          <Screening session={session} />
+        ) : view === "inspections" ? (
+          <Inspections key={id ?? "list"} session={session} id={id} />
         ) : view === "restorations" ? (
           <Restorations session={session} query={route.query} />
         ) : (

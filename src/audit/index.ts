@@ -1,5 +1,6 @@
 // The audit log: append-only, hash-chained. Verbs call appendAudit in their own transaction;
-// operators run verifyAuditChain and keep the returned head somewhere the database can't reach.
+// operators run verifyAuditChain and keep the returned head somewhere the database can't reach
+// (heads.ts: the gateway signs heads for publication).
 export { appendAudit, AUDIT_CHAIN_LOCK, type AuditEntry, type AuditRecord } from "./append.js";
 export {
   verifyAuditChain,

@@ -25,8 +25,9 @@
 // Limits, by construction of any unkeyed hash chain: rows removed from the END leave nothing
 // behind to notice, and an attacker who rewrites every row from some point to the end leaves a
 // chain that verifies. Both are caught only against a head recorded outside the database:
-// verify returns `head` so operators can anchor it (print it, sign it, send it to the
-// regulator's archive), and `expectedHead` checks the chain still contains that anchor.
+// verify returns `head` so operators can anchor it (print it, send it to the regulator's
+// archive; heads.ts signs it with the gateway key), and `expectedHead` checks the chain still
+// contains that anchor.
 import { and, asc, eq, gt, lt } from "drizzle-orm";
 import type { Database, Executor } from "../db/client.js";
 import { auditLog } from "../db/schema/audit.js";

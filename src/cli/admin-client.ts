@@ -67,3 +67,22 @@ export function probeAdminSocket(socketPath: string, timeoutMs = 5_000): Promise
     r.end();
   });
 }
+
+/** The running gateway's snapshot of its open database (GET /backup). */
+export function fetchSnapshot(socketPath: string, timeoutMs = 600_000): Promise<{ dump: Uint8Array; auditHead: { seq: number; hash: string } }> {
+  return new Promise((resolve, reject) => {
+    const r = request({ socketPath, agent: false, path: "/backup", method: "GET", timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        const head = /^(\d+):([0-9a-f]{64})$/.exec(String(res.headers["x-audit-head"] ?? ""));
+        if (res.statusCode !== 200 || !head) return reject(new Error(`the gateway did not take a snapshot (HTTP ${res.statusCode}); is it a version with backups?`));
+        resolve({ dump: new Uint8Array(Buffer.concat(chunks)), auditHead: { seq: Number(head[1]), hash: head[2]! } });
+      });
+    });
+    r.on("timeout", () => r.destroy(new Error(`the admin socket did not answer within ${timeoutMs} ms`)));
+    r.on("error", reject);
+    r.end();
+  });
+}

@@ -6,7 +6,8 @@
 // operator account that owns the data directory (and root), i.e. exactly who could have
 // opened the database files directly. No TCP, so nothing on the network ever sees it.
 //
-// Protocol: HTTP/1.1 over the socket. GET /health -> {ok, pid}; POST /commands/<name> with
+// Protocol: HTTP/1.1 over the socket. GET /health -> {ok, pid}; GET /backup -> a consistent
+// snapshot of the open database (PGlite's tarball; the audit head in X-Audit-Head); POST /commands/<name> with
 // the command's JSON input -> 200 with the result, or {error: {code, status, detail}} with the
 // error's status. Inputs are never logged (they may carry a password).
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
@@ -14,6 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { AppError } from "../http/errors.js";
+import type { DatabaseSnapshot } from "../db/backup/embedded.js";
 import { isCommand, type CommandRequest } from "./operations.js";
 
 export const ADMIN_SOCKET_NAME = "admin.sock";
@@ -33,6 +35,8 @@ export interface AdminSocket {
 export interface AdminSocketOptions {
   dataDir: string;
   run(request: CommandRequest): Promise<unknown>;
+  /** A consistent snapshot of the open database, for `npm run cli -- backup`. */
+  snapshot?(): Promise<DatabaseSnapshot>;
   logger: Logger;
 }
 
@@ -99,7 +103,18 @@ export async function startAdminSocket(o: AdminSocketOptions): Promise<AdminSock
 async function handle(o: AdminSocketOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://admin.sock");
   if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: true, pid: process.pid });
-  const m = /^\/commands\/([a-z.]+)$/.exec(url.pathname);
+  if (req.method === "GET" && url.pathname === "/backup" && o.snapshot) {
+    const snap = await o.snapshot();
+    o.logger.info({ bytes: snap.dump.length, auditSeq: snap.auditHead.seq }, "database snapshot taken for a backup");
+    res.writeHead(200, {
+      "content-type": "application/gzip",
+      "content-length": snap.dump.length,
+      "x-audit-head": `${snap.auditHead.seq}:${snap.auditHead.hash}`,
+    });
+    res.end(snap.dump);
+    return;
+  }
+  const m = /^\/commands\/([a-z.-]+)$/.exec(url.pathname);
   if (req.method !== "POST" || !m) return send(res, 404, { error: { code: "NOT_FOUND", status: 404, detail: "no such admin route" } });
   const command = m[1]!;
   if (!isCommand(command)) return send(res, 404, { error: { code: "NOT_FOUND", status: 404, detail: `unknown command ${command}` } });

@@ -7,6 +7,8 @@ const files: Record<string, string> = {
   "one.json": JSON.stringify({ kty: "OKP", kid: "b" }),
   "two.json": JSON.stringify({ keys: [{ kid: "a" }, { kid: "b" }] }),
   "bad.json": "{not json",
+  "head.json": JSON.stringify({ seq: 3, jws: "aGVhZGVy.cGF5bG9hZA.c2ln" }),
+  "head.jws": "aGVhZGVy.cGF5bG9hZA.c2ln\n",
 };
 const io = (stdin?: string): Io => ({
   readFile: (p) => {
@@ -19,6 +21,23 @@ const io = (stdin?: string): Io => ({
 const req = (argv: string[], stdin?: string) => toRequest(parseArgs(argv), io(stdin));
 
 describe("CLI commands", () => {
+  it("signs and checks audit heads: --head inline, as a file, or the JSON `audit head` printed; --jwks only with it", async () => {
+    expect(await req(["audit", "head"])).toEqual({ command: "audit.head", input: {} });
+    const jws = "aGVhZGVy.cGF5bG9hZA.c2ln";
+    for (const head of [jws, "head.json", "head.jws"]) {
+      expect(await req(["audit", "verify", "--head", head])).toEqual({ command: "audit.verify-head", input: { jws } });
+    }
+    expect(await req(["audit", "verify", "--head", jws, "--jwks", "set.json"])).toEqual({
+      command: "audit.verify-head",
+      input: { jws, jwks: { keys: [{ kty: "EC", kid: "a" }] } },
+    });
+    await expect(req(["audit", "verify", "--head", "bad.json"])).rejects.toThrow(/holds no compact JWS/);
+    await expect(req(["audit", "verify", "--head", "missing"])).rejects.toThrow(UsageError);
+    await expect(req(["audit", "verify", "--head", jws, "--jwks", "one.json"])).rejects.toThrow(/not a JWK set/);
+    await expect(req(["audit", "verify", "--jwks", "set.json"])).rejects.toThrow(/--jwks goes with --head/);
+    await expect(req(["audit", "verify", "--head", jws, "--from-seq", "2"])).rejects.toThrow(/alone/);
+  });
+
   it("builds platform add from flags and a JWKS file (a single JWK is a set of one)", async () => {
     expect(await req(["platform", "add", "--name", "A", "--jwks", "set.json", "--webhook-url", "https://a/h", "--scopes", "events:write, feed:read"])).toEqual({
       command: "platform.add",
@@ -76,5 +95,19 @@ describe("CLI commands", () => {
     for (const argv of [["platform", "remove"], ["platform", "list", "--all"], ["platform", "add", "--name", "A", "--jwks", "missing.json"], ["platform", "add", "--name", "A", "--jwks", "bad.json"], ["audit", "verify", "--expected-head", "12"]]) {
       await expect(req(argv)).rejects.toBeInstanceOf(UsageError);
     }
+  });
+
+  it("builds webhook list and redeliver, refusing a bad status, limit or id", async () => {
+    const id = "01930000-0000-7000-8000-000000000001";
+    expect(await req(["webhook", "list", "--status", "dead", "--platform", id, "--limit", "20"])).toEqual({
+      command: "webhook.list",
+      input: { status: "dead", platformId: id, limit: 20 },
+    });
+    expect(await req(["webhook", "list"])).toEqual({ command: "webhook.list", input: {} });
+    expect(await req(["webhook", "redeliver", "--delivery", id])).toEqual({ command: "webhook.redeliver", input: { deliveryId: id } });
+    await expect(req(["webhook", "list", "--status", "lost"])).rejects.toThrow(UsageError);
+    await expect(req(["webhook", "list", "--limit", "0"])).rejects.toThrow(/--limit/);
+    await expect(req(["webhook", "redeliver", "--delivery", "x"])).rejects.toThrow(/--delivery/);
+    await expect(req(["webhook", "redeliver"])).rejects.toThrow(UsageError);
   });
 });

@@ -33,7 +33,21 @@ export const USAGE = `usage: npm run cli -- <command> [options]
                                    (the active key is replaced first)
   notice revoke-links --notice ID [--platform ID] --reason TEXT
                                    the notice's merchant links (one platform's, or all) stop working
+  webhook list [--status pending|delivered|dead] [--platform ID] [--limit N]
+                                   webhook deliveries, newest first; --status dead lists the dead letters
+  webhook redeliver --delivery ID  send a dead-lettered delivery again (tries counted afresh; audited)
   audit verify [--from-seq N] [--expected-head SEQ:HASH]
+  audit head                       sign the audit chain's current head now; prints {seq, hash, at, kid, jws}
+                                   (publish the jws; the gateway also signs one every AUDIT_HEAD_INTERVAL_MINUTES)
+  audit verify --head FILE|JWS [--jwks FILE|URL]
+                                   check a published signed head: its signature (against the JWKS given, else
+                                   the keys the gateway publishes) and that the chain still has its hash
+  backup --out FILE                a consistent snapshot of the embedded database and DATA_DIR/keys (mode 0600;
+                                   it holds the key-encryption key); taken by the running gateway when there is one
+                                   (PostgreSQL: use pg_dump, see README "Backup and restore")
+  restore --from FILE --data-dir DIR
+                                   a backup into an empty or new data dir (refuses a non-empty one); prints the
+                                   restored audit chain's verification
   inspection verify --draw ID      re-run an inspection draw from its record; prints whether the
                                    population and the result are the ones recorded (exit 0 either way)
 ${RELATIONS_USAGE}
@@ -150,8 +164,39 @@ export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<C
       if (platformId) input.platformId = platformId;
       return { command: "notice.revoke-links", input };
     }
+    case "webhook list": {
+      onlyOptions(args, ["status", "platform", "limit"]);
+      const input: Record<string, unknown> = {};
+      const status = optional(args, "status");
+      if (status !== undefined) {
+        if (!["pending", "delivered", "dead"].includes(status)) throw new UsageError("--status must be pending, delivered or dead");
+        input.status = status;
+      }
+      const platformId = optional(args, "platform");
+      if (platformId !== undefined) input.platformId = uuidOption(platformId, "--platform", "a platform id");
+      const limit = optional(args, "limit");
+      if (limit !== undefined) {
+        if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > 500) throw new UsageError("--limit must be a whole number from 1 to 500");
+        input.limit = Number(limit);
+      }
+      return { command: "webhook.list", input };
+    }
+    case "webhook redeliver": {
+      onlyOptions(args, ["delivery"]);
+      return { command: "webhook.redeliver", input: { deliveryId: uuidOption(required(args, "delivery"), "--delivery", "a delivery id") } };
+    }
+    case "audit head":
+      onlyOptions(args, []);
+      return { command: "audit.head", input: {} };
     case "audit verify": {
-      onlyOptions(args, ["from-seq", "expected-head"]);
+      onlyOptions(args, ["from-seq", "expected-head", "head", "jwks"]);
+      const signed = optional(args, "head");
+      if (signed !== undefined) {
+        if (args.options.has("from-seq") || args.options.has("expected-head")) throw new UsageError("--head checks the whole chain: give it alone (with --jwks)");
+        const jwksFrom = optional(args, "jwks");
+        return { command: "audit.verify-head", input: { jws: readHead(io, signed), ...(jwksFrom ? { jwks: await readJwks(io, jwksFrom) } : {}) } };
+      }
+      if (args.options.has("jwks")) throw new UsageError("--jwks goes with --head");
       const input: Record<string, unknown> = {};
       const fromSeq = optional(args, "from-seq");
       if (fromSeq !== undefined) {
@@ -169,12 +214,56 @@ export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<C
     case "inspection verify": {
       onlyOptions(args, ["draw"]);
       const drawId = required(args, "draw");
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(drawId)) throw new UsageError("--draw must be a draw id (uuid)");
-      return { command: "inspection.verify", input: { drawId } };
+      return { command: "inspection.verify", input: { drawId: uuidOption(drawId, "--draw", "a draw id") } };
     }
     default:
       throw new UsageError(words ? `unknown command "${words}"` : "no command given");
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function uuidOption(value: string, option: string, what: string): string {
+  if (!UUID.test(value)) throw new UsageError(`${option} must be ${what} (uuid)`);
+  return value;
+}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** A signed head given inline, or a file holding it (alone, or as the JSON `audit head` printed). */
+function readHead(io: Io, arg: string): string {
+  if (COMPACT_JWS.test(arg)) return arg;
+  let text: string;
+  try {
+    text = io.readFile(arg).trim();
+  } catch (err) {
+    throw new UsageError(`--head: neither a compact JWS nor a readable file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  if (text.startsWith("{")) {
+    let jws: unknown;
+    try {
+      jws = (JSON.parse(text) as { jws?: unknown }).jws;
+    } catch {
+      /* not JSON: refused below */
+    }
+    if (typeof jws === "string") return jws;
+  }
+  if (!COMPACT_JWS.test(text)) throw new UsageError(`--head: ${arg} holds no compact JWS`);
+  return text;
+}
+
+/** The JWKS to check against: a file, or an https/http URL (e.g. the gateway's /.well-known/jwks.json). */
+async function readJwks(io: Io, from: string): Promise<unknown> {
+  if (/^https?:\/\//.test(from)) {
+    const res = await fetch(from).catch((err: Error) => {
+      throw new UsageError(`--jwks: cannot fetch ${from} (${err.message})`);
+    });
+    if (!res.ok) throw new UsageError(`--jwks: ${from} answered HTTP ${res.status}`);
+    return res.json();
+  }
+  const jwks = readJson(io, from, "--jwks");
+  if (!Array.isArray((jwks as { keys?: unknown }).keys)) throw new UsageError("--jwks: not a JWK set ({keys: [...]})");
+  return jwks;
 }
 
 function readJson(io: Io, path: string, what: string): unknown {

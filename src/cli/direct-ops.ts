@@ -9,10 +9,14 @@ import type { Database } from "../db/client.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
 import type { HistoryOps } from "../exchange/index.js";
 import type { Publish } from "../exchange/outbound/types.js";
+import type { EnqueueMany } from "../jobs/index.js";
 import { createLogger } from "../logger.js";
 import { buildSystem } from "../system.js";
 
-export async function openOperatorOps(config: Config, db: Database): Promise<{ classification: ClassificationOps; history: HistoryOps; publish: Publish }> {
+export async function openOperatorOps(
+  config: Config,
+  db: Database,
+): Promise<{ classification: ClassificationOps; history: HistoryOps; publish: Publish; jobs: { enqueueMany: EnqueueMany; kick(): void } }> {
   const system = buildSystem({
     db,
     clock: systemClock,
@@ -27,5 +31,11 @@ export async function openOperatorOps(config: Config, db: Database): Promise<{ c
   });
   // Seeds the expert default model on a database that has none yet.
   await system.classification.start();
-  return { classification: system.classification.ops, history: system.exchange.history, publish: system.outbound.publish };
+  return {
+    classification: system.classification.ops,
+    history: system.exchange.history,
+    publish: system.outbound.publish,
+    // No runner here: a gateway's runner finds the rows at its next look at the outbox.
+    jobs: { enqueueMany: system.deps.enqueueMany, kick: () => {} },
+  };
 }

@@ -19,7 +19,9 @@ import {
   type GatewayKeys,
   type RegulatorRole,
 } from "../auth/index.js";
+import type { JWK } from "jose";
 import { verifyAuditChain, type ChainHead } from "../audit/index.js";
+import { checkSignedHead } from "../audit/heads.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
@@ -32,6 +34,8 @@ import { CLASSIFICATION_COMMANDS, runClassificationOperation } from "./classific
 import type { HistoryOps } from "../exchange/index.js";
 import type { Publish } from "../exchange/outbound/types.js";
 import { HISTORY_COMMANDS, runHistoryOperation } from "./history/operations.js";
+import { listWebhookDeliveries, retryWebhookDelivery, type WebhookDeliveryView } from "../exchange/outbound/verbs.js";
+import type { EnqueueMany } from "../jobs/index.js";
 
 export const COMMANDS = [
   "platform.add",
@@ -50,8 +54,12 @@ export const COMMANDS = [
   "keys.list",
   "keys.revoke",
   "audit.verify",
+  "audit.head",
+  "audit.verify-head",
   "inspection.verify",
   "notice.revoke-links",
+  "webhook.list",
+  "webhook.redeliver",
   "relations.load",
   ...CLASSIFICATION_COMMANDS,
   ...HISTORY_COMMANDS,
@@ -78,6 +86,10 @@ export interface OperationDeps {
   history?: HistoryOps;
   /** Messages to platforms (a key changed for them); absent where the modules are not built. */
   publish?: Publish;
+  /** Enqueuing jobs (a webhook sent again) and waking the runner; absent where the modules are not built. */
+  jobs?: { enqueueMany: EnqueueMany; kick(): void };
+  /** Signing the audit head, and the keys the gateway publishes (to check a signed head against). */
+  auditHeads?: { sign(actor: Actor): Promise<unknown>; jwks(): Promise<{ keys: JWK[] }> };
 }
 
 export const CLI_ACTOR: Actor = { kind: "cli" };
@@ -103,9 +115,25 @@ const obj = (input: Record<string, unknown>, key: string): Record<string, unknow
   return v as Record<string, unknown>;
 };
 
+function auditHeadsOf(deps: OperationDeps): NonNullable<OperationDeps["auditHeads"]> {
+  if (!deps.auditHeads) throw new AppError("UNAVAILABLE", "audit heads are not available here");
+  return deps.auditHeads;
+}
+
 function gatewayKeysOf(deps: OperationDeps): Pick<GatewayKeys, "list" | "revoke"> {
   if (!deps.gatewayKeys) throw new AppError("UNAVAILABLE", "gateway keys are not available here");
   return deps.gatewayKeys;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The outbound verbs as the operator; sending again needs the job path. */
+function outboundCtx(deps: OperationDeps) {
+  const jobs = deps.jobs ?? {
+    enqueueMany: () => Promise.reject(new AppError("UNAVAILABLE", "jobs are not available here")),
+    kick: () => {},
+  };
+  return { db: deps.db, clock: deps.clock, actor: CLI_ACTOR, enqueueMany: jobs.enqueueMany, kick: () => jobs.kick() };
 }
 
 /** Key changes announce themselves to the platform: they need the publish path. */
@@ -179,6 +207,14 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
         ...(expectedHead ? { expectedHead } : {}),
       });
     }
+    case "audit.head":
+      return auditHeadsOf(deps).sign(CLI_ACTOR);
+    case "audit.verify-head": {
+      const given = input.jwks as { keys?: unknown } | undefined;
+      if (given !== undefined && !Array.isArray(given?.keys)) throw new AppError("VALIDATION_FAILED", "jwks must be a JWK set");
+      const jwks = given ? (given as { keys: JWK[] }) : await auditHeadsOf(deps).jwks();
+      return checkSignedHead(deps.db, jwks, str(input, "jws"));
+    }
     case "inspection.verify":
       // Re-runs a draw from its stored record (seed, inputs, population snapshot) as the operator.
       return verifyDraw({ db: deps.db, clock: deps.clock, actor: CLI_ACTOR }, { drawId: str(input, "drawId") });
@@ -187,6 +223,20 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
         { db: deps.db, clock: deps.clock, actor: CLI_ACTOR },
         { noticeId: str(request.input, "noticeId"), reason: str(request.input, "reason"), platformId: optStr(request.input, "platformId") },
       );
+    case "webhook.list": {
+      const status = optStr(input, "status");
+      if (status !== undefined && !["pending", "delivered", "dead"].includes(status)) throw new AppError("VALIDATION_FAILED", "status must be pending, delivered or dead");
+      const platformId = optStr(input, "platformId");
+      if (platformId !== undefined && !UUID.test(platformId)) throw new AppError("VALIDATION_FAILED", "platformId must be a uuid");
+      const limit = typeof input.limit === "number" ? input.limit : undefined;
+      const deliveries = await listWebhookDeliveries(outboundCtx(deps), { status: status as WebhookDeliveryView["status"] | undefined, platformId, limit });
+      return { deliveries };
+    }
+    case "webhook.redeliver": {
+      const deliveryId = str(input, "deliveryId");
+      if (!UUID.test(deliveryId)) throw new AppError("VALIDATION_FAILED", "deliveryId must be a uuid");
+      return retryWebhookDelivery(outboundCtx(deps), { deliveryId });
+    }
     case "relations.load":
       return runRelationsLoad(ctx, input);
     case "reclassify.start":

@@ -10,7 +10,9 @@ import type { Config } from "../config.js";
 import { openDatabase } from "../db/client.js";
 import { DataDirBusyError } from "../db/data-dir-lock.js";
 import { migrate } from "../db/migrate.js";
-import { openGatewayKeys, rotateGatewayKey } from "../auth/index.js";
+import { openGatewayKeys, rotateGatewayKey, type Actor } from "../auth/index.js";
+import { createGatewaySigner } from "../auth/gateway-signer.js";
+import { signAuditHead } from "../audit/heads.js";
 import { AppError } from "../http/errors.js";
 import { callAdminSocket, probeAdminSocket } from "./admin-client.js";
 import { adminSocketPath } from "./admin-socket.js";
@@ -61,7 +63,7 @@ export async function runCommand(config: Config, request: CommandRequest): Promi
 
 /** Commands served by the gateway's modules (runs, models, history loads), not by the auth verbs alone. */
 const needsSystem = (command: string) =>
-  command.startsWith("model.") || command.startsWith("reclassify.") || command.startsWith("history.") || command.startsWith("platform.key.");
+  command.startsWith("model.") || command.startsWith("reclassify.") || command.startsWith("history.") || command.startsWith("platform.key.") || command === "webhook.redeliver";
 
 /** o.system: build the gateway's modules when opening the database here (see needsSystem). */
 export async function openSession(config: Config, o: { system: boolean }): Promise<CommandSession> {
@@ -100,13 +102,17 @@ async function openDirect(config: Config, system: boolean): Promise<CommandSessi
   const db = await openDatabase(config.databaseUrl ? { kind: "postgres", url: config.databaseUrl, maxConnections: 2 } : { kind: "pglite", dataDir: config.dataDir });
   try {
     await migrate(db);
+    const keys = openGatewayKeys({ db, clock: systemClock, keyEncryptionKey: config.keyEncryptionKey, embedded: db.kind === "pglite", dataDir: config.dataDir });
+    // The issuer is not part of a signed head; the signer needs one all the same.
+    const signer = createGatewaySigner({ keys, clock: systemClock, issuer: config.issuer ?? "http://localhost" });
     const deps = {
       db,
       clock: systemClock,
       webhookPolicy: config.webhookPolicy,
       rotateGatewayKey: ({ actor }: { actor: Parameters<typeof rotateGatewayKey>[0]["actor"] }) =>
         rotateGatewayKey({ actor, db, clock: systemClock, keyEncryptionKey: config.keyEncryptionKey, embedded: db.kind === "pglite", dataDir: config.dataDir }),
-      gatewayKeys: openGatewayKeys({ db, clock: systemClock, keyEncryptionKey: config.keyEncryptionKey, embedded: db.kind === "pglite", dataDir: config.dataDir }),
+      gatewayKeys: keys,
+      auditHeads: { sign: (actor: Actor) => signAuditHead({ db, clock: systemClock, signer, actor }), jwks: () => keys.jwks() },
       ...(system ? await openOperatorOps(config, db) : {}),
     };
     return {

@@ -47,7 +47,8 @@ export type DatabaseTarget =
   | { kind: "postgres"; url: string; maxConnections?: number }
   /**
    * dataDir "memory://" keeps everything in memory (tests); `template` starts it from a
-   * dumpDataDir() tarball instead of running initdb, which is most of PGlite's start-up time.
+   * dumpDataDir() tarball instead of running initdb, which is most of PGlite's start-up time
+   * (on a real data dir: a restore into a new one).
    */
   | { kind: "pglite"; dataDir: string; template?: Blob };
 
@@ -78,7 +79,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   } else {
     lock = acquireDataDirLock(target.dataDir);
     try {
-      client = await PGlite.create(`${target.dataDir}/pgdata`);
+      // A template here fills a new data directory (a restore); PGlite refuses one that holds a database.
+      client = await PGlite.create(`${target.dataDir}/pgdata`, target.template ? { loadDataDir: target.template } : {});
     } catch (err) {
       lock.release();
       throw err;

@@ -8,6 +8,7 @@ export * from "./schema/history-load.js";
 export * from "./schema/idempotency.js";
 export * from "./schema/outbox.js";
 export * from "./schema/audit.js";
+export * from "./schema/audit-head.js";
 export * from "./schema/gateway-key.js";
 export * from "./schema/used-jti.js";
 export * from "./schema/regulator-user.js";

@@ -3,12 +3,46 @@
 // of what the candidate would do, by district and by platform, with a bounded sample. Reads only.
 import { sql, type SQL } from "drizzle-orm";
 import { idList } from "./id-list.js";
+import { AppError } from "../http/errors.js";
 import { rowsOf, type Database, type Executor } from "./client.js";
 
 /** Entities read per step of a dry run. */
 export const WHAT_IF_CHUNK = 2000;
 /** Sample entities kept per tally. */
 export const WHAT_IF_SAMPLES = 20;
+/**
+ * Chunks read at once on PostgreSQL (the chunks are independent reads, and the server has more
+ * than one core to run them on); PGlite has one connection, so one.
+ */
+export const WHAT_IF_PARALLEL_CHUNKS = 3;
+
+/**
+ * Dry runs one gateway process runs at once: each reads the whole scope with several
+ * connections, so a few impatient clicks must not take the pool from ingestion and the console.
+ */
+export const WHAT_IF_AT_ONCE = 2;
+const WHAT_IF_RETRY_AFTER_S = 15;
+let dryRunsRunning = 0;
+
+/** Runs `run` in one of the process's dry-run slots, or refuses at once (429) when none is free. */
+export async function inDryRunSlot<R>(run: () => Promise<R>): Promise<R> {
+  if (dryRunsRunning >= WHAT_IF_AT_ONCE) {
+    throw new AppError("RATE_LIMITED", `${WHAT_IF_AT_ONCE} dry runs are already running on this gateway; try again shortly / 已有试算在进行，请稍后再试`, {
+      headers: { "Retry-After": String(WHAT_IF_RETRY_AFTER_S) },
+    });
+  }
+  dryRunsRunning++;
+  try {
+    return await run();
+  } finally {
+    dryRunsRunning--;
+  }
+}
+
+export interface WhatIfOptions {
+  /** Chunks read at once (default: WHAT_IF_PARALLEL_CHUNKS on PostgreSQL, 1 on PGlite). */
+  parallelChunks?: number | undefined;
+}
 
 export interface ScopedEntity {
   entityId: string;
@@ -30,6 +64,33 @@ export async function* scopeChunks(db: Database, prefix: string, chunk = WHAT_IF
     after = rows[rows.length - 1]!.id;
     yield rows.map((r) => ({ entityId: r.id, name: r.name, regionCode: r.region_code, riskClass: r.risk_class }));
     if (rows.length < chunk) return;
+  }
+}
+
+/**
+ * `work` over every chunk of the scope, up to `parallel` chunks at once, the results yielded in
+ * chunk order — so tallies and their first samples come out the same as a one-at-a-time run.
+ */
+export async function* mapScopeChunks<R>(
+  db: Database,
+  prefix: string,
+  work: (chunk: ScopedEntity[]) => Promise<R>,
+  options: { parallel?: number | undefined; chunk?: number } = {},
+): AsyncGenerator<{ chunk: ScopedEntity[]; result: R }> {
+  const limit = Math.max(1, options.parallel ?? (db.kind === "postgres" ? WHAT_IF_PARALLEL_CHUNKS : 1));
+  const inFlight: Array<Promise<{ chunk: ScopedEntity[]; result: R }>> = [];
+  const settle = (p: Promise<unknown>) => p.catch(() => {}); // a later await reports the failure
+  try {
+    for await (const chunk of scopeChunks(db, prefix, options.chunk)) {
+      const next = work(chunk).then((result) => ({ chunk, result }));
+      settle(next);
+      inFlight.push(next);
+      if (inFlight.length >= limit) yield await inFlight.shift()!;
+    }
+    while (inFlight.length > 0) yield await inFlight.shift()!;
+  } finally {
+    // A failed or abandoned run still waits for its reads before the caller moves on.
+    await Promise.allSettled(inFlight);
   }
 }
 

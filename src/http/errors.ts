@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
   IDEMPOTENCY_IN_FLIGHT: 409,
+  /** The audit chain does not verify, so no head is signed over it. */
+  AUDIT_CHAIN_BROKEN: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,

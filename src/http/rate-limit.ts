@@ -103,14 +103,19 @@ type RedisWithTake = Redis & { takeToken(key: string, capacity: number, rate: nu
 
 export class RedisBucketStore implements BucketStore {
   private readonly redis: RedisWithTake;
+  private connectedOnce = false;
   constructor(url: string, private readonly prefix = "csg:ratelimit:") {
     // lazyConnect: no I/O until the first request; one retry so a dead Redis fails fast.
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableAutoPipelining: true });
     redis.defineCommand("takeToken", { numberOfKeys: 1, lua: TAKE_LUA });
     redis.on("error", () => {}); // Reported per request below.
+    redis.once("ready", () => (this.connectedOnce = true));
     this.redis = redis as RedisWithTake;
   }
   async take(key: string, bucket: BucketConfig, nowMs: number): Promise<TakeResult> {
+    // Connected before and not now: Redis is down. Fail open at once instead of holding the
+    // request until the next reconnect attempt fails (up to 2 s each during an outage).
+    if (this.connectedOnce && this.redis.status !== "ready") throw new Error(`redis ${this.redis.status}`);
     const [allowed, wait] = await this.redis.takeToken(this.prefix + key, bucket.capacity, bucket.refillPerSecond / 1000, nowMs);
     return { allowed: Number(allowed) === 1, retryAfterMs: Number(wait) };
   }

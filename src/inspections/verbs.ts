@@ -196,8 +196,27 @@ async function drawInScope(ctx: InspectionContext, drawId: string): Promise<Draw
   return row;
 }
 
+/** The record, the drawn entities' names (the work plan says whom to visit) and the results recorded so far. */
 export async function getDraw(ctx: InspectionContext, input: { drawId: string }) {
-  return drawView(await drawInScope(ctx, input.drawId));
+  const row = await drawInScope(ctx, input.drawId);
+  const [names, results] = await Promise.all([
+    ctx.db.rows<{ id: string; name: string }>(sql`
+      select e.id::text as id, e.name from inspection_draw d
+      cross join lateral jsonb_array_elements(d.result->'assignments') a
+      join entity e on e.id = (a->>'entityId')::uuid
+      where d.id = ${row.id}::uuid`),
+    ctx.db.rows<{ id: string; entity_id: string; finding: "none" | "minor" | "violation"; note: string | null; inspected_at: Date | string; recorded_by: string; recorded_at: Date | string }>(sql`
+      select id::text as id, entity_id::text as entity_id, finding, note, inspected_at, recorded_by, recorded_at
+      from inspection_result where draw_id = ${row.id}::uuid order by recorded_at, id`),
+  ]);
+  return {
+    ...drawView(row),
+    entityNames: Object.fromEntries(names.map((n) => [n.id, n.name])),
+    results: results.map((r) => ({
+      resultId: r.id, drawId: row.id, entityId: r.entity_id, finding: r.finding, note: r.note,
+      inspectedAt: isoTime(r.inspected_at), recordedBy: r.recorded_by, recordedAt: isoTime(r.recorded_at),
+    })),
+  };
 }
 
 export async function listDraws(ctx: InspectionContext, input: { limit?: number | undefined; cursor?: string | undefined }) {

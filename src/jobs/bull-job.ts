@@ -14,8 +14,8 @@ export interface BullJobData {
 export const JITTERED_BACKOFF = "outbox-jittered";
 
 export const bullBackoffStrategies = {
-  [JITTERED_BACKOFF]: (attemptsMade: number, _err: Error, options?: { backoffMs: number; priorAttempts: number }) =>
-    retryDelayMs(options?.backoffMs ?? 1000, (options?.priorAttempts ?? 0) + attemptsMade),
+  [JITTERED_BACKOFF]: (attemptsMade: number, _err: Error, options?: { backoffMs: number; priorAttempts: number; maxBackoffMs?: number }) =>
+    retryDelayMs(options?.backoffMs ?? 1000, (options?.priorAttempts ?? 0) + attemptsMade, Math.random, options?.maxBackoffMs),
 };
 
 // Completed jobs are also done rows in the outbox, so Redis keeps only a bounded tail for
@@ -32,7 +32,7 @@ export function bullJobOptions(
     jobId: `outbox:${row.id}`,
     delay: Math.max(0, row.runAt.getTime() - now.getTime()),
     attempts: Math.max(1, row.maxAttempts - row.attempts),
-    backoff: { type: JITTERED_BACKOFF, options: { backoffMs: definition.backoffMs, priorAttempts: row.attempts } },
+    backoff: { type: JITTERED_BACKOFF, options: { backoffMs: definition.backoffMs, priorAttempts: row.attempts, maxBackoffMs: definition.maxBackoffMs } },
     timeout: definition.timeoutMs,
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: false,

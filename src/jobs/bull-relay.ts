@@ -7,6 +7,10 @@
 // Only rows due within `lookaheadMs` are relayed (with delay = run_at - now). A deadline two
 // weeks out stays in PostgreSQL until shortly before it is due: durable, coalescable by
 // dedupKey, and visible to SQL, instead of sitting in Redis memory.
+//
+// Redis is a queue here, not a store: while it is down rows stay pending, and when it comes
+// back (possibly empty) every row handed over before is checked and added again if its job is
+// gone, so an outage delays jobs but loses none.
 import { sql } from "drizzle-orm";
 import type Bull from "bull";
 import type { Clock } from "../clock.js";
@@ -26,6 +30,10 @@ export interface RelayOptions {
   maxPollMs: number;
   /** A row dispatched this long ago with no job in Bull was lost by Redis: hand it over again. */
   redispatchAfterMs: number;
+  /** Whether Redis answers now: while it does not, rows stay pending in the outbox. */
+  redisReady(): boolean;
+  /** Jobs this process is running now (their Bull job may be gone, the run is not). */
+  isRunning(outboxId: number): boolean;
 }
 
 interface DueRow {
@@ -44,6 +52,8 @@ export class OutboxRelay {
   private current: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastLostCheck = Number.NEGATIVE_INFINITY;
+  /** Set when Redis came back: rows dispatched before then may have vanished with it. */
+  private reconnectedAt: Date | undefined;
 
   constructor(private readonly o: RelayOptions) {}
 
@@ -56,6 +66,16 @@ export class OutboxRelay {
     this.running = false;
     clearTimeout(this.timer);
     await this.current;
+  }
+
+  /**
+   * Redis reconnected (restarted, failed over, or a network break): without persistence every
+   * job it held is gone. Check every row dispatched before now at once, rather than after
+   * redispatchAfterMs, so a restart delays no job longer than the outage itself.
+   */
+  recoverLost(): void {
+    this.reconnectedAt = this.o.clock.now();
+    this.kick();
   }
 
   kick(): void {
@@ -72,6 +92,15 @@ export class OutboxRelay {
     clearTimeout(this.timer);
     let delay = this.o.maxPollMs;
     try {
+      // Redis down: leave the rows pending (durable in the outbox) instead of holding a
+      // transaction open while commands wait for a reconnect; poll until it is back.
+      if (!this.o.redisReady()) return;
+      const reconnectedAt = this.reconnectedAt;
+      if (reconnectedAt) {
+        this.reconnectedAt = undefined;
+        this.lastLostCheck = this.o.clock.now().getTime();
+        await this.redispatchLost(reconnectedAt);
+      }
       do {
         this.passAgain = false;
         while (this.running && (await this.relayBatch()) === this.o.batchSize) {
@@ -80,7 +109,7 @@ export class OutboxRelay {
       } while (this.passAgain && this.running);
       if (this.o.clock.now().getTime() - this.lastLostCheck >= this.o.redispatchAfterMs) {
         this.lastLostCheck = this.o.clock.now().getTime();
-        await this.redispatchLost();
+        await this.redispatchLost(new Date(this.o.clock.now().getTime() - this.o.redispatchAfterMs));
       }
       delay = await this.untilNextDue();
     } catch (err) {
@@ -139,28 +168,39 @@ export class OutboxRelay {
 
   /**
    * Redis without persistence (or a failover) can lose jobs the outbox marked dispatched.
-   * Rows dispatched long ago whose Bull job no longer exists are added again. A job that
-   * completed was marked done before Bull completed it, so a missing job means a lost one.
+   * Rows last touched before `before` whose Bull job no longer exists are added again (each
+   * row checked is touched, so a pass goes through them once). A job that completed was
+   * marked done before Bull completed it, so a missing job means a lost one, unless this
+   * process is running it right now.
    */
-  private async redispatchLost(): Promise<void> {
-    const now = this.o.clock.now();
-    const before = new Date(now.getTime() - this.o.redispatchAfterMs).toISOString();
-    const rows = rowsOf<Record<string, unknown>>(
-      await this.o.db.orm.execute(sql`
-        update outbox set updated_at = ${now.toISOString()}::timestamptz
-        where id in (select id from outbox where status = 'dispatched' and updated_at < ${before}::timestamptz
-                     order by id limit ${this.o.batchSize} for update skip locked)
-        returning id, job, payload, run_at, attempts, max_attempts`),
-    );
+  private async redispatchLost(before: Date): Promise<void> {
     let readded = 0;
-    for (const r of rows) {
-      const definition = this.o.registry.get(String(r.job));
-      if (!definition) continue;
-      const queue = this.o.queueFor(definition.name);
-      if (await queue.getJob(`outbox:${Number(r.id)}`)) continue;
-      const row = { id: Number(r.id), runAt: new Date(r.run_at as string), attempts: Number(r.attempts), maxAttempts: Number(r.max_attempts) };
-      await queue.add({ outboxId: row.id, payload: r.payload, priorAttempts: row.attempts }, bullJobOptions(row, definition, now));
-      readded++;
+    for (;;) {
+      const now = this.o.clock.now();
+      const rows = rowsOf<Record<string, unknown>>(
+        await this.o.db.orm.execute(sql`
+          update outbox set updated_at = ${now.toISOString()}::timestamptz
+          where id in (select id from outbox where status = 'dispatched' and updated_at < ${before.toISOString()}::timestamptz
+                       order by id limit ${this.o.batchSize} for update skip locked)
+          returning id, job, payload, run_at, attempts, max_attempts`),
+      );
+      // One batch's lookups go out together (ioredis pipelines concurrent commands).
+      const lost = await Promise.all(
+        rows.map(async (r) => {
+          const definition = this.o.registry.get(String(r.job));
+          if (!definition || this.o.isRunning(Number(r.id))) return undefined;
+          const exists = await this.o.queueFor(definition.name).getJob(`outbox:${Number(r.id)}`);
+          return exists ? undefined : { r, definition };
+        }),
+      );
+      for (const found of lost) {
+        if (!found) continue;
+        const { r, definition } = found;
+        const row = { id: Number(r.id), runAt: new Date(r.run_at as string), attempts: Number(r.attempts), maxAttempts: Number(r.max_attempts) };
+        await this.o.queueFor(definition.name).add({ outboxId: row.id, payload: r.payload, priorAttempts: row.attempts }, bullJobOptions(row, definition, now));
+        readded++;
+      }
+      if (rows.length < this.o.batchSize || !this.running) break;
     }
     if (readded > 0) this.o.logger.warn({ count: readded }, "outbox relay: re-added dispatched jobs missing from Redis");
   }

@@ -56,6 +56,8 @@ export class BullRunner implements JobRunner {
   private readonly kickChannel: string;
   private readonly runsWorkers: boolean;
   private relay: OutboxRelay | undefined;
+  /** Outbox ids this process is running: a lost Redis job of one of them is not re-added. */
+  private readonly active = new Set<number>();
   private publisher: Redis | undefined;
   private started: Promise<void> | undefined;
 
@@ -79,6 +81,7 @@ export class BullRunner implements JobRunner {
     }
     for (const name of this.o.registry.names()) this.startWorker(name);
     await Promise.all([...this.queues.values()].map((q) => q.isReady()));
+    const client = this.connections.command();
     this.relay = new OutboxRelay({
       db: this.o.db,
       clock: this.o.clock,
@@ -89,6 +92,13 @@ export class BullRunner implements JobRunner {
       lookaheadMs: this.o.relayLookaheadMs ?? 5000,
       maxPollMs: this.o.maxPollMs ?? 1000,
       redispatchAfterMs: this.o.redispatchAfterMs ?? 10 * 60_000,
+      redisReady: () => client.status === "ready",
+      isRunning: (id) => this.active.has(id),
+    });
+    // The client is ready now, so each later "ready" is a reconnect: whatever Redis held may be gone.
+    client.on("ready", () => {
+      this.logger.warn({}, "redis reconnected: re-adding dispatched jobs it no longer holds");
+      this.relay?.recoverLost();
     });
     const kicks = this.connections.open({ enableReadyCheck: false, maxRetriesPerRequest: null });
     kicks.on("message", () => this.relay?.kick());
@@ -111,8 +121,10 @@ export class BullRunner implements JobRunner {
 
   kick(): void {
     if (this.relay) return this.relay.kick();
-    // API role: wake the relays in the worker processes.
-    this.publisher?.publish(this.kickChannel, "1").catch((err: unknown) => {
+    // API role: wake the relays in the worker processes. Redis down: they poll the outbox
+    // anyway, so queueing kicks for later would only pile them up.
+    if (this.publisher?.status !== "ready") return;
+    this.publisher.publish(this.kickChannel, "1").catch((err: unknown) => {
       this.logger.warn({ err: errorText(err) }, "job kick not published; relays will poll");
     });
   }
@@ -141,26 +153,15 @@ export class BullRunner implements JobRunner {
 
   private startWorker(name: string): void {
     const queue = this.queue(name);
-    const { registry, clock } = this.o;
     queue
       .process(this.o.concurrency ?? 4, async (job: Bull.Job<BullJobData>) => {
-        const { outboxId, payload, priorAttempts } = job.data;
-        const attempt = priorAttempts + job.attemptsMade + 1;
+        const { outboxId } = job.data;
+        this.active.add(outboxId);
         try {
-          await registry.run(name, payload, { jobId: outboxId, attempt });
-        } catch (err) {
-          const permanent = isPermanent(err);
-          if (permanent) await job.discard();
-          // Recorded before Bull schedules the retry, so attempt outcomes reach the outbox in order.
-          const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-          await this.store
-            .recordDispatchedOutcome(outboxId, attempt, clock.now(), { status: final ? "failed" : "retrying", error: errorText(err) })
-            .catch((dbErr: unknown) => this.logger.error({ jobId: outboxId, job: name, err: errorText(dbErr) }, "job failure not recorded"));
-          throw err;
+          await this.runOne(name, job);
+        } finally {
+          this.active.delete(outboxId);
         }
-        // Before Bull marks it completed: if this write fails the job is retried (idempotent
-        // handlers), rather than completed in Redis and forever 'dispatched' in the outbox.
-        await this.store.recordDispatchedOutcome(outboxId, attempt, clock.now(), { status: "done" });
       })
       .catch((err: unknown) => this.logger.error({ queue: name, err: errorText(err) }, "bull worker stopped"));
     queue.on("completed", (job: Bull.Job<BullJobData>) => {
@@ -173,6 +174,27 @@ export class BullRunner implements JobRunner {
     queue.on("failed", (job: Bull.Job<BullJobData>, err: Error) => {
       void this.recordFailure(name, job, err);
     });
+  }
+
+  private async runOne(name: string, job: Bull.Job<BullJobData>): Promise<void> {
+    const { outboxId, payload, priorAttempts } = job.data;
+    const { registry, clock } = this.o;
+    const attempt = priorAttempts + job.attemptsMade + 1;
+    try {
+      await registry.run(name, payload, { jobId: outboxId, attempt });
+    } catch (err) {
+      const permanent = isPermanent(err);
+      if (permanent) await job.discard();
+      // Recorded before Bull schedules the retry, so attempt outcomes reach the outbox in order.
+      const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      await this.store
+        .recordDispatchedOutcome(outboxId, attempt, clock.now(), { status: final ? "failed" : "retrying", error: errorText(err) })
+        .catch((dbErr: unknown) => this.logger.error({ jobId: outboxId, job: name, err: errorText(dbErr) }, "job failure not recorded"));
+      throw err;
+    }
+    // Before Bull marks it completed: if this write fails the job is retried (idempotent
+    // handlers), rather than completed in Redis and forever 'dispatched' in the outbox.
+    await this.store.recordDispatchedOutcome(outboxId, attempt, clock.now(), { status: "done" });
   }
 
   private async recordFailure(name: string, job: Bull.Job<BullJobData>, err: Error): Promise<void> {

@@ -213,7 +213,7 @@ export class InProcessRunner implements JobRunner {
         onEvent?.({ type: "failed", ...base });
         return;
       }
-      const retryAt = new Date(now.getTime() + retryDelayMs(definition.backoffMs, row.attempt, this.options.random));
+      const retryAt = new Date(now.getTime() + retryDelayMs(definition.backoffMs, row.attempt, this.options.random, definition.maxBackoffMs));
       await this.store.markRunRetry(row.id, row.attempt, now, retryAt, error);
       this.logger.warn({ jobId: row.id, job: row.job, attempt: row.attempt, err: error, retryAt }, "job will retry");
       onEvent?.({ type: "retry", ...base, retryAt });

@@ -1,6 +1,6 @@
 // Job definitions by name. Both runners and enqueue look definitions up here, so a job is
 // defined once (name, payload parser, handler, retry policy) and runs the same everywhere.
-import { DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS } from "./backoff.js";
+import { DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF_MS, DEFAULT_TIMEOUT_MS } from "./backoff.js";
 import { PermanentJobError, type JobContext, type JobDefinition } from "./types.js";
 
 /** A definition with its policy defaults filled in. */
@@ -8,6 +8,7 @@ export interface ResolvedJob {
   name: string;
   maxAttempts: number;
   backoffMs: number;
+  maxBackoffMs: number;
   timeoutMs: number;
   definition: JobDefinition<unknown>;
 }
@@ -31,6 +32,7 @@ export class JobRegistry {
       name: definition.name,
       maxAttempts: Math.floor(positive(definition.maxAttempts, DEFAULT_MAX_ATTEMPTS, "maxAttempts")),
       backoffMs: positive(definition.backoffMs, DEFAULT_BACKOFF_MS, "backoffMs"),
+      maxBackoffMs: positive(definition.maxBackoffMs, DEFAULT_MAX_BACKOFF_MS, "maxBackoffMs"),
       timeoutMs: positive(definition.timeoutMs, DEFAULT_TIMEOUT_MS, "timeoutMs"),
       definition: definition as JobDefinition<unknown>,
     });

@@ -28,6 +28,8 @@ export interface JobDefinition<P = unknown> {
   maxAttempts?: number;
   /** First retry delay; doubles each attempt, with jitter (default 1 s). */
   backoffMs?: number;
+  /** Longest delay between two tries, however many failed before (default 6 h). */
+  maxBackoffMs?: number;
   /** Longest a single run may take before its lease lapses and another worker may retry it. */
   timeoutMs?: number;
 }

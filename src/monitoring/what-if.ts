@@ -10,7 +10,7 @@
 // Chunked by entity; nothing is written.
 import { authorize, regulator } from "../auth/authorize.js";
 import type { ComputeFeatures } from "../classification/contracts.js";
-import { platformNames, platformsOf, scopeChunks, Tally } from "../db/what-if.js";
+import { inDryRunSlot, mapScopeChunks, platformNames, platformsOf, Tally, type ScopedEntity, type WhatIfOptions } from "../db/what-if.js";
 import { DAY_MS } from "../db/time.js";
 import { matchRulesAt } from "./evaluate.js";
 import { entityFacts } from "./metrics-sql.js";
@@ -31,62 +31,67 @@ export function whatIfPoints(now: Date, days: number): Date[] {
 }
 
 export async function ruleWhatIf(
-  ctx: MonitoringContext & { computeFeatures: ComputeFeatures },
+  ctx: MonitoringContext & { computeFeatures: ComputeFeatures } & WhatIfOptions,
   input: { definition: unknown; days?: number | undefined; region?: string | undefined },
 ) {
   const { scope } = authorize(ctx.actor, regulator("officer", input.region));
   const definition = validated(input.definition);
-  const days = input.days ?? 30;
-  const now = ctx.clock.now();
-  const points = whatIfPoints(now, days);
-  const at = now.toISOString();
-  const rule: StoredRule = {
-    id: "00000000-0000-0000-0000-000000000000", key: definition.key, version: 0, enabled: true, builtIn: false, definition, updatedBy: "what-if", createdAt: at, updatedAt: at,
-  };
-  const windowMs = definition.windowDays * DAY_MS;
-  const warnings = new Tally();
-  const notices = new Tally();
-  let evaluated = 0;
-  if (scope !== null) {
-    for await (const chunk of scopeChunks(ctx.db, scope)) {
-      const ids = chunk.map((e) => e.entityId);
-      const facts = await entityFacts(ctx.db.orm, ids, { lock: false });
-      evaluated += facts.size;
-      // entity -> the simulated warnings' starts, oldest first
-      const raised = new Map<string, number[]>();
-      const replay = await matchRulesAt(ctx.db.orm, [rule], facts, points, { computeFeatures: ctx.computeFeatures });
-      for (const [k, asOf] of points.entries()) {
-        for (const m of replay[k]!.matches) {
-          const starts = raised.get(m.facts.id) ?? [];
-          const last = starts.at(-1);
-          if (last !== undefined && asOf.getTime() < last + windowMs) continue;
-          starts.push(asOf.getTime());
-          raised.set(m.facts.id, starts);
+  return inDryRunSlot(async () => {
+    const days = input.days ?? 30;
+    const now = ctx.clock.now();
+    const points = whatIfPoints(now, days);
+    const at = now.toISOString();
+    const rule: StoredRule = {
+      id: "00000000-0000-0000-0000-000000000000", key: definition.key, version: 0, enabled: true, builtIn: false, definition, updatedBy: "what-if", createdAt: at, updatedAt: at,
+    };
+    const windowMs = definition.windowDays * DAY_MS;
+    const warnings = new Tally();
+    const notices = new Tally();
+    let evaluated = 0;
+    if (scope !== null) {
+      // Reads and matching run a few chunks at once; the tallies are added in chunk order.
+      const replayChunk = async (chunk: ScopedEntity[]) => {
+        const facts = await entityFacts(ctx.db.orm, chunk.map((e) => e.entityId), { lock: false });
+        // entity -> the simulated warnings' starts, oldest first
+        const raised = new Map<string, number[]>();
+        const replay = await matchRulesAt(ctx.db.orm, [rule], facts, points, { computeFeatures: ctx.computeFeatures });
+        for (const [k, asOf] of points.entries()) {
+          for (const m of replay[k]!.matches) {
+            const starts = raised.get(m.facts.id) ?? [];
+            const last = starts.at(-1);
+            if (last !== undefined && asOf.getTime() < last + windowMs) continue;
+            starts.push(asOf.getTime());
+            raised.set(m.facts.id, starts);
+          }
+        }
+        const platforms = raised.size === 0 ? new Map<string, string[]>() : await platformsOf(ctx.db.orm, [...raised.keys()]);
+        return { facts, raised, platforms };
+      };
+      for await (const { chunk, result: { facts, raised, platforms } } of mapScopeChunks(ctx.db, scope, replayChunk, { parallel: ctx.parallelChunks })) {
+        evaluated += facts.size;
+        if (raised.size === 0) continue;
+        const byId = new Map(chunk.map((e) => [e.entityId, e]));
+        for (const [id, starts] of raised) {
+          const entity = byId.get(id)!;
+          const sandbox = facts.get(id)!.sandbox;
+          warnings.add(entity, platforms.get(id) ?? [], starts.length, { warnings: starts.length, firstAt: new Date(starts[0]!).toISOString(), sandbox });
+          if (definition.action !== "warn_and_notice") continue;
+          // Triggered supervision: inside the sandbox a low-severity rule's first warning in a year is a reminder, not a notice.
+          const n = starts.filter((t, k) => !(sandbox === "inside" && definition.severity === "low" && (k === 0 || t - starts[k - 1]! > REPEAT_LOOKBACK_DAYS * DAY_MS))).length;
+          notices.add(entity, platforms.get(id) ?? [], n, { notices: n, sandbox });
         }
       }
-      if (raised.size === 0) continue;
-      const platforms = await platformsOf(ctx.db.orm, [...raised.keys()]);
-      const byId = new Map(chunk.map((e) => [e.entityId, e]));
-      for (const [id, starts] of raised) {
-        const entity = byId.get(id)!;
-        const sandbox = facts.get(id)!.sandbox;
-        warnings.add(entity, platforms.get(id) ?? [], starts.length, { warnings: starts.length, firstAt: new Date(starts[0]!).toISOString(), sandbox });
-        if (definition.action !== "warn_and_notice") continue;
-        // Triggered supervision: inside the sandbox a low-severity rule's first warning in a year is a reminder, not a notice.
-        const n = starts.filter((t, k) => !(sandbox === "inside" && definition.severity === "low" && (k === 0 || t - starts[k - 1]! > REPEAT_LOOKBACK_DAYS * DAY_MS))).length;
-        notices.add(entity, platforms.get(id) ?? [], n, { notices: n, sandbox });
-      }
     }
-  }
-  const names = await platformNames(ctx.db.orm, [warnings, notices]);
-  return {
-    asOf: at,
-    days,
-    stepDays: WHAT_IF_STEP_DAYS,
-    points: points.map((p) => p.toISOString()),
-    evaluated,
-    action: definition.action,
-    warnings: warnings.view(names),
-    notices: notices.view(names),
-  };
+    const names = await platformNames(ctx.db.orm, [warnings, notices]);
+    return {
+      asOf: at,
+      days,
+      stepDays: WHAT_IF_STEP_DAYS,
+      points: points.map((p) => p.toISOString()),
+      evaluated,
+      action: definition.action,
+      warnings: warnings.view(names),
+      notices: notices.view(names),
+    };
+  });
 }

@@ -13,7 +13,8 @@ import { projectRoot } from "../../src/paths.js";
 import { regulatorCall } from "../notices-fixtures.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
 import { loginRegulator, type LoggedInRegulator } from "../support/platform.js";
-import { ensureConsoleBuilt, hasChromium, launchChromium, type LaunchedBrowser } from "./browser.js";
+import { ensureConsoleBuilt, hasChromium, type LaunchedBrowser } from "./browser.js";
+import { loginToConsole, openConsolePage } from "./console-page.js";
 import { seedCity, type SeededCity } from "./seed.js";
 
 type Overview = components["schemas"]["RegulatorOverview"];
@@ -29,7 +30,7 @@ let jinjiangOfficer: LoggedInRegulator;
 let cityAdmin: LoggedInRegulator;
 /** The 锦江 entity the city admin admits by hand (the district officer must see it). */
 let jinjiangMember: { id: string; name: string } | undefined;
-const cspViolations: string[] = [];
+let cspViolations: string[] = [];
 
 if (!hasChromium) console.warn("test/browser: /usr/bin/chromium is absent (apt-get install -y chromium) — the console's browser tests are skipped");
 
@@ -42,12 +43,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
     cityOfficer = await loginRegulator(gw, { role: "officer", regionPrefix: "5101" });
     jinjiangOfficer = await loginRegulator(gw, { role: "officer", regionPrefix: "510104" });
     cityAdmin = await loginRegulator(gw, { role: "admin", regionPrefix: "5101" });
-    launched = await launchChromium({ viewport: { width: 1366, height: 860 }, locale: "zh-CN", timezoneId: "Asia/Shanghai", acceptDownloads: true });
-    page = launched.context.pages()[0] ?? (await launched.context.newPage());
-    page.setDefaultTimeout(15_000);
-    page.on("console", (m) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
+    ({ launched, page, cspViolations } = await openConsolePage());
   }, 240_000);
   afterAll(async () => {
     await launched?.close();
@@ -62,13 +58,7 @@ describe.skipIf(!hasChromium)("regulator console in chromium", () => {
   const shot = (name: string, fullPage = true) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
   const stat = async (key: string) => Number(await page.locator(`[data-stat="${key}"]`).innerText());
 
-  async function login(who: LoggedInRegulator): Promise<void> {
-    await page.goto(`${gw.url}/console`);
-    await page.getByLabel("用户名").fill(who.username);
-    await page.getByLabel("密码").fill(who.password);
-    await page.getByRole("button", { name: "登录" }).click();
-    await page.locator('[data-stat="entities.total"]').waitFor();
-  }
+  const login = (who: LoggedInRegulator) => loginToConsole(page, gw.url, who);
 
   async function expectOverviewMatches(who: LoggedInRegulator, region: string): Promise<Overview> {
     const o = await api<Overview>(who, `/v1/regulator/overview${region ? `?region=${region}` : ""}`);

@@ -80,7 +80,12 @@ export interface FaultBackend {
   close(): Promise<void>;
 }
 
-export async function createFaultBackend(prefix: string, platformCount: number, options: { webhookUrl?: string } = {}): Promise<FaultBackend> {
+/** options.webhookUrl: one URL for every platform, or each platform's own (by its index). */
+export async function createFaultBackend(
+  prefix: string,
+  platformCount: number,
+  options: { webhookUrl?: string | ((platform: number) => string) } = {},
+): Promise<FaultBackend> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const dataDir = join(dir, "data");
   const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "warn", METRICS_TOKEN: TEST_METRICS_TOKEN, WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_PRIVATE_ADDRESSES: "true" };
@@ -103,7 +108,11 @@ export async function createFaultBackend(prefix: string, platformCount: number, 
     const key = await generateTestKey("ES256");
     const created = await createPlatform(
       { db, clock: systemClock, actor: { kind: "cli" }, webhookPolicy: LOCAL_RECEIVER_POLICY },
-      { name: `${prefix}platform-${i}-${randomBytes(3).toString("hex")}`, jwks: { keys: [key.publicJwk as Record<string, unknown>] }, webhookUrl: options.webhookUrl },
+      {
+        name: `${prefix}platform-${i}-${randomBytes(3).toString("hex")}`,
+        jwks: { keys: [key.publicJwk as Record<string, unknown>] },
+        webhookUrl: typeof options.webhookUrl === "function" ? options.webhookUrl(i) : options.webhookUrl,
+      },
     );
     platforms.push({ platformId: created.platformId, clientId: created.clientId, key });
   }

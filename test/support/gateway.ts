@@ -47,6 +47,8 @@ export interface TestGatewayOptions {
   notices?: SystemOptions["notices"];
   /** Login throttling / hashing limits and the trusted proxy header. */
   login?: SystemOptions["login"];
+  /** Sign the audit head on this schedule (off unless given). */
+  auditHeadIntervalMs?: number;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -77,6 +79,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     outbound: { webhookPolicy: LOCAL_RECEIVER_POLICY, ...options.outbound },
     ...(options.notices ? { notices: options.notices } : {}),
     ...(options.login ? { login: options.login } : {}),
+    ...(options.auditHeadIntervalMs ? { auditHeadIntervalMs: options.auditHeadIntervalMs } : {}),
   };
   const boot = async (): Promise<System> => {
     const built = buildSystem(systemOptions);

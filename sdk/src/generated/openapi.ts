@@ -924,6 +924,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/audit/heads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Signed audit heads, newest first (a city or national admin), for publication. */
+        get: operations["listAuditHeads"];
+        put?: never;
+        /**
+         * Sign the audit chain's current head now (a city or national admin) — a compact JWS by the gateway's key, kept for publication.
+         * @description The gateway first verifies the chain from the last signed head on; a chain that does not
+         *     verify is not signed (409 AUDIT_CHAIN_BROKEN, naming the first bad row). The JWS (typ
+         *     `audit-head+jws`, ES256, kid in `/.well-known/jwks.json`) carries `{seq, hash, at}`. Heads
+         *     are also signed on a schedule (AUDIT_HEAD_INTERVAL_MINUTES). Signing is not itself audited:
+         *     an audit row would move the head it records.
+         */
+        post: operations["signAuditHead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regulator/audit/heads/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a published signed head (a city or national admin) — its signature against the gateway's JWKS (retired keys included), then that the chain verifies and still has the signed hash at the signed row.
+         * @description A failed check is an answer (200, `ok` false with the problem), not an error.
+         */
+        post: operations["verifyAuditHead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/users": {
         parameters: {
             query?: never;
@@ -1298,7 +1343,7 @@ export interface paths {
         put?: never;
         /**
          * Dry run (试算) of a candidate fence policy: who would enter and who would leave the sandbox at the next evaluation, by district and platform, with samples.
-         * @description The candidate is validated exactly as a save (PUT) validates it; then the fence decision (the same facts and rules as the evaluation) runs as of now over every entity inside the caller's region scope (narrowed by `region`), in chunks, without locks. `byPolicyInForce` counts what the policy in force would change at the same moment, so the difference the candidate makes can be read off. Nothing is written and nothing is audited.
+         * @description The candidate is validated exactly as a save (PUT) validates it; then the fence decision (the same facts and rules as the evaluation) runs as of now over every entity inside the caller's region scope (narrowed by `region`), in chunks, without locks. `byPolicyInForce` counts what the policy in force would change at the same moment, so the difference the candidate makes can be read off. Nothing is written and nothing is audited. A gateway process runs at most two dry runs (of either kind) at once; a third is refused at once with 429 `RATE_LIMITED` and `Retry-After`.
          */
         post: operations["whatIfSandboxPolicy"];
         delete?: never;
@@ -1495,7 +1540,7 @@ export interface paths {
         put?: never;
         /**
          * Dry run (试算) of a candidate monitoring rule: the warnings (and, for warn_and_notice, notices) it would have raised over the last 30 or 90 days, by district and platform, with samples.
-         * @description The definition is validated exactly as a create or update validates it. The rule is evaluated as the monitoring evaluation evaluates it (the same metrics and conditions) for every entity inside the caller's region scope (narrowed by `region`), at as-of points every 7 days over the window (oldest first, the last one now; `points` lists them), and each hit is deduplicated by the rule's `windowDays` as the warning library does: a hit inside a warning's window raises no new one. Approximations: between two points nothing is seen; the rule's scope (inside/outside the sandbox) uses each entity's status now; for warn_and_notice, a low-severity rule's first warning in a year for an entity inside the sandbox counts as a reminder, not a notice (triggered supervision), and existing warnings are not consulted. Nothing is written and nothing is audited.
+         * @description The definition is validated exactly as a create or update validates it. The rule is evaluated as the monitoring evaluation evaluates it (the same metrics and conditions) for every entity inside the caller's region scope (narrowed by `region`), at as-of points every 7 days over the window (oldest first, the last one now; `points` lists them), and each hit is deduplicated by the rule's `windowDays` as the warning library does: a hit inside a warning's window raises no new one. Approximations: between two points nothing is seen; the rule's scope (inside/outside the sandbox) uses each entity's status now; for warn_and_notice, a low-severity rule's first warning in a year for an entity inside the sandbox counts as a reminder, not a notice (triggered supervision), and existing warnings are not consulted. Nothing is written and nothing is audited. A gateway process runs at most two dry runs (of either kind) at once; a third is refused at once with 429 `RATE_LIMITED` and `Retry-After`.
          */
         post: operations["whatIfMonitoringRule"];
         delete?: never;
@@ -1861,7 +1906,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A draw's full record — seed, inputs, population digest, drawn entities and their inspectors. */
+        /** A draw's full record — seed, inputs, population digest, drawn entities (with their names) and their inspectors, and the inspection results recorded so far. */
         get: operations["getInspectionDraw"];
         put?: never;
         post?: never;
@@ -2730,7 +2775,10 @@ export interface components {
          *     `kid`, `alg`, `typ: "webhook+jws"`, `iat` (= Webhook-Timestamp), `wid` (= Webhook-Id) and
          *     `aud` (the receiving platform's clientId: refuse a message signed for another platform).
          *     Verify over the raw body before parsing it; answer 2xx to acknowledge. Anything else
-         *     (redirects are not followed) is retried with exponential backoff, then dead-lettered.
+         *     (redirects are not followed) is retried with exponential backoff (by default 24 tries, the
+         *     waits doubling with jitter from 30 s up to 2 h, so about a day in all), then dead-lettered;
+         *     an admin may send a dead letter again (`retryWebhookDelivery`, or the operator CLI's
+         *     `webhook redeliver`). The feed has every message whatever happens to its webhooks.
          *
          *     `platform.key_changed` tells a platform that someone other than itself (a city-wide
          *     regulator admin or the operator) added, retired or revoked one of its signing keys:
@@ -2889,6 +2937,51 @@ export interface components {
             /** @description Only when generated: shown this once, stored only as a hash. */
             password?: string;
         };
+        SignedAuditHead: {
+            /** Format: uuid */
+            id: string;
+            /** @description The last audit row covered (0 for an empty chain). */
+            seq: number;
+            /** @description That row's hash. */
+            hash: string;
+            /**
+             * Format: date-time
+             * @description When it was signed.
+             */
+            at: string;
+            /** @description The gateway key that signed it (in the JWKS). */
+            kid: string;
+            /** @description Compact JWS (typ audit-head+jws) over {seq, hash, at}: what to publish. */
+            jws: string;
+            /** @description Who asked: system:audit-head-schedule, cli or regulator:<id>. */
+            signedBy: string;
+        };
+        AuditHeadCheck: {
+            ok: boolean;
+            /**
+             * @description Why the check failed.
+             * @enum {string}
+             */
+            problem?: "malformed" | "unknown_key" | "signature" | "chain";
+            detail?: string;
+            /** @description Rows verified (when ok). */
+            count?: number;
+            head?: {
+                seq: number;
+                hash: string;
+                at: string;
+                kid: string;
+            };
+            /** @description The chain verification that failed (problem chain). */
+            chain?: {
+                ok?: boolean;
+                firstBadSeq?: number;
+                /** @enum {string} */
+                problem?: "modified" | "deleted" | "inserted";
+                detail?: string;
+                count?: number;
+            };
+        };
         GatewayKey: {
             kid: string;
             alg: string;
@@ -3037,7 +3130,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_INVALID" | "SIGNATURE_MISSING" | "SIGNATURE_MALFORMED" | "SIGNATURE_UNKNOWN_KEY" | "SIGNATURE_INVALID" | "SIGNATURE_STALE" | "SIGNATURE_REPLAYED" | "SIGNATURE_ROUTE_MISMATCH" | "FORBIDDEN" | "CITY_SCOPE_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "REQUEST_TIMEOUT" | "CONFLICT" | "IDEMPOTENCY_IN_FLIGHT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
+            code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_INVALID" | "SIGNATURE_MISSING" | "SIGNATURE_MALFORMED" | "SIGNATURE_UNKNOWN_KEY" | "SIGNATURE_INVALID" | "SIGNATURE_STALE" | "SIGNATURE_REPLAYED" | "SIGNATURE_ROUTE_MISMATCH" | "FORBIDDEN" | "CITY_SCOPE_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "REQUEST_TIMEOUT" | "CONFLICT" | "IDEMPOTENCY_IN_FLIGHT" | "AUDIT_CHAIN_BROKEN" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE";
             detail: string;
             instance?: string;
             requestId: string;
@@ -3576,6 +3669,12 @@ export interface components {
             createdBy: string;
             /** Format: date-time */
             createdAt: string;
+            /** @description The drawn entities' names by entity id (getInspectionDraw only: a work plan names whom to inspect). */
+            entityNames?: {
+                [key: string]: string;
+            };
+            /** @description The inspection results recorded so far for this draw, oldest first (getInspectionDraw only). */
+            results?: components["schemas"]["InspectionResult"][];
         };
         InspectionDrawVerification: {
             /** Format: uuid */
@@ -5207,6 +5306,85 @@ export interface operations {
             404: components["responses"]["Problem"];
         };
     };
+    listAuditHeads: {
+        parameters: {
+            query?: {
+                /** @example 20 */
+                limit?: number;
+                /**
+                 * @description nextCursor of the previous page.
+                 * @example WyIyMDI2LTAzLTAxVDExOjAwOjAwLjAwMFoiLCIwMTk1YTNjNC03YjJlLTdjMTAtOWE2ZS0xZjJkM2M0YjVhNzIiXQ
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        heads: components["schemas"]["SignedAuditHead"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    signAuditHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed head. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedAuditHead"];
+                };
+            };
+            409: components["responses"]["Problem"];
+        };
+    };
+    verifyAuditHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A signed head as published (compact JWS). */
+                    jws: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The result of the check. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditHeadCheck"];
+                };
+            };
+        };
+    };
     listRegulatorUsers: {
         parameters: {
             query?: never;
@@ -5879,6 +6057,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     listSandboxMembers: {
@@ -6289,6 +6468,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
     };
     getMonitoringRule: {

@@ -20,7 +20,7 @@ export interface OutboundModule {
 }
 
 export interface OutboundOptions {
-  /** Webhook retry policy (default 8 tries from 2 s); tests shorten it. */
+  /** Webhook retry policy (default: 24 tries over about a day, config's WEBHOOK_RETRY_*); tests shorten it. */
   webhookRetry?: WebhookRetryPolicy;
   /** Per-attempt HTTP timeout (default 10 s). */
   webhookTimeoutMs?: number;

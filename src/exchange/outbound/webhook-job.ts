@@ -18,12 +18,18 @@ import { sendWebhook, type WebhookMessage } from "./webhook-sender.js";
 export interface WebhookRetryPolicy {
   /** Total tries including the first. */
   maxAttempts: number;
-  /** First retry delay; doubles each try (with jitter). */
+  /** First retry delay; doubles each try (with jitter: between half and all of it). */
   backoffMs: number;
+  /** Longest wait between two tries (default 6 h, the job runners' cap). */
+  maxBackoffMs?: number;
 }
 
-/** 8 tries from 2 s: the last one about 4 minutes after the first (jitter makes it sooner). */
-export const DEFAULT_WEBHOOK_RETRY: WebhookRetryPolicy = { maxAttempts: 8, backoffMs: 2000 };
+/**
+ * A receiver down for most of a day still gets its messages: 24 tries, the waits doubling from
+ * 30 s up to 2 h, so the last try comes 16-32 h after the first (about 24 h on average) before
+ * the delivery is dead-lettered. config.ts reads WEBHOOK_RETRY_* over these.
+ */
+export const DEFAULT_WEBHOOK_RETRY: Required<WebhookRetryPolicy> = { maxAttempts: 24, backoffMs: 30_000, maxBackoffMs: 2 * 3_600_000 };
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 
 export interface WebhookJobDeps {
@@ -76,6 +82,7 @@ export function webhookDeliverJob(deps: WebhookJobDeps): JobDefinition<{ deliver
     name: WEBHOOK_DELIVER_JOB,
     maxAttempts: retry.maxAttempts,
     backoffMs: retry.backoffMs,
+    ...(retry.maxBackoffMs ? { maxBackoffMs: retry.maxBackoffMs } : {}),
     // The lease must outlast the HTTP timeout, or a slow receiver would get a second copy.
     timeoutMs: timeoutMs + 30_000,
     parse(payload) {

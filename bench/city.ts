@@ -1,0 +1,335 @@
+// The whole city end to end: a synthetic Chengdu population (src/sim) sent through the signed API
+// by five platforms — every merchant record and every event as a platform would send them — to
+// a production deployment on this machine (one ROLE=api process, one ROLE=worker process,
+// PostgreSQL + Redis), then one full reclassification run started through the regulator API.
+// Reports wall time and rate per phase and the peak memory of every process.
+//
+//   npm run bench -- city [--entities 469000] [--start 2018-01-01] [--clients 5] [--batch 10000] [--no-run]
+//   env BENCH_DATABASE_URL (admin URL; default postgres://postgres@127.0.0.1:54349/postgres),
+//       BENCH_REDIS_URL (default redis://127.0.0.1:63819) — start them with
+//       PG_PORT=54349 REDIS_PORT=63819 scripts/services.sh start /tmp/bench-svc
+//
+// --start sets where the simulated history begins (so how many events each entity has: from
+// 2018-01-01 about 105, i.e. ~49M events for 469k entities). The
+// load generator streams the population: it never holds more than a few batches per platform.
+// Rescoring runs in the worker while events arrive, as in production.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { exportJWK, generateKeyPair, type CryptoKey } from "jose";
+import postgres from "postgres";
+import { createPlatform } from "../src/auth/index.js";
+import { createRegulatorUser } from "../src/auth/regulator-users.js";
+import { systemClock } from "../src/clock.js";
+import { openDatabase } from "../src/db/client.js";
+import { migrate } from "../src/db/migrate.js";
+import { generatePopulation, toApiEvent, toApiMerchant } from "../src/sim/index.js";
+import { SIM_PLATFORMS } from "../src/sim/reference.js";
+import { freePort } from "../test/support/net.js";
+import { platformClient } from "./support/platform-client.js";
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:54349/postgres";
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:63819";
+const { values: args } = parseArgs({
+  options: {
+    entities: { type: "string", default: "469000" },
+    start: { type: "string", default: "2018-01-01" },
+    clients: { type: "string", default: "5" },
+    batch: { type: "string", default: "10000" },
+    "no-run": { type: "boolean", default: false },
+  },
+});
+const N = Number(args.entities);
+const BATCH = Number(args.batch);
+const MERCHANT_BATCH = Math.min(BATCH, 5000);
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
+const mb = (kb: number) => Math.round(kb / 1024);
+
+/** A process's private (anonymous) resident memory in kB: shared buffers not counted; 0 once it is gone. */
+function anonKb(pid: number): number {
+  try {
+    return Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Peak RSS (VmHWM) of a process, in kB; 0 once it is gone. */
+function peakKb(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The benchmark cluster's processes: its postmaster (set in main) and the postmaster's children. */
+let postmaster = 0;
+function postgresPids(): number[] {
+  return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      return pid === postmaster || Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) === postmaster;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function cpuSecondsOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function gatewayProcess(env: Record<string, string>, role: "api" | "worker"): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  // The worker says it has started at level info; the api's request logs stay off (warn).
+  const level = role === "worker" ? "info" : "warn";
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env: { ...process.env, ...env, ROLE: role, PORT: String(port), ISSUER: url, LOG_LEVEL: level }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  await new Promise<void>((resolve, reject) => {
+    const check = (d: Buffer) => {
+      out += d.toString();
+      if (role === "api" ? /listening on/.test(out) : /worker started/.test(out)) resolve();
+    };
+    child.stdout!.on("data", check);
+    child.stderr!.on("data", check);
+    child.once("exit", (code) => reject(new Error(`${role} exited (${code}): ${out.slice(-2000)}`)));
+  });
+  child.stdout!.removeAllListeners("data").resume();
+  child.stderr!.on("data", (d: Buffer) => /"level":(50|60)/.test(d.toString()) && process.stderr.write(`[${role}] ${d}`));
+  return { child, url };
+}
+
+/** One platform's sender: batches go out in order (a shop's record before its events), `clients` at most in flight in all. */
+class Sender {
+  private merchants: unknown[] = [];
+  private events: unknown[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
+  accepted = { merchants: 0, events: 0 };
+  constructor(private readonly post: (path: string, body: string) => Promise<{ accepted: number }>) {}
+
+  addMerchant(r: unknown) {
+    this.merchants.push(r);
+    if (this.merchants.length >= MERCHANT_BATCH) this.flushMerchants();
+  }
+  addEvent(e: unknown) {
+    this.events.push(e);
+    if (this.events.length >= BATCH) {
+      this.flushMerchants();
+      this.enqueue("/v1/events/batch", this.events, "events");
+      this.events = [];
+    }
+  }
+  flushAll() {
+    this.flushMerchants();
+    if (this.events.length > 0) this.enqueue("/v1/events/batch", this.events, "events");
+    this.events = [];
+    return this.chain;
+  }
+  backlog() {
+    return this.queued;
+  }
+  drained() {
+    return this.chain;
+  }
+  private flushMerchants() {
+    if (this.merchants.length > 0) this.enqueue("/v1/merchants/batch", this.merchants, "merchants");
+    this.merchants = [];
+  }
+  private enqueue(path: string, records: unknown[], kind: "merchants" | "events") {
+    const body = JSON.stringify({ records });
+    this.queued++;
+    this.chain = this.chain.then(async () => {
+      const r = (await this.post(path, body)) as { accepted: number; duplicates?: number; rejected?: number };
+      // A shop's later record may repeat an earlier one (a duplicate): nothing may be rejected.
+      if (r.rejected !== 0 || r.accepted + (r.duplicates ?? 0) !== records.length) {
+        const codes = new Map<string, number>();
+        for (const x of (r as unknown as { results: Array<{ error?: { code: string; message: string } }> }).results) if (x.error) codes.set(`${x.error.code}: ${x.error.message.slice(0, 80)}`, (codes.get(x.error.code) ?? 0) + 1);
+        throw new Error(`${path}: accepted ${r.accepted} of ${records.length}: ${JSON.stringify([...codes]).slice(0, 1000)}`);
+      }
+      this.accepted[kind] += r.accepted;
+      this.queued--;
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const name = `bench_city_${randomBytes(4).toString("hex")}`;
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const [dir] = await admin.unsafe(`select setting from pg_settings where name = 'data_directory'`);
+  postmaster = Number(readFileSync(join(dir!.setting as string, "postmaster.pid"), "utf8").split("\n")[0]);
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${name}`;
+  const db = await openDatabase({ kind: "postgres", url: dbUrl.toString(), maxConnections: 2 });
+  await migrate(db);
+  const dataDir = mkdtempSync(join(tmpdir(), "csg-city-"));
+  const password = randomBytes(18).toString("base64url");
+  const cli = { db, clock: systemClock, actor: { kind: "cli" as const } };
+  await createRegulatorUser(cli, { username: "bench-admin", displayName: "bench", role: "admin", regionPrefix: "", password });
+  const keys = new Map<string, { clientId: string; key: CryptoKey }>();
+  for (const p of SIM_PLATFORMS) {
+    const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const created = await createPlatform(cli, { name: p.id, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: `${p.id}-1`, alg: "ES256", use: "sig" }] } });
+    keys.set(p.id, { clientId: created.clientId, key: privateKey });
+  }
+  await db.close();
+
+  const env = {
+    DATABASE_URL: dbUrl.toString(),
+    REDIS_URL,
+    KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    DATA_DIR: dataDir,
+  };
+  await flushRedis(); // the benchmark's own Redis: no queue left over from an earlier run
+  const api = await gatewayProcess(env, "api");
+  const worker = await gatewayProcess(env, "worker");
+  console.error(`gateway: api ${api.url} (pid ${api.child.pid}), worker pid ${worker.child.pid}, database ${name}`);
+  // PostgreSQL: shared buffers are counted once (the setting); what its processes hold privately
+  // is sampled (the largest single process, and all of them together at one instant).
+  const pg = { largest: 0, together: 0 };
+  const samplePostgres = () => {
+    const each = postgresPids().map(anonKb);
+    pg.largest = Math.max(pg.largest, ...each);
+    pg.together = Math.max(pg.together, each.reduce((a, b) => a + b, 0));
+  };
+  const sampler = setInterval(samplePostgres, 1000);
+  const cpu0 = { api: cpuSecondsOf(api.child.pid!), worker: cpuSecondsOf(worker.child.pid!), pg: postgresPids().reduce((s, p) => s + cpuSecondsOf(p), 0) };
+  const report: Record<string, unknown> = { entities: N, start: args.start, batch: BATCH };
+  try {
+    // 1. Ingestion: the population streamed, one sender per platform, a bounded backlog.
+    const senders = new Map<string, Sender>();
+    for (const [id, k] of keys) {
+      const c = platformClient(api.url, k.clientId, `${id}-1`, k.key);
+      senders.set(id, new Sender((path, body) => c.post(path, body)));
+    }
+    const maxBacklog = Math.max(2, Number(args.clients));
+    const t0 = performance.now();
+    const now = Date.now();
+    let entities = 0;
+    let events = 0;
+    for (const cluster of generatePopulation({ entities: N, seed: 7, start: args.start, cutDates: ["2025-11-20"], horizonDays: 365 })) {
+      for (const sim of cluster.entities) {
+        for (const m of sim.merchants) senders.get(m.platformId)!.addMerchant(toApiMerchant(m.record));
+        for (const x of sim.events) {
+          // A platform sends what has happened, and the serious-violation list (it forces D) is
+          // the regulator's own source, not a platform's: as the demo's platforms do.
+          if (Date.parse(x.event.occurredAt) > now) continue;
+          const api = toApiEvent(x.event);
+          senders.get(x.platformId)!.addEvent(api.kind === "violation_confirmed" ? { ...api, data: { ...api.data, serious: false } } : api);
+          events++;
+        }
+        entities++;
+      }
+      // Backpressure: wait while any platform has more than a few batches queued.
+      for (const s of senders.values()) while (s.backlog() > maxBacklog) await Promise.race([s.drained(), new Promise((r) => setTimeout(r, 50))]);
+      if (entities % 20_000 < cluster.entities.length) {
+        console.error(`sent ${entities.toLocaleString()} entities, ${events.toLocaleString()} events (${seconds(t0).toFixed(0)} s)`);
+      }
+    }
+    await Promise.all([...senders.values()].map((s) => s.flushAll()));
+    const ingestS = seconds(t0);
+    const accepted = [...senders.values()].reduce((a, s) => ({ merchants: a.merchants + s.accepted.merchants, events: a.events + s.accepted.events }), { merchants: 0, events: 0 });
+    report.ingestion = { seconds: +ingestS.toFixed(1), entities, merchantRecords: accepted.merchants, events: accepted.events, eventsPerSecond: Math.round(accepted.events / ingestS) };
+    console.error(JSON.stringify(report.ingestion));
+
+    // 2. The rescoring the worker was asked for while events arrived, until the set is empty.
+    const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
+    const t1 = performance.now();
+    for (;;) {
+      const [r] = await sql`select (select count(*) from rescore_pending)::int as pending,
+        (select count(*) from outbox where job = 'classification.rescore' and status not in ('done','failed'))::int as jobs`;
+      if (r!.pending === 0 && r!.jobs === 0) break;
+      if (seconds(t1) > 10) {
+        console.error(`waiting for rescoring: ${r!.pending} entities in the set, ${r!.jobs} drain jobs open`);
+      }
+      await new Promise((res) => setTimeout(res, 2000));
+    }
+    report.rescoreDrainAfterIngestion = { seconds: +seconds(t1).toFixed(1) };
+    const [effects] = await sql`select (select count(*) from warning)::int as warnings, (select count(*) from notice)::int as notices,
+      (select count(*) from sandbox_membership where status = 'inside')::int as "inSandbox"`;
+    report.afterIngestion = effects;
+
+    // 3. One full run through the regulator API, executed by the worker.
+    if (!args["no-run"]) {
+      const login = await fetch(`${api.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "bench-admin", password }) });
+      const { token } = (await login.json()) as { token: string };
+      const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+      const t2 = performance.now();
+      const started = await fetch(`${api.url}/v1/regulator/reclassifications`, { method: "POST", headers: { ...auth, "idempotency-key": randomBytes(8).toString("hex") }, body: JSON.stringify({ reason: "city bench" }) });
+      if (started.status !== 202) throw new Error(`start run: ${started.status} ${await started.text()}`);
+      const { runId } = (await started.json()) as { runId: string };
+      let run: { status: string; processed: number } = { status: "pending", processed: 0 };
+      while (run.status !== "done" && run.status !== "failed") {
+        await new Promise((res) => setTimeout(res, 2000));
+        run = (await (await fetch(`${api.url}/v1/regulator/reclassifications/${runId}`, { headers: auth })).json()) as typeof run;
+      }
+      report.fullRun = { status: run.status, seconds: +seconds(t2).toFixed(1), entities: run.processed, entitiesPerSecond: Math.round(run.processed / seconds(t2)) };
+    }
+    const t3 = performance.now();
+    await sql`select kind, count(*), sum(octet_length(data::text)), max(occurred_at) from event group by kind`;
+    report.barePassSeconds = +seconds(t3).toFixed(1);
+    const [{ shared_buffers: sharedBuffers }] = (await sql`select current_setting('shared_buffers') as shared_buffers`) as unknown as [{ shared_buffers: string }];
+    const [classes] = await sql`select count(*) filter (where risk_class = 'A')::int as a, count(*) filter (where risk_class = 'B')::int as b,
+      count(*) filter (where risk_class = 'C')::int as c, count(*) filter (where risk_class = 'D')::int as d, count(*)::int as total from entity`;
+    report.classes = classes;
+    await sql.end();
+    samplePostgres();
+    const redisPeak = await redisPeakMb();
+    report.peakMemoryMb = {
+      api: mb(peakKb(api.child.pid!)),
+      worker: mb(peakKb(worker.child.pid!)),
+      loadGenerator: mb(process.resourceUsage().maxRSS),
+      postgresSharedBuffers: sharedBuffers,
+      postgresPrivateLargestProcess: mb(pg.largest),
+      postgresPrivateAllProcesses: mb(pg.together),
+      redisUsedPeak: redisPeak,
+    };
+    report.cpuSeconds = {
+      api: +(cpuSecondsOf(api.child.pid!) - cpu0.api).toFixed(0),
+      worker: +(cpuSecondsOf(worker.child.pid!) - cpu0.worker).toFixed(0),
+      postgres: +(postgresPids().reduce((s, p) => s + cpuSecondsOf(p), 0) - cpu0.pg).toFixed(0),
+      loadGenerator: +((process.cpuUsage().user + process.cpuUsage().system) / 1e6).toFixed(0),
+    };
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    clearInterval(sampler);
+    for (const p of [api.child, worker.child]) p.kill("SIGTERM");
+    await Promise.all([api.child, worker.child].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)))));
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function flushRedis(): Promise<void> {
+  const { default: Redis } = await import("ioredis");
+  const r = new Redis(REDIS_URL);
+  await r.flushall();
+  await r.config("RESETSTAT");
+  r.disconnect();
+}
+
+async function redisPeakMb(): Promise<number | null> {
+  const { default: Redis } = await import("ioredis");
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    const info = await r.info("memory");
+    const peak = /used_memory_peak:(\d+)/.exec(info)?.[1];
+    return peak ? Math.round(Number(peak) / 1048576) : null;
+  } finally {
+    r.disconnect();
+  }
+}
+
+await main();

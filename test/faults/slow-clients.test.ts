@@ -106,11 +106,11 @@ describe(`slow and hostile clients (${process.env.DATABASE_URL ? "PostgreSQL + R
     const hostile = "127.0.0.2";
 
     const attack = (async () => {
-      // Slowloris: a request line, then a header a byte every 100 ms, never finished.
+      // Slowloris: a request line, then a header a byte every 250 ms, never finished.
       const slowloris = await Promise.all(Array.from({ length: SLOWLORIS }, () => probe(port, hostile)));
       for (const p of slowloris) {
         p.socket.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-        trickle(p, "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 100);
+        trickle(p, "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 250);
       }
       const silent = await Promise.all(Array.from({ length: SILENT }, () => probe(port, hostile)));
 

@@ -138,6 +138,7 @@ export function politeWorker(base: string, path: string, everyMs: number) {
       const samples = [];
       while (!stop) {
         const r = await get();
+        if (samples.length === 0) parentPort.postMessage("ready");
         samples.push(r);
         await new Promise((r) => setTimeout(r, workerData.everyMs));
       }
@@ -146,11 +147,19 @@ export function politeWorker(base: string, path: string, everyMs: number) {
     })().catch((err) => parentPort.postMessage({ error: String(err) }));
   `;
   const worker = new Worker(code, { eval: true, workerData: { url: `${base}${path}`, everyMs } });
+  let ready!: () => void;
+  const first = new Promise<void>((r) => (ready = r));
   const result = new Promise<{ status: number; ms: number }[]>((resolve, reject) => {
-    worker.once("message", (m: { status: number; ms: number }[] | { error: string }) => ("error" in m ? reject(new Error(m.error)) : resolve(m)));
+    worker.on("message", (m: "ready" | { status: number; ms: number }[] | { error: string }) => {
+      if (m === "ready") ready();
+      else if ("error" in m) reject(new Error(m.error));
+      else resolve(m);
+    });
     worker.once("error", reject);
   });
   return {
+    /** Resolves once the first request was answered: the client is measuring. */
+    ready: Promise.race([first, result.then(() => undefined)]),
     async stop() {
       worker.postMessage("stop");
       const samples = await result;

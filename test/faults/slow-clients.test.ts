@@ -84,9 +84,10 @@ async function gauges(get: ReturnType<typeof politeClient>["get"]): Promise<Gaug
 }
 
 /** GET /healthz every 5 ms on a thread of its own while `work` runs; the latencies, all answered 200. */
-async function politeDuring<T>(work: Promise<T>): Promise<{ result: T; latencies: number[] }> {
+async function politeDuring<T>(work: () => Promise<T>): Promise<{ result: T; latencies: number[] }> {
   const polite = politeWorker(gw.url, "/healthz", 5);
-  const settled = await Promise.allSettled([work]);
+  await polite.ready;
+  const settled = await Promise.allSettled([work()]);
   const samples = await polite.stop();
   if (settled[0].status === "rejected") throw settled[0].reason;
   const result = settled[0].value;
@@ -105,7 +106,7 @@ describe(`slow and hostile clients (${process.env.DATABASE_URL ? "PostgreSQL + R
     const token = await client.accessToken();
     const hostile = "127.0.0.2";
 
-    const attack = (async () => {
+    const attack = async () => {
       // Slowloris: a request line, then a header a byte every 250 ms, never finished.
       const slowloris = await Promise.all(Array.from({ length: SLOWLORIS }, () => probe(port, hostile)));
       for (const p of slowloris) {
@@ -152,7 +153,7 @@ describe(`slow and hostile clients (${process.env.DATABASE_URL ? "PostgreSQL + R
       const answeredAfter = performance.now() - bodySentAt;
       await Promise.all([...slowloris, ...silent, body, ...idle, big].map((p) => p.closed));
       return { slowloris, silent, body, bodySentAt, answeredAfter, reader, idle, answeredAt, big };
-    })();
+    };
     const { result: a, latencies } = await politeDuring(attack);
 
     // Slowloris and silent connections: 408 and closed once the header timeout passed.
@@ -214,13 +215,13 @@ describe(`slow and hostile clients (${process.env.DATABASE_URL ? "PostgreSQL + R
     const polite = politeClient(gw.url);
     const before = await gauges(polite.get);
     const flood = "127.0.0.3";
-    const stop = (async () => {
+    const flooding = async () => {
       const probes: Probe[] = [];
       for (let i = 0; i < CAP + 20; i++) probes.push(await probe(port, flood));
       await Promise.all(probes.map((p) => p.closed));
       return probes;
-    })();
-    const { result: probes, latencies } = await politeDuring(stop);
+    };
+    const { result: probes, latencies } = await politeDuring(flooding);
     const refused = probes.filter((p) => p.receivedBytes() === 0 && p.closedAfterMs()! < HEADERS_MS - 50);
     const timedOut = probes.filter((p) => statusLine(p) === "HTTP/1.1 408 Request Timeout" && p.closedAfterMs()! >= HEADERS_MS - 50);
     expect({ refused: refused.length, timedOut: timedOut.length }).toEqual({ refused: 20, timedOut: CAP });

@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import type { Database } from "./db/client.js";
+import type { BodyTimeouts } from "./http/body.js";
 import type { AppEnv } from "./http/context.js";
 import { consoleHandlers } from "./http/console-static.js";
 import { createMetrics, type HttpMetrics } from "./http/metrics.js";
@@ -36,6 +37,8 @@ export interface AppDeps {
   jobs: Pick<JobRunner, "ping" | "counts">;
   logger: Logger;
   bodyLimitBytes: number;
+  /** How slowly a request body may arrive; unset, no limit. */
+  bodyTimeouts?: BodyTimeouts;
   /** The operator credential for /metrics and readiness details (config's METRICS_TOKEN). */
   metricsToken: string | undefined;
   parts: HttpParts;
@@ -78,6 +81,7 @@ export function createApp(deps: AppDeps): App {
     ...(parts.afterAuthenticate ? { afterAuthenticate: parts.afterAuthenticate } : {}),
     ...(parts.aroundHandler ? { aroundHandler: parts.aroundHandler } : {}),
     bodyLimitBytes: deps.bodyLimitBytes,
+    ...(deps.bodyTimeouts ? { bodyTimeouts: deps.bodyTimeouts } : {}),
   });
   return { hono, spec, validator, metrics, fetch: async (req, env) => hono.fetch(req, env) };
 }

@@ -43,4 +43,27 @@ describe("config", () => {
     expect(loadConfig({ TRUSTED_PROXY_HEADER: "X-Forwarded-For" }).trustedProxyHeader).toBe("x-forwarded-for");
     expect(() => loadConfig({ TRUSTED_PROXY_HEADER: "x forwarded: for" })).toThrow(/TRUSTED_PROXY_HEADER/);
   });
+
+  it("limits what one HTTP client may hold, with production defaults and env overrides", () => {
+    expect(loadConfig({}).http).toEqual({
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 300_000,
+      keepAliveTimeoutMs: 5_000,
+      body: { idleMs: 15_000, minBytesPerSecond: 65_536 },
+      writeStallTimeoutMs: 30_000,
+      maxHeaderBytes: 16_384,
+      maxHeadersCount: 100,
+      maxConnectionsPerAddress: 256,
+    });
+    // Behind a proxy every connection has the proxy's address: no cap unless one is set.
+    expect(loadConfig({ TRUSTED_PROXY_HEADER: "x-forwarded-for" }).http.maxConnectionsPerAddress).toBe(0);
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: "2000", HTTP_BODY_TIMEOUT_MS: "2500", HTTP_BODY_MIN_BYTES_PER_SECOND: "0", HTTP_MAX_CONNECTIONS_PER_ADDRESS: "10" }).http).toMatchObject({
+      headersTimeoutMs: 2_000,
+      body: { idleMs: 2_500, minBytesPerSecond: 0 },
+      maxConnectionsPerAddress: 10,
+    });
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: "5000", HTTP_REQUEST_TIMEOUT_MS: "4000" })).toThrow(/HTTP_HEADERS_TIMEOUT_MS must not exceed/);
+    expect(() => loadConfig({ HTTP_BODY_TIMEOUT_MS: "300000" })).toThrow(/HTTP_BODY_TIMEOUT_MS must be below/);
+    expect(() => loadConfig({ HTTP_WRITE_STALL_TIMEOUT_MS: "soon" })).toThrow(/HTTP_WRITE_STALL_TIMEOUT_MS/);
+  });
 });

@@ -2,6 +2,7 @@
 // Refuses to start on bad values with a message that names the variable; never invents a secret.
 import { resolve } from "node:path";
 import type { OutboundPolicy } from "./http/outbound-address.js";
+import type { HttpServerLimits } from "./http/server-limits.js";
 
 export type Role = "api" | "worker" | "all";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -23,6 +24,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Largest request body accepted, in bytes (the spec states the same figure). */
   bodyLimitBytes: number;
+  /** What one client may hold of the HTTP server (HTTP_*): timeouts, header sizes, connections. */
+  http: HttpServerLimits;
   /**
    * Key that encrypts the gateway's private signing keys at rest (32 bytes, base64).
    * Required with DATABASE_URL; on the embedded default a random key is kept in dataDir.
@@ -139,6 +142,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl !== undefined && keyEncryptionKey === undefined) {
     problems.push("KEY_ENCRYPTION_KEY is required with DATABASE_URL (the gateway's private keys are encrypted with it)");
   }
+  const http: HttpServerLimits = {
+    headersTimeoutMs: int("HTTP_HEADERS_TIMEOUT_MS", 20_000, 100, 600_000),
+    requestTimeoutMs: int("HTTP_REQUEST_TIMEOUT_MS", 300_000, 100, 3_600_000),
+    keepAliveTimeoutMs: int("HTTP_KEEP_ALIVE_TIMEOUT_MS", 5_000, 100, 600_000),
+    body: {
+      idleMs: int("HTTP_BODY_TIMEOUT_MS", 15_000, 100, 600_000),
+      minBytesPerSecond: int("HTTP_BODY_MIN_BYTES_PER_SECOND", 65_536, 0, 1 << 30),
+    },
+    writeStallTimeoutMs: int("HTTP_WRITE_STALL_TIMEOUT_MS", 30_000, 100, 600_000),
+    maxHeaderBytes: int("HTTP_MAX_HEADER_BYTES", 16_384, 1_024, 1 << 20),
+    maxHeadersCount: int("HTTP_MAX_HEADERS", 100, 10, 2_000),
+    // Behind a reverse proxy every connection comes from the proxy's address: no cap by default.
+    maxConnectionsPerAddress: int("HTTP_MAX_CONNECTIONS_PER_ADDRESS", trustedProxyHeader === undefined ? 256 : 0, 0, 1_000_000),
+  };
+  if (http.headersTimeoutMs > http.requestTimeoutMs) {
+    problems.push("HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)");
+  }
+  if (http.body.idleMs >= http.requestTimeoutMs) {
+    problems.push("HTTP_BODY_TIMEOUT_MS must be below HTTP_REQUEST_TIMEOUT_MS, so a slow body gets its 408 answer before the request timeout closes the connection");
+  }
   if (role !== "all" && (databaseUrl === undefined || redisUrl === undefined)) {
     problems.push(`ROLE=${role} splits api and worker processes, which needs DATABASE_URL and REDIS_URL`);
   }
@@ -153,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuer,
     logLevel: oneOf("LOG_LEVEL", LEVELS, "info"),
     bodyLimitBytes: int("BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    http,
     keyEncryptionKey,
     metricsToken,
     trustedProxyHeader,

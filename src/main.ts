@@ -1,4 +1,5 @@
 // Process entry: config -> logger -> database (+ migrations) -> jobs -> HTTP; graceful shutdown.
+import type { Server } from "node:http";
 import { serve, type ServerType } from "@hono/node-server";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
@@ -6,6 +7,8 @@ import { openDatabase } from "./db/client.js";
 import { DataDirBusyError } from "./db/data-dir-lock.js";
 import { migrate } from "./db/migrate.js";
 import { isDatabaseUnavailable } from "./db/unavailable.js";
+import { registerConnectionMetrics } from "./http/metrics.js";
+import { guardServer, serverOptions, type ConnectionStats } from "./http/server-limits.js";
 import { createLogger } from "./logger.js";
 import { buildSystem } from "./system.js";
 import { serveAdminSocket } from "./cli/serve-admin.js";
@@ -34,14 +37,17 @@ async function main(): Promise<void> {
   // requests that arrive before the system is built get 503.
   let handle: (req: Request, env: unknown) => Promise<Response> = async () => new Response("starting", { status: 503 });
   let server: ServerType | undefined;
+  let connections: ConnectionStats | undefined;
   let where = "";
   if (config.role !== "worker") {
     server = await new Promise<ServerType>((resolve) => {
       // The adapter's env (the incoming socket) is passed on: per-client limits need the peer address.
-      const s = serve({ fetch: (req, env) => handle(req, env), port: config.port, hostname: config.host }, (info) => {
+      const s = serve({ fetch: (req, env) => handle(req, env), port: config.port, hostname: config.host, serverOptions: serverOptions(config.http) }, (info) => {
         where = `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`;
         resolve(s);
       });
+      // Before the first connection: listening starts on a later tick.
+      connections = guardServer(s as Server, config.http);
     });
   }
   const system = buildSystem({
@@ -50,6 +56,7 @@ async function main(): Promise<void> {
     logger,
     issuer: config.issuer ?? (where || `http://${config.host}:${config.port}`),
     bodyLimitBytes: config.bodyLimitBytes,
+    bodyTimeouts: config.http.body,
     notices: config.notices,
     auditHeadIntervalMs: config.auditHeadIntervalMs,
     role: config.role,
@@ -70,6 +77,7 @@ async function main(): Promise<void> {
   const adminSocket = await serveAdminSocket({ system, db, clock: systemClock, dataDir: config.dataDir, logger });
 
   if (server) {
+    if (connections) registerConnectionMetrics(system.app.metrics.registry, connections);
     handle = system.app.fetch;
     logger.info({ address: where, role: config.role, database: db.kind, jobs: system.jobs.runner.kind }, "gateway listening");
     if (process.stdout.isTTY || config.logLevel !== "silent") console.log(`Credit Sandbox Gateway listening on ${where} (docs: ${where}/docs)`);

@@ -19,6 +19,7 @@ import { inspectionHandlers } from "./inspections/index.js";
 import { auditHeadSchedules, createAuditHeads, type AuditHeads } from "./audit/head-module.js";
 import { screeningHandlers, writeEntityTags } from "./screening/index.js";
 import { merchantRestoration, restorationHandlers } from "./restoration/index.js";
+import type { BodyTimeouts } from "./http/body.js";
 import { STRICT_OUTBOUND_POLICY } from "./http/outbound-address.js";
 import { loadSpec } from "./http/spec.js";
 import { SpecValidator } from "./http/validation.js";
@@ -30,6 +31,8 @@ export interface SystemOptions {
   logger: Logger;
   issuer: string;
   bodyLimitBytes: number;
+  /** How slowly a request body may arrive (config's HTTP_BODY_*); unset, no limit. */
+  bodyTimeouts?: BodyTimeouts;
   role: Role;
   redisUrl: string | undefined;
   workerConcurrency: number;
@@ -159,6 +162,7 @@ export function buildSystem(o: SystemOptions): System {
     jobs: jobs.runner,
     logger: o.logger,
     bodyLimitBytes: o.bodyLimitBytes,
+    ...(o.bodyTimeouts ? { bodyTimeouts: o.bodyTimeouts } : {}),
     metricsToken: o.metricsToken,
     parts: {
       handlers: { ...auth.handlers, ...outbound.handlers, ...exchange.handlers, ...classification.handlers, ...monitoring.handlers, ...sandbox.handlers, ...notices.handlers, ...screeningHandlers(deps), ...inspectionHandlers(deps), ...auditHeads.handlers,

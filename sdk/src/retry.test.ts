@@ -3,7 +3,7 @@ import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter } from 
 
 describe("retry policy", () => {
   it("retries only answers that mean 'try later'", () => {
-    for (const s of [429, 502, 503, 504]) expect(isRetryableStatus(s, undefined)).toBe(true);
+    for (const s of [408, 429, 502, 503, 504]) expect(isRetryableStatus(s, undefined)).toBe(true);
     for (const s of [400, 401, 403, 404, 413, 422, 500]) expect(isRetryableStatus(s, undefined)).toBe(false);
     expect(isRetryableStatus(409, "IDEMPOTENCY_IN_FLIGHT")).toBe(true);
     expect(isRetryableStatus(409, "CONFLICT")).toBe(false);

@@ -1,5 +1,5 @@
 // When to try a call again, and how long to wait. Only answers that mean "not done, try later"
-// are retried (429, 502/503/504, a 409 idempotency-in-flight, or no answer at all); every retry
+// are retried (408 body too slow, 429, 502/503/504, a 409 idempotency-in-flight, or no answer at all); every retry
 // of a POST carries the same Idempotency-Key, so the gateway never applies a call twice.
 
 export interface RetryPolicy {
@@ -15,7 +15,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 3, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60_000 };
 
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 
 /** Whether this answer is worth another attempt (a 409 only when the problem says in-flight). */
 export function isRetryableStatus(status: number, problemCode: string | undefined): boolean {

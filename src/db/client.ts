@@ -3,6 +3,7 @@
 // raw client (`db.raw`) for hot paths such as COPY.
 import { PGlite } from "@electric-sql/pglite";
 import { randomBytes } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { sql as query, type SQL } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -85,11 +86,32 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       throw err;
     }
   }
+  yieldBeforeEachStatement(client);
   const orm = drizzlePglite({ client, schema }) as unknown as Orm;
   return wrap("pglite", orm, { kind: "pglite", client }, sessionTag, async () => {
     await client.close();
     lock?.release();
   });
+}
+
+/**
+ * PGlite executes a statement synchronously on this thread and settles its promise as a
+ * microtask, so a loop of statements (a full run's chunks, a job draining a queue) never gave
+ * the event loop a turn: no HTTP request was taken, no timer fired, until the loop ended (a
+ * full run over 3,000 entities froze the embedded gateway for 8 s). Every top-level query and
+ * transaction now first waits for the event loop's next turn, so what waits (a request, the
+ * admin socket) gets its turn on the database between two of them. Statements inside a
+ * transaction run on its own handle and do not wait: the transaction holds the database.
+ */
+function yieldBeforeEachStatement(client: PGlite): void {
+  const own = client as unknown as Record<"query" | "exec" | "transaction", (...args: unknown[]) => Promise<unknown>>;
+  for (const name of ["query", "exec", "transaction"] as const) {
+    const original = own[name].bind(client);
+    own[name] = async (...args: unknown[]) => {
+      await nextTurn();
+      return original(...args);
+    };
+  }
 }
 
 function wrap(kind: Database["kind"], orm: Orm, raw: RawClient, sessionTag: string, close: () => Promise<void>): Database {

@@ -1,18 +1,38 @@
 // Reads a request body once, as exact bytes, within a size limit: signatures are checked over
 // these bytes before anything parses them. Then parses by media type.
+import { performance } from "node:perf_hooks";
 import { AppError } from "./errors.js";
 
-/** Reads at most `limit` bytes; more is a 413 without buffering the rest. */
-export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+/**
+ * How long a request body may take: a client that trickles its body (or stops halfway) would
+ * otherwise hold a connection and a growing buffer for as long as it likes. `idleMs` is the
+ * longest pause between two pieces and the grace before the rate applies; after it the
+ * average rate since the body began must stay at or above `minBytesPerSecond` (0: no rate).
+ */
+export interface BodyTimeouts {
+  idleMs: number;
+  minBytesPerSecond: number;
+}
+
+/**
+ * Reads at most `limit` bytes; more is a 413 without buffering the rest. With `timeouts`, a
+ * body that pauses or crawls is a 408 (the connection is closed after it: the rest of the body
+ * is still on the wire). Nothing has been acted on when either is thrown.
+ */
+export async function readBody(req: Request, limit: number, timeouts?: BodyTimeouts): Promise<Uint8Array> {
   const declared = req.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
   if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  // Elapsed time of this read only (not a domain time): a monotonic timer.
+  const began = performance.now();
+  let last = began;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = timeouts ? await readWithin(reader, deadline(timeouts, began, last, size)) : await reader.read();
     if (done) break;
+    last = performance.now();
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => {});
@@ -28,6 +48,31 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
     at += c.byteLength;
   }
   return out;
+}
+
+/** When the next piece must have come: within idleMs of the last, and soon enough to keep the rate. */
+function deadline(t: BodyTimeouts, began: number, last: number, size: number): number {
+  const idle = last + t.idleMs;
+  if (t.minBytesPerSecond <= 0) return idle;
+  // The average rate size / elapsed stays >= the minimum until began + size / rate.
+  return Math.min(idle, Math.max(began + t.idleMs, began + (size * 1000) / t.minBytesPerSecond));
+}
+
+async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, by: number): ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), Math.max(0, by - performance.now()));
+  });
+  try {
+    const result = await Promise.race([reader.read(), late]);
+    if (result !== "late") return result;
+  } finally {
+    clearTimeout(timer);
+  }
+  await reader.cancel().catch(() => {});
+  throw new AppError("REQUEST_TIMEOUT", "the request body arrived too slowly; nothing of it was processed, send it again", {
+    headers: { Connection: "close" },
+  });
 }
 
 const tooLarge = (limit: number) =>

@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   NOT_ACCEPTABLE: 406,
+  /** The request body arrived too slowly (paused, or below the minimum rate); the connection is closed. */
+  REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
   IDEMPOTENCY_IN_FLIGHT: 409,
   /** The audit chain does not verify, so no head is signed over it. */
@@ -61,6 +63,7 @@ export const TITLES: Record<number, string> = {
   404: "Not Found",
   405: "Method Not Allowed",
   406: "Not Acceptable",
+  408: "Request Timeout",
   409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",

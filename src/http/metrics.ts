@@ -2,6 +2,7 @@
 // one process (tests) do not collide. Route labels are spec templates: low cardinality.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { JobRunner } from "../jobs/types.js";
+import type { ConnectionStats } from "./server-limits.js";
 
 export interface HttpMetrics {
   registry: Registry;
@@ -45,4 +46,25 @@ export function createMetrics(jobs: Pick<JobRunner, "counts"> | undefined): Http
       latency.observe({ method, route }, seconds);
     },
   };
+}
+
+/** The HTTP server's connections: open now, and those closed by a limit (server-limits.ts). */
+export function registerConnectionMetrics(registry: Registry, stats: ConnectionStats): void {
+  new Gauge({
+    name: "csg_http_connections_open",
+    help: "HTTP connections open now.",
+    registers: [registry],
+    collect() {
+      this.set(stats.open());
+    },
+  });
+  new Gauge({
+    name: "csg_http_connections_closed_by_limit",
+    help: "HTTP connections the server closed since start, by limit: request_timeout (headers or request), header_too_large, bad_request, write_stall, address_cap.",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+    collect() {
+      for (const [reason, n] of Object.entries(stats.closed())) this.set({ reason }, n);
+    },
+  });
 }

@@ -4,7 +4,7 @@
 // verify the body signature when the operation requires one -> parse -> validate -> handle.
 import type { Context, Hono } from "hono";
 import type { operations } from "../generated/openapi.js";
-import { readBody, mediaTypeOf, parseBody } from "./body.js";
+import { readBody, mediaTypeOf, parseBody, type BodyTimeouts } from "./body.js";
 import type { AppEnv } from "./context.js";
 import { AppError } from "./errors.js";
 import type { JsonObject, Operation, Spec } from "./spec.js";
@@ -62,6 +62,8 @@ export interface MountOptions {
   afterAuthenticate?: AfterAuthenticate;
   aroundHandler?: AroundHandler;
   bodyLimitBytes: number;
+  /** How slowly a body may arrive (config's HTTP_BODY_*); unset, no limit (in-process tests). */
+  bodyTimeouts?: BodyTimeouts;
 }
 
 export function mountOperations(app: Hono<AppEnv>, options: MountOptions): void {
@@ -170,7 +172,7 @@ async function readInput(c: Context<AppEnv>, op: Operation, options: MountOption
     });
   }
   const limit = Number(op.definition["x-max-body-bytes"] ?? options.bodyLimitBytes);
-  const rawBody = await readBody(c.req.raw, Math.min(limit, options.bodyLimitBytes));
+  const rawBody = await readBody(c.req.raw, Math.min(limit, options.bodyLimitBytes), options.bodyTimeouts);
   // After the signature check, so a missing or garbled X-JWS-Signature keeps its own 401 codes.
   if (op.definition["x-signed-body"] === true) await options.bodyVerifier!(c, rawBody, op);
   checkHeaders(c, v);

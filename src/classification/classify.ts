@@ -81,7 +81,7 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
       await on.execute(sql`
         select id::text as id, risk_class, class_override, classified_at from entity
         where id in (select (jsonb_array_elements_text(${JSON.stringify(entityIds)}::jsonb))::uuid)
-        order by id for update`),
+        order by entity.id for update`), // the uuid order every other lock of entity rows takes
     );
     // A run's features are as of its start: an entity re-scored from newer events since then
     // keeps that newer class (the run would overwrite it with an older view).

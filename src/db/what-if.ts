@@ -55,11 +55,13 @@ export interface ScopedEntity {
 export async function* scopeChunks(db: Database, prefix: string, chunk = WHAT_IF_CHUNK): AsyncGenerator<ScopedEntity[]> {
   let after: string | null = null;
   for (;;) {
-    const cursor: SQL = after === null ? sql`true` : sql`id > ${after}::uuid`;
+    // Ordered by the uuid column (the primary key's order), not by the text alias `id`: sorting the
+    // text would read and sort the whole scope for every chunk.
+    const cursor: SQL = after === null ? sql`true` : sql`e.id > ${after}::uuid`;
     const rows = await db.rows<{ id: string; name: string; region_code: string; risk_class: string | null }>(sql`
-      select id::text as id, name, region_code, risk_class from entity
-      where region_code like ${`${prefix}%`} and ${cursor}
-      order by id limit ${chunk}`);
+      select e.id::text as id, e.name, e.region_code, e.risk_class from entity e
+      where e.region_code like ${`${prefix}%`} and ${cursor}
+      order by e.id limit ${chunk}`);
     if (rows.length === 0) return;
     after = rows[rows.length - 1]!.id;
     yield rows.map((r) => ({ entityId: r.id, name: r.name, regionCode: r.region_code, riskClass: r.risk_class }));

@@ -226,8 +226,8 @@ export async function listDraws(ctx: InspectionContext, input: { limit?: number 
   const rows = await ctx.db.rows<SummaryRow>(sql`
     select id::text as id, name, region_prefix, population_count, population_digest, result_digest, created_by, created_at,
       jsonb_array_length(result->'assignments') as drawn
-    from inspection_draw where starts_with(region_prefix, ${prefix})${after === null ? sql`` : sql` and id < ${after}::uuid`}
-    order by id desc limit ${limit + 1}`);
+    from inspection_draw where starts_with(region_prefix, ${prefix})${after === null ? sql`` : sql` and inspection_draw.id < ${after}::uuid`}
+    order by inspection_draw.id desc limit ${limit + 1}`); // the uuid column, not the text alias `id`
   const page = rows.slice(0, limit);
   return {
     draws: page.map((r) => ({

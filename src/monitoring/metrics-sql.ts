@@ -75,11 +75,14 @@ export async function computeWindows(on: Executor, entityIds: readonly string[],
     [...earliest].map(([kind, from]) => sql`(ev.kind = ${kind} and ev.occurred_at >= ${from}::timestamptz)`),
     sql` or `,
   );
-  // The ids' range as well as the list (as the features query does): a chunk of consecutive
-  // ids reads each partition by one range. `eq` travels as jsonb, so a where-clause compares
-  // JSON values (1 = 1.0, "1" <> 1). The events are read once into a materialized CTE and then
-  // matched to the windows: joined directly, the planner (estimating one spec row) put the specs
-  // outside and read every entity's events once per window — 13 windows, 13 index passes.
+  // The ids as one array (`= any(...)`): each partition is probed per id along the
+  // (entity_id, kind, occurred_at) index. Joined to the id list with a range condition instead,
+  // the planner (estimating 100 ids and few events) chose a nested loop whose inner scan used
+  // the id RANGE as its index condition: every id re-read the whole range's events, quadratic in
+  // the chunk (1.2 s a chunk at 469k entities, ~15 ms this way). `eq` travels as jsonb, so a
+  // where-clause compares JSON values (1 = 1.0, "1" <> 1). The events are read once into a
+  // materialized CTE and then matched to the windows: joined directly, the planner (estimating
+  // one spec row) put the specs outside and read every entity's events once per window.
   const rows = rowsOf<{ entity_id: string; i: number; n: number; total: number }>(
     await on.execute(sql`
       with ids as materialized (
@@ -91,9 +94,8 @@ export async function computeWindows(on: Executor, entityIds: readonly string[],
       , ev as materialized (
         select ev.entity_id, ev.kind, ev.occurred_at, ev.data
         from event ev
-        join ids on ids.entity_id = ev.entity_id
-        where ev.occurred_at >= ${since}::timestamptz and ev.occurred_at < ${until}::timestamptz
-          and ev.entity_id between ${sorted[0]!}::uuid and ${sorted.at(-1)!}::uuid
+        where ev.entity_id = any(array(select entity_id from ids))
+          and ev.occurred_at >= ${since}::timestamptz and ev.occurred_at < ${until}::timestamptz
           and (${kindBounds})
           and ev.shop_id not in (select id from shop where link = 'claimed')
       )

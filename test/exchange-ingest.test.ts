@@ -159,6 +159,19 @@ describe("event batches", () => {
     });
     expect(r.results.map((x) => x.status)).toEqual(["accepted", "rejected"]);
     expect(r.results[1]!.error!.code).toBe("UNSUPPORTED_CHARACTER");
+    // A lone UTF-16 surrogate (JSON can carry one as an escape; PostgreSQL cannot store it) is
+    // refused for its record alone, in an event and in a merchant record; a paired one is stored.
+    const lone = await post(a, "/v1/events/batch", {
+      records: [
+        complaint("lone-1", "ev-shop-1", undefined, { data: { channel: "platform", reason: "half \ud800 of a pair" } }),
+        complaint("pair-1", "ev-shop-1", undefined, { data: { channel: "platform", reason: "whole \ud83d\ude00 pair" } }),
+      ],
+    });
+    expect(lone.results.map((x) => x.status)).toEqual(["rejected", "accepted"]);
+    expect(lone.results[0]!.error!.code).toBe("UNSUPPORTED_CHARACTER");
+    const shop = await post(a, "/v1/merchants/batch", { records: [merchant("\udfff"), merchant("ok-surrogate-shop")] });
+    expect(shop.results.map((x) => x.status)).toEqual(["rejected", "accepted"]);
+    expect(shop.results[0]!.error!.code).toBe("UNSUPPORTED_CHARACTER");
     const [row] = await gw.system.deps.db.rows<{ k: string; reason: string }>(
       sql`select platform_event_id as k, data->>'reason' as reason from event where platform_event_id = ${odd}`,
     );

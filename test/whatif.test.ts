@@ -181,6 +181,10 @@ describe("monitoring rule what-if", () => {
     expect(badDays.status).toBe(400);
     expect(badDays.body!.errors.some((x: { pointer: string }) => x.pointer.includes("days"))).toBe(true);
     expect((await post(viewer, "/v1/regulator/rules/what-if", { definition: complaintsRule("whatif.v", 3) })).status).toBe(403);
+    // Text PostgreSQL cannot store (a lone surrogate, sent as a JSON escape) is a 400 at its field, not a 500.
+    const lone = await post(cityOfficer, "/v1/regulator/rules/what-if", { definition: complaintsRule("whatif.lone", 3, { nameZh: "半个\ud800" }) });
+    expect(lone.status).toBe(400);
+    expect(lone.body!.errors.map((x: { pointer: string }) => x.pointer)).toEqual(["/definition/nameZh"]);
   });
 });
 

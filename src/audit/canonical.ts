@@ -5,11 +5,10 @@
 // every depth, numbers written as ECMAScript writes them (shortest round-trip: 1.50 -> 1.5,
 // 1e21 -> 1e+21), strings escaped as JSON.stringify escapes them, no whitespace. Any value that
 // survives the jsonb round trip as the same JS value therefore yields the same bytes.
+import { LONE_SURROGATE } from "../http/storable-text.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-// With the `u` flag paired surrogates are one code point, so this matches only lone halves.
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /** Why a value cannot go into the audit log unchanged. */
 export class AuditValueError extends Error {

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { AppEnv } from "../http/context.js";
 import { AppError } from "../http/errors.js";
+import { mayHoldUnstorableText } from "../http/storable-text.js";
 import type { Handlers, OperationInput } from "../http/router.js";
 import type { BatchEvidence } from "./batch-store.js";
 import type { ExchangeContext, ExchangeDeps, RecordValidators } from "./context.js";
@@ -39,9 +40,8 @@ const platformIdOf = (c: Context<AppEnv>): string => authorize(actorOf(c), ownPl
 
 const recordsOf = (body: unknown): unknown[] => (body as { records: unknown[] }).records;
 
-/** Only a body with the JSON escape "\u0000" can carry U+0000 (raw NUL is not valid JSON). */
-const mayHoldNul = (input: OperationInput) =>
-  input.rawBody === undefined || Buffer.from(input.rawBody.buffer, input.rawBody.byteOffset, input.rawBody.byteLength).includes("\\u0000");
+/** The per-record scan for unstorable text runs only when the raw bytes show it may be needed. */
+const mayHoldNul = (input: OperationInput) => input.rawBody === undefined || mayHoldUnstorableText(input.rawBody);
 
 export function exchangeHandlers(deps: ExchangeDeps, validators: RecordValidators): Handlers {
   const ctx = (c: Context<AppEnv>): ExchangeContext => ({ deps, validators, actor: actorOf(c) });

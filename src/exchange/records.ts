@@ -5,6 +5,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import type { components } from "../generated/openapi.js";
 import { MalformedLine } from "../http/body.js";
 import { isValidUscc } from "../scoring/index.js";
+import { unstorableTextAt } from "../http/storable-text.js";
 
 export type MerchantRecord = components["schemas"]["MerchantRecord"];
 export type EventRecord = components["schemas"]["EventRecord"];
@@ -35,25 +36,16 @@ function malformed(raw: MalformedLine, index: number): RecordError {
 }
 
 /** Does any string (or key) hold U+0000? PostgreSQL text and jsonb cannot store it. */
-export function hasNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\0");
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) if (k.includes("\0") || hasNul(v)) return true;
-  }
-  return false;
-}
-
-const nulError = (index: number): RecordError => ({ code: "UNSUPPORTED_CHARACTER", message: "the record contains U+0000, which cannot be stored", pointer: pointerOf(index) });
+const nulError = (index: number): RecordError => ({ code: "UNSUPPORTED_CHARACTER", message: "the record contains U+0000 or a lone UTF-16 surrogate, which cannot be stored", pointer: pointerOf(index) });
 
 /** Establishment dates: none before the People's Republic's registries, none after the day of receipt (UTC). */
 export const EARLIEST_ESTABLISHED_ON = "1949-01-01";
 
-/** screenNul: the body may contain "\u0000" (handlers pass false when the raw bytes show it cannot). */
+/** screenNul: the body may contain "\u0000" or a lone surrogate (handlers pass false when the raw bytes show it cannot). */
 export function checkMerchantRecord(validate: ValidateFunction, raw: unknown, index: number, receivedAtMs: number, screenNul = true): Checked<MerchantRecord> {
   if (raw instanceof MalformedLine) return { ok: false, error: malformed(raw, index) };
   if (!validate(raw)) return { ok: false, error: schemaError(validate.errors, index) };
-  if (screenNul && hasNul(raw)) return { ok: false, error: nulError(index) };
+  if (screenNul && unstorableTextAt(raw) !== undefined) return { ok: false, error: nulError(index) };
   const record = raw as MerchantRecord;
   if (record.uscc !== undefined && !isValidUscc(record.uscc)) {
     return { ok: false, error: { code: "USCC_CHECK_FAILED", message: "the USCC check character does not match (GB 32100-2015)", pointer: pointerOf(index, "/uscc") } };
@@ -83,7 +75,7 @@ export interface CheckedEvent {
 export function checkEventRecord(validate: ValidateFunction, raw: unknown, index: number, receivedAtMs: number, screenNul = true): Checked<CheckedEvent> {
   if (raw instanceof MalformedLine) return { ok: false, error: malformed(raw, index) };
   if (!validate(raw)) return { ok: false, error: schemaError(validate.errors, index) };
-  if (screenNul && hasNul(raw)) return { ok: false, error: nulError(index) };
+  if (screenNul && unstorableTextAt(raw) !== undefined) return { ok: false, error: nulError(index) };
   const record = raw as EventRecord;
   const occurredAtMs = Date.parse(record.occurredAt);
   if (!(occurredAtMs >= EARLIEST_OCCURRED_AT && occurredAtMs <= receivedAtMs + LATEST_AHEAD_MS)) {

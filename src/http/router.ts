@@ -7,6 +7,7 @@ import type { operations } from "../generated/openapi.js";
 import { readBody, mediaTypeOf, parseBody, type BodyTimeouts } from "./body.js";
 import type { AppEnv } from "./context.js";
 import { AppError } from "./errors.js";
+import { mayHoldUnstorableText, unstorableTextAt } from "./storable-text.js";
 import type { JsonObject, Operation, Spec } from "./spec.js";
 import { assertValid, type SpecValidator } from "./validation.js";
 
@@ -182,6 +183,16 @@ async function readInput(c: Context<AppEnv>, op: Operation, options: MountOption
   // An NDJSON body is checked in its wrapped JSON shape ({ records: [...] }).
   const validate = v.body.get(mediaType === "application/x-ndjson" ? "application/json" : mediaType) ?? v.body.get(mediaType);
   if (validate) assertValid(validate, body, "request body");
+  // A batch refuses such text per record (a bad record never sinks the good ones); any other
+  // body as a whole, here, before a statement fails on it.
+  if (recordsProperty === undefined && mayHoldUnstorableText(rawBody)) {
+    const pointer = unstorableTextAt(body);
+    if (pointer !== undefined) {
+      throw new AppError("VALIDATION_FAILED", `request body is invalid: ${pointer} contains U+0000 or a lone UTF-16 surrogate, which cannot be stored`, {
+        errors: [{ pointer, message: "contains U+0000 or a lone UTF-16 surrogate, which cannot be stored" }],
+      });
+    }
+  }
   return { body, query, params, rawBody, mediaType };
 }
 

@@ -1,0 +1,37 @@
+// Text PostgreSQL cannot store: its text and jsonb types refuse U+0000 and lone UTF-16
+// surrogates, and JSON can carry both as escapes ("\u0000", "\ud800"). Found before a statement
+// sees them, so the answer is a 4xx naming the field (a batch: the record), never a 500.
+
+/** With the `u` flag paired surrogates are one code point, so this matches only lone halves. */
+export const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** Raw JSON bytes can hold such text only through one of these escapes (UTF-8 cannot encode a lone surrogate). */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
+export const isStorableString = (s: string): boolean => !s.includes("\0") && !LONE_SURROGATE.test(s);
+
+/** Whether a raw JSON body may hold unstorable text (a cheap scan that rules most bodies out). */
+export function mayHoldUnstorableText(raw: Uint8Array): boolean {
+  return UNSTORABLE_ESCAPE.test(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1"));
+}
+
+/** The JSON pointer of the first string (or member name) PostgreSQL cannot store, if any. */
+export function unstorableTextAt(value: unknown, pointer = ""): string | undefined {
+  if (typeof value === "string") return isStorableString(value) ? undefined : pointer || "/";
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = unstorableTextAt(value[i], `${pointer}/${i}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const at = `${pointer}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      if (!isStorableString(k)) return at;
+      const found = unstorableTextAt(v, at);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}

@@ -2716,7 +2716,7 @@ export interface components {
              */
             link?: "corroborated" | "claimed";
             error?: {
-                /** @description e.g. VALIDATION_FAILED, USCC_CHECK_FAILED, UNKNOWN_SHOP, MALFORMED_LINE, OCCURRED_AT_OUT_OF_RANGE, ESTABLISHED_ON_OUT_OF_RANGE, SERIOUS_VIOLATION_NOT_ACCEPTED */
+                /** @description e.g. VALIDATION_FAILED, USCC_CHECK_FAILED, UNKNOWN_SHOP, MALFORMED_LINE, OCCURRED_AT_OUT_OF_RANGE, ESTABLISHED_ON_OUT_OF_RANGE, SERIOUS_VIOLATION_NOT_ACCEPTED, UNSUPPORTED_CHARACTER (U+0000 or a lone UTF-16 surrogate: text PostgreSQL cannot store) */
                 code: string;
                 message: string;
                 pointer?: string;

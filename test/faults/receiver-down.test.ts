@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FeedMessage } from "@credit-sandbox/sdk";
 import { ManualClock, systemClock, type Clock } from "../../src/clock.js";
 import { DEFAULT_WEBHOOK_RETRY } from "../../src/exchange/outbound/webhook-job.js";
+import { feedCaughtUp } from "../../src/exchange/outbound/feed.js";
 import { usingRedis } from "../support/db.js";
 import { runCli } from "../support/cli.js";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
@@ -71,6 +72,12 @@ describe("a webhook receiver down for a day (API)", () => {
   });
 
   const feedIds = async () => {
+    // On PostgreSQL the feed's horizon is cluster-wide: other test files' transactions hold it
+    // back for a moment, so wait until what was written is visible before reading.
+    for (let i = 0; !(await feedCaughtUp(gw.system.deps.db)); i++) {
+      if (i > 500) throw new Error("feed horizon did not pass the last write within 10 s");
+      await sleep(20);
+    }
     const res = await platform.get("/v1/feed?limit=1000");
     expect(res.status).toBe(200);
     return ((await res.json()) as { messages: FeedMessage[] }).messages.map((m) => m.id);

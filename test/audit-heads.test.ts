@@ -12,6 +12,7 @@ import { ManualClock } from "../src/clock.js";
 import { auditLog } from "../src/db/schema/audit.js";
 import type { Tx } from "../src/db/client.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
+import type { components } from "../src/generated/openapi.js";
 import { loginRegulator, type LoggedInRegulator } from "./support/platform.js";
 
 const HOUR = 3_600_000;
@@ -19,14 +20,7 @@ const clock = new ManualClock("2026-03-01T09:30:00Z");
 let gw: TestGateway;
 let admin: LoggedInRegulator;
 
-interface Head {
-  seq: number;
-  hash: string;
-  at: string;
-  kid: string;
-  jws: string;
-  signedBy: string;
-}
+type Head = components["schemas"]["SignedAuditHead"];
 
 beforeAll(async () => {
   gw = await startTestGateway({ clock, auditHeadIntervalMs: HOUR });

@@ -3,7 +3,6 @@
 import type { Context } from "hono";
 import type { Logger } from "pino";
 import { actorOf, type Actor } from "../auth/actor.js";
-import { authorize, cityWide } from "../auth/authorize.js";
 import type { GatewaySigner } from "../auth/signer.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
@@ -12,7 +11,7 @@ import { AppError } from "../http/errors.js";
 import type { Handlers } from "../http/router.js";
 import { defineJob, type JobRegistry } from "../jobs/index.js";
 import type { ScheduleSpec } from "../jobs/schedules.js";
-import { checkSignedHead, listAuditHeads, signAuditHead } from "./heads.js";
+import { listAuditHeads, signAuditHead, verifyAuditHead } from "./heads.js";
 
 export const SIGN_HEAD_JOB = "audit.sign-head";
 const SCHEDULE_ACTOR: Actor = { kind: "system", name: "audit-head-schedule" };
@@ -33,10 +32,7 @@ export function createAuditHeads(deps: AuditHeadsDeps) {
   const handlers: Handlers = {
     signAuditHead: async (c: Context<AppEnv>) => c.json(await signAuditHead(ctx(actorOf(c))), 201),
     listAuditHeads: async (c, input) => c.json(await listAuditHeads({ db: deps.db, actor: actorOf(c) }, input.query)),
-    verifyAuditHead: async (c, input) => {
-      authorize(actorOf(c), cityWide("admin"));
-      return c.json(await checkSignedHead(deps.db, await deps.signer.jwks(), input.body.jws));
-    },
+    verifyAuditHead: async (c, input) => c.json(await verifyAuditHead(ctx(actorOf(c)), { jws: input.body.jws })),
   };
   return {
     handlers,

@@ -18,6 +18,7 @@ import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { encodeTimeIdCursor, olderThanCursor } from "../db/keyset.js";
 import { auditHead } from "../db/schema/audit-head.js";
+import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
 import { verifyAuditChain, type ChainHead, type VerifyResult } from "./verify.js";
 
@@ -25,15 +26,7 @@ export const AUDIT_HEAD_TYP = "audit-head+jws";
 const HASH = /^[0-9a-f]{64}$/;
 const ALG = "ES256";
 
-export interface SignedAuditHead {
-  id: string;
-  seq: number;
-  hash: string;
-  at: string;
-  kid: string;
-  jws: string;
-  signedBy: string;
-}
+export type SignedAuditHead = components["schemas"]["SignedAuditHead"];
 
 export interface AuditHeadDeps {
   db: Database;
@@ -114,6 +107,18 @@ export async function listAuditHeads(
 export type SignedHead = ChainHead & { at: string; kid: string };
 type HeadFailure = { ok: false; problem: "malformed" | "unknown_key" | "signature" | "chain"; detail: string; head?: SignedHead; chain?: VerifyResult };
 export type HeadCheck = { ok: true; head: SignedHead; count: number } | HeadFailure;
+
+/**
+ * The verb behind the API and the CLI: a published head checked against `jwks` when given (a
+ * copy kept outside the database), else against the keys the gateway publishes.
+ */
+export async function verifyAuditHead(
+  ctx: { db: Database; actor: Actor; signer: Pick<GatewaySigner, "jwks"> },
+  input: { jws: string; jwks?: { keys: JWK[] } | undefined },
+): Promise<HeadCheck> {
+  authorize(ctx.actor, cityWide("admin"));
+  return checkSignedHead(ctx.db, input.jwks ?? (await ctx.signer.jwks()), input.jws);
+}
 
 /**
  * Checks a published head: its signature against `jwks` (the gateway's published keys, retired

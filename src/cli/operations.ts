@@ -21,7 +21,7 @@ import {
 } from "../auth/index.js";
 import type { JWK } from "jose";
 import { verifyAuditChain, type ChainHead } from "../audit/index.js";
-import { checkSignedHead } from "../audit/heads.js";
+import { verifyAuditHead } from "../audit/heads.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
 import { AppError } from "../http/errors.js";
@@ -212,8 +212,7 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
     case "audit.verify-head": {
       const given = input.jwks as { keys?: unknown } | undefined;
       if (given !== undefined && !Array.isArray(given?.keys)) throw new AppError("VALIDATION_FAILED", "jwks must be a JWK set");
-      const jwks = given ? (given as { keys: JWK[] }) : await auditHeadsOf(deps).jwks();
-      return checkSignedHead(deps.db, jwks, str(input, "jws"));
+      return verifyAuditHead({ db: deps.db, actor: CLI_ACTOR, signer: auditHeadsOf(deps) }, { jws: str(input, "jws"), jwks: given as { keys: JWK[] } | undefined });
     }
     case "inspection.verify":
       // Re-runs a draw from its stored record (seed, inputs, population snapshot) as the operator.

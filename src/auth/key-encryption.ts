@@ -4,13 +4,16 @@
 // default secret. An in-memory database gets an in-memory KEK.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export interface KekSource {
   keyEncryptionKey: string | undefined;
   embedded: boolean;
   dataDir: string;
 }
+
+/** Where the embedded default keeps its key-encryption key (created once by loadKek). */
+export const kekFile = (dataDir: string): string => join(dataDir, "keys", "kek");
 
 export function loadKek(src: KekSource): Buffer {
   if (src.keyEncryptionKey !== undefined) {
@@ -20,9 +23,8 @@ export function loadKek(src: KekSource): Buffer {
   }
   if (!src.embedded) throw new Error("KEY_ENCRYPTION_KEY is required with PostgreSQL (the gateway's private keys are encrypted with it)");
   if (src.dataDir === "memory://") return randomBytes(32);
-  const dir = join(src.dataDir, "keys");
-  const file = join(dir, "kek");
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = kekFile(src.dataDir);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   try {
     // "wx": create only if absent, so two racing starts never overwrite each other's KEK.
     writeFileSync(file, randomBytes(32).toString("base64") + "\n", { flag: "wx", mode: 0o600 });

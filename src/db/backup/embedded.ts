@@ -14,7 +14,8 @@ import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname } from "node:path";
+import { kekFile } from "../../auth/key-encryption.js";
 import { desc, sql } from "drizzle-orm";
 import type { PGlite } from "@electric-sql/pglite";
 import { verifyAuditChain, type VerifyResult } from "../../audit/verify.js";
@@ -27,6 +28,7 @@ import { readTar, writeTar } from "./tar.js";
 export const BACKUP_FORMAT = "csg-embedded-backup";
 const MANIFEST = "csg-backup.json";
 const DATABASE = "pgdata.tar.gz";
+/** The archive member holding DATA_DIR/keys/kek. */
 const KEK = "keys/kek";
 
 export interface BackupManifest {
@@ -66,7 +68,7 @@ const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** The backup archive: the snapshot plus DATA_DIR/keys/kek, with a manifest of checksums. */
 export function buildBackupArchive(snapshot: DatabaseSnapshot, dataDir: string, now: Date): { archive: Uint8Array; manifest: BackupManifest } {
-  const kekPath = join(dataDir, "keys", "kek");
+  const kekPath = kekFile(dataDir);
   if (!existsSync(kekPath)) throw new Error(`${kekPath} is missing: without it the gateway's private keys in the backup could not be opened`);
   const members: [string, Uint8Array][] = [
     [DATABASE, snapshot.dump],
@@ -124,8 +126,8 @@ export async function restoreEmbeddedBackup(archive: Uint8Array, dataDir: string
     }
   }
   ensurePrivateDir(dataDir);
-  mkdirSync(join(dataDir, "keys"), { mode: 0o700 });
-  writeFileSync(join(dataDir, KEK), files.get(KEK)!, { flag: "wx", mode: 0o600 });
+  mkdirSync(dirname(kekFile(dataDir)), { mode: 0o700 });
+  writeFileSync(kekFile(dataDir), files.get(KEK)!, { flag: "wx", mode: 0o600 });
   const db = await openDatabase({ kind: "pglite", dataDir, template: new Blob([files.get(DATABASE)!]) });
   try {
     const audit = await verifyAuditChain(db);

@@ -15,14 +15,14 @@
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayError, type EventRecord, type GatewayClient, type MerchantRecord } from "@credit-sandbox/sdk";
+import { type EventRecord, type GatewayClient, type MerchantRecord } from "@credit-sandbox/sdk";
 import { callAdminSocket } from "../../src/cli/admin-client.js";
 import type { ReclassificationRun } from "../../src/classification/runs-store.js";
 import { makeUscc } from "../exchange-fixtures.js";
 import { seedEntities } from "../reclassify-seed.js";
 import { runCli } from "../support/cli.js";
 import { usingPostgres } from "../support/db.js";
-import { createFaultBackend, jobCounts, killableGateway, sdkClient, sleep, type FaultBackend, type KillableGateway } from "./harness.js";
+import { createFaultBackend, jobCounts, killableGateway, sdkClient, sleep, untilAnswered, type FaultBackend, type KillableGateway } from "./harness.js";
 
 /** Entities written straight into the data directory before the first start (set-based SQL). */
 const SEEDED = 3_000;
@@ -82,18 +82,6 @@ function eventBatch(b: number, now: number): EventRecord[] {
   })) as EventRecord[];
 }
 
-/** The same call (same Idempotency-Key) again until answered, as a platform's loop does across a restart. */
-async function untilAnswered<T>(call: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await call();
-    } catch (err) {
-      const retryable = err instanceof GatewayError && (err.status === 0 || err.status === 503 || err.status === 409);
-      if (!retryable || i >= 200) throw err;
-      await sleep(300);
-    }
-  }
-}
 
 async function admin<T>(command: string, input: Record<string, unknown>): Promise<T> {
   const answer = await callAdminSocket(socket, { command, input } as never);

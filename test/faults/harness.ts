@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK } from "jose";
-import { createGatewayClient, type GatewayClient, type GatewayClientOptions } from "@credit-sandbox/sdk";
+import { createGatewayClient, GatewayError, type GatewayClient, type GatewayClientOptions } from "@credit-sandbox/sdk";
 import { createPlatform } from "../../src/auth/index.js";
 import { systemClock } from "../../src/clock.js";
 import { openDatabase, type Database } from "../../src/db/client.js";
@@ -18,6 +18,24 @@ import { freePort } from "../support/net.js";
 import { generateTestKey, type TestKey } from "../support/platform.js";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * A platform's loop around one SDK call across a restart: the same call (same Idempotency-Key)
+ * again until it is answered, when the SDK's own retries are spent (no answer, 503, or 409 in
+ * flight). `onResend` counts the resends.
+ */
+export async function untilAnswered<T>(call: () => Promise<T>, onResend: () => void = () => {}): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await call();
+    } catch (err) {
+      const retryable = err instanceof GatewayError && (err.status === 0 || err.status === 503 || err.status === 409);
+      if (!retryable || i >= 200) throw err;
+      onResend();
+      await sleep(300);
+    }
+  }
+}
 
 /** A redis-server of the test's own on a free port, without persistence (as the shared one). */
 export interface OwnRedis {

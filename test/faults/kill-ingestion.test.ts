@@ -10,12 +10,12 @@
 // DATABASE_URL is set, else the embedded default (PGlite data directory, in-process jobs).
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayError, type EventRecord, type GatewayClient, type MerchantRecord, type Submission } from "@credit-sandbox/sdk";
+import { type EventRecord, type GatewayClient, type MerchantRecord, type Submission } from "@credit-sandbox/sdk";
 import { computeFeatures } from "../../src/classification/features.js";
 import { getActiveModel } from "../../src/classification/models.js";
 import { createRng, scoreEntity } from "../../src/scoring/index.js";
 import { makeUscc } from "../exchange-fixtures.js";
-import { createFaultBackend, jobCounts, killableGateway, sdkClient, sleep, type FaultBackend, type KillableGateway } from "./harness.js";
+import { createFaultBackend, jobCounts, killableGateway, sdkClient, sleep, untilAnswered, type FaultBackend, type KillableGateway } from "./harness.js";
 
 const SEED = Number(process.env.FAULT_SEED ?? 1717);
 const KILLS = 6;
@@ -45,19 +45,6 @@ interface Stats {
   resends: number;
 }
 
-/** A platform's loop around one SDK call: the same call (same key) again until it is answered. */
-async function untilAnswered<T>(stats: Stats, call: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await call();
-    } catch (err) {
-      const retryable = err instanceof GatewayError && (err.status === 0 || err.status === 503 || err.status === 409);
-      if (!retryable || i >= 200) throw err;
-      stats.resends++;
-      await sleep(300);
-    }
-  }
-}
 
 const shopIds = (p: number) => Array.from({ length: SHOPS }, (_, s) => `p${p}-shop-${s}`);
 
@@ -118,8 +105,9 @@ describe(`kill -9 during ingestion (${process.env.DATABASE_URL ? "PostgreSQL + R
     const platformLoop = async (p: number) => {
       const client = clients[p]!;
       const send = async (key: string, kind: "merchants" | "events", records: EventRecord[] | MerchantRecord[]) => {
-        const submission = await untilAnswered(stats, () =>
-          kind === "merchants" ? client.submitMerchants(records as MerchantRecord[], { idempotencyKey: key }) : client.submitEvents(records as EventRecord[], { idempotencyKey: key }),
+        const submission = await untilAnswered(
+          () => (kind === "merchants" ? client.submitMerchants(records as MerchantRecord[], { idempotencyKey: key }) : client.submitEvents(records as EventRecord[], { idempotencyKey: key })),
+          () => stats.resends++,
         );
         answers.set(key, { records, submission, kind, p });
       };
@@ -289,7 +277,7 @@ describe.skipIf(!process.env.DATABASE_URL)("kill -9 inside the COPY (PostgreSQL)
       await gw.start();
       const stats: Stats = { resends: 0 };
       const retried = await sdkClient(gw.url, backend.platforms[0]!);
-      const answer = await untilAnswered(stats, () => retried.submitEvents(records, { idempotencyKey: "copy-batch" }));
+      const answer = await untilAnswered(() => retried.submitEvents(records, { idempotencyKey: "copy-batch" }), () => stats.resends++);
       expect(answer.accepted).toBe(COPY_EVENTS);
       expect(answer.duplicates).toBe(0);
       const [after] = await watcher.rows<{ n: number; distinct_ids: number; batches: number }>(sql`

@@ -5,14 +5,24 @@
 /** With the `u` flag paired surrogates are one code point, so this matches only lone halves. */
 export const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
-/** Raw JSON bytes can hold such text only through one of these escapes (UTF-8 cannot encode a lone surrogate). */
-const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
-
 export const isStorableString = (s: string): boolean => !s.includes("\0") && !LONE_SURROGATE.test(s);
 
-/** Whether a raw JSON body may hold unstorable text (a cheap scan that rules most bodies out). */
+/**
+ * Whether a raw JSON body may hold unstorable text: only through a "\u0000" or a
+ * "\uD800"-"\uDFFF" escape (UTF-8 cannot encode a lone surrogate). Byte searches over the
+ * body as it is (no decoded copy), so the common body is ruled out cheaply.
+ */
 export function mayHoldUnstorableText(raw: Uint8Array): boolean {
-  return UNSTORABLE_ESCAPE.test(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1"));
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (bytes.includes("\\u0000")) return true;
+  for (const lead of ["\\ud", "\\uD"]) {
+    for (let at = bytes.indexOf(lead); at !== -1; at = bytes.indexOf(lead, at + 3)) {
+      const next = bytes[at + 3];
+      // 8-9, a-f, A-F: the surrogate range D800-DFFF
+      if (next !== undefined && ((next >= 0x38 && next <= 0x39) || (next >= 0x61 && next <= 0x66) || (next >= 0x41 && next <= 0x46))) return true;
+    }
+  }
+  return false;
 }
 
 /** The JSON pointer of the first string (or member name) PostgreSQL cannot store, if any. */

@@ -5,6 +5,7 @@
 // Reports wall time and rate per phase and the peak memory of every process.
 //
 //   npm run bench -- city [--entities 469000] [--start 2018-01-01] [--clients 5] [--batch 10000] [--no-run]
+//                         [--keep] [--reuse bench_city_xxxxxxxx]
 //   env BENCH_DATABASE_URL (admin URL; default postgres://postgres@127.0.0.1:54349/postgres),
 //       BENCH_REDIS_URL (default redis://127.0.0.1:63819) — start them with
 //       PG_PORT=54349 REDIS_PORT=63819 scripts/services.sh start /tmp/bench-svc
@@ -13,6 +14,8 @@
 // 2018-01-01 about 105, i.e. ~49M events for 469k entities). The
 // load generator streams the population: it never holds more than a few batches per platform.
 // Rescoring runs in the worker while events arrive, as in production.
+// --keep leaves the database (and prints its name); --reuse NAME skips the ingestion and measures
+// the full run and the bare pass again on a kept database (after a change to the engine).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -40,6 +43,8 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "5" },
     batch: { type: "string", default: "10000" },
     "no-run": { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+    reuse: { type: "string" },
   },
 });
 const N = Number(args.entities);
@@ -163,21 +168,24 @@ class Sender {
 }
 
 async function main(): Promise<void> {
-  const name = `bench_city_${randomBytes(4).toString("hex")}`;
+  const reuse = args.reuse;
+  if (reuse !== undefined && !/^bench_city_[0-9a-f]{8}$/.test(reuse)) throw new Error(`--reuse takes a kept database's name: ${reuse}`);
+  const name = reuse ?? `bench_city_${randomBytes(4).toString("hex")}`;
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
+  if (reuse === undefined) await admin.unsafe(`create database ${name}`);
   const [dir] = await admin.unsafe(`select setting from pg_settings where name = 'data_directory'`);
   postmaster = Number(readFileSync(join(dir!.setting as string, "postmaster.pid"), "utf8").split("\n")[0]);
   const dbUrl = new URL(ADMIN_URL);
   dbUrl.pathname = `/${name}`;
   const db = await openDatabase({ kind: "postgres", url: dbUrl.toString(), maxConnections: 2 });
-  await migrate(db);
+  await migrate(db); // on a kept database: the engine's newer migrations
   const dataDir = mkdtempSync(join(tmpdir(), "csg-city-"));
   const password = randomBytes(18).toString("base64url");
+  const adminName = `bench-admin-${randomBytes(3).toString("hex")}`;
   const cli = { db, clock: systemClock, actor: { kind: "cli" as const } };
-  await createRegulatorUser(cli, { username: "bench-admin", displayName: "bench", role: "admin", regionPrefix: "", password });
+  await createRegulatorUser(cli, { username: adminName, displayName: "bench", role: "admin", regionPrefix: "", password });
   const keys = new Map<string, { clientId: string; key: CryptoKey }>();
-  for (const p of SIM_PLATFORMS) {
+  for (const p of reuse === undefined ? SIM_PLATFORMS : []) {
     const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
     const created = await createPlatform(cli, { name: p.id, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: `${p.id}-1`, alg: "ES256", use: "sig" }] } });
     keys.set(p.id, { clientId: created.clientId, key: privateKey });
@@ -206,62 +214,11 @@ async function main(): Promise<void> {
   const cpu0 = { api: cpuSecondsOf(api.child.pid!), worker: cpuSecondsOf(worker.child.pid!), pg: postgresPids().reduce((s, p) => s + cpuSecondsOf(p), 0) };
   const report: Record<string, unknown> = { entities: N, start: args.start, batch: BATCH };
   try {
-    // 1. Ingestion: the population streamed, one sender per platform, a bounded backlog.
-    const senders = new Map<string, Sender>();
-    for (const [id, k] of keys) {
-      const c = platformClient(api.url, k.clientId, `${id}-1`, k.key);
-      senders.set(id, new Sender((path, body) => c.post(path, body)));
-    }
-    const maxBacklog = Math.max(2, Number(args.clients));
-    const t0 = performance.now();
-    const now = Date.now();
-    let entities = 0;
-    let events = 0;
-    for (const cluster of generatePopulation({ entities: N, seed: 7, start: args.start, cutDates: ["2025-11-20"], horizonDays: 365 })) {
-      for (const sim of cluster.entities) {
-        for (const m of sim.merchants) senders.get(m.platformId)!.addMerchant(toApiMerchant(m.record));
-        for (const x of sim.events) {
-          // A platform sends what has happened, and the serious-violation list (it forces D) is
-          // the regulator's own source, not a platform's: as the demo's platforms do.
-          if (Date.parse(x.event.occurredAt) > now) continue;
-          const api = toApiEvent(x.event);
-          senders.get(x.platformId)!.addEvent(api.kind === "violation_confirmed" ? { ...api, data: { ...api.data, serious: false } } : api);
-          events++;
-        }
-        entities++;
-      }
-      // Backpressure: wait while any platform has more than a few batches queued.
-      for (const s of senders.values()) while (s.backlog() > maxBacklog) await Promise.race([s.drained(), new Promise((r) => setTimeout(r, 50))]);
-      if (entities % 20_000 < cluster.entities.length) {
-        console.error(`sent ${entities.toLocaleString()} entities, ${events.toLocaleString()} events (${seconds(t0).toFixed(0)} s)`);
-      }
-    }
-    await Promise.all([...senders.values()].map((s) => s.flushAll()));
-    const ingestS = seconds(t0);
-    const accepted = [...senders.values()].reduce((a, s) => ({ merchants: a.merchants + s.accepted.merchants, events: a.events + s.accepted.events }), { merchants: 0, events: 0 });
-    report.ingestion = { seconds: +ingestS.toFixed(1), entities, merchantRecords: accepted.merchants, events: accepted.events, eventsPerSecond: Math.round(accepted.events / ingestS) };
-    console.error(JSON.stringify(report.ingestion));
-
-    // 2. The rescoring the worker was asked for while events arrived, until the set is empty.
     const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
-    const t1 = performance.now();
-    for (;;) {
-      const [r] = await sql`select (select count(*) from rescore_pending)::int as pending,
-        (select count(*) from outbox where job = 'classification.rescore' and status not in ('done','failed'))::int as jobs`;
-      if (r!.pending === 0 && r!.jobs === 0) break;
-      if (seconds(t1) > 10) {
-        console.error(`waiting for rescoring: ${r!.pending} entities in the set, ${r!.jobs} drain jobs open`);
-      }
-      await new Promise((res) => setTimeout(res, 2000));
-    }
-    report.rescoreDrainAfterIngestion = { seconds: +seconds(t1).toFixed(1) };
-    const [effects] = await sql`select (select count(*) from warning)::int as warnings, (select count(*) from notice)::int as notices,
-      (select count(*) from sandbox_membership where status = 'inside')::int as "inSandbox"`;
-    report.afterIngestion = effects;
-
+    if (reuse === undefined) await ingest(api.url, keys, report, sql);
     // 3. One full run through the regulator API, executed by the worker.
     if (!args["no-run"]) {
-      const login = await fetch(`${api.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "bench-admin", password }) });
+      const login = await fetch(`${api.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: adminName, password }) });
       const { token } = (await login.json()) as { token: string };
       const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
       const t2 = performance.now();
@@ -305,10 +262,65 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     for (const p of [api.child, worker.child]) p.kill("SIGTERM");
     await Promise.all([api.child, worker.child].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)))));
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    if (args.keep || reuse !== undefined) console.error(`database kept: ${name} (--reuse ${name})`);
+    else await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** 1. The population streamed through the signed API, one sender per platform, a bounded backlog; 2. the rescore drain. */
+async function ingest(apiUrl: string, keys: Map<string, { clientId: string; key: CryptoKey }>, report: Record<string, unknown>, sql: postgres.Sql): Promise<void> {
+  const senders = new Map<string, Sender>();
+  for (const [id, k] of keys) {
+    const c = platformClient(apiUrl, k.clientId, `${id}-1`, k.key);
+    senders.set(id, new Sender((path, body) => c.post(path, body)));
+  }
+  const maxBacklog = Math.max(2, Number(args.clients));
+  const t0 = performance.now();
+  const now = Date.now();
+  let entities = 0;
+  let events = 0;
+  for (const cluster of generatePopulation({ entities: N, seed: 7, start: args.start, cutDates: ["2025-11-20"], horizonDays: 365 })) {
+    for (const sim of cluster.entities) {
+      for (const m of sim.merchants) senders.get(m.platformId)!.addMerchant(toApiMerchant(m.record));
+      for (const x of sim.events) {
+        // A platform sends what has happened, and the serious-violation list (it forces D) is
+        // the regulator's own source, not a platform's: as the demo's platforms do.
+        if (Date.parse(x.event.occurredAt) > now) continue;
+        const api = toApiEvent(x.event);
+        senders.get(x.platformId)!.addEvent(api.kind === "violation_confirmed" ? { ...api, data: { ...api.data, serious: false } } : api);
+        events++;
+      }
+      entities++;
+    }
+    // Backpressure: wait while any platform has more than a few batches queued.
+    for (const s of senders.values()) while (s.backlog() > maxBacklog) await Promise.race([s.drained(), new Promise((r) => setTimeout(r, 50))]);
+    if (entities % 20_000 < cluster.entities.length) {
+      console.error(`sent ${entities.toLocaleString()} entities, ${events.toLocaleString()} events (${seconds(t0).toFixed(0)} s)`);
+    }
+  }
+  await Promise.all([...senders.values()].map((s) => s.flushAll()));
+  const ingestS = seconds(t0);
+  const accepted = [...senders.values()].reduce((a, s) => ({ merchants: a.merchants + s.accepted.merchants, events: a.events + s.accepted.events }), { merchants: 0, events: 0 });
+  report.ingestion = { seconds: +ingestS.toFixed(1), entities, merchantRecords: accepted.merchants, events: accepted.events, eventsPerSecond: Math.round(accepted.events / ingestS) };
+  console.error(JSON.stringify(report.ingestion));
+
+  // 2. The rescoring the worker was asked for while events arrived, until the set is empty.
+  const t1 = performance.now();
+  for (;;) {
+    const [r] = await sql`select (select count(*) from rescore_pending)::int as pending,
+      (select count(*) from outbox where job = 'classification.rescore' and status not in ('done','failed'))::int as jobs`;
+    if (r!.pending === 0 && r!.jobs === 0) break;
+    if (seconds(t1) > 10) {
+      console.error(`waiting for rescoring: ${r!.pending} entities in the set, ${r!.jobs} drain jobs open`);
+    }
+    await new Promise((res) => setTimeout(res, 2000));
+  }
+  report.rescoreDrainAfterIngestion = { seconds: +seconds(t1).toFixed(1) };
+  const [effects] = await sql`select (select count(*) from warning)::int as warnings, (select count(*) from notice)::int as notices,
+    (select count(*) from sandbox_membership where status = 'inside')::int as "inSandbox"`;
+  report.afterIngestion = effects;
 }
 
 async function flushRedis(): Promise<void> {

@@ -9,6 +9,10 @@
 //   row evaluates only its own kind's expressions (window check, at most one power() each).
 //   Measured on 2.2M events: as cheap as a bare pass over the rows (bench/results/reclassify.md).
 // - Ages are exact: epoch(T - occurred_at) / 86,400; decayed counts are 0.5 ^ (age / half-life).
+// - Event rows are read back EVENT_LOOKBACK_DAYS only (the longest window): the monthly
+//   partitions before it are pruned, so a run or a rescore reads a few years, never the whole
+//   history. What needs older events reads them elsewhere: the first event from its shops'
+//   first_event_at (kept by a trigger on event), the latest licence event from event_licence.
 // - Time in business (entity_age_days) counts from the entity's registered
 //   establishment date, else from the earliest shop opening or event held.
 // - Dates sent as 'YYYY-MM-DD' (periodEnd, validUntil) are UTC midnights, as Date.parse reads them.
@@ -24,6 +28,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { recordChangesByEntity } from "./record-changes.js";
 import { DAY_MS } from "../db/time.js";
+import { EVENT_LOOKBACK_DAYS } from "../scoring/index.js";
 import { countedEvent } from "../exchange/entity-claims.js";
 
 
@@ -93,6 +98,7 @@ export function featuresQuery(i: FeatureQueryInput): SQL {
   const t = sql`${new Date(T).toISOString()}::timestamptz`;
   const expiringBefore = sql`${new Date(T + 90 * DAY_MS).toISOString()}::timestamptz`;
   const { ids, inRange, events } = idsOf(i.source);
+  const lookback = sql`${at(EVENT_LOOKBACK_DAYS)}::timestamptz`;
   // float8 throughout (numeric interval arithmetic per event row was a visible share of a run):
   // epoch seconds keep microseconds to ~1e-7 s, far inside the 1e-9 agreement with the reference.
   // date_part, not extract: extract(epoch ...) returns numeric since PostgreSQL 14 (slow per row).
@@ -180,7 +186,7 @@ with ids as materialized (
   -- Every event row once, grouped by entity only (grouping by entity AND kind cost more than
   -- all the arithmetic): each indicator is a FILTERed sum, so a row evaluates its own kind's
   -- few expressions and skips the rest after one comparison.
-  select entity_id, min(occurred_at) as first_event,
+  select entity_id,
     coalesce(sum(${weight(90, 30)}) filter (where kind = 'complaint'), 0) as complaints_90d,
     coalesce(sum(${weight(365, 90)}) filter (where kind = 'complaint'), 0) as complaints_365d_decayed,
     coalesce(sum(${weight(180, 60)}) filter (where kind = 'refund_dispute'), 0) as disputes_180d_decayed,
@@ -200,8 +206,16 @@ with ids as materialized (
     coalesce(sum(case when ${sales(0, 180)} then ${num(sql`data->'orders'`)} end) filter (where kind = 'sales_summary'), 0) as orders_180,
     coalesce(sum(case when ${sales(0, 180)} then ${num(sql`data->'refunds'`)} end) filter (where kind = 'sales_summary'), 0) as refunds_180
   from event e
-  where e.occurred_at < ${t} and ${events(sql`e.entity_id`)} and ${countedEvent("e")}
+  where e.occurred_at < ${t} and e.occurred_at >= ${lookback} and ${events(sql`e.entity_id`)} and ${countedEvent("e")}
   group by entity_id
+), first_events as materialized (
+  -- The first counted event before T: the earliest first event of the entity's shops that count
+  -- (a shop's first event, when before T, is its first before T). Every shop, whenever created:
+  -- an event may predate its shop's record.
+  select s.entity_id, min(s.first_event_at) as first_event
+  from shop s
+  where s.first_event_at < ${t} and s.link <> 'claimed' and ${events(sql`s.entity_id`)}
+  group by s.entity_id
 ), rectifications as materialized (
   -- The notice system's record (src/notices): cases whose deadline fell in [T-365d, T) and that
   -- were escalated as overdue by T. An entity with no case opened before T has no record (null,
@@ -224,16 +238,28 @@ select e.entity_id::text as entity_id, e.category, e.needs_licence,
   coalesce(inc.n, 0) as licence_inconsistencies_365d,
   coalesce(rcc.record_changes_365d, 0) as record_changes_365d,
   e.platforms as platform_count, e.regions as region_count,
-  c.complaints_90d, c.complaints_365d_decayed, c.disputes_180d_decayed, c.violations_365d, c.violations_3y,
-  c.serious_violations_365d, c.penalties_3y, c.takedowns_365d, c.reports_365d, c.litigation_365d, c.litigation_defendant_3y,
+  -- event counts: null with no counted event at all before T (unknown), 0 when every one is older than the lookback
+  coalesce(c.complaints_90d, z.zero) as complaints_90d,
+  coalesce(c.complaints_365d_decayed, z.zero) as complaints_365d_decayed,
+  coalesce(c.disputes_180d_decayed, z.zero) as disputes_180d_decayed,
+  coalesce(c.violations_365d, z.zero) as violations_365d,
+  coalesce(c.violations_3y, z.zero) as violations_3y,
+  coalesce(c.serious_violations_365d, z.zero) as serious_violations_365d,
+  coalesce(c.penalties_3y, z.zero) as penalties_3y,
+  coalesce(c.takedowns_365d, z.zero) as takedowns_365d,
+  coalesce(c.reports_365d, z.zero) as reports_365d,
+  coalesce(c.litigation_365d, z.zero) as litigation_365d,
+  coalesce(c.litigation_defendant_3y, z.zero) as litigation_defendant_3y,
   c.rating_sum, c.rating_count, c.sales_365_seen, c.orders_365, c.gmv_365, c.orders_180, c.refunds_180,
   rec.overdue_365d as rectifications_overdue_365d
 from ent2 e
 left join counts c on c.entity_id = e.entity_id
+left join first_events fe on fe.entity_id = e.entity_id
+cross join lateral (select case when fe.first_event is not null then 0::float8 end as zero) z
 -- time in business: the registered establishment date (a UTC midnight), else the earliest shop
 -- opening or event held; never when the gateway first saw the entity
 cross join lateral (
-  select coalesce(to_timestamp((e.established_on - date '1970-01-01') * 86400::float8), least(e.first_opened, c.first_event)) as since
+  select coalesce(to_timestamp((e.established_on - date '1970-01-01') * 86400::float8), least(e.first_opened, fe.first_event)) as since
 ) o
 left join completeness cp on cp.entity_id = e.entity_id
 left join licence_agg la on la.entity_id = e.entity_id

@@ -132,6 +132,26 @@ describe("computeFeatures agrees with the reference computeIndicators", () => {
     });
   }
 
+  it("long after the last event: counts are 0 (not unknown) and time in business still counts from the first event", async () => {
+    // Every event lies before the lookback (the longest window) as of this instant: the event
+    // rows are not read at all, the first event comes from the shops.
+    const asOf = "2031-01-01T00:00:00.000Z";
+    const ids = [...histories.keys()];
+    const rows = await computeFeatures(t.db.orm, ids, new Date(asOf));
+    let fromFirstEvent = 0;
+    for (const id of ids) {
+      const h = histories.get(id)!;
+      const ref = computeIndicators({ ...h, relationships: { relatedEntities: 2, relatedWorstClass: "C", relatedViolators365d: 1, sameAddressEntities: 1 } }, asOf);
+      expectSame(id, rows.get(id) as Record<string, unknown>, ref);
+      if (h.events.length > 0) expect(rows.get(id)!.complaints_90d, id).toBe(0);
+      const established = h.merchants.some((m) => m.record.establishedOn !== undefined);
+      const opened = h.merchants.map((m) => m.record.openedAt).filter((x): x is string => x !== undefined).map(Date.parse);
+      const first = Math.min(...h.events.map((e) => Date.parse(e.occurredAt)));
+      if (!established && first < Math.min(...opened)) fromFirstEvent++;
+    }
+    expect(fromFirstEvent).toBeGreaterThan(0);
+  });
+
   it("the full run's staged pass (every entity in one statement) agrees too", async () => {
     const asOf = "2024-07-15T12:34:56.789Z";
     const table = `reclass_features_${"0".repeat(31)}1`;

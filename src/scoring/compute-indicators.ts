@@ -2,6 +2,7 @@
 // The classification layer computes the same values in SQL; this version defines them
 // executably (the synthetic population uses it, and SQL results can be checked against it).
 import { CATEGORY_HAZARD, LICENCE_REQUIRED_CATEGORIES } from "./categories.js";
+import { EVENT_LOOKBACK_DAYS } from "./indicators.js";
 import { isValidUscc } from "./uscc.js";
 import type { CreditClass } from "./types.js";
 
@@ -124,14 +125,14 @@ export function computeIndicators(h: EntityHistory, asOf: string): ComputedIndic
     licenceStatus = until < T ? "expired" : until < T + 90 * DAY ? "expiring" : "valid";
   }
 
-  // sales by periodEnd
+  // sales by periodEnd, among the summaries reported within the lookback
   const sales = (window: number) => {
     let orders = 0;
     let gmv = 0;
     let refunds = 0;
     let seen = 0;
     for (const e of past) {
-      if (e.kind !== "sales_summary" || typeof e.data.periodEnd !== "string") continue;
+      if (e.kind !== "sales_summary" || typeof e.data.periodEnd !== "string" || ageDays(e.occurredAt) > EVENT_LOOKBACK_DAYS) continue;
       const a = ageDays(e.data.periodEnd);
       if (a <= 0 || a > window) continue;
       seen++;

@@ -4,6 +4,7 @@ export * from "./types.js";
 export { CATEGORIES, CATEGORY_HAZARD, LICENCE_REQUIRED_CATEGORIES, isCategory, type Category } from "./categories.js";
 export {
   INDICATORS,
+  EVENT_LOOKBACK_DAYS,
   EVIDENCE_INDICATOR_IDS,
   indicatorById,
   type IndicatorDefinition,

@@ -41,6 +41,14 @@ export interface IndicatorDefinition {
 
 const d = (def: IndicatorDefinition): IndicatorDefinition => def;
 
+/**
+ * How far back event indicators look: the longest window in the catalogue. Events older than
+ * this count only for time in business (the first event) and the licence status (the latest
+ * licence event, whenever it was), so classification never re-reads a long history.
+ * Sales summaries count by their period's end, among those reported within this lookback.
+ */
+export const EVENT_LOOKBACK_DAYS = 1095;
+
 export const INDICATORS: readonly IndicatorDefinition[] = [
   // registration & disclosure
   d({ id: "category", group: "registration_disclosure", nameZh: "经营类别", nameEn: "Business category",
@@ -74,13 +82,13 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     unit: "count", windowDays: 365, halfLifeDays: null, kind: "count", uses: ["evidence"] }),
   // operations
   d({ id: "gmv_365d_cents", group: "operations", nameZh: "近一年交易额", nameEn: "Sales (GMV), last 12 months",
-    definition: "sum of sales_summary data.gmvCents with periodEnd in [T-365d, T); NULL if there is no sales_summary in the window",
+    definition: "sum of sales_summary data.gmvCents with periodEnd in [T-365d, T) (summaries reported in the last 1,095 days); NULL if there is no sales_summary in the window",
     unit: "cents", windowDays: 365, halfLifeDays: null, kind: "numeric", uses: ["evidence", "loss"] }),
   d({ id: "orders_365d", group: "operations", nameZh: "近一年订单量", nameEn: "Orders, last 12 months",
-    definition: "sum of sales_summary data.orders with periodEnd in [T-365d, T); NULL if no sales_summary in the window",
+    definition: "sum of sales_summary data.orders with periodEnd in [T-365d, T) (summaries reported in the last 1,095 days); NULL if no sales_summary in the window",
     unit: "orders", windowDays: 365, halfLifeDays: null, kind: "numeric", uses: ["loss"] }),
   d({ id: "refund_rate_180d", group: "operations", nameZh: "退款率", nameEn: "Refund rate",
-    definition: "sum(data.refunds) / sum(data.orders) over sales_summary with periodEnd in [T-180d, T); NULL when orders are 0 or unknown",
+    definition: "sum(data.refunds) / sum(data.orders) over sales_summary with periodEnd in [T-180d, T) (reported in the last 1,095 days); NULL when orders are 0 or unknown",
     unit: "share 0..1", windowDays: 180, halfLifeDays: null, kind: "rate", uses: ["evidence"] }),
   d({ id: "dispute_rate_180d", group: "operations", nameZh: "退款纠纷率", nameEn: "Refund dispute rate",
     definition: "refund_dispute events in [T-180d, T), decayed with half-life 60 d, per 1,000 orders of the same window; NULL when orders are unknown",

@@ -87,6 +87,13 @@ export const shop = pgTable(
      */
     corroboratedBy: text("corroborated_by", { enum: ["registered", "platform", "matched", "regulator"] }),
     corroboratedAt: ts("corroborated_at"),
+    /**
+     * When the shop's earliest event occurred (kept by a trigger on event, whatever inserts it):
+     * an entity's time in business counts from its shops' first events when it has no
+     * registered establishment date, and reading it here spares the classification a pass over
+     * every event older than its longest window.
+     */
+    firstEventAt: ts("first_event_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

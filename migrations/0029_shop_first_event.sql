@@ -1,0 +1,1 @@
+ALTER TABLE "shop" ADD COLUMN "first_event_at" timestamp with time zone;

@@ -76,12 +76,14 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
     const at = asOf.toISOString();
     // Lock the entities (in id order, so concurrent classifiers cannot deadlock): a rescore and
     // a run chunk classifying the same entity at once then see each other's class, and a change
-    // is published once.
+    // is published once. NO KEY UPDATE (no key changes here): rows that merely reference the
+    // entity (notices, addresses, warnings: their foreign-key checks take KEY SHARE) are written
+    // meanwhile instead of queueing behind the classification.
     const locked = rowsOf<{ id: string; risk_class: RiskClass | null; class_override: string | null; classified_at: Date | string | null }>(
       await on.execute(sql`
         select id::text as id, risk_class, class_override, classified_at from entity
         where id in (select (jsonb_array_elements_text(${JSON.stringify(entityIds)}::jsonb))::uuid)
-        order by entity.id for update`), // the uuid order every other lock of entity rows takes
+        order by entity.id for no key update`), // the uuid order every other lock of entity rows takes
     );
     // A run's features are as of its start: an entity re-scored from newer events since then
     // keeps that newer class (the run would overwrite it with an older view).

@@ -174,7 +174,7 @@ export async function entityFacts(on: Executor, entityIds: readonly string[], op
   if (entityIds.length === 0) return out;
   const ids = idList(entityIds);
   // A dry run (what-if) decides nothing, so it reads without the lock.
-  if (options.lock !== false) await on.execute(sql`select e.id from entity e where e.id in ${ids} order by e.id for update of e`);
+  if (options.lock !== false) await on.execute(sql`select e.id from entity e where e.id in ${ids} order by e.id for no key update of e`);
   const rows = rowsOf<{ id: string; category: string; region_code: string; entity_type: string; sandbox: string; prohibited: boolean | string }>(
     await on.execute(sql`
       select e.id::text as id, e.category, e.region_code, e.entity_type, coalesce(m.status, 'outside') as sandbox,

@@ -60,7 +60,7 @@ const date = (v: Date | string | null): Date | null => (v === null ? null : new 
 export async function gatherFacts(tx: Executor, entityIds: readonly string[], asOf: Date, options: FactsOptions = {}): Promise<EntityFacts[]> {
   const ids = [...new Set(entityIds.map((x) => x.toLowerCase()))];
   if (ids.length === 0) return [];
-  if (options.lock !== false) await tx.execute(sql`select e.id from entity e where e.id in ${idList(ids)} order by e.id for update of e`);
+  if (options.lock !== false) await tx.execute(sql`select e.id from entity e where e.id in ${idList(ids)} order by e.id for no key update of e`);
   const entities = rowsOf<EntityRow>(await tx.execute(sql`
     select e.id::text as entity_id, e.region_code, e.risk_class, e.class_since, e.operating_since,
            m.status, m.since, m.last_removed_at, m.last_actor, h.until as hold_until

@@ -159,7 +159,7 @@ export async function holdEntity(ctx: Pick<SandboxContext, "db" | "clock" | "act
   await ctx.db.transaction(async (tx) => {
     // The entity's row lock orders the hold against a running evaluation of the same entity.
     const [inScope] = rowsOf<{ id: string }>(await tx.execute(sql`
-      select id::text as id from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${regionPrefix}) for update`));
+      select id::text as id from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${regionPrefix}) for no key update`));
     if (!inScope) throw new AppError("NOT_FOUND", "no such entity");
     const [previous] = rowsOf<{ until: Date | string }>(await tx.execute(sql`select until from sandbox_hold where entity_id = ${inScope.id}::uuid`));
     await tx.execute(sql`
@@ -186,7 +186,7 @@ export async function releaseHold(ctx: Pick<SandboxContext, "db" | "clock" | "ac
   const actor = actorLabel(ctx.actor);
   await ctx.db.transaction(async (tx) => {
     const [inScope] = rowsOf<{ id: string }>(await tx.execute(sql`
-      select id::text as id from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${regionPrefix}) for update`));
+      select id::text as id from entity where id = ${input.entityId}::uuid and starts_with(region_code, ${regionPrefix}) for no key update`));
     if (!inScope) throw new AppError("NOT_FOUND", "no such entity");
     const [released] = rowsOf<{ until: Date | string }>(await tx.execute(sql`
       delete from sandbox_hold where entity_id = ${inScope.id}::uuid and until > ${now.toISOString()}::timestamptz returning until`));

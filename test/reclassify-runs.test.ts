@@ -46,7 +46,7 @@ async function resetClasses() {
 describe("a full run", () => {
   it("killed halfway resumes after the last committed chunk with the same result as an uninterrupted run", async () => {
     const whole = await newRun(7);
-    const first = await executeRun(engine(classify), whole.id, { owner: "test:whole" });
+    const first = await executeRun(engine(classify), whole.id, { owner: "test:whole", lanes: 1 });
     expect(first.outcome).toBe("done");
     const expected = { classes: await classes(), run: await findRun(db().orm, whole.id) };
     expect(expected.run!.processed).toBe(N);
@@ -60,7 +60,7 @@ describe("a full run", () => {
       if (++chunks === 4) throw new Error("killed");
       return classify(on, ids, o);
     };
-    await expect(executeRun(engine(failing), broken.id, { owner: "test:first" })).rejects.toThrow("killed");
+    await expect(executeRun(engine(failing), broken.id, { owner: "test:first", lanes: 1 })).rejects.toThrow("killed");
     const halfway = (await findRun(db().orm, broken.id))!;
     expect(halfway).toMatchObject({ status: "running", processed: 21, leaseOwner: null });
     // Exactly the three committed chunks were classified; the failed one rolled back whole.
@@ -87,6 +87,44 @@ describe("a full run", () => {
     expect(after.transitions).toEqual(expected.run!.transitions);
     const total = await db().rows<{ n: number; d: number }>(sql`select count(*)::int as n, count(distinct entity_id)::int as d from classification where run_id = ${broken.id}::uuid`);
     expect(total[0]).toMatchObject({ n: N, d: N });
+  });
+
+  it("in two lanes side by side: killed in one lane, both stop, and the resume ends as one uninterrupted run", async () => {
+    const whole = await newRun(7);
+    expect((await executeRun(engine(classify), whole.id, { owner: "test:whole2", lanes: 1 })).outcome).toBe("done");
+    const expected = { classes: await classes(), run: (await findRun(db().orm, whole.id))! };
+
+    await resetClasses();
+    const broken = await newRun(7);
+    const chunkStarts: string[] = [];
+    const failing: ClassifyEntities = async (on, ids, o) => {
+      chunkStarts.push(ids[0]!);
+      if (chunkStarts.length === 5) throw new Error("killed");
+      return classify(on, ids, o);
+    };
+    await expect(executeRun(engine(failing), broken.id, { owner: "test:lanes", lanes: 2 })).rejects.toThrow("killed");
+    const halfway = (await findRun(db().orm, broken.id))!;
+    expect(halfway.lanes).toHaveLength(2);
+    const bound = halfway.lanes![1]!.from!;
+    expect(halfway.lanes![0]!.until).toBe(bound);
+    // Both lanes worked.
+    expect(chunkStarts.some((id) => id < bound) && chunkStarts.some((id) => id >= bound)).toBe(true);
+    // What the row says was done is exactly what was classified: committed chunks only.
+    const classified = Object.values(await classes()).filter((c) => c !== null).length;
+    expect(halfway.processed).toBe(classified);
+    expect(halfway.processed % 7).toBe(0);
+    expect(halfway.processed).toBeLessThan(N);
+    const [rows] = await db().rows<{ n: number }>(sql`select count(*)::int as n from classification where run_id = ${broken.id}::uuid`);
+    expect(Number(rows!.n)).toBe(classified);
+
+    const resumed = await executeRun(engine(classify), broken.id, { owner: "test:lanes-again", lanes: 1 });
+    expect(resumed.outcome).toBe("done");
+    const after = (await findRun(db().orm, broken.id))!;
+    expect(after.lanes!.every((l) => l.done)).toBe(true);
+    expect(await classes()).toEqual(expected.classes);
+    expect(after).toMatchObject({ processed: N, total: N, counts: expected.run.counts, transitions: expected.run.transitions });
+    const [total] = await db().rows<{ n: number; d: number }>(sql`select count(*)::int as n, count(distinct entity_id)::int as d from classification where run_id = ${broken.id}::uuid`);
+    expect(total).toMatchObject({ n: N, d: N });
   });
 
   it("started twice never executes twice at once: every entity is classified once by the run", async () => {

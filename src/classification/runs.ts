@@ -1,12 +1,15 @@
-// The full-run engine. A run walks the entities in its scope by keyset (id > cursor order by
-// id limit chunk) and classifies each chunk in its own transaction; that same transaction
-// advances the run's cursor and adds the chunk's counts and transitions to the run row. So:
-//  - memory is one chunk of ids, whatever the population;
+// The full-run engine. A run splits its scope into lanes (consecutive id ranges, two on
+// PostgreSQL so both cores work, one on the embedded database) and walks each lane by keyset
+// (id > cursor order by id limit chunk), the lanes side by side; each chunk is classified in its
+// own transaction, and that same transaction advances its lane's cursor and adds the chunk's
+// counts and transitions to the run row. So:
+//  - memory is one chunk of ids per lane, whatever the population;
 //  - a crash (process killed, classifier error) loses at most the chunk in flight, which
 //    rolled back together with its cursor move: the run resumes after the last committed
 //    chunk and never redoes or double-counts one;
 //  - two executors never run one run at once: a lease (owner + expiry) on the run row is
-//    taken before the first chunk and checked under FOR UPDATE in every chunk. A retry of the
+//    taken before the first chunk, and every chunk commits only through an update of the run
+//    row that requires it (the lanes' chunks do not hold the row meanwhile). A retry of the
 //    same job (same owner) takes its own lease back at once; anyone else only after it lapsed;
 //  - before the first chunk the scope's features are staged in one pass over the event rows
 //    (runs-stage.ts); every chunk classifies as of that one instant.
@@ -15,9 +18,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { Database, Executor } from "../db/client.js";
-import { reclassRun } from "../db/schema/reclass-run.js";
+import { reclassRun, type RunLane } from "../db/schema/reclass-run.js";
 import type { ClassifyEntities } from "./contracts.js";
-import { addTallies, findRun, type RunRow, type RunScope } from "./runs-store.js";
+import { findRun, type RunRow, type RunScope } from "./runs-store.js";
 import { computeRelationshipIndicators } from "./relationships.js";
 import { dropStaged, stagedComputeFeatures, stagedReady, stagedTableName, stageFeatures } from "./runs-stage.js";
 
@@ -27,6 +30,12 @@ export const RUN_LEASE_MS = 120_000;
 const EMBEDDED_MAX_PAUSE_MS = 500;
 /** Staging is one statement over the whole scope (minutes at city scale): a longer lease. */
 export const STAGE_LEASE_MS = 60 * 60_000;
+/**
+ * Lanes of a new run: two on PostgreSQL (a chunk is mostly the database's work, in one backend:
+ * two chunks at once use both cores of a small server), one on the embedded database (one
+ * connection: lanes would only take turns).
+ */
+export const lanesFor = (db: Database): number => (db.kind === "postgres" ? 2 : 1);
 
 export interface RunEngineDeps {
   db: Database;
@@ -41,6 +50,8 @@ export interface ExecuteOptions {
   owner: string;
   /** Stop after this much elapsed time and return "yielded" (jobs continue in a new job). */
   sliceMs?: number;
+  /** Lanes of a run claimed for the first time (default lanesFor(db)); a resumed run keeps its own. */
+  lanes?: number;
   /** Called after each committed chunk with the run as committed. */
   onProgress?: (run: RunRow) => void;
   /** Called around the one pass that stages the run's features (minutes at city scale). */
@@ -72,10 +83,30 @@ export async function countScope(db: Database, on: Executor, scope: RunScope): P
   return Number(r?.n ?? 0);
 }
 
-async function nextChunk(db: Database, on: Executor, scope: RunScope, after: string | null, limit: number): Promise<string[]> {
-  const cursor = after === null ? sql`true` : sql`e.id > ${after}::uuid`;
-  const rows = await db.rows<{ id: string }>(sql`select e.id from entity e where ${cursor} and ${scopeFilter(scope)} order by e.id limit ${limit}`, on);
+async function nextChunk(db: Database, on: Executor, scope: RunScope, lane: RunLane, limit: number): Promise<string[]> {
+  const lower = lane.after !== null ? sql`e.id > ${lane.after}::uuid` : lane.from !== null ? sql`e.id >= ${lane.from}::uuid` : sql`true`;
+  const upper = lane.until === null ? sql`true` : sql`e.id < ${lane.until}::uuid`;
+  const rows = await db.rows<{ id: string }>(sql`select e.id from entity e where ${lower} and ${upper} and ${scopeFilter(scope)} order by e.id limit ${limit}`, on);
   return rows.map((r) => r.id);
+}
+
+/**
+ * The scope's ids after `after` (a run from before lanes resumes there), split into `n` lanes of
+ * about equal size at the quantile ids, read along the primary key.
+ */
+async function splitLanes(db: Database, on: Executor, scope: RunScope, after: string | null, n: number): Promise<RunLane[]> {
+  const rest = after === null ? sql`true` : sql`e.id > ${after}::uuid`;
+  const [r] = await db.rows<{ n: number | string }>(sql`select count(*)::int as n from entity e where ${rest} and ${scopeFilter(scope)}`, on);
+  const total = Number(r?.n ?? 0);
+  const bounds: string[] = [];
+  for (let k = 1; k < n && total >= n; k++) {
+    const [b] = await db.rows<{ id: string }>(
+      sql`select e.id from entity e where ${rest} and ${scopeFilter(scope)} order by e.id offset ${Math.floor((total * k) / n)} limit 1`,
+      on,
+    );
+    if (b) bounds.push(b.id);
+  }
+  return [null, ...bounds].map((from, k) => ({ from, until: bounds[k] ?? null, after: k === 0 ? after : null, done: false }));
 }
 
 class LeaseLost extends Error {
@@ -83,7 +114,7 @@ class LeaseLost extends Error {
 }
 
 /** Takes (or re-takes) the run's lease; undefined when the run is finished or leased by someone alive. */
-async function claim(deps: RunEngineDeps, runId: string, owner: string): Promise<RunRow | undefined> {
+async function claim(deps: RunEngineDeps, runId: string, owner: string, lanes: number): Promise<RunRow | undefined> {
   const { db, clock } = deps;
   return db.transaction(async (tx) => {
     const now = clock.now();
@@ -94,6 +125,7 @@ async function claim(deps: RunEngineDeps, runId: string, owner: string): Promise
     const patch: Partial<RunRow> = { status: "running", leaseOwner: owner, leaseUntil: new Date(now.getTime() + RUN_LEASE_MS) };
     if (run.status === "pending" && deps.activeModelVersion) patch.modelVersion = await deps.activeModelVersion(tx);
     if (run.total === null) patch.total = await countScope(db, tx, run.scope);
+    if (run.lanes === null) patch.lanes = await splitLanes(db, tx, run.scope, run.lastEntityId, Math.max(1, lanes));
     const [claimed] = await tx.update(reclassRun).set(patch).where(eq(reclassRun.id, runId)).returning();
     return claimed;
   });
@@ -136,19 +168,41 @@ async function stage(deps: RunEngineDeps, claimed: RunRow, owner: string): Promi
   });
 }
 
-/** One chunk in one transaction: classify, advance the cursor, add the tallies (or finish). */
-async function runChunk(deps: RunEngineDeps, runId: string, owner: string): Promise<RunRow> {
+/** Adds a chunk's tallies (no zeros) to a jsonb counts column, in SQL: lanes commit side by side. */
+const plusTallies = (column: SQL, add: Record<string, number>) => sql`(
+  select coalesce(jsonb_object_agg(k, n), '{}'::jsonb) from (
+    select k, sum(n)::int as n from (
+      select key as k, value::int as n from jsonb_each_text(${column})
+      union all select key, value::int from jsonb_each_text(${JSON.stringify(Object.fromEntries(Object.entries(add).filter(([, v]) => v)))}::jsonb)
+    ) x group by k
+  ) y)`;
+
+/** Sets one lane's field in the lanes column. */
+const laneSet = (k: number, field: keyof RunLane, value: string | boolean) =>
+  sql`jsonb_set(${reclassRun.lanes}, ${`{${k},${field}}`}::text[], ${JSON.stringify(value)}::jsonb)`;
+
+/**
+ * One chunk of lane k in one transaction: classify, advance the lane's cursor, add the tallies
+ * (or mark the lane done, and the run when it was the last). The run row is read without a lock
+ * (the other lanes commit to it meanwhile) and written last, only while the lease is ours: an
+ * executor that lost its lease rolls its chunk back.
+ */
+async function runChunk(deps: RunEngineDeps, runId: string, owner: string, k: number): Promise<RunRow> {
   const { db, clock } = deps;
   return db.transaction(async (tx) => {
-    const [run] = await tx.select().from(reclassRun).where(eq(reclassRun.id, runId)).for("update").limit(1);
+    const [run] = await tx.select().from(reclassRun).where(eq(reclassRun.id, runId)).limit(1);
     if (!run || run.status !== "running" || run.leaseOwner !== owner) throw new LeaseLost(`run ${runId} is no longer leased to ${owner}`);
     const now = clock.now();
-    const ids = await nextChunk(db, tx, run.scope, run.lastEntityId, run.chunkSize);
+    const leased = and(eq(reclassRun.id, runId), eq(reclassRun.leaseOwner, owner), eq(reclassRun.status, "running"));
+    const ids = await nextChunk(db, tx, run.scope, run.lanes![k]!, run.chunkSize);
     if (ids.length === 0) {
-      await dropStaged(tx, run.featuresTable);
+      const [ended] = await tx.update(reclassRun).set({ lanes: laneSet(k, "done", true) }).where(leased).returning();
+      if (!ended) throw new LeaseLost(`run ${runId} is no longer leased to ${owner}`);
+      if (!ended.lanes!.every((l) => l.done)) return ended;
+      await dropStaged(tx, ended.featuresTable);
       const [done] = await tx
         .update(reclassRun)
-        .set({ status: "done", finishedAt: now, durationMs: Math.max(0, now.getTime() - run.startedAt.getTime()), leaseOwner: null, leaseUntil: null, total: run.processed, featuresTable: null })
+        .set({ status: "done", finishedAt: now, durationMs: Math.max(0, now.getTime() - run.startedAt.getTime()), leaseOwner: null, leaseUntil: null, total: ended.processed, featuresTable: null })
         .where(eq(reclassRun.id, runId))
         .returning();
       return done!;
@@ -162,17 +216,18 @@ async function runChunk(deps: RunEngineDeps, runId: string, owner: string): Prom
     const [next] = await tx
       .update(reclassRun)
       .set({
-        lastEntityId: ids[ids.length - 1]!,
-        processed: run.processed + ids.length,
-        counts: addTallies(run.counts, outcome.counts),
-        transitions: addTallies(run.transitions, outcome.transitions),
+        lanes: laneSet(k, "after", ids[ids.length - 1]!),
+        processed: sql`${reclassRun.processed} + ${ids.length}`,
+        counts: plusTallies(sql`${reclassRun.counts}`, outcome.counts),
+        transitions: plusTallies(sql`${reclassRun.transitions}`, outcome.transitions),
         leaseUntil: new Date(now.getTime() + RUN_LEASE_MS),
         // Entities created during the run can push the count past the first estimate.
-        total: Math.max(run.total ?? 0, run.processed + ids.length),
+        total: sql`greatest(coalesce(${reclassRun.total}, 0), ${reclassRun.processed} + ${ids.length})`,
       })
-      .where(eq(reclassRun.id, runId))
+      .where(leased)
       .returning();
-    return next!;
+    if (!next) throw new LeaseLost(`run ${runId} is no longer leased to ${owner}`);
+    return next;
   });
 }
 
@@ -182,7 +237,7 @@ async function runChunk(deps: RunEngineDeps, runId: string, owner: string): Prom
  * (the job runner) or reports it; markRunFailed() ends a run for good.
  */
 export async function executeRun(deps: RunEngineDeps, runId: string, o: ExecuteOptions): Promise<ExecuteResult> {
-  const claimed = await claim(deps, runId, o.owner);
+  const claimed = await claim(deps, runId, o.owner, o.lanes ?? lanesFor(deps.db));
   if (!claimed) {
     const run = await findRun(deps.db.orm, runId);
     if (!run) return { outcome: "missing" };
@@ -191,26 +246,44 @@ export async function executeRun(deps: RunEngineDeps, runId: string, o: ExecuteO
   // Elapsed time for the slice only (not a domain time), so a monotonic timer.
   const began = performance.now();
   let run = claimed;
+  /** Set when one lane stops (slice used up, asked to stop, an error): the others stop after their chunk. */
+  let stop = false;
+  const sliceOver = () => stop || (o.sliceMs !== undefined && performance.now() - began >= o.sliceMs) || (o.shouldStop?.() ?? false);
+  const lane = async (k: number) => {
+    try {
+      while (!sliceOver()) {
+        const chunkBegan = performance.now();
+        const committed = await runChunk(deps, runId, o.owner, k);
+        o.onProgress?.(committed);
+        if (committed.status === "done" || committed.lanes?.[k]?.done) return;
+        // The embedded database is one connection shared with the API, and a chunk holds it:
+        // between two chunks the run steps aside for a quarter of the chunk's time, so requests
+        // waiting meanwhile get their several statements through instead of one per chunk.
+        if (deps.db.kind === "pglite") await sleep(Math.min(EMBEDDED_MAX_PAUSE_MS, (performance.now() - chunkBegan) / 4));
+      }
+    } catch (err) {
+      stop = true;
+      throw err;
+    }
+  };
   try {
     if (!(await stagedReady(deps.db, run.featuresTable))) {
       o.onStaging?.("start", run);
       run = await stage(deps, run, o.owner);
       o.onStaging?.("done", run);
     }
-    for (;;) {
-      const chunkBegan = performance.now();
-      run = await runChunk(deps, runId, o.owner);
-      o.onProgress?.(run);
-      if (run.status === "done") return { outcome: "done", run };
-      // The embedded database is one connection shared with the API, and a chunk holds it:
-      // between two chunks the run steps aside for a quarter of the chunk's time, so requests
-      // waiting meanwhile get their several statements through instead of one per chunk.
-      if (deps.db.kind === "pglite") await sleep(Math.min(EMBEDDED_MAX_PAUSE_MS, (performance.now() - chunkBegan) / 4));
-      if ((o.sliceMs !== undefined && performance.now() - began >= o.sliceMs) || o.shouldStop?.()) {
-        await release(deps.db, runId, o.owner, o.onYield);
-        return { outcome: "yielded", run };
-      }
+    const open = run.lanes!.flatMap((l, k) => (l.done ? [] : [k]));
+    const ended = await Promise.allSettled(open.map(lane));
+    const failed = ended.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    const now = (await findRun(deps.db.orm, runId))!;
+    if (now.status === "done") return { outcome: "done", run: now };
+    if (open.length === 0) {
+      // Every lane had ended before the run was marked done (a crash in between): finish it.
+      return { outcome: "done", run: await runChunk(deps, runId, o.owner, 0) };
     }
+    await release(deps.db, runId, o.owner, o.onYield);
+    return { outcome: "yielded", run: now };
   } catch (err) {
     if (err instanceof LeaseLost) {
       const now = await findRun(deps.db.orm, runId);

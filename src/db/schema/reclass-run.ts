@@ -8,6 +8,16 @@ import { createdAt, id, ts } from "../columns.js";
  * after the last committed chunk and never redoes or double-counts one. lease_owner /
  * lease_until keep two executors (a retried job, the CLI) from running one run at once.
  */
+export interface RunLane {
+  /** Inclusive lower bound of the lane's ids (null: the start of the scope). */
+  from: string | null;
+  /** Exclusive upper bound (null: the end of the scope). */
+  until: string | null;
+  /** Cursor: the last id classified by a committed chunk (null: none yet). */
+  after: string | null;
+  done: boolean;
+}
+
 export const reclassRun = pgTable(
   "reclass_run",
   {
@@ -23,8 +33,14 @@ export const reclassRun = pgTable(
     total: integer("total"),
     counts: jsonb("counts").$type<Record<string, number>>().notNull(),
     transitions: jsonb("transitions").$type<Record<string, number>>().notNull(),
-    /** Keyset cursor: every entity with id <= this was classified by a committed chunk. */
+    /** Keyset cursor of a run from before lanes (its one lane starts after it). */
     lastEntityId: uuid("last_entity_id"),
+    /**
+     * The scope split into consecutive id ranges executed side by side, each with its own keyset
+     * cursor: every entity of a lane with id <= its `after` was classified by a committed chunk.
+     * Set when the run is first claimed; a resumed run keeps its lanes.
+     */
+    lanes: jsonb("lanes").$type<RunLane[]>(),
     chunkSize: integer("chunk_size").notNull(),
     durationMs: bigint("duration_ms", { mode: "number" }),
     error: text("error"),

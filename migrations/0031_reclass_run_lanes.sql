@@ -1,0 +1,1 @@
+ALTER TABLE "reclass_run" ADD COLUMN "lanes" jsonb;

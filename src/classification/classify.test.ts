@@ -133,4 +133,21 @@ describe("classification.rescore", () => {
     expect(await pending()).toEqual([]);
     expect(enqueued.filter((r) => r.job === RESCORE_JOB)).toHaveLength(1);
   });
+
+  it("takes an entity's later requests with its first: asked for by several batches, it is classified once", async () => {
+    await t.db.orm.execute(sql`delete from rescore_pending`);
+    const job = classificationRescoreJob({ db: t.db, clock, kick: () => {}, classify, enqueueMany: async () => {}, relatedEntityIds: async () => [] });
+    // ids[3] first, then more requests than one chunk takes (for entities not held), then ids[3] again.
+    const others = Array.from({ length: 600 }, () => uuidv7());
+    const at = clock.now().toISOString();
+    await t.db.orm.execute(sql`insert into rescore_pending (entity_id, requested_at) values (${ids[3]!}::uuid, ${at}::timestamptz)`);
+    await t.db.orm.execute(sql`insert into rescore_pending (entity_id, requested_at) select x::uuid, ${at}::timestamptz from jsonb_array_elements_text(${JSON.stringify(others)}::jsonb) x`);
+    await t.db.orm.execute(sql`insert into rescore_pending (entity_id, requested_at) values (${ids[3]!}::uuid, ${at}::timestamptz)`);
+    clock.advance(60_000);
+    await job.handle(job.parse({}), { jobId: 4, attempt: 1 });
+    expect(await pending()).toEqual([]);
+    const [h] = await t.db.rows<{ n: number }>(sql`
+      select count(*)::int as n from classification where entity_id = ${ids[3]!}::uuid and computed_at = ${clock.now().toISOString()}::timestamptz`);
+    expect(h!.n).toBe(1);
+  });
 });

@@ -1,6 +1,7 @@
 // The real classification.rescore job: drains the requests to rescore (rescore_pending, appended
 // by requestRescore) in chunks, oldest first. Each chunk is one transaction: take up to
-// RESCORE_CHUNK requests (skipping rows another worker holds), classify their distinct entities
+// RESCORE_CHUNK requests and the other requests of their entities (skipping rows another worker
+// holds), classify their distinct entities
 // together, pass a risk signal on. A crash rolls the chunk back into the table, so no request is
 // lost; every request brings its own drain job, so none waits for the next change either.
 //
@@ -47,9 +48,19 @@ export function classificationRescoreJob(deps: RescoreJobDeps): JobDefinition<Re
 }
 
 async function rescoreChunk(tx: Parameters<ClassifyWithTransitions>[0], deps: RescoreJobDeps): Promise<number> {
+  // The oldest free requests, and every other free request of the same entities: an entity
+  // asked for by several batches is classified once, by one drain, instead of by concurrent
+  // drains queueing on each other's rows of it (its address, its entity row).
   const taken = await tx.execute(sql`
+    with picked as (
+      select id, entity_id from rescore_pending order by id limit ${RESCORE_CHUNK} for update skip locked
+    ), same_entities as (
+      select r.id from rescore_pending r
+      where r.entity_id in (select entity_id from picked) and r.id not in (select id from picked)
+      for update of r skip locked
+    )
     delete from rescore_pending
-    where id in (select id from rescore_pending order by id limit ${RESCORE_CHUNK} for update skip locked)
+    where id in (select id from picked union all select id from same_entities)
     returning entity_id::text as entity_id`);
   const requests = rowsOf<{ entity_id: string }>(taken);
   if (requests.length === 0) return 0;

@@ -31,8 +31,13 @@ export const model = pgTable(
  * an insert then never waits on another transaction's row (a unique entity key made ingestion
  * and a draining chunk wait on each other's keys, and deadlock); the drain de-duplicates.
  */
-export const rescorePending = pgTable("rescore_pending", {
-  id: bigserial("id", { mode: "number" }).primaryKey(),
-  entityId: uuid("entity_id").notNull(),
-  requestedAt: ts("requested_at").notNull(),
-});
+export const rescorePending = pgTable(
+  "rescore_pending",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    entityId: uuid("entity_id").notNull(),
+    requestedAt: ts("requested_at").notNull(),
+  },
+  // A drain takes every free request of the entities it picked (see the rescore job).
+  (t) => [index("rescore_pending_entity").on(t.entityId)],
+);

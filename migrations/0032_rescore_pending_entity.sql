@@ -1,0 +1,1 @@
+CREATE INDEX "rescore_pending_entity" ON "rescore_pending" USING btree ("entity_id");

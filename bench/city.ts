@@ -33,6 +33,7 @@ import { generatePopulation, toApiEvent, toApiMerchant } from "../src/sim/index.
 import { SIM_PLATFORMS } from "../src/sim/reference.js";
 import { freePort } from "../test/support/net.js";
 import { platformClient } from "./support/platform-client.js";
+import { StatementSampler } from "./support/statement-sampler.js";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:54349/postgres";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:63819";
@@ -215,25 +216,40 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = { entities: N, start: args.start, batch: BATCH };
   try {
     const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
-    if (reuse === undefined) await ingest(api.url, keys, report, sql);
+    // Where PostgreSQL's time goes, phase by phase: a sampling profile of its running statements.
+    const sampling = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
+    const statements: Record<string, unknown> = {};
+    report.postgresStatements = statements;
+    const profiled = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+      const sampler = new StatementSampler(sampling, name);
+      sampler.start();
+      try {
+        return await work();
+      } finally {
+        statements[phase] = sampler.stop(3).slice(0, 12).map((x) => `${x.percent}% ${x.state}: ${x.statement}`);
+      }
+    };
+    if (reuse === undefined) await ingest(api.url, keys, report, sql, profiled);
     // 3. One full run through the regulator API, executed by the worker.
     if (!args["no-run"]) {
       const login = await fetch(`${api.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: adminName, password }) });
       const { token } = (await login.json()) as { token: string };
       const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
       const t2 = performance.now();
-      const started = await fetch(`${api.url}/v1/regulator/reclassifications`, { method: "POST", headers: { ...auth, "idempotency-key": randomBytes(8).toString("hex") }, body: JSON.stringify({ reason: "city bench" }) });
-      if (started.status !== 202) throw new Error(`start run: ${started.status} ${await started.text()}`);
-      const { runId } = (await started.json()) as { runId: string };
-      let run: { status: string; processed: number } = { status: "pending", processed: 0 };
-      // Staging (one pass over the event rows) ends when the first chunk is committed.
-      let stagingSeconds: number | undefined;
-      while (run.status !== "done" && run.status !== "failed") {
-        await new Promise((res) => setTimeout(res, 1000));
-        run = (await (await fetch(`${api.url}/v1/regulator/reclassifications/${runId}`, { headers: auth })).json()) as typeof run;
-        if (stagingSeconds === undefined && run.processed > 0) stagingSeconds = +seconds(t2).toFixed(1);
-      }
-      report.fullRun = { status: run.status, seconds: +seconds(t2).toFixed(1), stagingSecondsAbout: stagingSeconds, entities: run.processed, entitiesPerSecond: Math.round(run.processed / seconds(t2)) };
+      await profiled("fullRun", async () => {
+        const started = await fetch(`${api.url}/v1/regulator/reclassifications`, { method: "POST", headers: { ...auth, "idempotency-key": randomBytes(8).toString("hex") }, body: JSON.stringify({ reason: "city bench" }) });
+        if (started.status !== 202) throw new Error(`start run: ${started.status} ${await started.text()}`);
+        const { runId } = (await started.json()) as { runId: string };
+        let run: { status: string; processed: number } = { status: "pending", processed: 0 };
+        // Staging (one pass over the event rows) ends when the first chunk is committed.
+        let stagingSeconds: number | undefined;
+        while (run.status !== "done" && run.status !== "failed") {
+          await new Promise((res) => setTimeout(res, 1000));
+          run = (await (await fetch(`${api.url}/v1/regulator/reclassifications/${runId}`, { headers: auth })).json()) as typeof run;
+          if (stagingSeconds === undefined && run.processed > 0) stagingSeconds = +seconds(t2).toFixed(1);
+        }
+        report.fullRun = { status: run.status, seconds: +seconds(t2).toFixed(1), stagingSecondsAbout: stagingSeconds, entities: run.processed, entitiesPerSecond: Math.round(run.processed / seconds(t2)) };
+      });
     }
     const t3 = performance.now();
     await sql`select kind, count(*), sum(octet_length(data::text)), max(occurred_at) from event group by kind`;
@@ -243,6 +259,7 @@ async function main(): Promise<void> {
       count(*) filter (where risk_class = 'C')::int as c, count(*) filter (where risk_class = 'D')::int as d, count(*)::int as total from entity`;
     report.classes = classes;
     await sql.end();
+    await sampling.end();
     samplePostgres();
     const redisPeak = await redisPeakMb();
     report.peakMemoryMb = {
@@ -272,8 +289,10 @@ async function main(): Promise<void> {
   }
 }
 
+type Profiled = <T>(phase: string, work: () => Promise<T>) => Promise<T>;
+
 /** 1. The population streamed through the signed API, one sender per platform, a bounded backlog; 2. the rescore drain. */
-async function ingest(apiUrl: string, keys: Map<string, { clientId: string; key: CryptoKey }>, report: Record<string, unknown>, sql: postgres.Sql): Promise<void> {
+async function ingest(apiUrl: string, keys: Map<string, { clientId: string; key: CryptoKey }>, report: Record<string, unknown>, sql: postgres.Sql, profiled: Profiled): Promise<void> {
   const senders = new Map<string, Sender>();
   for (const [id, k] of keys) {
     const c = platformClient(apiUrl, k.clientId, `${id}-1`, k.key);
@@ -284,26 +303,28 @@ async function ingest(apiUrl: string, keys: Map<string, { clientId: string; key:
   const now = Date.now();
   let entities = 0;
   let events = 0;
-  for (const cluster of generatePopulation({ entities: N, seed: 7, start: args.start, cutDates: ["2025-11-20"], horizonDays: 365 })) {
-    for (const sim of cluster.entities) {
-      for (const m of sim.merchants) senders.get(m.platformId)!.addMerchant(toApiMerchant(m.record));
-      for (const x of sim.events) {
-        // A platform sends what has happened, and the serious-violation list (it forces D) is
-        // the regulator's own source, not a platform's: as the demo's platforms do.
-        if (Date.parse(x.event.occurredAt) > now) continue;
-        const api = toApiEvent(x.event);
-        senders.get(x.platformId)!.addEvent(api.kind === "violation_confirmed" ? { ...api, data: { ...api.data, serious: false } } : api);
-        events++;
+  await profiled("ingestion", async () => {
+    for (const cluster of generatePopulation({ entities: N, seed: 7, start: args.start, cutDates: ["2025-11-20"], horizonDays: 365 })) {
+      for (const sim of cluster.entities) {
+        for (const m of sim.merchants) senders.get(m.platformId)!.addMerchant(toApiMerchant(m.record));
+        for (const x of sim.events) {
+          // A platform sends what has happened, and the serious-violation list (it forces D) is
+          // the regulator's own source, not a platform's: as the demo's platforms do.
+          if (Date.parse(x.event.occurredAt) > now) continue;
+          const api = toApiEvent(x.event);
+          senders.get(x.platformId)!.addEvent(api.kind === "violation_confirmed" ? { ...api, data: { ...api.data, serious: false } } : api);
+          events++;
+        }
+        entities++;
       }
-      entities++;
+      // Backpressure: wait while any platform has more than a few batches queued.
+      for (const s of senders.values()) while (s.backlog() > maxBacklog) await Promise.race([s.drained(), new Promise((r) => setTimeout(r, 50))]);
+      if (entities % 20_000 < cluster.entities.length) {
+        console.error(`sent ${entities.toLocaleString()} entities, ${events.toLocaleString()} events (${seconds(t0).toFixed(0)} s)`);
+      }
     }
-    // Backpressure: wait while any platform has more than a few batches queued.
-    for (const s of senders.values()) while (s.backlog() > maxBacklog) await Promise.race([s.drained(), new Promise((r) => setTimeout(r, 50))]);
-    if (entities % 20_000 < cluster.entities.length) {
-      console.error(`sent ${entities.toLocaleString()} entities, ${events.toLocaleString()} events (${seconds(t0).toFixed(0)} s)`);
-    }
-  }
-  await Promise.all([...senders.values()].map((s) => s.flushAll()));
+    await Promise.all([...senders.values()].map((s) => s.flushAll()));
+  });
   const ingestS = seconds(t0);
   const accepted = [...senders.values()].reduce((a, s) => ({ merchants: a.merchants + s.accepted.merchants, events: a.events + s.accepted.events }), { merchants: 0, events: 0 });
   report.ingestion = { seconds: +ingestS.toFixed(1), entities, merchantRecords: accepted.merchants, events: accepted.events, eventsPerSecond: Math.round(accepted.events / ingestS) };
@@ -311,15 +332,19 @@ async function ingest(apiUrl: string, keys: Map<string, { clientId: string; key:
 
   // 2. The rescoring the worker was asked for while events arrived, until the set is empty.
   const t1 = performance.now();
-  for (;;) {
-    const [r] = await sql`select (select count(*) from rescore_pending)::int as pending,
-      (select count(*) from outbox where job = 'classification.rescore' and status not in ('done','failed'))::int as jobs`;
-    if (r!.pending === 0 && r!.jobs === 0) break;
-    if (seconds(t1) > 10) {
-      console.error(`waiting for rescoring: ${r!.pending} entities in the set, ${r!.jobs} drain jobs open`);
+  let said = 0;
+  await profiled("rescoreDrain", async () => {
+    for (;;) {
+      const [r] = await sql`select (select count(*) from rescore_pending)::int as pending,
+        (select count(*) from outbox where job = 'classification.rescore' and status not in ('done','failed'))::int as jobs`;
+      if (r!.pending === 0 && r!.jobs === 0) break;
+      if (seconds(t1) - said >= 30) {
+        said = seconds(t1);
+        console.error(`waiting for rescoring: ${r!.pending} requests in the set, ${r!.jobs} drain jobs open (${said.toFixed(0)} s)`);
+      }
+      await new Promise((res) => setTimeout(res, 2000));
     }
-    await new Promise((res) => setTimeout(res, 2000));
-  }
+  });
   report.rescoreDrainAfterIngestion = { seconds: +seconds(t1).toFixed(1) };
   const [effects] = await sql`select (select count(*) from warning)::int as warnings, (select count(*) from notice)::int as notices,
     (select count(*) from sandbox_membership where status = 'inside')::int as "inSandbox"`;

@@ -136,7 +136,7 @@ describe("classification.rescore", () => {
 
   it("takes an entity's later requests with its first: asked for by several batches, it is classified once", async () => {
     await t.db.orm.execute(sql`delete from rescore_pending`);
-    const job = classificationRescoreJob({ db: t.db, clock, kick: () => {}, classify, enqueueMany: async () => {}, relatedEntityIds: async () => [] });
+    const job = classificationRescoreJob({ db: t.db, clock, kick: () => {}, classify, enqueueMany: async () => 0, relatedEntityIds: async () => [] });
     // ids[3] first, then more requests than one chunk takes (for entities not held), then ids[3] again.
     const others = Array.from({ length: 600 }, () => uuidv7());
     const at = clock.now().toISOString();

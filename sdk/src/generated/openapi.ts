@@ -2663,6 +2663,7 @@ export interface components {
             /** @enum {string} */
             outcome?: "open" | "merchant_won" | "consumer_won" | "settled";
         };
+        /** @description A period's sales. Sales indicators count a summary by its periodEnd, among the summaries whose occurredAt lies within the last 1,095 days (the classification reads no older events): send a summary when its period ends, with occurredAt at or after periodEnd. */
         SalesSummaryData: {
             /** Format: date */
             periodStart: string;

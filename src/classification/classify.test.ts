@@ -108,6 +108,7 @@ describe("classification.rescore", () => {
       db: t.db, clock, kick: () => {}, classify,
       enqueueMany: async (_on, rows) => enqueued.push(...rows),
       relatedEntityIds: async (_on, list) => (list.includes(ids[0]!) ? [ids[1]!, ids[2]!] : []),
+      refreshLinks: async () => {},
     });
     expect(job.name).toBe(RESCORE_JOB);
     // A row from before the set named its entity: it joins the set and is drained at once.
@@ -136,7 +137,7 @@ describe("classification.rescore", () => {
 
   it("takes an entity's later requests with its first: asked for by several batches, it is classified once", async () => {
     await t.db.orm.execute(sql`delete from rescore_pending`);
-    const job = classificationRescoreJob({ db: t.db, clock, kick: () => {}, classify, enqueueMany: async () => 0, relatedEntityIds: async () => [] });
+    const job = classificationRescoreJob({ db: t.db, clock, kick: () => {}, classify, enqueueMany: async () => 0, relatedEntityIds: async () => [], refreshLinks: async () => {} });
     // ids[3] first, then more requests than one chunk takes (for entities not held), then ids[3] again.
     const others = Array.from({ length: 600 }, () => uuidv7());
     const at = clock.now().toISOString();
@@ -149,5 +150,23 @@ describe("classification.rescore", () => {
     const [h] = await t.db.rows<{ n: number }>(sql`
       select count(*)::int as n from classification where entity_id = ${ids[3]!}::uuid and computed_at = ${clock.now().toISOString()}::timestamptz`);
     expect(h!.n).toBe(1);
+  });
+
+  it("refreshes the relationship graph only around entities whose record changed, not for their events", async () => {
+    await t.db.orm.execute(sql`delete from rescore_pending`);
+    const refreshed: string[][] = [];
+    const job = classificationRescoreJob({
+      db: t.db, clock, kick: () => {}, classify, enqueueMany: async () => 0, relatedEntityIds: async () => [],
+      refreshLinks: async (_tx, list) => void refreshed.push(list),
+    });
+    clock.advance(60_000);
+    expect((await ingestEvents(ctx(), { platformId, records: [complaint("links-1", "s-5", "2026-01-09T00:00:00Z")], batchEvidence: evidence })).accepted).toBe(1);
+    await job.handle(job.parse({}), { jobId: 5, attempt: 1 });
+    expect(refreshed).toEqual([]);
+    clock.advance(60_000);
+    const out = await ingestMerchants(ctx(), { platformId, records: [merchant("s-6", { uscc: makeUscc("510104", 9006), openedAt: "2023-01-01T00:00:00Z", address: "成都市武侯区新地址1号" })], batchEvidence: evidence });
+    expect(out.accepted).toBe(1);
+    await job.handle(job.parse({}), { jobId: 6, attempt: 1 });
+    expect(refreshed).toEqual([[ids[6]!]]);
   });
 });

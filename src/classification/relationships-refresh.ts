@@ -185,21 +185,3 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
     where x not in (select id from ids)`);
   return rowsOf<{ id: string }>(changedPartners).map((r) => r.id);
 }
-
-/**
- * Wraps a classify function for the event-driven rescore path: the entities' data just changed,
- * so the graph around them is refreshed (same transaction) before their features are read.
- * Full runs use the bare function: nothing changed that refreshLinks would see.
- */
-export function withFreshLinks<A extends [Executor, readonly string[], ...unknown[]], R>(
-  classify: (...args: A) => Promise<R>,
-  clock: { now(): Date },
-  /** Entities that gained or lost a link to these (enqueue their re-score, same transaction). */
-  onPartnersChanged?: (on: Executor, entityIds: string[]) => Promise<void>,
-): (...args: A) => Promise<R> {
-  return async (...args) => {
-    const partners = await refreshLinks(args[0], args[1], clock.now());
-    if (partners.length > 0) await onPartnersChanged?.(args[0], partners);
-    return classify(...args);
-  };
-}

@@ -19,7 +19,7 @@ import { addressKeySql } from "./relationships-address.js";
 import type { ComputeRelationshipIndicators, RelatedEntityIds, RelationshipIndicators, RiskClass } from "./contracts.js";
 import { DAY_MS } from "../db/time.js";
 
-export { refreshLinks, withFreshLinks, LINK_GROUP_CAPS } from "./relationships-refresh.js";
+export { refreshLinks, LINK_GROUP_CAPS } from "./relationships-refresh.js";
 export { normaliseAddress } from "./relationships-address.js";
 
 const CLASSES: readonly RiskClass[] = ["A", "B", "C", "D"];

@@ -23,6 +23,8 @@ const CHUNKS_PER_RUN = 40;
 
 export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "clock" | "enqueueMany" | "kick"> {
   classify: ClassifyWithTransitions;
+  /** Refreshes the relationship graph around these entities (requests whose records changed). */
+  refreshLinks: (tx: Parameters<ClassifyWithTransitions>[0], entityIds: string[]) => Promise<void>;
   relatedEntityIds: RelatedEntityIds;
 }
 
@@ -61,15 +63,19 @@ async function rescoreChunk(tx: Parameters<ClassifyWithTransitions>[0], deps: Re
     )
     delete from rescore_pending
     where id in (select id from picked union all select id from same_entities)
-    returning entity_id::text as entity_id`);
-  const requests = rowsOf<{ entity_id: string }>(taken);
+    returning entity_id::text as entity_id, refresh_links`);
+  const requests = rowsOf<{ entity_id: string; refresh_links: boolean }>(taken);
   if (requests.length === 0) return 0;
   const ids = [...new Set(requests.map((r) => r.entity_id))].sort();
+  // The graph around entities whose records changed first (same transaction), then every
+  // entity's features read it as it now is.
+  const relinked = [...new Set(requests.filter((r) => r.refresh_links).map((r) => r.entity_id))].sort();
+  if (relinked.length > 0) await deps.refreshLinks(tx, relinked);
   const outcome = await deps.classify(tx, ids, { trigger: "event" });
   const worse = outcome.changes.filter((c) => (c.to === "C" || c.to === "D") && worsened(c.from, c.to)).map((c) => c.entityId);
   if (worse.length > 0) {
     // Related entities scored in this very chunk saw the old classes too: they go again.
-    await requestRescore(tx, deps.enqueueMany, await deps.relatedEntityIds(tx, worse), deps.clock.now());
+    await requestRescore(tx, deps.enqueueMany, await deps.relatedEntityIds(tx, worse), deps.clock.now(), { links: false });
   }
   return requests.length;
 }

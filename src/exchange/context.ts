@@ -27,7 +27,7 @@ export interface ExchangeContext {
 }
 
 /** Asks for a rescore of each entity (the rescore set: one row per entity however many changes). */
-export async function requestRescores(deps: ExchangeDeps, on: Executor, entityIds: ReadonlySet<string>): Promise<void> {
+export async function requestRescores(deps: ExchangeDeps, on: Executor, entityIds: ReadonlySet<string>, options: { links?: boolean } = {}): Promise<void> {
   if (entityIds.size === 0) return;
-  await requestRescore(on, deps.enqueueMany, entityIds, deps.clock.now());
+  await requestRescore(on, deps.enqueueMany, entityIds, deps.clock.now(), options);
 }

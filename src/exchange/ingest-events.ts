@@ -113,7 +113,8 @@ export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Pr
         results[index] = { index, status: "duplicate", entityId: row.e };
       }
     }
-    if (!input.skipRescore) await requestRescores(ctx.deps, tx, rescore);
+    // Events change no link of the relationship graph: the drain need not refresh it.
+    if (!input.skipRescore) await requestRescores(ctx.deps, tx, rescore, { links: false });
     const counts = countResults(results);
     await input.alsoInTransaction?.(tx, { recordCount: input.records.length, ...counts });
     const receipt = await recordBatch(tx, ctx.deps, {

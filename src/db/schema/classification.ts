@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigserial, boolean, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, ts } from "../columns.js";
 import type { ModelArtifact } from "../../scoring/index.js";
 
@@ -37,6 +37,13 @@ export const rescorePending = pgTable(
     id: bigserial("id", { mode: "number" }).primaryKey(),
     entityId: uuid("entity_id").notNull(),
     requestedAt: ts("requested_at").notNull(),
+    /**
+     * Whether what the relationship graph is made of may have changed (a merchant record, a
+     * claim, loaded relations): the drain refreshes the entity's links first. Events and risk
+     * propagation change no link, and refreshing the graph around every entity of a busy
+     * address for each of them made concurrent drains queue on the same links.
+     */
+    refreshLinks: boolean("refresh_links").notNull().default(true),
   },
   // A drain takes every free request of the entities it picked (see the rescore job).
   (t) => [index("rescore_pending_entity").on(t.entityId)],

@@ -1,0 +1,1 @@
+ALTER TABLE "rescore_pending" ADD COLUMN "refresh_links" boolean DEFAULT true NOT NULL;

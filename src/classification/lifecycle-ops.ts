@@ -7,6 +7,7 @@ import type { ServiceDeps } from "../services.js";
 import type { ClassifyEntities, ComputeFeatures } from "./contracts.js";
 import { activateModelVerb, listModels, rollbackModel, type LifecycleContext } from "./lifecycle.js";
 import { compareWithActive, trainCandidate } from "./lifecycle-train.js";
+import { rebuildLinks } from "./relationships-rebuild.js";
 import { executeRun, type ExecuteOptions, type ExecuteResult } from "./runs.js";
 import { activeVersion, RUN_JOB } from "./runs-job.js";
 import { getReclassification, startReclassification } from "./runs-verbs.js";
@@ -34,6 +35,11 @@ export function createClassificationOps(deps: ClassificationOpsDeps) {
     /** Executes a run in this process (the CLI); see runs.ts for the lease and resume rules. */
     executeRun: (runId: string, o: ExecuteOptions): Promise<ExecuteResult> =>
       executeRun({ db: deps.db, clock: deps.clock, classify: deps.classify, activeModelVersion: activeVersion }, runId, o),
+    /** The whole relationship graph from the records as held (after a bulk load of merchants, which asks for no rescoring). */
+    async rebuildLinks(ctx: { actor: Actor }) {
+      authorize(ctx.actor, regulator("admin"));
+      return rebuildLinks(deps.db, deps.clock.now());
+    },
     listModels: (ctx: { actor: Actor }) => listModels(full(ctx)),
     activate: (ctx: { actor: Actor }, input: { version: string; reason: string }) => activateModelVerb(full(ctx), input),
     rollback: (ctx: { actor: Actor }, input: { reason: string }) => rollbackModel(full(ctx), input),

@@ -1,6 +1,7 @@
 // The history-load commands as data (they may travel over the admin socket), run as the CLI
 // actor: begin (find or start the load of a file), chunk (one chunk of records and the bytes
-// they came from), finish (mark it loaded, then start the one full reclassification run).
+// they came from), finish (mark it loaded, rebuild the relationship graph after merchants, then
+// start the one full reclassification run).
 import type { Actor } from "../../auth/actor.js";
 import type { ClassificationOps } from "../../classification/lifecycle-ops.js";
 import type { ReclassificationRun } from "../../classification/runs-store.js";
@@ -78,8 +79,12 @@ export async function runHistoryOperation(deps: { history?: HistoryOps | undefin
  */
 async function finish(ops: HistoryOps, classification: ClassificationOps | undefined, loadId: string, run: boolean): Promise<FinishResult> {
   const load = await ops.finish(CLI_ACTOR, { loadId });
+  if (!classification) throw new AppError("INTERNAL", "classification is not available here");
+  // Merchant records make the relationship graph (shared legal representatives, addresses,
+  // phones, investors), and a bulk load asks for no rescoring, which is where the graph is
+  // otherwise refreshed: it is rebuilt here, before any run reads it.
+  if (load.records === "merchants") await classification.rebuildLinks({ actor: CLI_ACTOR });
   if (!run) return { load, run: null };
-  if (!classification) throw new AppError("INTERNAL", "classification runs are not available here");
   if (load.runId) {
     const previous = await classification.getRun({ actor: CLI_ACTOR }, { runId: load.runId });
     if (previous.status !== "failed") return { load, run: previous };

@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { rebuildLinks } from "../src/classification/relationships-rebuild.js";
 import { openDatabase } from "../src/db/client.js";
+import { migrate } from "../src/db/migrate.js";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:54349/postgres";
 const { values: args } = parseArgs({ options: { db: { type: "string" } } });
@@ -11,6 +12,7 @@ if (!args.db || !/^bench_[a-z0-9_]+$/.test(args.db)) throw new Error("--db takes
 const url = new URL(ADMIN_URL);
 url.pathname = `/${args.db}`;
 const db = await openDatabase({ kind: "postgres", url: url.toString(), maxConnections: 2 });
+await migrate(db); // a kept database may predate the engine's newer migrations
 const t0 = performance.now();
 let last = 0;
 const done = await rebuildLinks(db, new Date(), {

@@ -79,6 +79,7 @@ export async function runHistoryOperation(deps: { history?: HistoryOps | undefin
  */
 async function finish(ops: HistoryOps, classification: ClassificationOps | undefined, loadId: string, run: boolean): Promise<FinishResult> {
   const load = await ops.finish(CLI_ACTOR, { loadId });
+  if (!run && load.records !== "merchants") return { load, run: null };
   if (!classification) throw new AppError("INTERNAL", "classification is not available here");
   // Merchant records make the relationship graph (shared legal representatives, addresses,
   // phones, investors), and a bulk load asks for no rescoring, which is where the graph is

@@ -103,10 +103,3 @@ export function runToApi(r: RunRow): ReclassificationRun {
     durationMs: r.durationMs,
   };
 }
-
-/** Adds one chunk's tallies into a running total (plain objects, small: at most 20 keys). */
-export function addTallies(into: Record<string, number>, add: Record<string, number>): Record<string, number> {
-  const out = { ...into };
-  for (const [k, v] of Object.entries(add)) if (v) out[k] = (out[k] ?? 0) + v;
-  return out;
-}

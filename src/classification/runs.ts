@@ -78,8 +78,10 @@ export function scopeFilter(scope: RunScope): SQL {
   return sql.join(parts, sql` and `);
 }
 
-export async function countScope(db: Database, on: Executor, scope: RunScope): Promise<number> {
-  const [r] = await db.rows<{ n: number | bigint }>(sql`select count(*)::int as n from entity e where ${scopeFilter(scope)}`, on);
+/** Entities in the scope (after `after`, when given). */
+export async function countScope(db: Database, on: Executor, scope: RunScope, after?: string): Promise<number> {
+  const rest = after === undefined ? sql`true` : sql`e.id > ${after}::uuid`;
+  const [r] = await db.rows<{ n: number | bigint }>(sql`select count(*)::int as n from entity e where ${rest} and ${scopeFilter(scope)}`, on);
   return Number(r?.n ?? 0);
 }
 
@@ -91,17 +93,15 @@ async function nextChunk(db: Database, on: Executor, scope: RunScope, lane: RunL
 }
 
 /**
- * The scope's ids after `after` (a run from before lanes resumes there), split into `n` lanes of
- * about equal size at the quantile ids, read along the primary key.
+ * The scope's ids after `after` (a run from before lanes resumes there; `remaining` of them),
+ * split into `n` lanes of about equal size at the quantile ids, read along the primary key.
  */
-async function splitLanes(db: Database, on: Executor, scope: RunScope, after: string | null, n: number): Promise<RunLane[]> {
+async function splitLanes(db: Database, on: Executor, scope: RunScope, after: string | null, remaining: number, n: number): Promise<RunLane[]> {
   const rest = after === null ? sql`true` : sql`e.id > ${after}::uuid`;
-  const [r] = await db.rows<{ n: number | string }>(sql`select count(*)::int as n from entity e where ${rest} and ${scopeFilter(scope)}`, on);
-  const total = Number(r?.n ?? 0);
   const bounds: string[] = [];
-  for (let k = 1; k < n && total >= n; k++) {
+  for (let k = 1; k < n && remaining >= n; k++) {
     const [b] = await db.rows<{ id: string }>(
-      sql`select e.id from entity e where ${rest} and ${scopeFilter(scope)} order by e.id offset ${Math.floor((total * k) / n)} limit 1`,
+      sql`select e.id from entity e where ${rest} and ${scopeFilter(scope)} order by e.id offset ${Math.floor((remaining * k) / n)} limit 1`,
       on,
     );
     if (b) bounds.push(b.id);
@@ -125,7 +125,11 @@ async function claim(deps: RunEngineDeps, runId: string, owner: string, lanes: n
     const patch: Partial<RunRow> = { status: "running", leaseOwner: owner, leaseUntil: new Date(now.getTime() + RUN_LEASE_MS) };
     if (run.status === "pending" && deps.activeModelVersion) patch.modelVersion = await deps.activeModelVersion(tx);
     if (run.total === null) patch.total = await countScope(db, tx, run.scope);
-    if (run.lanes === null) patch.lanes = await splitLanes(db, tx, run.scope, run.lastEntityId, Math.max(1, lanes));
+    if (run.lanes === null) {
+      // A new run splits its whole scope (counted just above); a run from before lanes, the rest.
+      const remaining = run.lastEntityId === null ? (patch.total ?? run.total ?? 0) : await countScope(db, tx, run.scope, run.lastEntityId);
+      patch.lanes = await splitLanes(db, tx, run.scope, run.lastEntityId, remaining, Math.max(1, lanes));
+    }
     const [claimed] = await tx.update(reclassRun).set(patch).where(eq(reclassRun.id, runId)).returning();
     return claimed;
   });

@@ -41,14 +41,6 @@ export interface IndicatorDefinition {
 
 const d = (def: IndicatorDefinition): IndicatorDefinition => def;
 
-/**
- * How far back event indicators look: the longest window in the catalogue. Events older than
- * this count only for time in business (the first event) and the licence status (the latest
- * licence event, whenever it was), so classification never re-reads a long history.
- * Sales summaries count by their period's end, among those reported within this lookback.
- */
-export const EVENT_LOOKBACK_DAYS = 1095;
-
 export const INDICATORS: readonly IndicatorDefinition[] = [
   // registration & disclosure
   d({ id: "category", group: "registration_disclosure", nameZh: "经营类别", nameEn: "Business category",
@@ -153,6 +145,15 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
     definition: "other entities whose normalised registered address equals this entity's", unit: "entities",
     windowDays: null, halfLifeDays: null, kind: "count", uses: ["evidence"] }),
 ];
+
+/**
+ * How far back event indicators look: the longest window in the catalogue (1,095 days). Events
+ * older than this count only for time in business (the first event) and the licence status (the
+ * latest licence event, whenever it was), so classification never re-reads a long history.
+ * Sales summaries count by their period's end, among those reported within this lookback.
+ */
+export const EVENT_LOOKBACK_DAYS = Math.max(...INDICATORS.map((d) => d.windowDays ?? 0));
+
 
 const byId = new Map(INDICATORS.map((i) => [i.id, i]));
 

@@ -9,6 +9,7 @@
 // held in memory (columnar after tableFromRows), never events.
 import type { Actor } from "../auth/actor.js";
 import { authorize, cityWide, regulator } from "../auth/authorize.js";
+import { countedEvent } from "../exchange/entity-claims.js";
 import { sql, type SQL } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
@@ -54,7 +55,7 @@ export async function labelledSet(db: Database, computeFeatures: ComputeFeatures
       (
         await db.rows<{ entity_id: string }>(sql`
           select entity_id from event
-          where kind = 'violation_confirmed' and shop_id not in (select id from shop where link = 'claimed')
+          where kind = 'violation_confirmed' and ${countedEvent("event")}
             and occurred_at >= ${asOf.toISOString()}::timestamptz and occurred_at < ${to.toISOString()}::timestamptz
             and entity_id = any(${`{${ids.join(",")}}`}::uuid[])
           union

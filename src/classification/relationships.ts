@@ -12,6 +12,7 @@
 //   small clusters (see relationships-refresh.ts).
 // The graph is the current one (links are kept current as data changes); T applies to the
 // event window only.
+import { countedEvent } from "../exchange/entity-claims.js";
 import { sql } from "drizzle-orm";
 import { idList } from "../db/id-list.js";
 import { rowsOf } from "../db/client.js";
@@ -47,7 +48,7 @@ export const computeRelationshipIndicators: ComputeRelationshipIndicators = asyn
       join entity e on e.id = o.o
       left join lateral (
         select 1 as hit from event v
-        where v.entity_id = o.o and v.kind = 'violation_confirmed' and v.shop_id not in (select id from shop where link = 'claimed') and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz
+        where v.entity_id = o.o and v.kind = 'violation_confirmed' and ${countedEvent("v")} and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz
         limit 1
       ) v on true
     ),

@@ -107,5 +107,11 @@ export async function recordMasterConflicts(
       where c.shop_id = s.id and c.field = r.field and c.entity_value is not distinct from r.ev and c.reported_value is not distinct from r.rv)`);
 }
 
-/** SQL: the event row `alias` counts for its entity (its shop's link is not a mere claim). */
-export const countedEvent = (alias: string) => sql.raw(`${alias}.shop_id not in (select id from shop where link = 'claimed')`);
+/**
+ * SQL: the event row `alias` counts for its entity (its shop's link is not a mere claim).
+ * NOT EXISTS, not NOT IN: the planner turns it into one anti-join above the partitions (or an
+ * index probe per row), where NOT IN became a hashed subplan of every claimed shop built again
+ * in each monthly partition's scan (at 178k claimed shops, 15 MB and a full read per partition).
+ */
+export const countedEvent = (alias: string) =>
+  sql.raw(`not exists (select 1 from shop claimed where claimed.id = ${alias}.shop_id and claimed.link = 'claimed')`);

@@ -2,6 +2,7 @@
 // of every enabled rule over the whole id list, ONE for the entity attributes (category,
 // region, type, sandbox status, prohibited type), and ONE for the newest events of the windows
 // that fired a rule (the evidence). Plain SQL, identical on PGlite and PostgreSQL.
+import { countedEvent } from "../exchange/entity-claims.js";
 import { sql } from "drizzle-orm";
 import { idList } from "../db/id-list.js";
 import { rowsOf, type Executor } from "../db/client.js";
@@ -97,7 +98,7 @@ export async function computeWindows(on: Executor, entityIds: readonly string[],
         where ev.entity_id = any(array(select entity_id from ids))
           and ev.occurred_at >= ${since}::timestamptz and ev.occurred_at < ${until}::timestamptz
           and (${kindBounds})
-          and ev.shop_id not in (select id from shop where link = 'claimed')
+          and ${countedEvent("ev")}
       )
       select ev.entity_id::text as entity_id, s.i, count(*)::int as n,
         coalesce(sum(case when s.total is not null and jsonb_typeof(ev.data->s.total) = 'number' then (ev.data->>s.total)::float8 else 0 end), 0)::float8 as total
@@ -134,7 +135,7 @@ export async function windowEvents(
         as p(e uuid, i int, kind text, since timestamptz, until timestamptz, field text, eq jsonb)
       cross join lateral (
         select ev.platform_event_id, ev.kind, ev.occurred_at, ev.platform_id from event ev
-        where ev.entity_id = p.e and ev.kind = p.kind and ev.shop_id not in (select id from shop where link = 'claimed') and ev.occurred_at >= p.since and ev.occurred_at < p.until
+        where ev.entity_id = p.e and ev.kind = p.kind and ${countedEvent("ev")} and ev.occurred_at >= p.since and ev.occurred_at < p.until
           and (p.field is null or ev.data->p.field = p.eq)
         order by ev.occurred_at desc, ev.id desc
         limit ${EVIDENCE_EVENTS}

@@ -2,6 +2,7 @@
 // reads class, history and membership; one more reads open warnings and (when the classify hook
 // did not pass the indicator rows) serious violations; the rectification seam may add one.
 // A fixed number of statements whatever the number of ids.
+import { countedEvent } from "../exchange/entity-claims.js";
 import { sql } from "drizzle-orm";
 import { idList } from "../db/id-list.js";
 import { rowsOf, type Executor } from "../db/client.js";
@@ -82,7 +83,7 @@ export async function gatherFacts(tx: Executor, entityIds: readonly string[], as
     ), v as (
       select entity_id, count(*)::int as serious
       from event
-      where kind = 'violation_confirmed' and entity_id in ${idList(needViolations)} and shop_id not in (select id from shop where link = 'claimed')
+      where kind = 'violation_confirmed' and entity_id in ${idList(needViolations)} and ${countedEvent("event")}
         and occurred_at >= ${new Date(asOf.getTime() - 365 * DAY_MS).toISOString()}::timestamptz and occurred_at < ${asOf.toISOString()}::timestamptz
         and (data->'serious' = 'true'::jsonb or data->>'severity' = 'serious')
       group by entity_id

@@ -161,6 +161,26 @@ describe("a merchant established last month", () => {
   });
 });
 
+describe("a seller with no registration date that has traded for years", () => {
+  it("counts its time in business from its first event, even one older than the longest window", async () => {
+    // Classification reads event rows back only as far as the longest indicator window (three
+    // years); the first event is kept apart, so five years of trading stay five years.
+    const idNumberHash = hashOf("veteran-seller");
+    const [r] = (await sdkA.submitMerchants([
+      merchant("veteran", { uscc: undefined, idNumberHash, entityType: "individual", category: "apparel", name: "老字号服装店" }) as MerchantRecord,
+    ])).results;
+    const entityId = r!.entityId!;
+    const first = ago(5 * 365 * DAY);
+    await submit(sdkA, [
+      { eventId: "veteran-first", shopId: "veteran", kind: "rating", occurredAt: first, data: { score: 4.7, count: 40 } },
+      ...orderlyTrading("veteran", 6).map((e) => ({ ...e, shopId: "veteran" })),
+    ] as EventRecord[], entityId);
+    const profile = await profileOf(entityId);
+    expect(Date.parse(profile.registration.operatingSince!)).toBe(Date.parse(first));
+    expect(profile.override).not.toBe("insufficient_data");
+  });
+});
+
 describe("registration facts", () => {
   it("an establishment date in the future or before 1949 is rejected for that record alone", async () => {
     const uscc = makeUscc("510104");

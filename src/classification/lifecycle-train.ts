@@ -9,7 +9,6 @@
 // held in memory (columnar after tableFromRows), never events.
 import type { Actor } from "../auth/actor.js";
 import { authorize, cityWide, regulator } from "../auth/authorize.js";
-import { countedEvent } from "../exchange/entity-claims.js";
 import { sql, type SQL } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/client.js";
@@ -28,6 +27,7 @@ import {
 import type { ComputeFeatures } from "./contracts.js";
 import { getActiveModel, storeModel } from "./models.js";
 import { DAY_MS } from "../db/time.js";
+import { countedEvent } from "../exchange/entity-claims.js";
 
 const CHUNK = 2000;
 const COLUMNS = INDICATORS.map((i) => i.id);

@@ -12,13 +12,13 @@
 //   small clusters (see relationships-refresh.ts).
 // The graph is the current one (links are kept current as data changes); T applies to the
 // event window only.
-import { countedEvent } from "../exchange/entity-claims.js";
 import { sql } from "drizzle-orm";
 import { idList } from "../db/id-list.js";
 import { rowsOf } from "../db/client.js";
 import { addressKeySql } from "./relationships-address.js";
 import type { ComputeRelationshipIndicators, RelatedEntityIds, RelationshipIndicators, RiskClass } from "./contracts.js";
 import { DAY_MS } from "../db/time.js";
+import { countedEvent } from "../exchange/entity-claims.js";
 
 export { refreshLinks, LINK_GROUP_CAPS } from "./relationships-refresh.js";
 export { normaliseAddress } from "./relationships-address.js";

@@ -2,12 +2,12 @@
 // of every enabled rule over the whole id list, ONE for the entity attributes (category,
 // region, type, sandbox status, prohibited type), and ONE for the newest events of the windows
 // that fired a rule (the evidence). Plain SQL, identical on PGlite and PostgreSQL.
-import { countedEvent } from "../exchange/entity-claims.js";
 import { sql } from "drizzle-orm";
 import { idList } from "../db/id-list.js";
 import { rowsOf, type Executor } from "../db/client.js";
 import type { EventsSpec, GrowthSpec, Scalar } from "./rule-language.js";
 import { DAY_MS } from "../db/time.js";
+import { countedEvent } from "../exchange/entity-claims.js";
 
 /** Event references kept as evidence per metric. */
 export const EVIDENCE_EVENTS = 20;

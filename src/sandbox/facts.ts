@@ -2,13 +2,13 @@
 // reads class, history and membership; one more reads open warnings and (when the classify hook
 // did not pass the indicator rows) serious violations; the rectification seam may add one.
 // A fixed number of statements whatever the number of ids.
-import { countedEvent } from "../exchange/entity-claims.js";
 import { sql } from "drizzle-orm";
 import { idList } from "../db/id-list.js";
 import { rowsOf, type Executor } from "../db/client.js";
 import type { Severity } from "../db/schema/monitoring.js";
 import type { CreditClass, IndicatorRow } from "../scoring/index.js";
 import { DAY_MS, type FenceFacts } from "./decide.js";
+import { countedEvent } from "../exchange/entity-claims.js";
 
 /** Overdue rectification cases per entity (the notices module provides it; absent = none). */
 export type OverdueRectifications = (tx: Executor, entityIds: readonly string[]) => Promise<Map<string, number>>;

@@ -29,6 +29,7 @@ import { createRegulatorUser } from "../src/auth/regulator-users.js";
 import { systemClock } from "../src/clock.js";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
+import { DAY_MS } from "../src/db/time.js";
 import { generatePopulation, toApiEvent, toApiMerchant } from "../src/sim/index.js";
 import { SIM_PLATFORMS } from "../src/sim/reference.js";
 import { EVENT_LOOKBACK_DAYS } from "../src/scoring/index.js";
@@ -175,7 +176,7 @@ async function barePasses(sql: postgres.Sql): Promise<{ allRowsSeconds: number; 
   await sql`select kind, count(*), sum(octet_length(data::text)), max(occurred_at) from event group by kind`;
   const allRowsSeconds = +seconds(t0).toFixed(1);
   const t1 = performance.now();
-  const since = new Date(Date.now() - EVENT_LOOKBACK_DAYS * 86_400_000);
+  const since = new Date(Date.now() - EVENT_LOOKBACK_DAYS * DAY_MS);
   const [r] = await sql`select count(*)::int as n, sum(octet_length(data::text)), max(occurred_at) from event where occurred_at >= ${since}`;
   return { allRowsSeconds, lookbackSeconds: +seconds(t1).toFixed(1), lookbackRows: r!.n as number };
 }

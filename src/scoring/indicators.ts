@@ -154,7 +154,6 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
  */
 export const EVENT_LOOKBACK_DAYS = Math.max(...INDICATORS.map((d) => d.windowDays ?? 0));
 
-
 const byId = new Map(INDICATORS.map((i) => [i.id, i]));
 
 export function indicatorById(id: string): IndicatorDefinition | undefined {

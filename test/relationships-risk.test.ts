@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { computeFeatures } from "../src/classification/features.js";
 import { computeRelationshipIndicators, relatedEntityIds } from "../src/classification/relationships.js";
+import { dropStaged, stagedRelationshipIndicators, stageFeatures } from "../src/classification/runs-stage.js";
 import { compileModel, expertDefaultModel, scoreEntity } from "../src/scoring/index.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { rescoresSettled } from "./support/rescores.js";
@@ -79,6 +80,19 @@ describe("risk reaches related entities", () => {
     const rel = await computeRelationshipIndicators(db.orm, [related, unrelated], asOf);
     expect(rel.get(related)).toEqual({ related_entities: 1, related_worst_class: "D", related_violators_365d: 1, same_address_entities: 0 });
     expect(rel.get(unrelated)).toEqual({ related_entities: 0, related_worst_class: "none", related_violators_365d: 0, same_address_entities: 0 });
+    // A full run's chunks look violators up in the set it staged for its as-of instant: the same
+    // answers, the window included (400 days on, the violations have left it).
+    for (const at of [asOf, new Date(asOf.getTime() + 400 * DAY)]) {
+      const table = `reclass_features_${"0".repeat(31)}3`;
+      const staged = await db.transaction(async (tx) => {
+        await stageFeatures(db, tx, table, null, at);
+        const read = await stagedRelationshipIndicators(table)(tx, [related, unrelated], at);
+        await dropStaged(tx, table);
+        return read;
+      });
+      expect(staged).toEqual(await computeRelationshipIndicators(db.orm, [related, unrelated], at));
+    }
+    expect((await computeRelationshipIndicators(db.orm, [related], new Date(asOf.getTime() + 400 * DAY))).get(related)!.related_violators_365d).toBe(0);
     const rows = await computeFeatures(db.orm, [related, unrelated], asOf);
     const own = (id: string) => Object.fromEntries(Object.entries(rows.get(id)!).filter(([k]) => !k.startsWith("related_") && k !== "same_address_entities"));
     expect(own(related)).toEqual(own(unrelated));

@@ -12,9 +12,9 @@
 //   small clusters (see relationships-refresh.ts).
 // The graph is the current one (links are kept current as data changes); T applies to the
 // event window only.
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { idList } from "../db/id-list.js";
-import { rowsOf } from "../db/client.js";
+import { rowsOf, type Executor } from "../db/client.js";
 import { addressKeySql } from "./relationships-address.js";
 import type { ComputeRelationshipIndicators, RelatedEntityIds, RelationshipIndicators, RiskClass } from "./contracts.js";
 import { DAY_MS } from "../db/time.js";
@@ -26,13 +26,44 @@ export { normaliseAddress } from "./relationships-address.js";
 const CLASSES: readonly RiskClass[] = ["A", "B", "C", "D"];
 
 
-export const computeRelationshipIndicators: ComputeRelationshipIndicators = async (on, entityIds, asOf) => {
+/**
+ * The body of a LATERAL subquery answering one row when the linked entity `o.o` had a confirmed
+ * violation in [from, to), none otherwise.
+ */
+export type ViolationProbe = (from: string, to: string) => SQL;
+
+/** Probed per linked entity in the confirmed-violation index (LIMIT 1: never a scan of the window). */
+const probeEvents: ViolationProbe = (from, to) => sql`
+  select 1 as hit from event v
+  where v.entity_id = o.o and v.kind = 'violation_confirmed' and ${countedEvent("v")} and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz
+  limit 1`;
+
+/** Window of related_violators_365d as of an instant: [asOf - 365 days, asOf). */
+export function violationWindow(asOf: Date): { from: string; to: string } {
+  return { from: new Date(asOf.getTime() - 365 * DAY_MS).toISOString(), to: asOf.toISOString() };
+}
+
+/** The entities with a counted confirmed violation in [from, to): one pass over the violation index. */
+export const violatorsIn = (from: string, to: string): SQL => sql`
+  select distinct v.entity_id as id from event v
+  where v.kind = 'violation_confirmed' and ${countedEvent("v")} and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz`;
+
+export const computeRelationshipIndicators: ComputeRelationshipIndicators = relationshipIndicatorsWith(probeEvents);
+
+/**
+ * The relationship indicators with a given way to tell violators: a full run looks them up in
+ * the set it staged for its as-of instant (runs-stage.ts), where per-entity probes were most
+ * of a chunk's relationship statement at city scale.
+ */
+export function relationshipIndicatorsWith(violations: ViolationProbe): ComputeRelationshipIndicators {
+  return async (on, entityIds, asOf) => relationshipIndicators(on, entityIds, asOf, violations);
+}
+
+async function relationshipIndicators(on: Executor, entityIds: readonly string[], asOf: Date, violations: ViolationProbe): Promise<Map<string, RelationshipIndicators>> {
   const out = new Map<string, RelationshipIndicators>();
   if (entityIds.length === 0) return out;
-  const from = new Date(asOf.getTime() - 365 * DAY_MS).toISOString();
-  const to = asOf.toISOString();
-  // Shaped for the planner at any scale: related entities' violations are probed per entity
-  // through event_entity_kind_time (LATERAL .. LIMIT 1: never a scan of the window's events),
+  const { from, to } = violationWindow(asOf);
+  // Shaped for the planner at any scale: each linked entity is asked about violations once,
   // each address cluster is counted once however many of its members are in the list, and
   // every per-entity piece is joined on the entity id.
   const result = await on.execute(sql`
@@ -46,11 +77,7 @@ export const computeRelationshipIndicators: ComputeRelationshipIndicators = asyn
       select o.o, e.risk_class, v.hit is not null as violator
       from (select distinct o from rel) o
       join entity e on e.id = o.o
-      left join lateral (
-        select 1 as hit from event v
-        where v.entity_id = o.o and v.kind = 'violation_confirmed' and ${countedEvent("v")} and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz
-        limit 1
-      ) v on true
+      left join lateral (${violations(from, to)}) v on true
     ),
     agg as (
       select r.s, count(*)::int as n,
@@ -90,7 +117,7 @@ export const computeRelationshipIndicators: ComputeRelationshipIndicators = asyn
     });
   }
   return out;
-};
+}
 
 /** Entities linked to any of these, the given ones excluded (whom a risk signal should reach). */
 export const relatedEntityIds: RelatedEntityIds = async (on, entityIds) => {

@@ -8,6 +8,9 @@
 //    uninterrupted one;
 //  - unlogged: it is scratch derived from durable data (no WAL for millions of rows). A
 //    PostgreSQL crash empties it; resume notices and stages again.
+// Beside it, the entities with a confirmed violation in the year before the as-of instant (a
+// second table, named after the first): the chunks' relationship indicators look their linked
+// entities up there instead of probing the event index once per linked entity.
 import { sql, type SQL } from "drizzle-orm";
 import type { Database, Executor } from "../db/client.js";
 import { rowsOf } from "../db/client.js";
@@ -15,6 +18,7 @@ import { CATEGORY_HAZARD, LICENCE_REQUIRED_CATEGORIES } from "../scoring/index.j
 import type { ComputeFeatures, ComputeRelationshipIndicators } from "./contracts.js";
 import { indicatorRowOf, NO_RELATIONSHIPS, type FeatureRow } from "./features.js";
 import { featuresQuery } from "./features-sql.js";
+import { relationshipIndicatorsWith, violationWindow, violatorsIn } from "./relationships.js";
 
 /** The staged table of a run: its id's hex digits only, so the name is safe to inline. */
 export function stagedTableName(runId: string): string {
@@ -24,14 +28,21 @@ export function stagedTableName(runId: string): string {
 }
 
 const ident = (table: string) => {
-  if (!/^reclass_features_[0-9a-f]{32}$/.test(table)) throw new Error(`not a staged features table: ${table}`);
+  if (!/^reclass_(features|violators)_[0-9a-f]{32}$/.test(table)) throw new Error(`not a staged table: ${table}`);
   return sql.raw(`"${table}"`);
 };
 
-/** Does the table exist with rows? (An empty one after a crash means: stage again.) */
+/** The violators staged beside a features table. */
+const violatorsName = (featuresTable: string) => featuresTable.replace(/^reclass_features_/, "reclass_violators_");
+const violatorsOf = (featuresTable: string) => ident(violatorsName(featuresTable));
+
+/**
+ * Do the staged tables exist, the features with rows? (An empty one after a crash means: stage
+ * again. The violators may rightly be none.)
+ */
 export async function stagedReady(db: Database, table: string | null): Promise<boolean> {
   if (table === null) return false;
-  const [r] = await db.rows<{ ok: boolean }>(sql`select to_regclass(${table}) is not null as ok`);
+  const [r] = await db.rows<{ ok: boolean }>(sql`select to_regclass(${table}) is not null and to_regclass(${violatorsName(table)}) is not null as ok`);
   if (!r?.ok) return false;
   const [row] = await db.rows<{ one: number }>(sql`select 1 as one from ${ident(table)} limit 1`);
   return row !== undefined;
@@ -56,12 +67,25 @@ export async function stageFeatures(db: Database, tx: Executor, table: string, s
   // one range scan in uuid order.
   await tx.execute(sql`create unlogged table ${ident(table)} as select q.entity_id::uuid as id, q.* from (${query}) q`);
   await tx.execute(sql`create unique index on ${ident(table)} (id)`);
+  // Every entity's, not only the scope's: linked entities may lie outside it.
+  const { from, to } = violationWindow(asOf);
+  await tx.execute(sql`drop table if exists ${violatorsOf(table)}`);
+  await tx.execute(sql`create unlogged table ${violatorsOf(table)} as ${violatorsIn(from, to)}`);
+  await tx.execute(sql`create unique index on ${violatorsOf(table)} (id)`);
   const [r] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*)::int as n from ${ident(table)}`));
   return Number(r?.n ?? 0);
 }
 
 export async function dropStaged(on: Executor, table: string | null): Promise<void> {
-  if (table !== null) await on.execute(sql`drop table if exists ${ident(table)}`);
+  if (table === null) return;
+  await on.execute(sql`drop table if exists ${ident(table)}`);
+  await on.execute(sql`drop table if exists ${violatorsOf(table)}`);
+}
+
+/** Relationship indicators for a run's chunks: violators from the set staged at the run's as-of instant. */
+export function stagedRelationshipIndicators(table: string): ComputeRelationshipIndicators {
+  const violators = violatorsOf(table);
+  return relationshipIndicatorsWith(() => sql`select 1 as hit from ${violators} w where w.id = o.o`);
 }
 
 /** ComputeFeatures for a run's chunks: own indicators from the staged table, relationships live. */

@@ -21,8 +21,7 @@ import type { Database, Executor } from "../db/client.js";
 import { reclassRun, type RunLane } from "../db/schema/reclass-run.js";
 import type { ClassifyEntities } from "./contracts.js";
 import { findRun, type RunRow, type RunScope } from "./runs-store.js";
-import { computeRelationshipIndicators } from "./relationships.js";
-import { dropStaged, stagedComputeFeatures, stagedReady, stagedTableName, stageFeatures } from "./runs-stage.js";
+import { dropStaged, stagedComputeFeatures, stagedReady, stagedRelationshipIndicators, stagedTableName, stageFeatures } from "./runs-stage.js";
 
 /** A lease outlives a slow chunk by far; a dead executor's run is taken over after it. */
 export const RUN_LEASE_MS = 120_000;
@@ -215,7 +214,7 @@ async function runChunk(deps: RunEngineDeps, runId: string, owner: string, k: nu
       trigger: "run",
       runId,
       asOf: run.featuresAsOf ?? now,
-      computeFeatures: run.featuresTable === null ? undefined : stagedComputeFeatures(run.featuresTable, computeRelationshipIndicators),
+      computeFeatures: run.featuresTable === null ? undefined : stagedComputeFeatures(run.featuresTable, stagedRelationshipIndicators(run.featuresTable)),
     });
     const [next] = await tx
       .update(reclassRun)

@@ -24,31 +24,62 @@ const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n"
 /** COPY text-format field: backslash, tab, newline and carriage return escaped. */
 export const copyField = (s: string): string => (SPECIAL.test(s) ? s.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : s);
 
-const LINES_PER_CHUNK = 1000;
+/** About this many bytes of COPY text go to the socket at a time. */
+const CHUNK_BYTES = 256 * 1024;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
 
-function* copyLines(rows: readonly EventRow[], line: (r: EventRow) => string): Generator<string> {
-  for (let at = 0; at < rows.length; at += LINES_PER_CHUNK) {
-    let out = "";
-    const end = Math.min(rows.length, at + LINES_PER_CHUNK);
-    for (let j = at; j < end; j++) out += line(rows[j]!);
-    yield out;
+/**
+ * COPY text written straight into buffers, field by field. Building each chunk as one string
+ * and letting the stream encode it was the largest single cost of the ingestion path: the
+ * string is a rope of thousands of pieces that has to be flattened before it is encoded.
+ */
+class CopyBuffer {
+  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private at = 0;
+
+  /** Room for a line of at most `bytes`; hands back the chunk it had to close, if any. */
+  reserve(bytes: number): Buffer | undefined {
+    if (this.at + bytes <= this.buf.length) return undefined;
+    const full = this.take();
+    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(bytes);
+    return full;
+  }
+
+  field(s: string): void {
+    this.at += this.buf.write(s, this.at);
+    this.buf[this.at++] = TAB;
+  }
+
+  last(s: string): void {
+    this.at += this.buf.write(s, this.at);
+    this.buf[this.at++] = NEWLINE;
+  }
+
+  /** The bytes written so far (undefined when none), and a fresh buffer for the next ones. */
+  take(): Buffer | undefined {
+    if (this.at === 0) return undefined;
+    const full = this.buf.subarray(0, this.at);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.at = 0;
+    return full;
   }
 }
 
-async function copyInto(sql: postgres.TransactionSql, statement: string, lines: Iterable<string>): Promise<void> {
+/** Upper bound of a string's UTF-8 size, plus its tab or newline. */
+const room = (s: string) => 3 * s.length + 1;
+
+async function copyInto(sql: postgres.TransactionSql, statement: string, chunks: Iterable<Buffer>): Promise<void> {
   const writable = await sql.unsafe(statement).writable();
-  await pipeline(Readable.from(lines), writable);
+  await pipeline(Readable.from(chunks), writable);
 }
 
 /**
- * A PostgreSQL array literal built in one pass (postgres.js's array serialiser escapes every
- * element with regexes). Uuids and RFC 3339 times need no quoting; free text is quoted.
+ * A PostgreSQL array literal (postgres.js's array serialiser escapes every element with
+ * regexes; join builds a flat string, where += would build a rope to flatten later). Uuids
+ * and RFC 3339 times need no quoting; free text is quoted.
  */
-function arrayLiteral(rows: readonly EventRow[], item: (r: EventRow) => string): string {
-  let out = "{";
-  for (let j = 0; j < rows.length; j++) out += (j === 0 ? "" : ",") + item(rows[j]!);
-  return out + "}";
-}
+const arrayLiteral = (rows: readonly EventRow[], item: (r: EventRow) => string): string => `{${rows.map(item).join(",")}}`;
 const ARRAY_SPECIAL = /["\\]/g;
 const quoted = (s: string) => `"${s.replace(ARRAY_SPECIAL, "\\$&")}"`;
 
@@ -75,11 +106,34 @@ export async function copyEvents(sql: postgres.TransactionSql, input: CopyInput)
   const duplicates = new Set(claimed.map((r) => r.k as string));
   const fresh = duplicates.size === 0 ? rows : rows.filter((r) => !duplicates.has(r.k));
   if (fresh.length === 0) return duplicates;
-  const tail = `\t${input.receivedAt.toISOString()}\t${input.batchId}\t`;
   await copyInto(
     sql,
     "copy event (id, platform_id, shop_id, entity_id, platform_event_id, kind, occurred_at, received_at, batch_id, data) from stdin",
-    copyLines(fresh, (r) => `${r.i}\t${platformId}\t${r.s}\t${r.e}\t${copyField(r.k)}\t${copyField(r.n)}\t${r.t}${tail}${copyField(JSON.stringify(r.d))}\n`),
+    eventChunks(fresh, platformId, input.receivedAt.toISOString(), input.batchId),
   );
   return duplicates;
+}
+
+function* eventChunks(rows: readonly EventRow[], platformId: string, receivedAt: string, batchId: string): Generator<Buffer> {
+  const out = new CopyBuffer();
+  const fixed = room(platformId) + room(receivedAt) + room(batchId);
+  for (const r of rows) {
+    const key = copyField(r.k);
+    const kind = copyField(r.n);
+    const data = copyField(JSON.stringify(r.d));
+    const full = out.reserve(fixed + room(r.i) + room(r.s) + room(r.e) + room(key) + room(kind) + room(r.t) + room(data));
+    if (full) yield full;
+    out.field(r.i);
+    out.field(platformId);
+    out.field(r.s);
+    out.field(r.e);
+    out.field(key);
+    out.field(kind);
+    out.field(r.t);
+    out.field(receivedAt);
+    out.field(batchId);
+    out.last(data);
+  }
+  const rest = out.take();
+  if (rest) yield rest;
 }

@@ -9,6 +9,7 @@
 //   env BENCH_DATABASE_URL (admin URL; default postgres://postgres@127.0.0.1:54349/postgres),
 //       BENCH_REDIS_URL (default redis://127.0.0.1:63819) — start them with
 //       PG_PORT=54349 REDIS_PORT=63819 scripts/services.sh start /tmp/bench-svc
+//       BENCH_CPU_PROF=DIR: a V8 CPU profile of the api and the worker process, written there on exit
 //
 // --start sets where the simulated history begins (so how many events each entity has: from
 // 2018-01-01 about 105, i.e. ~49M events for 469k entities). The
@@ -100,7 +101,7 @@ async function gatewayProcess(env: Record<string, string>, role: "api" | "worker
   const url = `http://127.0.0.1:${port}`;
   // The worker says it has started at level info; the api's request logs stay off (warn).
   const level = role === "worker" ? "info" : "warn";
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env: { ...process.env, ...env, ROLE: role, PORT: String(port), ISSUER: url, LOG_LEVEL: level }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), "src/main.ts"], { env: { ...process.env, ...env, ROLE: role, PORT: String(port), ISSUER: url, LOG_LEVEL: level }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   await new Promise<void>((resolve, reject) => {
     const check = (d: Buffer) => {

@@ -64,14 +64,17 @@ export async function stageFeatures(db: Database, tx: Executor, table: string, s
     licenceRequired: [...LICENCE_REQUIRED_CATEGORIES],
   });
   // id (uuid) beside the query's text entity_id: chunks are runs of consecutive ids, read by
-  // one range scan in uuid order.
-  await tx.execute(sql`create unlogged table ${ident(table)} as select q.entity_id::uuid as id, q.* from (${query}) q`);
+  // one range scan in uuid order. Written once, read by id: no autovacuum (it would vacuum and
+  // analyze all of it while the chunks run); the statistics the reads need come from one
+  // ANALYZE below.
+  await tx.execute(sql`create unlogged table ${ident(table)} with (autovacuum_enabled = false) as select q.entity_id::uuid as id, q.* from (${query}) q`);
   await tx.execute(sql`create unique index on ${ident(table)} (id)`);
   // Every entity's, not only the scope's: linked entities may lie outside it.
   const { from, to } = violationWindow(asOf);
   await tx.execute(sql`drop table if exists ${violatorsOf(table)}`);
-  await tx.execute(sql`create unlogged table ${violatorsOf(table)} as ${violatorsIn(from, to)}`);
+  await tx.execute(sql`create unlogged table ${violatorsOf(table)} with (autovacuum_enabled = false) as ${violatorsIn(from, to)}`);
   await tx.execute(sql`create unique index on ${violatorsOf(table)} (id)`);
+  await tx.execute(sql`analyze ${ident(table)}, ${violatorsOf(table)}`);
   const [r] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*)::int as n from ${ident(table)}`));
   return Number(r?.n ?? 0);
 }

@@ -180,6 +180,21 @@ describe("event batches", () => {
     expect(again.results[0]!.status).toBe("duplicate");
   });
 
+  it("stores every row of a batch that spans many COPY chunks, one event larger than a chunk included", async () => {
+    // Multi-byte text everywhere, so a row's bytes are not its characters; one data object of
+    // ~600 KB (more than the 256 KB the COPY path sends at a time) in the middle.
+    const big = "长".repeat(200_000);
+    const records = Array.from({ length: 3000 }, (_, i) =>
+      complaint(`chunk-${i}-事件`, "ev-shop-1", undefined, { data: { channel: "platform", reason: `投诉 ${i}`, ...(i === 1500 ? { note: big } : {}) } }),
+    );
+    const r = await post(a, "/v1/events/batch", { records });
+    expect(r).toMatchObject({ accepted: 3000, rejected: 0 });
+    const [stored] = await gw.system.deps.db.rows<{ n: number; reasons: number; note: number }>(sql`
+      select count(*)::int as n, count(distinct data->>'reason')::int as reasons, max(length(data->>'note'))::int as note
+      from event where platform_event_id like 'chunk-%-事件'`);
+    expect(stored).toEqual({ n: 3000, reasons: 3000, note: big.length });
+  });
+
   it("marks each entity of a batch once for rescoring, behind one drain job (coalesced)", async () => {
     const r = await post(a, "/v1/merchants/batch", { records: [merchant("rs-1"), merchant("rs-2")] });
     const [e1, e2] = [r.results[0]!.entityId!, r.results[1]!.entityId!];

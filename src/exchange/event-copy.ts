@@ -31,36 +31,34 @@ const NEWLINE = 0x0a;
 
 /**
  * COPY text written straight into buffers, field by field. Building each chunk as one string
- * and letting the stream encode it was the largest single cost of the ingestion path: the
- * string is a rope of thousands of pieces that has to be flattened before it is encoded.
+ * and letting the stream encode it cost ~17 % of the gateway's busy time in a profile of the
+ * batch endpoint: the string is a rope of thousands of pieces, flattened before it is encoded.
  */
 class CopyBuffer {
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private buf: Buffer | undefined;
   private at = 0;
 
   /** Room for a line of at most `bytes`; hands back the chunk it had to close, if any. */
   reserve(bytes: number): Buffer | undefined {
-    if (this.at + bytes <= this.buf.length) return undefined;
-    const full = this.take();
-    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(bytes);
+    const full = this.buf && this.at + bytes > this.buf.length ? this.take() : undefined;
+    this.buf ??= Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
     return full;
   }
 
   field(s: string): void {
-    this.at += this.buf.write(s, this.at);
-    this.buf[this.at++] = TAB;
+    this.at += this.buf!.write(s, this.at);
+    this.buf![this.at++] = TAB;
   }
 
   last(s: string): void {
-    this.at += this.buf.write(s, this.at);
-    this.buf[this.at++] = NEWLINE;
+    this.at += this.buf!.write(s, this.at);
+    this.buf![this.at++] = NEWLINE;
   }
 
-  /** The bytes written so far (undefined when none), and a fresh buffer for the next ones. */
+  /** The bytes written so far (undefined when none); the next line starts a new buffer. */
   take(): Buffer | undefined {
-    if (this.at === 0) return undefined;
-    const full = this.buf.subarray(0, this.at);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    const full = this.at > 0 ? this.buf!.subarray(0, this.at) : undefined;
+    this.buf = undefined;
     this.at = 0;
     return full;
   }

@@ -9,13 +9,15 @@ import { dropStaged, stagedRelationshipIndicators, stageFeatures } from "../src/
 import { compileModel, expertDefaultModel, scoreEntity } from "../src/scoring/index.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { rescoresSettled } from "./support/rescores.js";
-import { onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
+import { loginRegulator, onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
 import { hex } from "./relationships-fixtures.js";
 
 let gw: TestGateway;
 let p: OnboardedPlatform;
 const DAY = 86_400_000;
+/** The first test's relative of the bad actor and what rescoring stored for it. */
+let family: { related: string; unrelated: string; pRelated: number } | undefined;
 
 beforeAll(async () => {
   gw = await startTestGateway();
@@ -75,6 +77,7 @@ describe("risk reaches related entities", () => {
     expect(badScore.c).toBe("D");
     const [pRelated, pUnrelated] = [(await stored(related)).p, (await stored(unrelated)).p];
     expect(pRelated).toBeGreaterThan(pUnrelated);
+    family = { related, unrelated, pRelated };
 
     // Why: identical own indicators, different family.
     const rel = await computeRelationshipIndicators(db.orm, [related, unrelated], asOf);
@@ -104,6 +107,29 @@ describe("risk reaches related entities", () => {
     expect(sRelated.p).toBeCloseTo(pRelated, 4); // what the pipeline stored
     const relTerms = sRelated.contributions.filter((c) => c.indicator.startsWith("related_"));
     expect(relTerms.reduce((sum, c) => sum + c.logLR, 0)).toBeGreaterThan(0);
+  });
+
+  it("a full run started through the regulator API scores the relative as rescoring did: its related violator counts", async () => {
+    const { related, unrelated, pRelated } = family!;
+    const admin = await loginRegulator(gw, { role: "admin", regionPrefix: "5101" });
+    const auth = { authorization: `Bearer ${admin.token}`, "content-type": "application/json" };
+    const res = await gw.fetch("/v1/regulator/reclassifications", { method: "POST", headers: auth, body: JSON.stringify({ reason: "relationships" }) });
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    let status = "";
+    for (let i = 0; i < 300 && status !== "done"; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      status = ((await (await gw.fetch(`/v1/regulator/reclassifications/${runId}`, { headers: auth })).json()) as { status: string }).status;
+    }
+    expect(status).toBe("done");
+    const ran = await gw.system.deps.db.rows<{ p: number }>(sql`select p from classification where run_id = ${runId}::uuid and entity_id = ${related}::uuid`);
+    expect(ran).toHaveLength(1);
+    expect(ran[0]!.p).toBeCloseTo(pRelated, 4);
+    const termOf = async (id: string) => {
+      const profile = (await (await gw.fetch(`/v1/regulator/entities/${id}`, { headers: auth })).json()) as { contributions: Array<{ indicator: string; logLR: number }> };
+      return profile.contributions.find((c) => c.indicator === "related_violators_365d")!.logLR;
+    };
+    expect(await termOf(related)).toBeGreaterThan(await termOf(unrelated));
   });
 
   it("a newcomer linked to a known entity gets that entity re-scored too (its family changed)", async () => {

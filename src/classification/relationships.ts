@@ -32,21 +32,23 @@ const CLASSES: readonly RiskClass[] = ["A", "B", "C", "D"];
  */
 export type ViolationProbe = (from: string, to: string) => SQL;
 
+/** Event rows `v` that count as a confirmed violation in [from, to). */
+const violationIn = (from: string, to: string): SQL =>
+  sql`v.kind = 'violation_confirmed' and ${countedEvent("v")} and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz`;
+
 /** Probed per linked entity in the confirmed-violation index (LIMIT 1: never a scan of the window). */
-const probeEvents: ViolationProbe = (from, to) => sql`
-  select 1 as hit from event v
-  where v.entity_id = o.o and v.kind = 'violation_confirmed' and ${countedEvent("v")} and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz
-  limit 1`;
+const probeEvents: ViolationProbe = (from, to) => sql`select 1 as hit from event v where v.entity_id = o.o and ${violationIn(from, to)} limit 1`;
 
 /** Window of related_violators_365d as of an instant: [asOf - 365 days, asOf). */
-export function violationWindow(asOf: Date): { from: string; to: string } {
+function violationWindow(asOf: Date): { from: string; to: string } {
   return { from: new Date(asOf.getTime() - 365 * DAY_MS).toISOString(), to: asOf.toISOString() };
 }
 
-/** The entities with a counted confirmed violation in [from, to): one pass over the violation index. */
-export const violatorsIn = (from: string, to: string): SQL => sql`
-  select distinct v.entity_id as id from event v
-  where v.kind = 'violation_confirmed' and ${countedEvent("v")} and v.occurred_at >= ${from}::timestamptz and v.occurred_at < ${to}::timestamptz`;
+/** The entities related_violators_365d counts as of an instant: one pass over the violation index. */
+export function violatorsAsOf(asOf: Date): SQL {
+  const { from, to } = violationWindow(asOf);
+  return sql`select distinct v.entity_id as id from event v where ${violationIn(from, to)}`;
+}
 
 export const computeRelationshipIndicators: ComputeRelationshipIndicators = relationshipIndicatorsWith(probeEvents);
 

@@ -18,7 +18,7 @@ import { CATEGORY_HAZARD, LICENCE_REQUIRED_CATEGORIES } from "../scoring/index.j
 import type { ComputeFeatures, ComputeRelationshipIndicators } from "./contracts.js";
 import { indicatorRowOf, NO_RELATIONSHIPS, type FeatureRow } from "./features.js";
 import { featuresQuery } from "./features-sql.js";
-import { relationshipIndicatorsWith, violationWindow, violatorsIn } from "./relationships.js";
+import { relationshipIndicatorsWith, violatorsAsOf } from "./relationships.js";
 
 /** The staged table of a run: its id's hex digits only, so the name is safe to inline. */
 export function stagedTableName(runId: string): string {
@@ -70,9 +70,8 @@ export async function stageFeatures(db: Database, tx: Executor, table: string, s
   await tx.execute(sql`create unlogged table ${ident(table)} with (autovacuum_enabled = false) as select q.entity_id::uuid as id, q.* from (${query}) q`);
   await tx.execute(sql`create unique index on ${ident(table)} (id)`);
   // Every entity's, not only the scope's: linked entities may lie outside it.
-  const { from, to } = violationWindow(asOf);
   await tx.execute(sql`drop table if exists ${violatorsOf(table)}`);
-  await tx.execute(sql`create unlogged table ${violatorsOf(table)} with (autovacuum_enabled = false) as ${violatorsIn(from, to)}`);
+  await tx.execute(sql`create unlogged table ${violatorsOf(table)} with (autovacuum_enabled = false) as ${violatorsAsOf(asOf)}`);
   await tx.execute(sql`create unique index on ${violatorsOf(table)} (id)`);
   await tx.execute(sql`analyze ${ident(table)}, ${violatorsOf(table)}`);
   const [r] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*)::int as n from ${ident(table)}`));

@@ -87,10 +87,15 @@ function postgresPids(): number[] {
   });
 }
 
-function cpuSecondsOf(pid: number): number {
+/** PostgreSQL's CPU: the live processes', and the backends' that have exited (the postmaster reaps them). */
+function postgresCpuSeconds(): number {
+  return postgresPids().reduce((s, p) => s + cpuSecondsOf(p, p === postmaster), 0);
+}
+
+function cpuSecondsOf(pid: number, withExitedChildren = false): number {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
+    return (Number(f[11]) + Number(f[12]) + (withExitedChildren ? Number(f[13]) + Number(f[14]) : 0)) / 100;
   } catch {
     return 0;
   }
@@ -228,7 +233,7 @@ async function main(): Promise<void> {
     pg.together = Math.max(pg.together, each.reduce((a, b) => a + b, 0));
   };
   const sampler = setInterval(samplePostgres, 1000);
-  const cpu0 = { api: cpuSecondsOf(api.child.pid!), worker: cpuSecondsOf(worker.child.pid!), pg: postgresPids().reduce((s, p) => s + cpuSecondsOf(p), 0) };
+  const cpu0 = { api: cpuSecondsOf(api.child.pid!), worker: cpuSecondsOf(worker.child.pid!), pg: postgresCpuSeconds() };
   const report: Record<string, unknown> = { entities: N, start: args.start, batch: BATCH };
   try {
     const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
@@ -301,7 +306,7 @@ async function main(): Promise<void> {
     report.cpuSeconds = {
       api: +(cpuSecondsOf(api.child.pid!) - cpu0.api).toFixed(0),
       worker: +(cpuSecondsOf(worker.child.pid!) - cpu0.worker).toFixed(0),
-      postgres: +(postgresPids().reduce((s, p) => s + cpuSecondsOf(p), 0) - cpu0.pg).toFixed(0),
+      postgres: +(postgresCpuSeconds() - cpu0.pg).toFixed(0),
       loadGenerator: +((process.cpuUsage().user + process.cpuUsage().system) / 1e6).toFixed(0),
     };
     console.log(JSON.stringify(report, null, 2));

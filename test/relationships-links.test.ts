@@ -106,6 +106,20 @@ describe("links", () => {
     expect(await linksOf(b)).toEqual([]);
   });
 
+  it("keeps a link whose evidence changed current: two entities move to a new representative together", async () => {
+    const [p1, p2] = [hex("rep-shared-old"), hex("rep-shared-new")];
+    const [a, b] = [await g.entity(), await g.entity()];
+    const shopA = await g.shop(a, { lr: p1 });
+    const shopB = await g.shop(b, { lr: p1 });
+    await refreshLinks(t.db.orm, [a, b], now);
+    const [x, y] = pair(a, b);
+    expect(await linksOf(a)).toEqual([{ a: x, b: y, kind: "legal_representative", source: "platform", evidence: `person:${p1}` }]);
+    await g.updateShop(shopA, { lr: p2 });
+    await g.updateShop(shopB, { lr: p2 });
+    await refreshLinks(t.db.orm, [a, b], now);
+    expect(await linksOf(a)).toEqual([{ a: x, b: y, kind: "legal_representative", source: "platform", evidence: `person:${p2}` }]);
+  });
+
   it("drops a link when relatedParties no longer name the party", async () => {
     const hash = hex("investor-x");
     const [a, b] = [await g.entity(), await g.entity()];

@@ -170,16 +170,24 @@ export async function refreshLinks(on: Executor, entityIds: readonly string[], n
       where l.entity_a = d.entity_a and l.entity_b = d.entity_b and l.kind = d.kind
       returning l.entity_a, l.entity_b
     ),
+    -- New links inserted, existing ones updated only where their source or evidence changed: an
+    -- upsert would lock every existing link of the groups (unchanged ones too) until commit, and
+    -- drains refreshing entities of one group would queue behind each other for nothing.
     added as (
       insert into entity_link (entity_a, entity_b, kind, source, evidence, created_at)
       select a, b, kind, source, evidence, ${at}::timestamptz from fresh
-      on conflict (entity_a, entity_b, kind) do update set source = excluded.source, evidence = excluded.evidence
-      where (entity_link.source, entity_link.evidence) is distinct from (excluded.source, excluded.evidence)
-      returning entity_a, entity_b, xmax = 0 as inserted
+      on conflict (entity_a, entity_b, kind) do nothing
+      returning entity_a, entity_b
+    ),
+    restated as (
+      update entity_link l set source = f.source, evidence = f.evidence
+      from fresh f
+      where l.entity_a = f.a and l.entity_b = f.b and l.kind = f.kind
+        and (l.source, l.evidence) is distinct from (f.source, f.evidence)
     ),
     changed as (
       select entity_a, entity_b from stale
-      union all select entity_a, entity_b from added where inserted
+      union all select entity_a, entity_b from added
     )
     select distinct x::text as id from changed cross join lateral (values (entity_a), (entity_b)) as v(x)
     where x not in (select id from ids)`);

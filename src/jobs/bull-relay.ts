@@ -215,7 +215,8 @@ export class OutboxRelay {
   }
 }
 
-const idList = (ids: number[]) => sql.join(ids.map((id) => sql`${id}`), sql`, `);
+/** The ids as one array parameter: one statement text however many there are (statements are prepared). */
+const idList = (ids: number[]) => sql`select unnest(${`{${ids.join(",")}}`}::bigint[])`;
 
 async function markDispatched(tx: Tx, ids: number[], now: Date): Promise<void> {
   if (ids.length === 0) return;

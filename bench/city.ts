@@ -9,6 +9,7 @@
 //   env BENCH_DATABASE_URL (admin URL; default postgres://postgres@127.0.0.1:54349/postgres),
 //       BENCH_REDIS_URL (default redis://127.0.0.1:63819) — start them with
 //       PG_PORT=54349 REDIS_PORT=63819 scripts/services.sh start /tmp/bench-svc
+//       (with PG_STAT_STATEMENTS=1 the report also has each phase's statement times)
 //       BENCH_CPU_PROF=DIR: a V8 CPU profile of the api and the worker process, written there on exit
 //
 // --start sets where the simulated history begins (so how many events each entity has: from
@@ -37,6 +38,7 @@ import { EVENT_LOOKBACK_DAYS } from "../src/scoring/index.js";
 import { freePort } from "../test/support/net.js";
 import { platformClient } from "./support/platform-client.js";
 import { StatementSampler } from "./support/statement-sampler.js";
+import { statementTotals } from "./support/statement-totals.js";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:54349/postgres";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:63819";
@@ -241,13 +243,19 @@ async function main(): Promise<void> {
     const sampling = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
     const statements: Record<string, unknown> = {};
     report.postgresStatements = statements;
+    // And, when the cluster preloads pg_stat_statements, the time of each statement per phase.
+    const totals = await statementTotals(sampling, name);
+    const statementTime: Record<string, unknown> = {};
+    if (totals) report.postgresStatementTime = statementTime;
     const profiled = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
       const sampler = new StatementSampler(sampling, name);
+      await totals?.reset();
       sampler.start();
       try {
         return await work();
       } finally {
         statements[phase] = sampler.stop(3).slice(0, 12).map((x) => `${x.percent}% ${x.state}: ${x.statement}`);
+        if (totals) statementTime[phase] = await totals.read(15);
       }
     };
     if (reuse === undefined) await ingest(api.url, keys, report, sql, profiled);

@@ -21,7 +21,12 @@ export interface EntityData {
 }
 
 const json = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`;
-const list = (v: readonly string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify(v)}::jsonb))`;
+/**
+ * `= any(array(...))`, not `in (select ...)`: two IN-subqueries joined by OR were planned as a
+ * scan of every entity with two hashed subplans (480 ms per merchant batch at 469k entities);
+ * as arrays they are two index scans, OR'd as bitmaps (5 ms).
+ */
+const anyOf = (v: readonly string[]) => sql`any(array(select jsonb_array_elements_text(${JSON.stringify(v)}::jsonb)))`;
 
 /** Entities holding any of these USCCs or ID-number hashes. */
 export async function findEntities(on: Executor, usccs: readonly string[], hashes: readonly string[]): Promise<EntityData[]> {
@@ -29,7 +34,7 @@ export async function findEntities(on: Executor, usccs: readonly string[], hashe
   const result = await on.execute(sql`
     select id, uscc, id_number_hash as h, name, entity_type as type, region_code as region, address, category,
            established_on::text as est, registered_capital_cents::float8 as cap, registration_authority as auth
-    from entity where uscc in ${list(usccs)} or id_number_hash in ${list(hashes)}`);
+    from entity where uscc = ${anyOf(usccs)} or id_number_hash = ${anyOf(hashes)}`);
   return rowsOf<EntityData>(result);
 }
 

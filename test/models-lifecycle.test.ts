@@ -9,6 +9,7 @@ import { deriveModelVersion, type ModelArtifact } from "../src/scoring/index.js"
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator } from "./support/platform.js";
 import { seedEntities } from "./reclassify-seed.js";
+import { runFinished } from "./support/runs.js";
 
 let gw: TestGateway;
 let admin: LoggedInRegulator;
@@ -29,20 +30,7 @@ afterAll(async () => {
 const db = () => gw.system.deps.db;
 const headers = (t: string) => ({ authorization: `Bearer ${t}`, "content-type": "application/json" });
 
-async function waitForRun(runId: string) {
-  for (let i = 0; i < 300; i++) {
-    const run = (await (await gw.fetch(`/v1/regulator/reclassifications/${runId}`, { headers: headers(viewer.token) })).json()) as {
-      status: string;
-      processed: number;
-      modelVersion: string;
-      counts: Record<string, number> | null;
-      transitions: Record<string, number> | null;
-    };
-    if (run.status === "done" || run.status === "failed") return run;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("run did not finish");
-}
+const waitForRun = (runId: string) => runFinished(gw, runId, viewer.token);
 
 async function storeVariant(cutoffs: [number, number, number]): Promise<string> {
   const active = await getActiveModel(db().orm, { fresh: true });

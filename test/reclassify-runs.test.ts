@@ -12,6 +12,7 @@ import { findRun, insertRun } from "../src/classification/runs-store.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform } from "./support/platform.js";
 import { seedEntities } from "./reclassify-seed.js";
+import { runFinished } from "./support/runs.js";
 
 let gw: TestGateway;
 let classify: ClassifyEntities;
@@ -148,14 +149,9 @@ describe("a full run", () => {
     expect(res.status).toBe(202);
     const started = (await res.json()) as { runId: string; scope: { regionPrefix?: string }; status: string };
     expect(started.scope).toEqual({ regionPrefix: "510104" });
-    let run: { status: string; processed: number; counts: Record<string, number> | null; transitions: unknown } | undefined;
-    for (let i = 0; i < 200; i++) {
-      run = (await (await gw.fetch(`/v1/regulator/reclassifications/${started.runId}`, { headers: auth(viewer.token) })).json()) as typeof run;
-      if (run!.status === "done") break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const run = await runFinished(gw, started.runId, viewer.token);
     expect(run).toMatchObject({ status: "done", processed: N / 2 });
-    expect(run!.counts!.total).toBe(N / 2);
+    expect(run.counts!.total).toBe(N / 2);
     const list = (await (await gw.fetch("/v1/regulator/reclassifications", { headers: auth(viewer.token) })).json()) as { runs: { runId: string }[] };
     expect(list.runs.map((r) => r.runId)).toContain(started.runId);
     // A 510107 district viewer does not see a 510104 run.

@@ -9,6 +9,7 @@ import { dropStaged, stagedRelationshipIndicators, stageFeatures } from "../src/
 import { compileModel, expertDefaultModel, scoreEntity } from "../src/scoring/index.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { rescoresSettled } from "./support/rescores.js";
+import { runFinished } from "./support/runs.js";
 import { loginRegulator, onboardPlatform, type OnboardedPlatform } from "./support/platform.js";
 import { makeUscc, merchant } from "./exchange-fixtures.js";
 import { hex } from "./relationships-fixtures.js";
@@ -116,12 +117,7 @@ describe("risk reaches related entities", () => {
     const res = await gw.fetch("/v1/regulator/reclassifications", { method: "POST", headers: auth, body: JSON.stringify({ reason: "relationships" }) });
     expect(res.status).toBe(202);
     const { runId } = (await res.json()) as { runId: string };
-    let status = "";
-    for (let i = 0; i < 300 && status !== "done"; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 100));
-      status = ((await (await gw.fetch(`/v1/regulator/reclassifications/${runId}`, { headers: auth })).json()) as { status: string }).status;
-    }
-    expect(status).toBe("done");
+    expect((await runFinished(gw, runId, admin.token)).status).toBe("done");
     const ran = await gw.system.deps.db.rows<{ p: number }>(sql`select p from classification where run_id = ${runId}::uuid and entity_id = ${related}::uuid`);
     expect(ran).toHaveLength(1);
     expect(ran[0]!.p).toBeCloseTo(pRelated, 4);

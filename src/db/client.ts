@@ -12,7 +12,7 @@ import type { ExtractTablesWithRelations } from "drizzle-orm";
 import postgres from "postgres";
 import * as schema from "./schema.js";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
-import { preparedByDefault } from "./prepared.js";
+import { preparedWhenRepeated } from "./prepared.js";
 
 export type Schema = typeof schema;
 export type Orm = PgDatabase<PgQueryResultHKT, Schema>;
@@ -70,7 +70,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       // instead of a fast 503 (a refused reconnect fails its query at once).
       backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2),
     });
-    const orm = drizzlePostgres({ client: preparedByDefault(sql), schema }) as unknown as Orm;
+    const orm = drizzlePostgres({ client: preparedWhenRepeated(sql), schema }) as unknown as Orm;
     return wrap("postgres", orm, { kind: "postgres", sql, url: target.url }, sessionTag, () => sql.end({ timeout: 5 }));
   }
   let lock: DataDirLock | undefined;

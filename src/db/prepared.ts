@@ -38,7 +38,7 @@ export class SeenTexts {
 }
 
 /** The client as drizzle sees it: repeated parameterised statements prepared, in transactions and savepoints too. */
-export function preparedByDefault<T extends Client>(client: T, seen = new SeenTexts()): T {
+export function preparedWhenRepeated<T extends Client>(client: T, seen = new SeenTexts()): T {
   return new Proxy(client, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -52,7 +52,7 @@ export function preparedByDefault<T extends Client>(client: T, seen = new SeenTe
         const scoped = value as Scoped;
         return (...args: unknown[]) => {
           const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          return scoped.call(target, ...args, (tx: postgres.TransactionSql) => fn(preparedByDefault(tx, seen)));
+          return scoped.call(target, ...args, (tx: postgres.TransactionSql) => fn(preparedWhenRepeated(tx, seen)));
         };
       }
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;

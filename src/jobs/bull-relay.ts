@@ -216,13 +216,13 @@ export class OutboxRelay {
 }
 
 /** The ids as one array parameter: one statement text however many there are (statements are prepared). */
-const idList = (ids: number[]) => sql`select unnest(${`{${ids.join(",")}}`}::bigint[])`;
+const outboxIds = (ids: number[]) => sql`select unnest(${`{${ids.join(",")}}`}::bigint[])`;
 
 async function markDispatched(tx: Tx, ids: number[], now: Date): Promise<void> {
   if (ids.length === 0) return;
   await tx.execute(sql`
     update outbox set status = 'dispatched', updated_at = ${now.toISOString()}::timestamptz
-    where id in (${idList(ids)}) and status = 'pending'`);
+    where id in (${outboxIds(ids)}) and status = 'pending'`);
 }
 
 /** A row whose job this build does not define can never run: fail it, kept for inspection. */
@@ -231,6 +231,6 @@ async function failUnknown(tx: Tx, ids: number[], now: Date, logger: JobLogger):
   await tx.execute(sql`
     update outbox set status = 'failed', last_error = 'PermanentJobError: unknown job "' || job || '"',
         updated_at = ${now.toISOString()}::timestamptz
-    where id in (${idList(ids)}) and status = 'pending'`);
+    where id in (${outboxIds(ids)}) and status = 'pending'`);
   logger.error({ jobIds: ids }, "outbox relay: unknown job, marked failed");
 }

@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { computeRelationshipIndicators, LINK_GROUP_CAPS, normaliseAddress, refreshLinks, relatedEntityIds } from "../src/classification/relationships.js";
 import { addressKeySql } from "../src/classification/relationships-address.js";
 import { rebuildLinks } from "../src/classification/relationships-rebuild.js";
+import { refreshLinksAndRescorePartners } from "../src/classification/rescore-job.js";
+import { rescoreJob } from "../src/exchange/rescore-job.js";
+import { createEnqueueMany } from "../src/jobs/index.js";
+import { JobRegistry } from "../src/jobs/registry.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
 import { makeUscc } from "./exchange-fixtures.js";
 import { graph, hex, links, type Graph } from "./relationships-fixtures.js";
@@ -60,6 +64,18 @@ describe("links", () => {
     // ... once: refreshing either side again finds nothing new
     expect(await refreshLinks(t.db.orm, [a], now)).toEqual([]);
     expect(await refreshLinks(t.db.orm, [b], now)).toEqual([]);
+  });
+
+  it("a drain's refresh asks for the partners it linked to be scored again, without refreshing their links a second time", async () => {
+    const address = "成都市锦江区红星路8号";
+    const known = await g.entity({ address });
+    await refreshLinks(t.db.orm, [known], now);
+    const newcomer = await g.entity({ address });
+    const clock = { now: () => now };
+    await t.db.orm.transaction((tx) => refreshLinksAndRescorePartners({ clock, enqueueMany: createEnqueueMany({ clock, registry: new JobRegistry().define(rescoreJob()) }) })(tx, [newcomer]));
+    const asked = await t.db.rows<{ e: string; links: boolean }>(sql`select entity_id::text as e, refresh_links as links from rescore_pending`);
+    expect(asked).toEqual([{ e: known, links: false }]);
+    await t.db.orm.execute(sql`delete from rescore_pending`);
   });
 
   it("links by normalised registered address within one region only", async () => {

@@ -2,7 +2,6 @@
 // history and classification.changed (classify, features, models, rescore-job), the
 // relationship graph (relationships*), full runs, the model lifecycle and the regulator API
 // (runs*, lifecycle*, regulator-handlers).
-import type { Executor } from "../db/client.js";
 import type { Handlers } from "../http/router.js";
 import type { JobRegistry } from "../jobs/registry.js";
 import type { ScheduleSpec } from "../jobs/schedules.js";
@@ -13,10 +12,9 @@ import type { AfterClassify } from "./contracts.js";
 import { ensureHistoryPartition, makeClassifyEntities, type ClassifyDeps } from "./classify.js";
 import { computeFeatures } from "./features.js";
 import { seedExpertModel } from "./models.js";
-import { classificationRescoreJob } from "./rescore-job.js";
-import { requestRescore } from "../exchange/rescore-job.js";
+import { classificationRescoreJob, refreshLinksAndRescorePartners } from "./rescore-job.js";
 // The relationship graph:
-import { refreshLinks, relatedEntityIds } from "./relationships.js";
+import { relatedEntityIds } from "./relationships.js";
 // Runs, lifecycle, regulator API:
 import { regulatorHandlers } from "./regulator-handlers.js";
 import { DAILY_RUN_SCHEDULE, registerRunJobs } from "./runs-job.js";
@@ -57,13 +55,7 @@ export function createClassification(
     register: (registry) => {
       // Rescoring an entity whose record changed refreshes its links before its features (events
       // change no link; full runs read the graph as it is).
-      // A new or removed link changes the partner's relationship indicators: it is re-scored too
-      // (its own refresh finds the link already there, so this does not ping-pong).
-      const refreshAround = async (tx: Executor, entityIds: string[]) => {
-        const partners = await refreshLinks(tx, entityIds, deps.clock.now());
-        if (partners.length > 0) await requestRescore(tx, deps.enqueueMany, partners, deps.clock.now());
-      };
-      registry.define(classificationRescoreJob({ ...deps, classify, refreshLinks: refreshAround, relatedEntityIds }));
+      registry.define(classificationRescoreJob({ ...deps, classify, refreshLinks: refreshLinksAndRescorePartners(deps), relatedEntityIds }));
       registerRunJobs(registry, { ...deps, classify });
     },
     start: async () => {

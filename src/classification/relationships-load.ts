@@ -79,8 +79,9 @@ export async function loadRelations(ctx: VerbContext, given: readonly RelationRo
     const unknownEntities = [...new Set(rows.map((r) => r.entityUscc).filter((u) => !known.has(u)))].sort();
     const entityIds = found.map((f) => f.id);
     await refreshLinks(tx, entityIds, now);
+    // The graph around them is current now: their drain need not refresh it again.
     const rescore = new Set([...entityIds, ...(await relatedEntityIds(tx, entityIds))]);
-    await requestRescore(tx, createEnqueueMany({ clock: ctx.clock, registry: enqueueRegistry() }), rescore, now);
+    await requestRescore(tx, createEnqueueMany({ clock: ctx.clock, registry: enqueueRegistry() }), rescore, now, { links: false });
     const matched = rows.filter((r) => known.has(r.entityUscc)).length;
     const result: LoadRelationsResult = {
       rows: rows.length,

@@ -15,6 +15,7 @@ import { parseRescorePayload, requestRescore, RESCORE_JOB, type RescorePayload }
 import type { ServiceDeps } from "../services.js";
 import { worsened, type ClassifyWithTransitions } from "./classify.js";
 import type { RelatedEntityIds } from "./contracts.js";
+import { refreshLinks } from "./relationships.js";
 
 /** Requests per chunk: one set-based classification pass over their entities each. */
 export const RESCORE_CHUNK = 500;
@@ -26,6 +27,20 @@ export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "clock" | "enqu
   /** Refreshes the relationship graph around these entities (requests whose records changed). */
   refreshLinks: (tx: Parameters<ClassifyWithTransitions>[0], entityIds: string[]) => Promise<void>;
   relatedEntityIds: RelatedEntityIds;
+}
+
+/**
+ * The drain's link refresh: refreshes the graph around these entities, then asks for the
+ * entities whose links it added or removed (their relationship indicators changed) to be scored
+ * again. Without a refresh of their own: this refresh already wrote every link between them and
+ * these entities, and their own records did not change. Refreshing them too re-derived every
+ * group they belong to, once per member that joined it, locking the group's rows each time.
+ */
+export function refreshLinksAndRescorePartners(deps: Pick<ServiceDeps, "clock" | "enqueueMany">): RescoreJobDeps["refreshLinks"] {
+  return async (tx, entityIds) => {
+    const partners = await refreshLinks(tx, entityIds, deps.clock.now());
+    if (partners.length > 0) await requestRescore(tx, deps.enqueueMany, partners, deps.clock.now(), { links: false });
+  };
 }
 
 export function classificationRescoreJob(deps: RescoreJobDeps): JobDefinition<RescorePayload> {

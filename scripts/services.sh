@@ -30,6 +30,8 @@ start)
   # PG_STAT_STATEMENTS=1: statement times for benchmarks (pg_stat_statements, planning included).
   stats=""
   [ "${PG_STAT_STATEMENTS:-0}" = 1 ] && stats="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
+  # PG_SETTINGS: more server options, e.g. "-c shared_buffers=4GB -c max_wal_size=16GB" for benchmarks.
+  stats="$stats ${PG_SETTINGS:-}"
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -o \
     "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 $stats" start >/dev/null
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save "" --appendonly no \

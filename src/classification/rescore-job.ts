@@ -33,8 +33,8 @@ export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "clock" | "enqu
  * The drain's link refresh: refreshes the graph around these entities, then asks for the
  * entities whose links it added or removed (their relationship indicators changed) to be scored
  * again. Without a refresh of their own: this refresh already wrote every link between them and
- * these entities, and their own records did not change. Refreshing them too re-derived every
- * group they belong to, once per member that joined it, locking the group's rows each time.
+ * these entities, and their own records did not change. Refreshing them as well would re-derive
+ * (and lock) a whole group once per existing member each time a member joins it.
  */
 export function refreshLinksAndRescorePartners(deps: Pick<ServiceDeps, "clock" | "enqueueMany">): RescoreJobDeps["refreshLinks"] {
   return async (tx, entityIds) => {

@@ -28,12 +28,12 @@ start)
     runuser -u postgres -- "$PG_BIN/initdb" -D "$dir/pg" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   # PG_STAT_STATEMENTS=1: statement times for benchmarks (pg_stat_statements, planning included).
-  stats=""
-  [ "${PG_STAT_STATEMENTS:-0}" = 1 ] && stats="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
+  options=""
+  [ "${PG_STAT_STATEMENTS:-0}" = 1 ] && options="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
   # PG_SETTINGS: more server options, e.g. "-c shared_buffers=4GB -c max_wal_size=16GB" for benchmarks.
-  stats="$stats ${PG_SETTINGS:-}"
+  options="$options ${PG_SETTINGS:-}"
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -o \
-    "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 $stats" start >/dev/null
+    "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 $options" start >/dev/null
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save "" --appendonly no \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir"
   for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done

@@ -72,7 +72,8 @@ describe("links", () => {
     await refreshLinks(t.db.orm, [known], now);
     const newcomer = await g.entity({ address });
     const clock = { now: () => now };
-    await t.db.orm.transaction((tx) => refreshLinksAndRescorePartners({ clock, enqueueMany: createEnqueueMany({ clock, registry: new JobRegistry().define(rescoreJob()) }) })(tx, [newcomer]));
+    const refresh = refreshLinksAndRescorePartners({ clock, enqueueMany: createEnqueueMany({ clock, registry: new JobRegistry().define(rescoreJob()) }) });
+    await t.db.orm.transaction((tx) => refresh(tx, [newcomer]));
     const asked = await t.db.rows<{ e: string; links: boolean }>(sql`select entity_id::text as e, refresh_links as links from rescore_pending`);
     expect(asked).toEqual([{ e: known, links: false }]);
     await t.db.orm.execute(sql`delete from rescore_pending`);

@@ -29,6 +29,7 @@ import postgres from "postgres";
 import { createPlatform } from "../src/auth/index.js";
 import { createRegulatorUser } from "../src/auth/regulator-users.js";
 import { systemClock } from "../src/clock.js";
+import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { DAY_MS } from "../src/db/time.js";
@@ -236,7 +237,9 @@ async function main(): Promise<void> {
   };
   const sampler = setInterval(samplePostgres, 1000);
   const cpu0 = { api: cpuSecondsOf(api.child.pid!), worker: cpuSecondsOf(worker.child.pid!), pg: postgresCpuSeconds() };
-  const report: Record<string, unknown> = { entities: N, start: args.start, batch: BATCH };
+  // The rescore coalescing window the gateway processes run with (RESCORE_COALESCE_MS, inherited).
+  const rescoreCoalesceMs = loadConfig({ RESCORE_COALESCE_MS: process.env.RESCORE_COALESCE_MS }).rescoreCoalesceMs;
+  const report: Record<string, unknown> = { entities: N, start: args.start, batch: BATCH, rescoreCoalesceMs };
   try {
     const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
     // Where PostgreSQL's time goes, phase by phase: a sampling profile of its running statements.
@@ -387,7 +390,8 @@ async function ingest(apiUrl: string, keys: Map<string, { clientId: string; key:
   });
   report.rescoreDrainAfterIngestion = { seconds: +seconds(t1).toFixed(1) };
   const [effects] = await sql`select (select count(*) from warning)::int as warnings, (select count(*) from notice)::int as notices,
-    (select count(*) from sandbox_membership where status = 'inside')::int as "inSandbox"`;
+    (select count(*) from sandbox_membership where status = 'inside')::int as "inSandbox",
+    (select count(*) from classification where trigger = 'event')::int as "classificationsByRescores"`;
   report.afterIngestion = effects;
 }
 

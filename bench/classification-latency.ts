@@ -4,8 +4,10 @@
 // row carries the classification that includes it (entity.classified_at moves), i.e.
 // ingestion + outbox + rescore job (features SQL, scoring, history, entity update, publish).
 //
-//   npm run bench -- classification-latency [--entities 2000] [--history 20] [--samples 100] [--burst 10]
+//   npm run bench -- classification-latency [--entities 2000] [--history 20] [--samples 100] [--burst 10] [--coalesce-ms N]
 //
+// --coalesce-ms: the rescore coalescing window (RESCORE_COALESCE_MS), the configured default
+// unless given; the window is part of the latency measured.
 // The population is loaded first (shops and `history` events per entity over the last year,
 // so the features query reads realistic rows); then `samples` single POSTs of 5 complaints for a
 // random entity, sequentially; then `burst` POSTs for ONE entity back to back (coalescing: the
@@ -21,6 +23,7 @@ import { sql } from "drizzle-orm";
 import { exportJWK, generateKeyPair } from "jose";
 import { createPlatform } from "../src/auth/index.js";
 import { systemClock } from "../src/clock.js";
+import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { JobEventLog } from "../src/jobs/index.js";
@@ -33,8 +36,9 @@ const DAY = 86_400_000;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { entities: { type: "string", default: "2000" }, history: { type: "string", default: "20" }, samples: { type: "string", default: "100" }, burst: { type: "string", default: "10" } },
+    options: { entities: { type: "string", default: "2000" }, history: { type: "string", default: "20" }, samples: { type: "string", default: "100" }, burst: { type: "string", default: "10" }, "coalesce-ms": { type: "string" } },
   });
+  const coalesceMs = values["coalesce-ms"] === undefined ? loadConfig({}).rescoreCoalesceMs : Number(values["coalesce-ms"]);
   const entities = Number(values.entities);
   const historyPerEntity = Number(values.history);
   const samples = Number(values.samples);
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
   const system = buildSystem({
     db, clock: systemClock, logger: createLogger("warn"), issuer: url, bodyLimitBytes: 10 * 1024 * 1024, role: "all",
     redisUrl: undefined, workerConcurrency: 4, dataDir, keyEncryptionKey: randomBytes(32).toString("base64"), onJobEvent: jobEvents.listener,
+    rescoreCoalesceMs: coalesceMs,
   });
   system.exchange.rateLimiter.configure({ write: { capacity: 1e9, refillPerSecond: 1e9 } });
   handler = system.app.fetch;
@@ -132,7 +137,7 @@ async function main(): Promise<void> {
     const [counts] = await db.rows<{ history: number; events: number }>(sql`
       select (select count(*)::int from classification) as history, (select count(*)::int from event) as events`);
     console.log(JSON.stringify({
-      backend: "embedded (PGlite data dir, in-process jobs)", entities, eventsStored: counts!.events, historyRows: counts!.history,
+      backend: "embedded (PGlite data dir, in-process jobs)", rescoreCoalesceMs: coalesceMs, entities, eventsStored: counts!.events, historyRows: counts!.history,
       loadSeconds: +loadSeconds.toFixed(1),
       eventToClassMs: { samples, p50: pct(latencies, 0.5), p95: pct(latencies, 0.95), max: pct(latencies, 1) },
       postMs: { p50: pct(postMs, 0.5), p95: pct(postMs, 0.95) },

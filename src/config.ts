@@ -54,6 +54,12 @@ export interface Config {
   webhookRetry: { maxAttempts: number; backoffMs: number; maxBackoffMs: number };
   /** How often the gateway signs the audit chain's head (AUDIT_HEAD_INTERVAL_MINUTES; 0 = only on demand). */
   auditHeadIntervalMs: number;
+  /**
+   * How long a request to classify an entity again waits for more of the same entity's
+   * (RESCORE_COALESCE_MS; 0, the default: none): a merchant record and its events a second later
+   * are then classified once. It is added to the time from an event to its class.
+   */
+  rescoreCoalesceMs: number;
   /** Max concurrent jobs a worker runs per queue. */
   workerConcurrency: number;
   /** Notice periods and delivery retries (NOTICE_*); see src/notices/options.ts. */
@@ -188,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workerConcurrency: int("WORKER_CONCURRENCY", 4, 1, 256),
     auditHeadIntervalMs: int("AUDIT_HEAD_INTERVAL_MINUTES", 60, 0, 7 * 24 * 60) * 60_000,
+    rescoreCoalesceMs: int("RESCORE_COALESCE_MS", 0, 0, 60_000),
     notices: {
       defaultDueDays: int("NOTICE_DUE_DAYS", 15, 1, 365),
       reminderBeforeMs: int("NOTICE_REMINDER_HOURS", 72, 0, 24 * 365) * 3_600_000,

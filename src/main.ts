@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     bodyTimeouts: config.http.body,
     notices: config.notices,
     auditHeadIntervalMs: config.auditHeadIntervalMs,
+    rescoreCoalesceMs: config.rescoreCoalesceMs,
     role: config.role,
     redisUrl: config.redisUrl,
     workerConcurrency: config.workerConcurrency,

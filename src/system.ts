@@ -49,6 +49,8 @@ export interface SystemOptions {
   outbound?: OutboundOptions;
   /** Notice periods and delivery retries (config's NOTICE_*; tests shorten them). */
   notices?: Partial<NoticeOptions>;
+  /** How long a rescore request waits for more of its entity's (config's RESCORE_COALESCE_MS); absent or 0: none. */
+  rescoreCoalesceMs?: number;
   /** How often the audit chain's head is signed (config's AUDIT_HEAD_INTERVAL_MINUTES); absent or 0: never by schedule. */
   auditHeadIntervalMs?: number;
 }
@@ -137,6 +139,7 @@ export function buildSystem(o: SystemOptions): System {
   });
   const classification = createClassification({
     ...deps,
+    coalesceMs: o.rescoreCoalesceMs ?? 0,
     publishToEntityPlatforms: outbound.publishToEntityPlatforms,
     heldLookbackDays: async (on) => (await currentPolicy(on)).policy.admission.minDaysInClass,
     afterClassify: async (tx, input) => {

@@ -125,7 +125,7 @@ describe("classification.rescore", () => {
     const [row] = await t.db.rows<{ risk_class: string }>(sql`select risk_class from entity where id = ${ids[0]!}::uuid`);
     expect(row!.risk_class).toBe("D");
     expect(await pending()).toEqual([ids[1]!, ids[2]!].sort());
-    expect(enqueued).toEqual([{ job: RESCORE_JOB, payload: {} }]);
+    expect(enqueued).toEqual([{ job: RESCORE_JOB, payload: { requestedAt: expect.any(String) } }]);
     // rescored again while still D: no further propagation
     await t.db.orm.execute(sql`delete from rescore_pending`);
     enqueued.length = 0;

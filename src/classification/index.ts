@@ -12,7 +12,7 @@ import type { AfterClassify } from "./contracts.js";
 import { ensureHistoryPartition, makeClassifyEntities, type ClassifyDeps } from "./classify.js";
 import { computeFeatures } from "./features.js";
 import { seedExpertModel } from "./models.js";
-import { classificationRescoreJob, refreshLinksAndRescorePartners } from "./rescore-job.js";
+import { classificationRescoreJob, refreshLinksAndRescorePartners, type RescoreJobDeps } from "./rescore-job.js";
 // The relationship graph:
 import { relatedEntityIds } from "./relationships.js";
 // Runs, lifecycle, regulator API:
@@ -39,7 +39,9 @@ export const CLASSIFICATION_SCHEDULES: readonly ScheduleSpec[] = [DAILY_RUN_SCHE
 const MONTH_MS = 31 * 86_400_000;
 
 export function createClassification(
-  deps: ServiceDeps & Pick<ClassifyDeps, "publishToEntityPlatforms" | "afterClassify" | "heldLookbackDays">,
+  deps: ServiceDeps &
+    Pick<ClassifyDeps, "publishToEntityPlatforms" | "afterClassify" | "heldLookbackDays"> &
+    Pick<RescoreJobDeps, "coalesceMs">,
 ): ClassificationModule {
   const classify = makeClassifyEntities({
     clock: deps.clock,

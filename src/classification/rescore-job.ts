@@ -5,6 +5,13 @@
 // together, pass a risk signal on. A crash rolls the chunk back into the table, so no request is
 // lost; every request brings its own drain job, so none waits for the next change either.
 //
+// Coalescing (coalesceMs > 0): a drain runs that long after its request and takes only requests
+// at least that old (and every other request of their entities, whatever its age), so the
+// requests an entity gathers within the window are classified once. A city connecting its
+// platforms sends each merchant's record and, a second later, its events: without the window
+// each entity was classified for both (bench/results/city.md). The price is the window itself,
+// added to the time from an event to its class.
+//
 // When a class WORSENED to C or D, the entity's related entities are rescored too (their
 // related_worst_class changed). This cannot ping-pong forever: a propagation needs a strict
 // worsening, and an entity can worsen at most four times (none -> A -> B -> C -> D).
@@ -27,6 +34,8 @@ export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "clock" | "enqu
   /** Refreshes the relationship graph around these entities (requests whose records changed). */
   refreshLinks: (tx: Parameters<ClassifyWithTransitions>[0], entityIds: string[]) => Promise<void>;
   relatedEntityIds: RelatedEntityIds;
+  /** How long a request waits for others of its entity before its drain (0: none). */
+  coalesceMs?: number;
 }
 
 /**
@@ -43,34 +52,50 @@ export function refreshLinksAndRescorePartners(deps: Pick<ServiceDeps, "clock" |
   };
 }
 
+/**
+ * The newest request a drain takes: those at least the window old, and always the one that
+ * enqueued it (its instant is in the payload: the clocks of two processes may disagree). Null
+ * without a window, or for a drain whose payload names no instant: every request.
+ */
+function takeUntil(deps: RescoreJobDeps, requestedAt: string | undefined): Date | null {
+  const window = deps.coalesceMs ?? 0;
+  if (window <= 0 || requestedAt === undefined) return null;
+  return new Date(Math.max(deps.clock.now().getTime() - window, Date.parse(requestedAt)));
+}
+
 export function classificationRescoreJob(deps: RescoreJobDeps): JobDefinition<RescorePayload> {
   return defineJob<RescorePayload>({
     name: RESCORE_JOB,
     parse: parseRescorePayload,
     timeoutMs: 10 * 60_000,
-    async handle({ entityId }) {
+    delayMs: deps.coalesceMs ?? 0,
+    async handle({ entityId, requestedAt }) {
       if (entityId) await deps.db.transaction((tx) => requestRescore(tx, deps.enqueueMany, [entityId], deps.clock.now()));
+      const until = takeUntil(deps, requestedAt);
       for (let chunk = 0; chunk < CHUNKS_PER_RUN; chunk++) {
-        const taken = await deps.db.transaction((tx) => rescoreChunk(tx, deps));
+        const taken = await deps.db.transaction((tx) => rescoreChunk(tx, deps, until));
         // The chunk may have enqueued deliveries (classification.changed, the sandbox's and
         // monitoring's messages and jobs even when the class stayed) and propagated rescores.
         deps.kick();
         if (taken < RESCORE_CHUNK) return;
       }
-      // More remain: a fresh job takes them (this one holds its row until it returns).
-      await deps.enqueueMany(deps.db.orm, [{ job: RESCORE_JOB, payload: {} }]);
+      // More remain: a fresh job takes them (this one holds its row until it returns), due now
+      // and up to the same instant.
+      const rest: RescorePayload = until === null ? {} : { requestedAt: until.toISOString() };
+      await deps.enqueueMany(deps.db.orm, [{ job: RESCORE_JOB, payload: rest, runAt: deps.clock.now() }]);
       deps.kick();
     },
   });
 }
 
-async function rescoreChunk(tx: Parameters<ClassifyWithTransitions>[0], deps: RescoreJobDeps): Promise<number> {
-  // The oldest free requests, and every other free request of the same entities: an entity
-  // asked for by several batches is classified once, by one drain, instead of by concurrent
-  // drains queueing on each other's rows of it (its address, its entity row).
+async function rescoreChunk(tx: Parameters<ClassifyWithTransitions>[0], deps: RescoreJobDeps, until: Date | null): Promise<number> {
+  // The oldest free requests (up to `until`), and every other free request of the same entities:
+  // an entity asked for by several batches is classified once, by one drain, instead of by
+  // concurrent drains queueing on each other's rows of it (its address, its entity row).
+  const due = until === null ? sql`true` : sql`requested_at <= ${until.toISOString()}::timestamptz`;
   const taken = await tx.execute(sql`
     with picked as (
-      select id, entity_id from rescore_pending order by id limit ${RESCORE_CHUNK} for update skip locked
+      select id, entity_id from rescore_pending where ${due} order by id limit ${RESCORE_CHUNK} for update skip locked
     ), same_entities as (
       select r.id from rescore_pending r
       where r.entity_id in (select entity_id from picked) and r.id not in (select id from picked)

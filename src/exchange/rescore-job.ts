@@ -7,6 +7,12 @@
 // features statement each. A drain that finds its request's rows already taken by an earlier
 // one costs one empty statement.
 //
+// The drain may be defined with a coalescing delay (classification/rescore-job.ts): it then runs
+// that long after its request and takes only requests at least that old, so an entity asked for
+// again meanwhile (its merchant record, then its events a second later) is classified once. The
+// payload names when its request was made, so the drain always takes that request, whatever
+// the clocks of the process that asked and the process that drains say.
+//
 // The drain job is deliberately NOT coalesced with a dedupKey: a request coalesced into a
 // pending drain that is claimed and runs before the request commits would leave its rows with
 // no drain to take them. Committed together, the rows and their drain job become visible
@@ -20,15 +26,20 @@ export const RESCORE_JOB = "classification.rescore";
 /** The drain job's payload. Rows enqueued before the set existed named one entity each. */
 export interface RescorePayload {
   entityId?: string;
+  /** When the request that enqueued this drain was made (ISO 8601): the drain takes it at the latest. */
+  requestedAt?: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The payload check shared by every definition of the job. */
 export function parseRescorePayload(payload: unknown): RescorePayload {
-  const entityId = (payload as { entityId?: unknown } | null)?.entityId;
+  const { entityId, requestedAt } = (payload ?? {}) as { entityId?: unknown; requestedAt?: unknown };
   // An entity named by an older row is added to the set; anything else in the payload is ignored.
-  return typeof entityId === "string" && UUID.test(entityId) ? { entityId } : {};
+  const out: RescorePayload = typeof entityId === "string" && UUID.test(entityId) ? { entityId } : {};
+  // An unreadable instant is dropped: the drain then takes every request, as it did before.
+  if (typeof requestedAt === "string" && !Number.isNaN(Date.parse(requestedAt))) out.requestedAt = new Date(requestedAt).toISOString();
+  return out;
 }
 
 /** Ids per insert statement: one jsonb parameter each. */
@@ -47,7 +58,7 @@ export async function requestRescore(on: Executor, enqueueMany: EnqueueMany, ent
       insert into rescore_pending (entity_id, requested_at, refresh_links)
       select id, ${now.toISOString()}::timestamptz, ${options.links ?? true} from ${idList(ids.slice(i, i + IDS_PER_INSERT))} as l`);
   }
-  await enqueueMany(on, [{ job: RESCORE_JOB, payload: {} }]);
+  await enqueueMany(on, [{ job: RESCORE_JOB, payload: { requestedAt: now.toISOString() } satisfies RescorePayload }]);
 }
 
 /**

@@ -11,7 +11,8 @@ let t: TestDatabase;
 const clock = new ManualClock("2026-03-01T00:00:00Z");
 const registry = new JobRegistry()
   .define(defineJob({ name: "t.noop", parse: (p) => p, handle: async () => {} }))
-  .define(defineJob({ name: "t.few", maxAttempts: 2, parse: (p) => p, handle: async () => {} }));
+  .define(defineJob({ name: "t.few", maxAttempts: 2, parse: (p) => p, handle: async () => {} }))
+  .define(defineJob({ name: "t.gather", delayMs: 90_000, parse: (p) => p, handle: async () => {} }));
 const enqueue = createEnqueue({ clock, registry });
 const enqueueMany = createEnqueueMany({ clock, registry });
 
@@ -87,5 +88,17 @@ describe("enqueueMany", () => {
     await enqueueMany(t.db.orm, [{ job: "t.noop", payload: { late: true }, runAt }]);
     const [row] = await rows(sql`payload->>'late' = 'true'`);
     expect(new Date(row!.run_at as string).toISOString()).toBe(runAt.toISOString());
+  });
+
+  it("runs a job defined with a delay that long after now, unless the row names its own runAt", async () => {
+    const runAt = new Date("2026-03-01T00:00:05Z");
+    await enqueueMany(t.db.orm, [{ job: "t.gather", payload: { k: "delayed" } }, { job: "t.gather", payload: { k: "named" }, runAt }]);
+    await enqueueOnce(t.db.orm, { clock, registry }, { job: "t.gather", payload: { k: "once" }, dedupKey: "gather-once" });
+    const at = Object.fromEntries((await rows(sql`job = 't.gather'`)).map((r) => [(r.payload as { k: string }).k, new Date(r.run_at as string).toISOString()]));
+    expect(at).toEqual({ delayed: "2026-03-01T00:01:30.000Z", named: runAt.toISOString(), once: "2026-03-01T00:01:30.000Z" });
+  });
+
+  it("refuses a negative delay when the job is defined", () => {
+    expect(() => new JobRegistry().define(defineJob({ name: "t.bad", delayMs: -1, parse: (p) => p, handle: async () => {} }))).toThrow(/delayMs/);
   });
 });

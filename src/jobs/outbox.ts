@@ -23,9 +23,13 @@ const ROWS_PER_INSERT = 10_000;
 
 interface EnqueueDeps {
   clock: Clock;
-  /** Fills max_attempts from the definition and rejects unknown job names at the source. */
+  /** Fills max_attempts (and a delayed job's run_at) from the definition and rejects unknown job names at the source. */
   registry: JobRegistry;
 }
+
+/** When a row runs: its own runAt, else the definition's delay after now. */
+const runAtOf = (registry: JobRegistry, row: EnqueueRow, now: Date): Date =>
+  row.runAt ?? new Date(now.getTime() + registry.require(row.job).delayMs);
 
 export function createEnqueueMany({ clock, registry }: EnqueueDeps): EnqueueMany {
   return async (on, rows) => {
@@ -43,7 +47,7 @@ export function createEnqueueMany({ clock, registry }: EnqueueDeps): EnqueueMany
         job: row.job,
         payload: row.payload ?? null,
         dedup_key: row.dedupKey ?? null,
-        run_at: (row.runAt ?? now).toISOString(),
+        run_at: runAtOf(registry, row, now).toISOString(),
         max_attempts: registry.require(row.job).maxAttempts,
       });
     }
@@ -83,7 +87,7 @@ export async function enqueueOnce(
   row: EnqueueRow & { dedupKey: string },
 ): Promise<boolean> {
   const now = deps.clock.now().toISOString();
-  const runAt = (row.runAt ?? deps.clock.now()).toISOString();
+  const runAt = runAtOf(deps.registry, row, deps.clock.now()).toISOString();
   const maxAttempts = deps.registry.require(row.job).maxAttempts;
   const result = await on.execute(sql`
     insert into outbox (job, payload, dedup_key, run_at, max_attempts, created_at, updated_at)

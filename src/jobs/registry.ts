@@ -10,6 +10,8 @@ export interface ResolvedJob {
   backoffMs: number;
   maxBackoffMs: number;
   timeoutMs: number;
+  /** Earliest start after enqueue when no runAt is given (0: at once). */
+  delayMs: number;
   definition: JobDefinition<unknown>;
 }
 
@@ -28,12 +30,18 @@ export class JobRegistry {
       if (!Number.isFinite(v) || v <= 0) throw new Error(`job "${definition.name}": ${what} must be positive`);
       return v;
     };
+    const notNegative = (v: number | undefined, what: string): number => {
+      if (v === undefined) return 0;
+      if (!Number.isFinite(v) || v < 0) throw new Error(`job "${definition.name}": ${what} must not be negative`);
+      return v;
+    };
     this.jobs.set(definition.name, {
       name: definition.name,
       maxAttempts: Math.floor(positive(definition.maxAttempts, DEFAULT_MAX_ATTEMPTS, "maxAttempts")),
       backoffMs: positive(definition.backoffMs, DEFAULT_BACKOFF_MS, "backoffMs"),
       maxBackoffMs: positive(definition.maxBackoffMs, DEFAULT_MAX_BACKOFF_MS, "maxBackoffMs"),
       timeoutMs: positive(definition.timeoutMs, DEFAULT_TIMEOUT_MS, "timeoutMs"),
+      delayMs: notNegative(definition.delayMs, "delayMs"),
       definition: definition as JobDefinition<unknown>,
     });
     return this;

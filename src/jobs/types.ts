@@ -32,6 +32,11 @@ export interface JobDefinition<P = unknown> {
   maxBackoffMs?: number;
   /** Longest a single run may take before its lease lapses and another worker may retry it. */
   timeoutMs?: number;
+  /**
+   * How long after being enqueued a run may start at the earliest, when the enqueuer names no
+   * runAt (default 0). Lets a job gather the work requested meanwhile: see classification.rescore.
+   */
+  delayMs?: number;
 }
 
 export interface EnqueueOptions {

@@ -49,6 +49,8 @@ export interface TestGatewayOptions {
   login?: SystemOptions["login"];
   /** Sign the audit head on this schedule (off unless given). */
   auditHeadIntervalMs?: number;
+  /** The rescore coalescing window (off unless given: a test's rescores run at once). */
+  rescoreCoalesceMs?: number;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -80,6 +82,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...(options.notices ? { notices: options.notices } : {}),
     ...(options.login ? { login: options.login } : {}),
     ...(options.auditHeadIntervalMs ? { auditHeadIntervalMs: options.auditHeadIntervalMs } : {}),
+    ...(options.rescoreCoalesceMs ? { rescoreCoalesceMs: options.rescoreCoalesceMs } : {}),
   };
   const boot = async (): Promise<System> => {
     const built = buildSystem(systemOptions);

@@ -1,8 +1,8 @@
 // The gateway the demo runs: the same composition as `npm start` (buildSystem over a migrated
-// database, jobs in-process on the embedded default or on Redis), with three demo-only settings:
-// a clock the timeline moves forward, webhooks allowed to the platforms' receivers on 127.0.0.1
-// over http (production refuses both), and no rescore coalescing window (each step of the
-// timeline settles the classifications it caused before the clock moves on).
+// database, jobs in-process on the embedded default or on Redis), with two demo-only settings:
+// a clock the timeline moves forward, and webhooks allowed to the platforms' receivers on
+// 127.0.0.1 over http (production refuses both). No rescore coalescing window (none is given):
+// each step of the timeline settles the classifications it caused before the clock moves on.
 import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
@@ -41,7 +41,6 @@ export async function startDemoGateway(o: { db: Database; clock: OffsetClock; po
     keyEncryptionKey: o.db.kind === "postgres" ? randomBytes(32).toString("base64") : undefined,
     ...(o.redisUrl ? { bullPrefix: `csg-demo-${randomBytes(4).toString("hex")}` } : {}),
     outbound: { webhookPolicy: { allowHttp: true, allowPrivateAddresses: true } },
-    rescoreCoalesceMs: 0,
   });
   handler = system.app.fetch;
   await system.start();

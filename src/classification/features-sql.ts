@@ -12,12 +12,12 @@
 // - Event rows are read back EVENT_LOOKBACK_DAYS only (the longest window): the monthly
 //   partitions before it are pruned, so a run or a rescore reads a few years, never the whole
 //   history. What needs older events reads them elsewhere: the first event from its shops'
-//   first_event_at (kept by a trigger on event), the latest licence event from event_licence.
+//   first_event_at (kept by a trigger on event), the latest licence event from licence_event.
 // - Time in business (entity_age_days) counts from the entity's registered
 //   establishment date, else from the earliest shop opening or event held.
 // - Dates sent as 'YYYY-MM-DD' (periodEnd, validUntil) are UTC midnights, as Date.parse reads them.
-// - Licence status is "the latest licence event", whenever it was: licence events come through
-//   the partial index event_licence, not the main pass.
+// - Licence status is "the latest licence event", whenever it was: licence events come from
+//   licence_event (their copy in one small table), not the main pass.
 // - Event data as the API defines it (openapi EventRecord): a violation is serious when
 //   data.serious is true, a rating's mean is data.score, a licence event carries data.status and
 //   data.registryMatch. The reference's own spellings (severity='serious', average) are read
@@ -102,11 +102,14 @@ export function featuresQuery(i: FeatureQueryInput): SQL {
   // float8 throughout (numeric interval arithmetic per event row was a visible share of a run):
   // epoch seconds keep microseconds to ~1e-7 s, far inside the 1e-9 agreement with the reference.
   // date_part, not extract: extract(epoch ...) returns numeric since PostgreSQL 14 (slow per row).
-  const age = sql`((${sql.raw(String(T / 1000))}::float8 - date_part('epoch', occurred_at)) / 86400)`;
+  // T is a parameter, not part of the text: every call of the by-id statement has the same text,
+  // so it is prepared once per connection (src/db/prepared.ts) instead of kept once per instant.
+  const epochT = sql`${T / 1000}::float8`;
+  const age = sql`((${epochT} - date_part('epoch', occurred_at)) / 86400)`;
   const weight = (window: number, halfLife: number | null, extra: SQL = sql`true`) =>
     sql`case when ${age} <= ${sql.raw(String(window))} and ${extra} then ${halfLife === null ? sql`1::float8` : sql`power(0.5::float8, ${age} / ${sql.raw(String(halfLife))})`} end`;
   // sales_summary counts by data.periodEnd: ages in (lo, hi] days.
-  const periodAge = sql`((${sql.raw(String(T / 1000))}::float8 - ${epochOfDate(sql`data->'periodEnd'`)}) / 86400)`;
+  const periodAge = sql`((${epochT} - ${epochOfDate(sql`data->'periodEnd'`)}) / 86400)`;
   // A 'YYYY-MM-DD' periodEnd (what the API accepts) is compared as text against the first and
   // last dates whose UTC midnight falls in the window: no date parsing per row (a third of all
   // event rows are sales summaries, read by five indicators). Other forms take the exact path.
@@ -116,7 +119,7 @@ export function featuresQuery(i: FeatureQueryInput): SQL {
     const last = new Date(latest % DAY_MS === 0 ? latest - DAY_MS : latest).toISOString().slice(0, 10);
     const first = new Date(Math.ceil(earliest / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
     return sql`(case when length(data->>'periodEnd') = 10 and jsonb_typeof(data->'periodEnd') = 'string'
-      then (data->>'periodEnd') collate "C" between ${sql.raw(`'${first}'`)} and ${sql.raw(`'${last}'`)}
+      then (data->>'periodEnd') collate "C" between ${first}::text and ${last}::text
       else ${periodAge} > ${sql.raw(String(lo))} and ${periodAge} <= ${sql.raw(String(hi))} end)`;
   };
   return sql`
@@ -159,13 +162,15 @@ with ids as materialized (
   from shops s cross join lateral jsonb_array_elements(case when jsonb_typeof(s.record->'licences') = 'array' then s.record->'licences' else '[]'::jsonb end) with ordinality as l(value, ord)
   order by s.entity_id, l.value->>'type', s.created_at desc, s.id desc, l.ord desc
 ), licence_events as materialized (
-  select e.entity_id, e.occurred_at, e.data, coalesce(e.data->>'type', '') as type, coalesce(e.data->>'number', '') as number
-  from event e
-  where e.kind = 'licence' and e.occurred_at < ${t} and ${events(sql`e.entity_id`)} and ${countedEvent("e")}
+  -- licence_event: the licence events again, one small table (a trigger on event keeps it)
+  select e.entity_id, e.event_id, e.occurred_at, e.data, coalesce(e.data->>'type', '') as type, coalesce(e.data->>'number', '') as number
+  from licence_event e
+  where e.occurred_at < ${t} and ${events(sql`e.entity_id`)} and ${countedEvent("e")}
 ), latest_licence_event as (
+  -- the latest per type; of two at the same instant the later-received (ids are UUIDv7)
   select distinct on (entity_id, type) entity_id, type, data->>'status' = 'revoked' as revoked,
     case when jsonb_typeof(data->'validUntil') = 'string' then data->>'validUntil' end as valid_until
-  from licence_events order by entity_id, type, occurred_at desc
+  from licence_events order by entity_id, type, occurred_at desc, event_id desc
 ), licences as (
   select coalesce(ev.entity_id, rl.entity_id) as entity_id,
     case when ev.entity_id is not null then ev.revoked else false end as revoked,

@@ -107,6 +107,19 @@ function expectSame(entityId: string, sqlRow: Record<string, unknown>, ref: Reco
   }
 }
 
+describe("licence_event: the licence events the features read", () => {
+  it("holds exactly the licence events that went into event (kept by the trigger on event)", async () => {
+    const copied = await t.db.rows<{ id: string; entity_id: string; occurred_at: string; data: string }>(
+      sql`select event_id::text as id, entity_id::text as entity_id, occurred_at::text as occurred_at, data::text as data from licence_event order by event_id`,
+    );
+    const events = await t.db.rows<{ id: string; entity_id: string; occurred_at: string; data: string }>(
+      sql`select id::text as id, entity_id::text as entity_id, occurred_at::text as occurred_at, data::text as data from event where kind = 'licence' order by id`,
+    );
+    expect(events.length).toBeGreaterThan(10);
+    expect(copied).toEqual(events);
+  });
+});
+
 describe("computeFeatures agrees with the reference computeIndicators", () => {
   for (const asOf of ["2024-01-01T00:00:00.000Z", "2024-07-15T12:34:56.789Z"]) {
     it(`every entity, every indicator, as of ${asOf}`, async () => {

@@ -7,10 +7,10 @@
 // generic plan costs no more than the custom ones (statements over partitioned events stay
 // custom-planned: their pruning depends on the times).
 //
-// Only texts seen before are prepared: a few statements inline a value in their text (the
-// features statement its as-of instant, used in a score of expressions), and preparing each of those
-// would keep one more statement on the connection, in PostgreSQL and in postgres.js, at every
-// call (a city load grew the worker to 1 GB so). A prepared statement ends with its
+// Only texts seen before are prepared: a few statements inline a value in their text (a full
+// run's staged table names its run), and preparing each of those would keep one more statement
+// on the connection, in PostgreSQL and in postgres.js, at every call (a city load grew the worker
+// to 1 GB so, when the features statement still inlined its as-of instant). A prepared statement ends with its
 // connection; postgres.js replaces each connection after 30-60 minutes.
 import { createHash } from "node:crypto";
 import type postgres from "postgres";

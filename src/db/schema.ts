@@ -3,6 +3,7 @@ export * from "./schema/platform.js";
 export * from "./schema/entity.js";
 export * from "./partitioned/event.js";
 export * from "./schema/event-key.js";
+export * from "./schema/licence-event.js";
 export * from "./schema/batch.js";
 export * from "./schema/history-load.js";
 export * from "./schema/idempotency.js";

@@ -57,7 +57,7 @@ export interface Config {
   /**
    * How long a request to classify an entity again waits for more of the same entity's
    * (RESCORE_COALESCE_MS; 0, the default: none): a merchant record and its events a second later
-   * are then classified once. It is added to the time from an event to its class.
+   * are then classified once. One to two windows are added to the time from an event to its class.
    */
   rescoreCoalesceMs: number;
   /** Max concurrent jobs a worker runs per queue. */

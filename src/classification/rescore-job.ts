@@ -5,12 +5,14 @@
 // together, pass a risk signal on. A crash rolls the chunk back into the table, so no request is
 // lost; every request brings its own drain job, so none waits for the next change either.
 //
-// Coalescing (coalesceMs > 0): a drain runs that long after its request and takes only requests
-// at least that old (and every other request of their entities, whatever its age), so the
-// requests an entity gathers within the window are classified once. A city connecting its
-// platforms sends each merchant's record and, a second later, its events: without the window
-// each entity was classified for both (bench/results/city.md). The price is the window itself,
-// added to the time from an event to its class.
+// Coalescing (coalesceMs > 0): a drain runs at least that long after its request and takes only
+// requests at least that old (and every other request of their entities, whatever its age), so
+// the requests an entity gathers within the window are classified once. The drains of one
+// window's requests share their instant (the job's delayMs rounds up), so one drain takes the
+// whole window and the others find nothing left. A city connecting its platforms sends each
+// merchant's record and, a second later, its events: without the window each entity was
+// classified for both (bench/results/city.md). The price is one to two windows, added to the
+// time from an event to its class.
 //
 // When a class WORSENED to C or D, the entity's related entities are rescored too (their
 // related_worst_class changed). This cannot ping-pong forever: a propagation needs a strict

@@ -98,6 +98,19 @@ describe("enqueueMany", () => {
     expect(at).toEqual({ delayed: "2026-03-01T00:01:30.000Z", named: runAt.toISOString(), once: "2026-03-01T00:01:30.000Z" });
   });
 
+  it("gives rows delayed within one interval the same instant: the next multiple of the delay at least the delay away", async () => {
+    const at = async (when: string, k: string) => {
+      const c = new ManualClock(when);
+      await createEnqueueMany({ clock: c, registry })(t.db.orm, [{ job: "t.gather", payload: { k } }]);
+      const [row] = await rows(sql`job = 't.gather' and payload->>'k' = ${k}`);
+      return new Date(row!.run_at as string).toISOString();
+    };
+    // 90 s intervals: (00:00:00, 00:01:30] share 00:03:00; 00:01:30.001 starts the next one.
+    expect(await at("2026-03-01T00:00:00.001Z", "first")).toBe("2026-03-01T00:03:00.000Z");
+    expect(await at("2026-03-01T00:01:29.999Z", "last")).toBe("2026-03-01T00:03:00.000Z");
+    expect(await at("2026-03-01T00:01:30.001Z", "next")).toBe("2026-03-01T00:04:30.000Z");
+  });
+
   it("refuses a negative delay when the job is defined", () => {
     expect(() => new JobRegistry().define(defineJob({ name: "t.bad", delayMs: -1, parse: (p) => p, handle: async () => {} }))).toThrow(/delayMs/);
   });

@@ -27,9 +27,20 @@ interface EnqueueDeps {
   registry: JobRegistry;
 }
 
-/** When a row runs: its own runAt, else the definition's delay after now. */
-const runAtOf = (registry: JobRegistry, row: EnqueueRow, now: Date): Date =>
-  row.runAt ?? new Date(now.getTime() + registry.require(row.job).delayMs);
+/**
+ * When a row runs: its own runAt, else the definition's delay after now, rounded up to the next
+ * multiple of the delay. The rounding is what lets a delayed job gather: every row enqueued within
+ * one interval gets the same instant, so the first run takes the interval's work and the others
+ * find none. Unrounded, each row had an instant of its own and each run took only the work
+ * requested since the previous row's (measured on a city load: the rescore drains ran twice as
+ * often, on smaller chunks, as without any delay).
+ */
+function runAtOf(registry: JobRegistry, row: EnqueueRow, now: Date): Date {
+  if (row.runAt) return row.runAt;
+  const delay = registry.require(row.job).delayMs;
+  if (delay === 0) return now;
+  return new Date(Math.ceil((now.getTime() + delay) / delay) * delay);
+}
 
 export function createEnqueueMany({ clock, registry }: EnqueueDeps): EnqueueMany {
   return async (on, rows) => {

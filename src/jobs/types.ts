@@ -34,7 +34,9 @@ export interface JobDefinition<P = unknown> {
   timeoutMs?: number;
   /**
    * How long after being enqueued a run may start at the earliest, when the enqueuer names no
-   * runAt (default 0). Lets a job gather the work requested meanwhile: see classification.rescore.
+   * runAt (default 0). The instant is rounded up to a multiple of the delay, so rows enqueued
+   * within one interval share it (at most twice the delay after the earliest of them). Lets a job
+   * gather the work requested meanwhile: see classification.rescore.
    */
   delayMs?: number;
 }

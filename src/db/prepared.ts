@@ -10,8 +10,8 @@
 // Only texts seen before are prepared: a few statements inline a value in their text (a full
 // run's staged table names its run), and preparing each of those would keep one more statement
 // on the connection, in PostgreSQL and in postgres.js, at every call (a city load grew the worker
-// to 1 GB so, when the features statement still inlined its as-of instant). A prepared statement ends with its
-// connection; postgres.js replaces each connection after 30-60 minutes.
+// to 1 GB so, when the features statement still inlined its as-of instant). A prepared
+// statement ends with its connection; postgres.js replaces each connection after 30-60 minutes.
 import { createHash } from "node:crypto";
 import type postgres from "postgres";
 

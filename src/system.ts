@@ -17,7 +17,7 @@ import { createNotices, DEFAULT_NOTICE_OPTIONS, NOTICE_SCHEDULES, type NoticeOpt
 import { createJobs, JobRegistry, type JobEventListener, type Jobs } from "./jobs/index.js";
 import { inspectionHandlers } from "./inspections/index.js";
 import { auditHeadSchedules, createAuditHeads, type AuditHeads } from "./audit/head-module.js";
-import { screeningHandlers, writeEntityTags } from "./screening/index.js";
+import { relationshipTags, screeningHandlers, writeEntityTags, writeRelationshipTags } from "./screening/index.js";
 import { merchantRestoration, restorationHandlers } from "./restoration/index.js";
 import type { BodyTimeouts } from "./http/body.js";
 import { STRICT_OUTBOUND_POLICY } from "./http/outbound-address.js";
@@ -142,6 +142,7 @@ export function buildSystem(o: SystemOptions): System {
     coalesceMs: o.rescoreCoalesceMs ?? 0,
     publishToEntityPlatforms: outbound.publishToEntityPlatforms,
     heldLookbackDays: async (on) => (await currentPolicy(on)).policy.admission.minDaysInClass,
+    relationshipReaders: { recorded: relationshipTags, record: writeRelationshipTags, rulesReadChange: monitoring.rulesReadChange },
     afterClassify: async (tx, input) => {
       // The screening tags first: the indicators just computed, for screenings to filter on.
       await writeEntityTags(tx, input);

@@ -89,3 +89,17 @@ export interface ClassifiedEntities {
   /** The indicator rows classification just computed for these entities (else computed when needed). */
   indicators?: ReadonlyMap<string, IndicatorRow>;
 }
+
+/**
+ * What outside classification reads an entity's relationship indicators: its screening tags
+ * (which also hold the values last recorded) and the monitoring rules. Asked before an entity is
+ * classified again for a change that can only have moved those indicators (relationships-recheck.ts).
+ */
+export interface RelationshipReaders {
+  /** The relationship indicators last recorded per entity (none for an entity never tagged). */
+  recorded(on: Executor, entityIds: readonly string[]): Promise<Map<string, IndicatorRow>>;
+  /** Would an enabled rule decide differently between two rows? Rules read once per call. */
+  rulesReadChange(on: Executor): Promise<(before: IndicatorRow, after: IndicatorRow) => boolean>;
+  /** Records the new values of entities not classified again. */
+  record(on: Executor, asOf: Date, rows: ReadonlyMap<string, IndicatorRow>): Promise<void>;
+}

@@ -7,7 +7,7 @@ import type { JobRegistry } from "../jobs/registry.js";
 import type { ScheduleSpec } from "../jobs/schedules.js";
 import type { PublishToEntityPlatforms } from "../exchange/outbound/types.js";
 import type { ServiceDeps } from "../services.js";
-import type { AfterClassify } from "./contracts.js";
+import type { AfterClassify, RelationshipReaders } from "./contracts.js";
 // The pipeline:
 import { ensureHistoryPartition, makeClassifyEntities, type ClassifyDeps } from "./classify.js";
 import { computeFeatures } from "./features.js";
@@ -15,6 +15,7 @@ import { seedExpertModel } from "./models.js";
 import { classificationRescoreJob, refreshLinksAndRescorePartners, type RescoreJobDeps } from "./rescore-job.js";
 // The relationship graph:
 import { relatedEntityIds } from "./relationships.js";
+import { makeRecheckRelationships } from "./relationships-recheck.js";
 // Runs, lifecycle, regulator API:
 import { regulatorHandlers } from "./regulator-handlers.js";
 import { DAILY_RUN_SCHEDULE, registerRunJobs } from "./runs-job.js";
@@ -41,7 +42,10 @@ const MONTH_MS = 31 * 86_400_000;
 export function createClassification(
   deps: ServiceDeps &
     Pick<ClassifyDeps, "publishToEntityPlatforms" | "afterClassify" | "heldLookbackDays"> &
-    Pick<RescoreJobDeps, "coalesceMs">,
+    Pick<RescoreJobDeps, "coalesceMs"> & {
+      /** Who reads relationship indicators besides the model (absent: every such request is classified). */
+      relationshipReaders?: RelationshipReaders;
+    },
 ): ClassificationModule {
   const classify = makeClassifyEntities({
     clock: deps.clock,
@@ -57,7 +61,8 @@ export function createClassification(
     register: (registry) => {
       // Rescoring an entity whose record changed refreshes its links before its features (events
       // change no link; full runs read the graph as it is).
-      registry.define(classificationRescoreJob({ ...deps, classify, refreshLinks: refreshLinksAndRescorePartners(deps), relatedEntityIds }));
+      const recheckRelationships = deps.relationshipReaders ? makeRecheckRelationships(deps.relationshipReaders) : undefined;
+      registry.define(classificationRescoreJob({ ...deps, classify, refreshLinks: refreshLinksAndRescorePartners(deps), relatedEntityIds, recheckRelationships }));
       registerRunJobs(registry, { ...deps, classify });
     },
     start: async () => {

@@ -17,6 +17,10 @@
 // When a class WORSENED to C or D, the entity's related entities are rescored too (their
 // related_worst_class changed). This cannot ping-pong forever: a propagation needs a strict
 // worsening, and an entity can worsen at most four times (none -> A -> B -> C -> D).
+//
+// Those requests, and a new link's partners', can only have moved relationship indicators: the
+// drain classifies such an entity only if that changes what the model or a rule reads
+// (relationships-recheck.ts); an entity with any other request in the chunk is classified.
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../db/client.js";
 import { defineJob, type JobDefinition } from "../jobs/index.js";
@@ -25,6 +29,7 @@ import type { ServiceDeps } from "../services.js";
 import { worsened, type ClassifyWithTransitions } from "./classify.js";
 import type { RelatedEntityIds } from "./contracts.js";
 import { refreshLinks } from "./relationships.js";
+import type { RecheckRelationships } from "./relationships-recheck.js";
 
 /** Requests per chunk: one set-based classification pass over their entities each. */
 export const RESCORE_CHUNK = 500;
@@ -38,6 +43,8 @@ export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "clock" | "enqu
   relatedEntityIds: RelatedEntityIds;
   /** How long a request waits for others of its entity before its drain (0: none). */
   coalesceMs?: number;
+  /** Which entities asked for on relationship grounds only need no classification (absent: all are classified). */
+  recheckRelationships?: RecheckRelationships;
 }
 
 /**
@@ -50,7 +57,7 @@ export interface RescoreJobDeps extends Pick<ServiceDeps, "db" | "clock" | "enqu
 export function refreshLinksAndRescorePartners(deps: Pick<ServiceDeps, "clock" | "enqueueMany">): RescoreJobDeps["refreshLinks"] {
   return async (tx, entityIds) => {
     const partners = await refreshLinks(tx, entityIds, deps.clock.now());
-    if (partners.length > 0) await requestRescore(tx, deps.enqueueMany, partners, deps.clock.now(), { links: false });
+    if (partners.length > 0) await requestRescore(tx, deps.enqueueMany, partners, deps.clock.now(), { links: false, relationshipsOnly: true });
   };
 }
 
@@ -105,19 +112,26 @@ async function rescoreChunk(tx: Parameters<ClassifyWithTransitions>[0], deps: Re
     )
     delete from rescore_pending
     where id in (select id from picked union all select id from same_entities)
-    returning entity_id::text as entity_id, refresh_links`);
-  const requests = rowsOf<{ entity_id: string; refresh_links: boolean }>(taken);
+    returning entity_id::text as entity_id, refresh_links, relationships_only`);
+  const requests = rowsOf<{ entity_id: string; refresh_links: boolean; relationships_only: boolean }>(taken);
   if (requests.length === 0) return 0;
   const ids = [...new Set(requests.map((r) => r.entity_id))].sort();
   // The graph around entities whose records changed first (same transaction), then every
   // entity's features read it as it now is.
   const relinked = [...new Set(requests.filter((r) => r.refresh_links).map((r) => r.entity_id))].sort();
   if (relinked.length > 0) await deps.refreshLinks(tx, relinked);
-  const outcome = await deps.classify(tx, ids, { trigger: "event" });
+  const skipped = deps.recheckRelationships ? await deps.recheckRelationships(tx, ids, relationshipsOnly(requests), deps.clock.now()) : new Set<string>();
+  const outcome = await deps.classify(tx, ids.filter((id) => !skipped.has(id)), { trigger: "event" });
   const worse = outcome.changes.filter((c) => (c.to === "C" || c.to === "D") && worsened(c.from, c.to)).map((c) => c.entityId);
   if (worse.length > 0) {
     // Related entities scored in this very chunk saw the old classes too: they go again.
-    await requestRescore(tx, deps.enqueueMany, await deps.relatedEntityIds(tx, worse), deps.clock.now(), { links: false });
+    await requestRescore(tx, deps.enqueueMany, await deps.relatedEntityIds(tx, worse), deps.clock.now(), { links: false, relationshipsOnly: true });
   }
   return requests.length;
+}
+
+/** The entities all of whose requests in the chunk are on relationship grounds only. */
+function relationshipsOnly(requests: ReadonlyArray<{ entity_id: string; relationships_only: boolean }>): string[] {
+  const other = new Set(requests.filter((r) => !r.relationships_only).map((r) => r.entity_id));
+  return [...new Set(requests.filter((r) => r.relationships_only && !other.has(r.entity_id)).map((r) => r.entity_id))];
 }

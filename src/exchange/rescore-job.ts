@@ -45,18 +45,29 @@ export function parseRescorePayload(payload: unknown): RescorePayload {
 /** Ids per insert statement: one jsonb parameter each. */
 const IDS_PER_INSERT = 10_000;
 
-/**
- * Marks the entities for rescoring and enqueues their drain job; in the caller's transaction.
- * `links: false` when nothing the relationship graph is made of changed (events, propagated
- * risk): the drain then classifies without refreshing the entities' links.
- */
-export async function requestRescore(on: Executor, enqueueMany: EnqueueMany, entityIds: Iterable<string>, now: Date, options: { links?: boolean } = {}): Promise<void> {
+export interface RescoreOptions {
+  /**
+   * false when nothing the relationship graph is made of changed (events, propagated risk): the
+   * drain then classifies without refreshing the entities' links. Default true.
+   */
+  links?: boolean;
+  /**
+   * true when only the entities' relationship indicators may have changed (a partner's link, a
+   * related entity's class): the drain classifies them only if that changes what the model or a
+   * monitoring rule reads. Default false.
+   */
+  relationshipsOnly?: boolean;
+}
+
+/** Marks the entities for rescoring and enqueues their drain job; in the caller's transaction. */
+export async function requestRescore(on: Executor, enqueueMany: EnqueueMany, entityIds: Iterable<string>, now: Date, options: RescoreOptions = {}): Promise<void> {
   const ids = [...new Set(entityIds)];
   if (ids.length === 0) return;
   for (let i = 0; i < ids.length; i += IDS_PER_INSERT) {
     await on.execute(sql`
-      insert into rescore_pending (entity_id, requested_at, refresh_links)
-      select id, ${now.toISOString()}::timestamptz, ${options.links ?? true} from ${idList(ids.slice(i, i + IDS_PER_INSERT))} as l`);
+      insert into rescore_pending (entity_id, requested_at, refresh_links, relationships_only)
+      select id, ${now.toISOString()}::timestamptz, ${options.links ?? true}, ${options.relationshipsOnly ?? false}
+      from ${idList(ids.slice(i, i + IDS_PER_INSERT))} as l`);
   }
   await enqueueMany(on, [{ job: RESCORE_JOB, payload: { requestedAt: now.toISOString() } satisfies RescorePayload }]);
 }

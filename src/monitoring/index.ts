@@ -18,6 +18,7 @@ import { seedBuiltInRules } from "./rules-store.js";
 import { closeWarnings, type CloseBy } from "./warnings-store.js";
 import type { Executor } from "../db/client.js";
 import { monitoringHandlers } from "./handlers.js";
+import { rulesReadChange, type RulesReadChange } from "./indicator-change.js";
 
 export { closeWarnings, expireWarnings, type CloseBy } from "./warnings-store.js";
 export { warningsOfEntity, type WarningView } from "./warnings-verbs.js";
@@ -44,6 +45,8 @@ export interface MonitoringModule {
    * Returns the ids it closed; warnings already closed or expired are left as they are.
    */
   closeWarnings(tx: Executor, ids: readonly string[], close: CloseBy): Promise<string[]>;
+  /** Would an enabled rule decide differently on new indicator values? (indicator-change.ts) */
+  rulesReadChange: RulesReadChange;
 }
 
 export function createMonitoring(
@@ -68,5 +71,6 @@ export function createMonitoring(
     },
     evaluate,
     closeWarnings: (tx, ids, close) => closeWarnings(tx, ids, { ...close, at: deps.clock.now() }),
+    rulesReadChange,
   };
 }

@@ -258,6 +258,14 @@ export function metricsOf(c: Condition): Metric[] {
   return [c.metric];
 }
 
+/** Every comparison of a condition. */
+export function comparisonsOf(c: Condition): Comparison[] {
+  if ("all" in c) return c.all.flatMap(comparisonsOf);
+  if ("any" in c) return c.any.flatMap(comparisonsOf);
+  if ("not" in c) return comparisonsOf(c.not);
+  return [c];
+}
+
 export type MetricValue = number | string | boolean | null;
 
 export function compare(actual: MetricValue, op: ComparisonOp, value: Scalar): boolean {

@@ -6,6 +6,7 @@ export {
   INDICATORS,
   EVENT_LOOKBACK_DAYS,
   EVIDENCE_INDICATOR_IDS,
+  RELATIONSHIP_INDICATOR_IDS,
   indicatorById,
   type IndicatorDefinition,
   type IndicatorGroup,
@@ -20,6 +21,7 @@ export { ModelArtifactError, validateModel, parseModel, serializeModel, deriveMo
 export { compileModel, type CompiledModel } from "./compile.js";
 export {
   scoreEntity,
+  sameStates,
   contributionsOf,
   scoreColumns,
   allocateBatchScores,

@@ -152,6 +152,8 @@ export const INDICATORS: readonly IndicatorDefinition[] = [
  * latest licence event, whenever it was), so classification never re-reads a long history.
  * Sales summaries count by their period's end, among those reported within this lookback.
  */
+/** The relationship indicators: what a partner's link or a related entity's class can change. */
+export const RELATIONSHIP_INDICATOR_IDS: readonly string[] = INDICATORS.filter((d) => d.group === "relationships").map((d) => d.id);
 export const EVENT_LOOKBACK_DAYS = Math.max(...INDICATORS.map((d) => d.windowDays ?? 0));
 
 const byId = new Map(INDICATORS.map((i) => [i.id, i]));

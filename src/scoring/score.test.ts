@@ -8,6 +8,7 @@ import {
   expertDefaultModel,
   logit,
   rowAt,
+  sameStates,
   scoreColumns,
   scoreEntity,
   tableFromRows,
@@ -106,5 +107,22 @@ describe("robustness", () => {
     expect(reasons[1]?.indicator).toBe("violations_365d");
     expect(reasons[1]?.zh).toContain("近一年确认违法次数");
     expect(reasons[1]?.en).toMatch(/raises the odds of a violation ×\d/);
+  });
+});
+
+describe("sameStates", () => {
+  const m = compileModel(expertDefaultModel());
+  const watched = new Set(["same_address_entities", "related_worst_class"]);
+  const row = { same_address_entities: 2, related_worst_class: "B", complaints_90d: 0 };
+  it("reads values through the model's bins: a move inside a bin is no change, across an edge is", () => {
+    expect(sameStates(m, row, { ...row, same_address_entities: 5 }, watched)).toBe(true);
+    expect(sameStates(m, row, { ...row, same_address_entities: 6 }, watched)).toBe(false);
+    expect(sameStates(m, row, { ...row, same_address_entities: 0 }, watched)).toBe(false);
+    expect(sameStates(m, row, { ...row, related_worst_class: "C" }, watched)).toBe(false);
+    expect(sameStates(m, row, { ...row, same_address_entities: null }, watched)).toBe(false);
+  });
+  it("looks only at the indicators it is given", () => {
+    expect(sameStates(m, row, { ...row, complaints_90d: 40 }, watched)).toBe(true);
+    expect(sameStates(m, row, { ...row, complaints_90d: 40 }, new Set(["complaints_90d"]))).toBe(false);
   });
 });

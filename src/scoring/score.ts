@@ -49,6 +49,15 @@ function evidenceCounter(m: CompiledModel): (id: string) => boolean {
   return (id) => set.has(id);
 }
 
+/**
+ * Does the model read two rows alike through the given indicators, i.e. does every feature of
+ * the model among them fall in the same state? (A score depends on a row through its states
+ * only; indicators the model has no feature for are not looked at.)
+ */
+export function sameStates(m: CompiledModel, before: IndicatorRow, after: IndicatorRow, indicators: ReadonlySet<string>): boolean {
+  return m.features.every((f) => !indicators.has(f.id) || stateOf(f, before[f.id]) === stateOf(f, after[f.id]));
+}
+
 export function scoreEntity(m: CompiledModel, row: IndicatorRow): ScoreResult {
   const category = m.priorColumn === null ? null : toLevel(row[m.priorColumn]);
   const logitPrior = priorLogitFor(m, category);

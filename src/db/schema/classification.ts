@@ -44,6 +44,12 @@ export const rescorePending = pgTable(
      * address for each of them made concurrent drains queue on the same links.
      */
     refreshLinks: boolean("refresh_links").notNull().default(true),
+    /**
+     * Whether only the entity's relationship indicators may have changed (a partner's new or
+     * removed link, a related entity's worse class): the drain then classifies it only if the
+     * model or a monitoring rule would read the new values differently (relationships-recheck.ts).
+     */
+    relationshipsOnly: boolean("relationships_only").notNull().default(false),
   },
   // A drain takes every free request of the entities it picked (see the rescore job).
   (t) => [index("rescore_pending_entity").on(t.entityId)],

@@ -1,0 +1,1 @@
+ALTER TABLE "rescore_pending" ADD COLUMN "relationships_only" boolean DEFAULT false NOT NULL;

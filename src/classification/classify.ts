@@ -40,6 +40,27 @@ export interface ClassifyDeps {
 
 const CLASS_ORDER: Record<RiskClass, number> = { A: 0, B: 1, C: 2, D: 3 };
 
+export interface LockedEntity {
+  id: string;
+  risk_class: RiskClass | null;
+  class_override: string | null;
+  classified_at: Date | string | null;
+  model_version: string | null;
+}
+
+/**
+ * Locks entity rows FOR NO KEY UPDATE in uuid order (the order every other lock of entity rows
+ * takes, so two classifiers cannot deadlock) and returns what classification reads of them.
+ */
+export async function lockEntities(on: Executor, entityIds: readonly string[]): Promise<LockedEntity[]> {
+  return rowsOf<LockedEntity>(
+    await on.execute(sql`
+      select id::text as id, risk_class, class_override, classified_at, model_version from entity
+      where id in (select (jsonb_array_elements_text(${JSON.stringify(entityIds)}::jsonb))::uuid)
+      order by entity.id for no key update`),
+  );
+}
+
 /** Did the class get worse? A first class counts as worse than none (unknown). */
 export function worsened(from: RiskClass | null, to: RiskClass): boolean {
   return from === null || CLASS_ORDER[to] > CLASS_ORDER[from];
@@ -79,12 +100,7 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
     // is published once. NO KEY UPDATE (no key changes here): rows that merely reference the
     // entity (notices, addresses, warnings: their foreign-key checks take KEY SHARE) are written
     // meanwhile instead of queueing behind the classification.
-    const locked = rowsOf<{ id: string; risk_class: RiskClass | null; class_override: string | null; classified_at: Date | string | null }>(
-      await on.execute(sql`
-        select id::text as id, risk_class, class_override, classified_at from entity
-        where id in (select (jsonb_array_elements_text(${JSON.stringify(entityIds)}::jsonb))::uuid)
-        order by entity.id for no key update`), // the uuid order every other lock of entity rows takes
-    );
+    const locked = await lockEntities(on, entityIds);
     // A run's features are as of its start: an entity re-scored from newer events since then
     // keeps that newer class (the run would overwrite it with an older view).
     const current = options.trigger === "run" ? locked.filter((c) => c.classified_at === null || new Date(c.classified_at) <= asOf) : locked;

@@ -12,8 +12,8 @@
 // indicators did not change: that is what the request says), so only its screening tags take the
 // new values. Time alone moving its other indicators is the daily run's to catch, as for every
 // entity with no news.
-import { sql } from "drizzle-orm";
-import { rowsOf, type Executor } from "../db/client.js";
+import type { Executor } from "../db/client.js";
+import { lockEntities } from "./classify.js";
 import { RELATIONSHIP_INDICATOR_IDS, sameStates, type IndicatorRow } from "../scoring/index.js";
 import type { ComputeRelationshipIndicators, RelationshipReaders } from "./contracts.js";
 import { getActiveModel } from "./models.js";
@@ -29,20 +29,15 @@ const WATCHED = new Set(RELATIONSHIP_INDICATOR_IDS);
 
 export function makeRecheckRelationships(readers: RelationshipReaders, compute: ComputeRelationshipIndicators = computeRelationshipIndicators): RecheckRelationships {
   return async (tx, entityIds, relationshipsOnly, asOf) => {
-    const unchanged = new Map<string, IndicatorRow>();
     if (relationshipsOnly.length === 0) return new Set();
     // Locked before anything is read: a drain classifying one of them meanwhile has committed
     // its values (and tags) by the time they are compared here.
-    const locked = rowsOf<{ id: string; model_version: string | null }>(
-      await tx.execute(sql`
-        select id::text as id, model_version from entity
-        where id in (select (jsonb_array_elements_text(${JSON.stringify([...entityIds].sort())}::jsonb))::uuid)
-        order by entity.id for no key update`),
-    );
+    const locked = await lockEntities(tx, entityIds);
     const model = await getActiveModel(tx);
     const wanted = new Set(relationshipsOnly);
     const candidates = locked.filter((r) => wanted.has(r.id) && r.model_version === model.version).map((r) => r.id);
     if (candidates.length === 0) return new Set();
+    const unchanged = new Map<string, IndicatorRow>();
     const recorded = await readers.recorded(tx, candidates);
     const rulesDiffer = await readers.rulesReadChange(tx);
     const fresh = await compute(tx, candidates, asOf);

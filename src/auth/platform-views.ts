@@ -19,7 +19,23 @@ export interface PlatformView {
   scopes: string[];
   webhookUrl: string | null;
   keys: PlatformKeyView[];
+  /** A backfill of its history (classification/backfill.ts). */
+  backfill: BackfillView;
 }
+
+export interface BackfillView {
+  platformId: string;
+  open: boolean;
+  since: string | null;
+  runId: string | null;
+}
+
+export const backfillView = (p: PlatformRow): BackfillView => ({
+  platformId: p.id,
+  open: p.backfillSince !== null,
+  since: p.backfillSince?.toISOString() ?? null,
+  runId: p.backfillRunId,
+});
 
 export function keyView(k: PlatformKeyRow, now: Date): PlatformKeyView {
   return {
@@ -41,5 +57,6 @@ export function platformView(p: PlatformRow, keys: PlatformKeyRow[], now: Date):
     scopes: p.scopes,
     webhookUrl: p.webhookUrl,
     keys: keys.filter((k) => k.platformId === p.id).map((k) => keyView(k, now)),
+    backfill: backfillView(p),
   };
 }

@@ -12,7 +12,7 @@ import { executeRun, type ExecuteOptions, type ExecuteResult } from "./runs.js";
 import { activeVersion, RUN_JOB } from "./runs-job.js";
 import { getReclassification, startReclassification } from "./runs-verbs.js";
 
-export type ClassificationOpsDeps = Pick<ServiceDeps, "db" | "clock" | "enqueue" | "kick"> & {
+export type ClassificationOpsDeps = Pick<ServiceDeps, "db" | "clock" | "enqueue" | "enqueueMany" | "kick"> & {
   classify: ClassifyEntities;
   computeFeatures: ComputeFeatures;
 };
@@ -34,7 +34,7 @@ export function createClassificationOps(deps: ClassificationOpsDeps) {
     },
     /** Executes a run in this process (the CLI); see runs.ts for the lease and resume rules. */
     executeRun: (runId: string, o: ExecuteOptions): Promise<ExecuteResult> =>
-      executeRun({ db: deps.db, clock: deps.clock, classify: deps.classify, activeModelVersion: activeVersion }, runId, o),
+      executeRun({ db: deps.db, clock: deps.clock, classify: deps.classify, activeModelVersion: activeVersion, enqueueMany: deps.enqueueMany }, runId, o),
     /** The whole relationship graph from the records as held (after a bulk load of merchants, which asks for no rescoring). */
     async rebuildLinks(ctx: { actor: Actor }) {
       authorize(ctx.actor, regulator("admin"));

@@ -9,6 +9,7 @@ import { searchRegulatorEntities, type EntitySearchInput } from "../regulator/en
 import { regulatorOverview, type OverviewInput } from "../regulator/overview.js";
 import { regulatorSeries } from "../regulator/series.js";
 import type { ServiceDeps } from "../services.js";
+import { finishPlatformBackfill, startPlatformBackfill } from "./backfill.js";
 import { classDistributionVerb, type GroupBy } from "./distribution.js";
 import { activateModelVerb, listModels, type LifecycleContext } from "./lifecycle.js";
 import { getReclassification, listReclassifications, startReclassification } from "./runs-verbs.js";
@@ -30,6 +31,10 @@ export function regulatorHandlers(deps: Deps): Handlers {
       return c.json(await startReclassification(ctx(c), body), 202);
     },
     getReclassification: async (c, input) => c.json(await getReclassification(ctx(c), { runId: input.params.runId })),
+    changePlatformBackfill: async (c, { params, body }) => {
+      const verb = params.action === "start" ? startPlatformBackfill : finishPlatformBackfill;
+      return c.json(await verb(ctx(c), { platformId: params.platformId, reason: (body as { reason: string }).reason }));
+    },
     getRegulatorEntity: async (c, input) => c.json(await getRegulatorEntity({ db: deps.db, actor: actorOf(c) }, { entityId: input.params.entityId })),
     searchRegulatorEntities: async (c, input) =>
       c.json(await searchRegulatorEntities({ db: deps.db, actor: actorOf(c) }, input.query as EntitySearchInput), 200, { "Cache-Control": "no-store" }),

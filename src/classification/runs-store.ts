@@ -22,6 +22,8 @@ export interface NewRun {
   /** The audit actor label, e.g. "regulator:<id>", "cli", "system:reclassify-daily". */
   actor: string;
   chunkSize?: number;
+  /** Refresh the scope's relationship graph before staging (a run that ends a platform's backfill). */
+  relinkFirst?: boolean;
 }
 
 /** Inserts a pending run (in the caller's transaction, beside the job that will execute it). */
@@ -42,6 +44,7 @@ export async function insertRun(on: Executor, clock: Clock, run: NewRun): Promis
       counts: {},
       transitions: {},
       chunkSize: run.chunkSize ?? DEFAULT_CHUNK_SIZE,
+      relinkFirst: run.relinkFirst ?? false,
     })
     .returning();
   return row!;

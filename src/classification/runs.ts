@@ -19,8 +19,10 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { Database, Executor } from "../db/client.js";
 import { reclassRun, type RunLane } from "../db/schema/reclass-run.js";
+import type { EnqueueMany } from "../jobs/index.js";
 import type { ClassifyEntities } from "./contracts.js";
 import { findRun, type RunRow, type RunScope } from "./runs-store.js";
+import { relinkScope } from "./runs-relink.js";
 import { dropStaged, stagedComputeFeatures, stagedReady, stagedRelationshipIndicators, stagedTableName, stageFeatures } from "./runs-stage.js";
 
 /** A lease outlives a slow chunk by far; a dead executor's run is taken over after it. */
@@ -42,6 +44,8 @@ export interface RunEngineDeps {
   classify: ClassifyEntities;
   /** The active model's version, recorded on a run when it starts (pending -> running). */
   activeModelVersion?: (on: Executor) => Promise<string>;
+  /** Asks for rescores of entities outside a relinked scope whose links changed (runs-relink.ts). */
+  enqueueMany?: EnqueueMany;
 }
 
 export interface ExecuteOptions {
@@ -156,6 +160,9 @@ async function stage(deps: RunEngineDeps, claimed: RunRow, owner: string): Promi
     .update(reclassRun)
     .set({ leaseUntil: new Date(clock.now().getTime() + STAGE_LEASE_MS) })
     .where(and(eq(reclassRun.id, claimed.id), eq(reclassRun.leaseOwner, owner)));
+  // Links before features: the relationship indicators the chunks read come from them. Done
+  // again on a restage (idempotent).
+  if (claimed.relinkFirst) await relinkScope(deps, scopeFilter(claimed.scope), clock.now());
   return db.transaction(async (tx) => {
     const [run] = await tx.select().from(reclassRun).where(eq(reclassRun.id, claimed.id)).for("update").limit(1);
     if (!run || run.status !== "running" || run.leaseOwner !== owner) throw new LeaseLost(`run ${claimed.id} is no longer leased to ${owner}`);

@@ -11,6 +11,7 @@ import { uuidv7 } from "uuidv7";
 import type { Tx } from "../db/client.js";
 import { countResults, recordBatch, type BatchCounts, type BatchEvidence, type BatchOutcome } from "./batch-store.js";
 import { authorize, ownPlatform } from "../auth/authorize.js";
+import { inBackfill } from "./backfill-gate.js";
 import { requestRescores, type ExchangeContext } from "./context.js";
 import { appendEvents, findShops, type EventRow } from "./event-store.js";
 import { fastUuidv7 } from "./ids.js";
@@ -114,7 +115,7 @@ export async function ingestEvents(ctx: ExchangeContext, input: IngestInput): Pr
       }
     }
     // Events change no link of the relationship graph: the drain need not refresh it.
-    if (!input.skipRescore) await requestRescores(ctx.deps, tx, rescore, { links: false });
+    if (!input.skipRescore && !(await inBackfill(tx, platform.platformId))) await requestRescores(ctx.deps, tx, rescore, { links: false });
     const counts = countResults(results);
     await input.alsoInTransaction?.(tx, { recordCount: input.records.length, ...counts });
     const receipt = await recordBatch(tx, ctx.deps, {

@@ -21,6 +21,7 @@
 import { uuidv7 } from "uuidv7";
 import { countResults, recordBatch, type BatchOutcome } from "./batch-store.js";
 import { authorize, ownPlatform } from "../auth/authorize.js";
+import { inBackfill } from "./backfill-gate.js";
 import { requestRescores, type ExchangeContext } from "./context.js";
 import type { IngestInput } from "./ingest-events.js";
 import { conflictsOf, findEntitySources, linkToExisting, recordMasterConflicts, type CorroboratedBy, type EntitySources, type LinkState, type MasterConflict } from "./entity-claims.js";
@@ -232,7 +233,7 @@ export async function ingestMerchants(ctx: ExchangeContext, input: IngestInput):
         : { index: d.index, status: "duplicate", ...(first.entityId ? { entityId: first.entityId } : {}), error: { code: "DUPLICATE_IN_BATCH", message: `shopId already appears at index ${d.first} in this batch`, pointer: `/records/${d.index}/shopId` } };
     }
 
-    if (!input.skipRescore) await requestRescores(ctx.deps, tx, rescore);
+    if (!input.skipRescore && !(await inBackfill(tx, platformId))) await requestRescores(ctx.deps, tx, rescore);
     const counts = countResults(results);
     await input.alsoInTransaction?.(tx, { recordCount: input.records.length, ...counts });
     const receipt = await recordBatch(tx, ctx.deps, {

@@ -887,6 +887,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/platforms/{platformId}/backfill/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open or finish a backfill of the platform's history (a city or national admin, audited).
+         * @description While a backfill is open the platform's batches are stored and receipted as always, but
+         *     its entities are not classified again after each batch: a platform sending years of
+         *     history would otherwise have each entity classified over and over, with warnings and
+         *     notices raised from a history still arriving. `finish` waits for the platform's batches
+         *     in flight, then starts one reclassification run over the platform's entities (it first
+         *     refreshes their relationship graph); `runId` names it (follow it at
+         *     `/v1/regulator/reclassifications/{runId}`). Until then its entities keep the classes they
+         *     had; the daily run still classifies everyone. Opening an open backfill, or finishing a
+         *     finished one, returns it unchanged; finishing with none open is 409.
+         */
+        post: operations["changePlatformBackfill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/gateway-keys": {
         parameters: {
             query?: never;
@@ -2891,6 +2919,17 @@ export interface components {
             scopes: string[];
             webhookUrl?: string | null;
             keys: components["schemas"]["PlatformKey"][];
+            backfill?: components["schemas"]["PlatformBackfill"];
+        };
+        PlatformBackfill: {
+            /** Format: uuid */
+            platformId: string;
+            /** @description A backfill is open: the platform's batches ask for no rescoring. */
+            open: boolean;
+            /** @description When the open backfill was opened. */
+            since: string | null;
+            /** @description The run that classified the platform's entities when its last backfill finished. */
+            runId: string | null;
         };
         /** @description One message's webhook to one platform: pending (being tried, with backoff), delivered (a 2xx answer), or dead (every try failed, or the URL is unusable; an admin may retry it). */
         WebhookDelivery: {
@@ -5255,6 +5294,36 @@ export interface operations {
                 };
             };
             404: components["responses"]["Problem"];
+        };
+    };
+    changePlatformBackfill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platformId: string;
+                action: "start" | "finish";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description The platform's backfill as it now is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformBackfill"];
+                };
+            };
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
         };
     };
     listGatewayKeys: {

@@ -14,6 +14,14 @@ export const platform = pgTable("platform", {
    * tokens from before a suspension stay dead after the platform is reactivated.
    */
   tokenVersion: integer("token_version").notNull().default(0),
+  /**
+   * Set while the platform sends its history (a backfill an admin opened): its batches are
+   * stored and receipted but ask for no per-entity rescoring; finishing the backfill classifies
+   * its entities once, in one run.
+   */
+  backfillSince: ts("backfill_since"),
+  /** The run that classified the platform's entities after its last backfill. */
+  backfillRunId: uuid("backfill_run_id"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

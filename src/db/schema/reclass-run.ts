@@ -1,4 +1,4 @@
-import { bigint, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts } from "../columns.js";
 
 /**
@@ -50,6 +50,11 @@ export const reclassRun = pgTable(
      * until staged; a crash of PostgreSQL empties unlogged tables, so resume checks and restages.
      */
     featuresTable: text("features_table"),
+    /**
+     * Refresh the relationship graph around the scope's entities before staging: a run that
+     * ends a platform's backfill, whose merchant batches refreshed no links.
+     */
+    relinkFirst: boolean("relink_first").notNull().default(false),
     featuresAsOf: ts("features_as_of"),
     leaseOwner: text("lease_owner"),
     leaseUntil: ts("lease_until"),

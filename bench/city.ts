@@ -5,7 +5,7 @@
 // Reports wall time and rate per phase and the peak memory of every process.
 //
 //   npm run bench -- city [--entities 469000] [--start 2018-01-01] [--clients 5] [--batch 10000] [--no-run]
-//                         [--keep] [--reuse bench_city_xxxxxxxx]
+//                         [--keep] [--reuse bench_city_xxxxxxxx] [--backfill]
 //   env BENCH_DATABASE_URL (admin URL; default postgres://postgres@127.0.0.1:54349/postgres),
 //       BENCH_REDIS_URL (default redis://127.0.0.1:63819) — start them with
 //       PG_PORT=54349 REDIS_PORT=63819 scripts/services.sh start /tmp/bench-svc
@@ -16,6 +16,9 @@
 // 2018-01-01 about 105, i.e. ~49M events for 469k entities). The
 // load generator streams the population: it never holds more than a few batches per platform.
 // Rescoring runs in the worker while events arrive, as in production.
+// --backfill: an admin opens a backfill for each platform before it sends (its batches then ask
+// for no rescoring) and finishes them one after the other once everything is sent; each finish
+// starts a run over that platform's entities, waited for before the next.
 // --keep leaves the database (and prints its name); --reuse NAME skips the ingestion and measures
 // the full run and the bare pass again on a kept database (after a change to the engine).
 import { spawn, type ChildProcess } from "node:child_process";
@@ -52,6 +55,7 @@ const { values: args } = parseArgs({
     "no-run": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     reuse: { type: "string" },
+    backfill: { type: "boolean", default: false },
   },
 });
 const N = Number(args.entities);
@@ -207,11 +211,11 @@ async function main(): Promise<void> {
   const adminName = `bench-admin-${randomBytes(3).toString("hex")}`;
   const cli = { db, clock: systemClock, actor: { kind: "cli" as const } };
   await createRegulatorUser(cli, { username: adminName, displayName: "bench", role: "admin", regionPrefix: "", password });
-  const keys = new Map<string, { clientId: string; key: CryptoKey }>();
+  const keys = new Map<string, { clientId: string; platformId: string; key: CryptoKey }>();
   for (const p of reuse === undefined ? SIM_PLATFORMS : []) {
     const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
     const created = await createPlatform(cli, { name: p.id, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: `${p.id}-1`, alg: "ES256", use: "sig" }] } });
-    keys.set(p.id, { clientId: created.clientId, key: privateKey });
+    keys.set(p.id, { clientId: created.clientId, platformId: created.platformId, key: privateKey });
   }
   await db.close();
 
@@ -239,7 +243,10 @@ async function main(): Promise<void> {
   const cpu0 = { api: cpuSecondsOf(api.child.pid!), worker: cpuSecondsOf(worker.child.pid!), pg: postgresCpuSeconds() };
   // The rescore coalescing window the gateway processes run with (RESCORE_COALESCE_MS, inherited).
   const rescoreCoalesceMs = loadConfig({ RESCORE_COALESCE_MS: process.env.RESCORE_COALESCE_MS }).rescoreCoalesceMs;
-  const report: Record<string, unknown> = { entities: N, start: args.start, batch: BATCH, rescoreCoalesceMs };
+  const report: Record<string, unknown> = { entities: N, start: args.start, batch: BATCH, rescoreCoalesceMs, backfill: args.backfill };
+  const login = await fetch(`${api.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: adminName, password }) });
+  const { token } = (await login.json()) as { token: string };
+  const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   try {
     const sql = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
     // Where PostgreSQL's time goes, phase by phase: a sampling profile of its running statements.
@@ -261,7 +268,11 @@ async function main(): Promise<void> {
         if (totals) statementTime[phase] = await totals.read(15);
       }
     };
-    if (reuse === undefined) await ingest(api.url, keys, report, sql, profiled);
+    if (reuse === undefined) {
+      if (args.backfill) for (const k of keys.values()) await backfillAction(api.url, auth, k.platformId, "start");
+      await ingest(api.url, keys, report, sql, profiled);
+      if (args.backfill) await profiled("backfillRuns", () => finishBackfills(api.url, auth, keys, report, sql));
+    }
     // 3. One full run through the regulator API, executed by the worker, once the side effects
     //    still due (notices for warnings, delivery checks) are done: the run gets the machine.
     const tSettle = performance.now();
@@ -277,22 +288,12 @@ async function main(): Promise<void> {
     // second a warm one, and the run should be compared with both.
     report.barePassBefore = await barePasses(sql);
     if (!args["no-run"]) {
-      const login = await fetch(`${api.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: adminName, password }) });
-      const { token } = (await login.json()) as { token: string };
-      const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
       const t2 = performance.now();
       await profiled("fullRun", async () => {
         const started = await fetch(`${api.url}/v1/regulator/reclassifications`, { method: "POST", headers: { ...auth, "idempotency-key": randomBytes(8).toString("hex") }, body: JSON.stringify({ reason: "city bench" }) });
         if (started.status !== 202) throw new Error(`start run: ${started.status} ${await started.text()}`);
         const { runId } = (await started.json()) as { runId: string };
-        let run: { status: string; processed: number } = { status: "pending", processed: 0 };
-        // Staging (one pass over the event rows) ends when the first chunk is committed.
-        let stagingSeconds: number | undefined;
-        while (run.status !== "done" && run.status !== "failed") {
-          await new Promise((res) => setTimeout(res, 1000));
-          run = (await (await fetch(`${api.url}/v1/regulator/reclassifications/${runId}`, { headers: auth })).json()) as typeof run;
-          if (stagingSeconds === undefined && run.processed > 0) stagingSeconds = +seconds(t2).toFixed(1);
-        }
+        const { run, stagingSeconds } = await runDone(api.url, auth, runId);
         report.fullRun = { status: run.status, seconds: +seconds(t2).toFixed(1), stagingSecondsAbout: stagingSeconds, entities: run.processed, entitiesPerSecond: Math.round(run.processed / seconds(t2)) };
       });
     }
@@ -333,9 +334,53 @@ async function main(): Promise<void> {
 }
 
 type Profiled = <T>(phase: string, work: () => Promise<T>) => Promise<T>;
+type Auth = Record<string, string>;
+
+/** Polls a run until it has finished; staging (one pass over the event rows) ends when its first chunk is committed. */
+async function runDone(apiUrl: string, auth: Auth, runId: string): Promise<{ run: { status: string; processed: number }; stagingSeconds: number | undefined }> {
+  const t0 = performance.now();
+  let run = { status: "pending", processed: 0 };
+  let stagingSeconds: number | undefined;
+  while (run.status !== "done" && run.status !== "failed") {
+    await new Promise((res) => setTimeout(res, 1000));
+    run = (await (await fetch(`${apiUrl}/v1/regulator/reclassifications/${runId}`, { headers: auth })).json()) as typeof run;
+    if (stagingSeconds === undefined && run.processed > 0) stagingSeconds = +seconds(t0).toFixed(1);
+  }
+  return { run, stagingSeconds };
+}
+
+async function backfillAction(apiUrl: string, auth: Auth, platformId: string, action: "start" | "finish"): Promise<{ runId: string | null }> {
+  const res = await fetch(`${apiUrl}/v1/regulator/platforms/${platformId}/backfill/${action}`, { method: "POST", headers: auth, body: JSON.stringify({ reason: "city bench" }) });
+  if (res.status !== 200) throw new Error(`backfill ${action}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { runId: string | null };
+}
+
+/** Finishes each platform's backfill and waits for the run it starts, one platform after the other. */
+async function finishBackfills(apiUrl: string, auth: Auth, keys: Map<string, { platformId: string }>, report: Record<string, unknown>, sql: postgres.Sql): Promise<void> {
+  const t0 = performance.now();
+  const runs: unknown[] = [];
+  for (const [name, k] of keys) {
+    const t = performance.now();
+    const { runId } = await backfillAction(apiUrl, auth, k.platformId, "finish");
+    const { run, stagingSeconds } = await runDone(apiUrl, auth, runId!);
+    runs.push({ platform: name, status: run.status, entities: run.processed, seconds: +seconds(t).toFixed(1), relinkAndStagingSecondsAbout: stagingSeconds });
+    console.error(JSON.stringify(runs.at(-1)));
+  }
+  report.backfillRuns = { seconds: +seconds(t0).toFixed(1), runs };
+  report.afterBackfillRuns = await effects(sql);
+}
+
+/** What users see after a phase: warnings, notices, the sandbox, classifications by trigger. */
+async function effects(sql: postgres.Sql): Promise<Record<string, unknown>> {
+  const [row] = await sql`select (select count(*) from warning)::int as warnings, (select count(*) from notice)::int as notices,
+    (select count(*) from sandbox_membership where status = 'inside')::int as "inSandbox",
+    (select count(*) from classification where trigger = 'event')::int as "classificationsByRescores",
+    (select count(*) from classification where trigger = 'run')::int as "classificationsByRuns"`;
+  return row!;
+}
 
 /** 1. The population streamed through the signed API, one sender per platform, a bounded backlog; 2. the rescore drain. */
-async function ingest(apiUrl: string, keys: Map<string, { clientId: string; key: CryptoKey }>, report: Record<string, unknown>, sql: postgres.Sql, profiled: Profiled): Promise<void> {
+async function ingest(apiUrl: string, keys: Map<string, { clientId: string; platformId: string; key: CryptoKey }>, report: Record<string, unknown>, sql: postgres.Sql, profiled: Profiled): Promise<void> {
   const senders = new Map<string, Sender>();
   for (const [id, k] of keys) {
     const c = platformClient(apiUrl, k.clientId, `${id}-1`, k.key);
@@ -389,10 +434,7 @@ async function ingest(apiUrl: string, keys: Map<string, { clientId: string; key:
     }
   });
   report.rescoreDrainAfterIngestion = { seconds: +seconds(t1).toFixed(1) };
-  const [effects] = await sql`select (select count(*) from warning)::int as warnings, (select count(*) from notice)::int as notices,
-    (select count(*) from sandbox_membership where status = 'inside')::int as "inSandbox",
-    (select count(*) from classification where trigger = 'event')::int as "classificationsByRescores"`;
-  report.afterIngestion = effects;
+  report.afterIngestion = await effects(sql);
 }
 
 async function flushRedis(): Promise<void> {

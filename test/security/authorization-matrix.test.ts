@@ -87,6 +87,7 @@ const ACCESS: Record<string, Access> = {
   changePlatformKey: city,
   suspendPlatform: city,
   reactivatePlatform: city,
+  changePlatformBackfill: city,
   listGatewayKeys: reg(),
   revokeGatewayKey: city,
   signAuditHead: city,
@@ -264,7 +265,8 @@ afterAll(async () => {
 /** Path parameters: the fixtures' own data where it exists, made-up ids elsewhere. */
 function pathOf(op: Operation): string {
   return op.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const fixed: Record<string, string> = { action: "retire", key: "matrix.template", version: "no-such-version", token: "not-a-token", kid: "no-such-kid" };
+    // finish: with no backfill open, an allowed caller gets 409 and nothing changes.
+    const fixed: Record<string, string> = { action: op.operationId === "changePlatformBackfill" ? "finish" : "retire", key: "matrix.template", version: "no-such-version", token: "not-a-token", kid: "no-such-kid" };
     return encodeURIComponent(ids[name] ?? fixed[name] ?? randomUUID());
   });
 }

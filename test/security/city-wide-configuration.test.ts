@@ -41,6 +41,7 @@ describe("a district admin", () => {
       ["POST", `/v1/regulator/platforms/${p.platformId}/keys/${p.keys[0]!.kid}/revoke`, { reason: "x" }],
       ["POST", "/v1/regulator/platforms", { name: "district-made", jwks: { keys: [key.publicJwk] } }],
       ["POST", `/v1/regulator/platforms/${p.platformId}/suspend`, { reason: "x" }],
+      ["POST", `/v1/regulator/platforms/${p.platformId}/backfill/start`, { reason: "x" }],
       ["PUT", "/v1/regulator/sandbox/policy", { policy: policy.policy, reason: "x" }],
       ["PUT", `/v1/regulator/rules/${rules.rules[0]!.ruleId}`, { definition: rules.rules[0]!.definition, enabled: false }],
       ["POST", "/v1/regulator/rules", { definition: { ...(rules.rules[0]!.definition as object), key: "district.made" } }],

@@ -17,8 +17,8 @@
 // load generator streams the population: it never holds more than a few batches per platform.
 // Rescoring runs in the worker while events arrive, as in production.
 // --backfill: an admin opens a backfill for each platform before it sends (its batches then ask
-// for no rescoring) and finishes them one after the other once everything is sent; each finish
-// starts a run over that platform's entities, waited for before the next.
+// for no rescoring) and finishes them all together once everything is sent: one run over their
+// entities, timed, before the full run.
 // --keep leaves the database (and prints its name); --reuse NAME skips the ingestion and measures
 // the full run and the bare pass again on a kept database (after a change to the engine).
 import { spawn, type ChildProcess } from "node:child_process";
@@ -271,7 +271,7 @@ async function main(): Promise<void> {
     if (reuse === undefined) {
       if (args.backfill) for (const k of keys.values()) await backfillAction(api.url, auth, k.platformId, "start");
       await ingest(api.url, keys, report, sql, profiled);
-      if (args.backfill) await profiled("backfillRuns", () => finishBackfills(api.url, auth, keys, report, sql));
+      if (args.backfill) await profiled("backfillRun", () => finishBackfills(api.url, auth, keys, report, sql));
     }
     // 3. One full run through the regulator API, executed by the worker, once the side effects
     //    still due (notices for warnings, delivery checks) are done: the run gets the machine.
@@ -355,19 +355,17 @@ async function backfillAction(apiUrl: string, auth: Auth, platformId: string, ac
   return (await res.json()) as { runId: string | null };
 }
 
-/** Finishes each platform's backfill and waits for the run it starts, one platform after the other. */
+/** Finishes every platform's backfill together and waits for the one run that starts. */
 async function finishBackfills(apiUrl: string, auth: Auth, keys: Map<string, { platformId: string }>, report: Record<string, unknown>, sql: postgres.Sql): Promise<void> {
   const t0 = performance.now();
-  const runs: unknown[] = [];
-  for (const [name, k] of keys) {
-    const t = performance.now();
-    const { runId } = await backfillAction(apiUrl, auth, k.platformId, "finish");
-    const { run, stagingSeconds } = await runDone(apiUrl, auth, runId!);
-    runs.push({ platform: name, status: run.status, entities: run.processed, seconds: +seconds(t).toFixed(1), relinkAndStagingSecondsAbout: stagingSeconds });
-    console.error(JSON.stringify(runs.at(-1)));
-  }
-  report.backfillRuns = { seconds: +seconds(t0).toFixed(1), runs };
-  report.afterBackfillRuns = await effects(sql);
+  const platformIds = [...keys.values()].map((k) => k.platformId);
+  const res = await fetch(`${apiUrl}/v1/regulator/platform-backfills/finish`, { method: "POST", headers: auth, body: JSON.stringify({ platformIds, reason: "city bench" }) });
+  if (res.status !== 200) throw new Error(`finish backfills: ${res.status} ${await res.text()}`);
+  const { runId } = (await res.json()) as { runId: string };
+  const { run, stagingSeconds } = await runDone(apiUrl, auth, runId);
+  report.backfillRun = { status: run.status, entities: run.processed, seconds: +seconds(t0).toFixed(1), relinkAndStagingSecondsAbout: stagingSeconds };
+  console.error(JSON.stringify(report.backfillRun));
+  report.afterBackfillRun = await effects(sql);
 }
 
 /** What users see after a phase: warnings, notices, the sandbox, classifications by trigger. */

@@ -2,7 +2,8 @@
 // through the signed API (the SDK) as always, but its merchants are classified once, by the run
 // that finishing the backfill starts, with their links, warnings and feed messages as any run
 // gives them. Another platform's batches meanwhile are classified at once; after the backfill
-// the platform's batches are again. Opening and finishing is for a city-wide admin only.
+// the platform's batches are again. Several platforms' backfills finished together are one run.
+// Opening and finishing is for a city-wide admin only.
 import { sql } from "drizzle-orm";
 import { exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -178,5 +179,41 @@ describe("a platform sending its history under an open backfill", () => {
     await sdkHistory.submitEvents([complaint("h-tidy-late", "h-tidy", ago(1)) as EventRecord]);
     await rescoresSettled(gw);
     expect(await classifications(tidy)).toEqual([...before, "event"]);
+  });
+});
+
+describe("several platforms' backfills finished together", () => {
+  it("are one run over all their merchants: an entity selling on both is classified once", async () => {
+    const [a, b] = [await onboardPlatform(gw, { name: "平台丙" }), await onboardPlatform(gw, { name: "平台丁" })];
+    const client = async (p: OnboardedPlatform) =>
+      createGatewayClient({ baseUrl: gw.url, clientId: p.clientId, privateJwk: { ...(await exportJWK(p.keys[0]!.privateKey)), kid: p.keys[0]!.kid }, now: () => clock.now().getTime() });
+    const [sdkA, sdkB] = [await client(a), await client(b)];
+    for (const p of [a, b]) await ok<Backfill>(await backfill(admin, p.platformId, "start"));
+    const uscc = makeUscc("510105");
+    const record = (shopId: string) => ({ ...shopAt(shopId, "两地食品店"), uscc, regionCode: "510105", address: "成都市青羊区人民中路1号" }) as MerchantRecord;
+    const both = (await sdkA.submitMerchants([record("c-both")])).results[0]!.entityId!;
+    expect((await sdkB.submitMerchants([record("d-both")])).results[0]!.entityId).toBe(both);
+    const only = (await sdkB.submitMerchants([shopAt("d-only", "单店")])).results[0]!.entityId!;
+    await sdkA.submitEvents(orderly("c-both"));
+    await sdkB.submitEvents([...orderly("d-both"), ...orderly("d-only")].map((e) => ({ ...e, eventId: `d-${e.eventId}` })));
+    await rescoresSettled(gw);
+    expect(await classifications(both)).toEqual([]);
+
+    const res = await regulatorCall(gw, admin, "POST", "/v1/regulator/platform-backfills/finish", { platformIds: [a.platformId, b.platformId], reason: "两个平台的历史数据已接入" });
+    const out = await ok<{ runId: string; platforms: Backfill[] }>(res);
+    expect(out.platforms.map((p) => p.runId)).toEqual([out.runId, out.runId]);
+    expect(out.platforms.every((p) => !p.open)).toBe(true);
+    expect(await runFinished(gw, out.runId, admin.token)).toMatchObject({ status: "done", processed: 2 });
+    await rescoresSettled(gw);
+    expect(await classifications(both)).toEqual(["run"]);
+    expect(await classifications(only)).toEqual(["run"]);
+    // again: nothing open any more, nothing started
+    const again = await ok<{ runId: string | null; platforms: Backfill[] }>(
+      await regulatorCall(gw, admin, "POST", "/v1/regulator/platform-backfills/finish", { platformIds: [b.platformId, a.platformId], reason: "再次" }),
+    );
+    expect(again).toEqual({ runId: null, platforms: out.platforms });
+    // a platform that never had one is refused, and nothing changes
+    const never = await regulatorCall(gw, admin, "POST", "/v1/regulator/platform-backfills/finish", { platformIds: [a.platformId, live.platformId], reason: "x" });
+    expect(never.status).toBe(409);
   });
 });

@@ -9,7 +9,7 @@ import { searchRegulatorEntities, type EntitySearchInput } from "../regulator/en
 import { regulatorOverview, type OverviewInput } from "../regulator/overview.js";
 import { regulatorSeries } from "../regulator/series.js";
 import type { ServiceDeps } from "../services.js";
-import { finishPlatformBackfill, startPlatformBackfill } from "./backfill.js";
+import { finishPlatformBackfill, finishPlatformBackfills, startPlatformBackfill } from "./backfill.js";
 import { classDistributionVerb, type GroupBy } from "./distribution.js";
 import { activateModelVerb, listModels, type LifecycleContext } from "./lifecycle.js";
 import { getReclassification, listReclassifications, startReclassification } from "./runs-verbs.js";
@@ -35,6 +35,7 @@ export function regulatorHandlers(deps: Deps): Handlers {
       const verb = params.action === "start" ? startPlatformBackfill : finishPlatformBackfill;
       return c.json(await verb(ctx(c), { platformId: params.platformId, reason: (body as { reason: string }).reason }));
     },
+    finishPlatformBackfills: async (c, { body }) => c.json(await finishPlatformBackfills(ctx(c), body as { platformIds: string[]; reason: string })),
     getRegulatorEntity: async (c, input) => c.json(await getRegulatorEntity({ db: deps.db, actor: actorOf(c) }, { entityId: input.params.entityId })),
     searchRegulatorEntities: async (c, input) =>
       c.json(await searchRegulatorEntities({ db: deps.db, actor: actorOf(c) }, input.query as EntitySearchInput), 200, { "Cache-Control": "no-store" }),

@@ -3,7 +3,8 @@
 // refreshed their entities' links; the run that ends it refreshes them here, in one keyset pass
 // over the scope (bounded memory, one transaction a chunk, like rebuildLinks). Entities outside
 // the scope that gained or lost a link are asked for again on relationship grounds: the drain
-// rechecks them (relationships-recheck.ts). Those inside are classified by the run itself.
+// rechecks them (relationships-recheck.ts). Those inside are classified by the run itself, and
+// those of a platform whose backfill is still open by the run that will end it.
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { idList } from "../db/id-list.js";
@@ -28,7 +29,12 @@ export async function relinkScope(deps: { db: Database; enqueueMany?: EnqueueMan
     await db.transaction(async (tx) => {
       const partners = await refreshLinks(tx, ids, now);
       if (partners.length === 0 || !enqueueMany) return;
-      const outside = await db.rows<{ id: string }>(sql`select e.id from entity e where e.id in ${idList(partners)} and not (${scope})`, tx);
+      // Not those a platform's open backfill will bring to a run of their own.
+      const outside = await db.rows<{ id: string }>(
+        sql`select e.id from entity e where e.id in ${idList(partners)} and not (${scope})
+          and not exists (select 1 from shop s join platform p on p.id = s.platform_id where s.entity_id = e.id and p.backfill_since is not null)`,
+        tx,
+      );
       await requestRescore(tx, enqueueMany, outside.map((r) => r.id), now, { links: false, relationshipsOnly: true });
     });
     entities += ids.length;

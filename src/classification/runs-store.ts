@@ -9,7 +9,8 @@ import type { components } from "../generated/openapi.js";
 import type { RiskClass } from "./contracts.js";
 
 export type RunRow = typeof reclassRun.$inferSelect;
-export type RunScope = { regionPrefix?: string; platformId?: string };
+/** Entities of a region, of a platform, or of any of several platforms (a run that ends their backfills). */
+export type RunScope = { regionPrefix?: string; platformId?: string; platformIds?: string[] };
 export type ReclassificationRun = components["schemas"]["ReclassificationRun"];
 
 export const DEFAULT_CHUNK_SIZE = 2000;
@@ -31,6 +32,7 @@ export async function insertRun(on: Executor, clock: Clock, run: NewRun): Promis
   const scope: RunScope = {};
   if (run.scope.regionPrefix) scope.regionPrefix = run.scope.regionPrefix;
   if (run.scope.platformId) scope.platformId = run.scope.platformId;
+  if (run.scope.platformIds?.length) scope.platformIds = [...run.scope.platformIds].sort();
   const [row] = await on
     .insert(reclassRun)
     .values({

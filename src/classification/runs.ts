@@ -78,6 +78,9 @@ export function scopeFilter(scope: RunScope): SQL {
   const parts: SQL[] = [sql`true`];
   if (scope.regionPrefix) parts.push(sql`starts_with(e.region_code, ${scope.regionPrefix})`);
   if (scope.platformId) parts.push(sql`exists (select 1 from shop s where s.entity_id = e.id and s.platform_id = ${scope.platformId}::uuid)`);
+  if (scope.platformIds?.length) {
+    parts.push(sql`exists (select 1 from shop s where s.entity_id = e.id and s.platform_id in (select (jsonb_array_elements_text(${JSON.stringify(scope.platformIds)}::jsonb))::uuid))`);
+  }
   return sql.join(parts, sql` and `);
 }
 
@@ -168,7 +171,8 @@ async function stage(deps: RunEngineDeps, claimed: RunRow, owner: string): Promi
     if (!run || run.status !== "running" || run.leaseOwner !== owner) throw new LeaseLost(`run ${claimed.id} is no longer leased to ${owner}`);
     const table = stagedTableName(run.id);
     const asOf = run.featuresAsOf ?? clock.now();
-    await stageFeatures(db, tx, table, run.scope.regionPrefix || run.scope.platformId ? scopeFilter(run.scope) : null, asOf);
+    const whole = !run.scope.regionPrefix && !run.scope.platformId && !run.scope.platformIds?.length;
+    await stageFeatures(db, tx, table, whole ? null : scopeFilter(run.scope), asOf);
     const [staged] = await tx
       .update(reclassRun)
       .set({ featuresTable: table, featuresAsOf: asOf, leaseUntil: new Date(clock.now().getTime() + RUN_LEASE_MS) })

@@ -915,6 +915,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regulator/platform-backfills/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish the open backfills of several platforms with one run over all their entities (a city or national admin, audited).
+         * @description As `POST /v1/regulator/platforms/{platformId}/backfill/finish` for each platform, but the
+         *     platforms whose backfill was open are classified by ONE run (an entity selling on several of
+         *     them is classified once). Platforms whose backfill was already finished are returned
+         *     unchanged; a platform that never had one is 409. `runId` is null when none was open.
+         */
+        post: operations["finishPlatformBackfills"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/regulator/gateway-keys": {
         parameters: {
             query?: never;
@@ -2518,6 +2541,8 @@ export interface components {
             scope: {
                 regionPrefix?: string;
                 platformId?: string;
+                /** @description The platforms whose backfills the run ended (their entities). */
+                platformIds?: string[];
             };
             modelVersion: string;
             reason?: string;
@@ -5321,6 +5346,40 @@ export interface operations {
                     "application/json": components["schemas"]["PlatformBackfill"];
                 };
             };
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    finishPlatformBackfills: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    platformIds: string[];
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The platforms' backfills as they now are, and the run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runId: string | null;
+                        platforms: components["schemas"]["PlatformBackfill"][];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];

@@ -22,7 +22,7 @@ export const reclassRun = pgTable(
   "reclass_run",
   {
     id: id(),
-    scope: jsonb("scope").$type<{ regionPrefix?: string; platformId?: string }>().notNull(),
+    scope: jsonb("scope").$type<{ regionPrefix?: string; platformId?: string; platformIds?: string[] }>().notNull(),
     modelVersion: text("model_version").notNull(),
     status: text("status", { enum: ["pending", "running", "done", "failed"] }).notNull(),
     reason: text("reason"),

@@ -34,8 +34,6 @@ type PlatformRow = typeof platform.$inferSelect;
 /** Platforms one call may finish together. */
 const MAX_PLATFORMS = 100;
 
-const view: (p: PlatformRow) => PlatformBackfill = backfillView;
-
 function checkedReason(reason: string): string {
   const r = reason.trim();
   if (r.length === 0 || r.length > 1000) throw new AppError("VALIDATION_FAILED", "reason: 1-1000 characters");
@@ -48,11 +46,11 @@ export async function startPlatformBackfill(ctx: LifecycleContext, input: Backfi
   const reason = checkedReason(input.reason);
   return ctx.db.transaction(async (tx) => {
     const current = await lockPlatform(tx, input.platformId);
-    if (current.backfillSince !== null) return view(current);
+    if (current.backfillSince !== null) return backfillView(current);
     const now = ctx.clock.now();
     const [row] = await tx.update(platform).set({ backfillSince: now, backfillRunId: null, updatedAt: now }).where(eq(platform.id, current.id)).returning();
     await appendAudit(tx, ctx.clock, { actor: actorLabel(ctx.actor), action: "platform.backfill.start", subjectType: "platform", subjectId: current.id, data: { reason } });
-    return view(row!);
+    return backfillView(row!);
   });
 }
 
@@ -83,7 +81,7 @@ export async function finishPlatformBackfills(ctx: LifecycleContext, input: { pl
     const never = rows.find((r) => r.backfillSince === null && r.backfillRunId === null);
     if (never) throw new AppError("CONFLICT", `no backfill is open for platform ${never.name}`);
     const open = rows.filter((r): r is PlatformRow & { backfillSince: Date } => r.backfillSince !== null);
-    if (open.length === 0) return { runId: null, platforms: rows.map(view) };
+    if (open.length === 0) return { runId: null, platforms: rows.map(backfillView) };
     const actor = actorLabel(ctx.actor);
     const run = await startRun(ctx, tx, {
       scope: open.length === 1 ? { platformId: open[0]!.id } : { platformIds: open.map((r) => r.id) },
@@ -107,7 +105,7 @@ export async function finishPlatformBackfills(ctx: LifecycleContext, input: { pl
       });
     }
     const byId = new Map(finished.map((r) => [r.id, r]));
-    return { runId: run.id, platforms: rows.map((r) => view(byId.get(r.id) ?? r)) };
+    return { runId: run.id, platforms: rows.map((r) => backfillView(byId.get(r.id) ?? r)) };
   });
   ctx.kick();
   return result;

@@ -85,6 +85,17 @@ describe("operator CLI", () => {
     expect(json(anchored)).toMatchObject({ ok: true });
   }, 180_000);
 
+  it("opens and finishes a platform's backfill (the finish prints the run it started)", async () => {
+    const { platforms } = json<{ platforms: Array<{ platformId: string; name: string }> }>(await cli(["platform", "list"]));
+    const { platformId } = platforms.find((p) => p.name === "Alpha Mall")!;
+    expect(json(await cli(["platform", "backfill", "start", "--platform", platformId, "--reason", "接入历史数据"]))).toMatchObject({ platformId, open: true, runId: null });
+    const finished = json<{ runId: string; platforms: Array<{ open: boolean; runId: string }> }>(
+      await cli(["platform", "backfill", "finish", "--platform", platformId, "--reason", "历史数据已接入"]),
+    );
+    expect(finished.runId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(finished.platforms).toEqual([{ platformId, open: false, since: null, runId: finished.runId }]);
+  }, 180_000);
+
   it("refuses bad usage (exit 2) and refused commands (exit 1, problem code) without a stack trace", async () => {
     const usage = await cli(["platform", "add", "--name", "X"]);
     expect(usage.code).toBe(2);

@@ -5,6 +5,7 @@ import { authorize, regulator } from "../auth/authorize.js";
 import type { Actor } from "../auth/actor.js";
 import type { ServiceDeps } from "../services.js";
 import type { ClassifyEntities, ComputeFeatures } from "./contracts.js";
+import { finishPlatformBackfills, startPlatformBackfill } from "./backfill.js";
 import { activateModelVerb, listModels, rollbackModel, type LifecycleContext } from "./lifecycle.js";
 import { compareWithActive, trainCandidate } from "./lifecycle-train.js";
 import { rebuildLinks } from "./relationships-rebuild.js";
@@ -40,6 +41,8 @@ export function createClassificationOps(deps: ClassificationOpsDeps) {
       authorize(ctx.actor, regulator("admin"));
       return rebuildLinks(deps.db, deps.clock.now());
     },
+    startBackfill: (ctx: { actor: Actor }, input: { platformId: string; reason: string }) => startPlatformBackfill(full(ctx), input),
+    finishBackfills: (ctx: { actor: Actor }, input: { platformIds: string[]; reason: string }) => finishPlatformBackfills(full(ctx), input),
     listModels: (ctx: { actor: Actor }) => listModels(full(ctx)),
     activate: (ctx: { actor: Actor }, input: { version: string; reason: string }) => activateModelVerb(full(ctx), input),
     rollback: (ctx: { actor: Actor }, input: { reason: string }) => rollbackModel(full(ctx), input),

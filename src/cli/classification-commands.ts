@@ -1,13 +1,14 @@
-// CLI commands of the classification module: full runs and the model lifecycle.
+// CLI commands of the classification module: full runs, the model lifecycle, platform backfills.
 //   reclassify [--all | --region PREFIX | --platform ID] [--reason TEXT] [--chunk N]
 //   reclassify --resume RUN_ID
 //   model train --cut DATE [--horizon DAYS] | compare --version V | activate --version V --reason TEXT
 //   model rollback --reason TEXT | model list
+//   platform backfill start --platform ID --reason TEXT | finish --platform ID[,ID...] --reason TEXT
 // The requests are data (they may travel over the admin socket); runs are executed by the
 // caller (src/cli/reclassify.ts), which shows the progress.
 import { AppError } from "../http/errors.js";
 import type { ClassificationOps } from "../classification/lifecycle-ops.js";
-import { onlyOptions, optional, required, UsageError, type ParsedArgs } from "./args.js";
+import { list, onlyOptions, optional, required, UsageError, type ParsedArgs } from "./args.js";
 import type { Actor } from "../auth/actor.js";
 import type { CommandRequest } from "./operations.js";
 
@@ -22,7 +23,12 @@ export const CLASSIFICATION_USAGE = `  reclassify [--all | --region PREFIX | --p
   model compare --version V        candidate vs active on the candidate's holdout (AUC, Brier, KS, classes)
   model activate --version V --reason TEXT  make V active (audited) and run a full reclassification
   model rollback --reason TEXT     re-activate the previously active model and run a full reclassification
-  model list`;
+  model list
+  platform backfill start --platform ID --reason TEXT
+                                   the platform sends its history: its batches ask for no re-scoring meanwhile
+  platform backfill finish --platform ID[,ID...] --reason TEXT
+                                   end the platforms' backfills: one run over all their entities, which the
+                                   gateway's worker executes (prints its runId; follow it with reclassify --resume)`;
 
 export const CLASSIFICATION_COMMANDS = [
   "reclassify.start",
@@ -32,6 +38,8 @@ export const CLASSIFICATION_COMMANDS = [
   "model.activate",
   "model.rollback",
   "model.list",
+  "backfill.start",
+  "backfill.finish",
 ] as const;
 
 const positiveInt = (v: string | undefined, what: string): number | undefined => {
@@ -84,6 +92,15 @@ export function classificationRequest(args: ParsedArgs): CommandRequest {
     case "model list":
       onlyOptions(args, []);
       return { command: "model.list", input: {} };
+    case "platform backfill start":
+      onlyOptions(args, ["platform", "reason"]);
+      return { command: "backfill.start", input: { platformId: required(args, "platform"), reason: required(args, "reason") } };
+    case "platform backfill finish": {
+      onlyOptions(args, ["platform", "reason"]);
+      const platformIds = list(args, "platform") ?? [];
+      if (platformIds.length === 0) throw new UsageError("--platform needs at least one platform id");
+      return { command: "backfill.finish", input: { platformIds, reason: required(args, "reason") } };
+    }
     default:
       throw new UsageError(`unknown command "${words}"`);
   }
@@ -131,6 +148,13 @@ export async function runClassificationOperation(ops: ClassificationOps | undefi
     }
     case "model.list":
       return { models: await ops.listModels({ actor: CLI_ACTOR }) };
+    case "backfill.start":
+      return ops.startBackfill({ actor: CLI_ACTOR }, { platformId: str(input, "platformId"), reason: str(input, "reason") });
+    case "backfill.finish": {
+      const ids = input.platformIds;
+      if (!Array.isArray(ids) || ids.some((x) => typeof x !== "string")) throw new AppError("VALIDATION_FAILED", "platformIds must be a list of strings");
+      return ops.finishBackfills({ actor: CLI_ACTOR }, { platformIds: ids as string[], reason: str(input, "reason") });
+    }
     default:
       throw new AppError("NOT_FOUND", `unknown command ${request.command}`);
   }

@@ -69,6 +69,9 @@ describe("CLI commands", () => {
 
   it("builds the account and key commands: suspend/reactivate, disable/enable, reset-password, keys list/revoke", async () => {
     expect(await req(["platform", "suspend", "--platform", "p", "--reason", "leak"])).toEqual({ command: "platform.suspend", input: { platformId: "p", reason: "leak" } });
+    expect(await req(["platform", "backfill", "start", "--platform", "p", "--reason", "history"])).toEqual({ command: "backfill.start", input: { platformId: "p", reason: "history" } });
+    expect(await req(["platform", "backfill", "finish", "--platform", "p,q", "--reason", "done"])).toEqual({ command: "backfill.finish", input: { platformIds: ["p", "q"], reason: "done" } });
+    await expect(req(["platform", "backfill", "finish", "--reason", "done"])).rejects.toBeInstanceOf(UsageError);
     expect(await req(["platform", "reactivate", "--platform", "p", "--reason", "fixed"])).toEqual({ command: "platform.reactivate", input: { platformId: "p", reason: "fixed" } });
     expect(await req(["regulator", "disable", "--name", "u", "--reason", "left"])).toEqual({ command: "regulator.disable", input: { username: "u", reason: "left" } });
     expect(await req(["regulator", "enable", "--name", "u", "--reason", "back"])).toEqual({ command: "regulator.enable", input: { username: "u", reason: "back" } });

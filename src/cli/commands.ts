@@ -76,7 +76,7 @@ export const processIo: Io = {
 export async function toRequest(args: ParsedArgs, io: Io = processIo): Promise<CommandRequest> {
   const words = args.words.join(" ");
   if (args.words[0] === "relations") return relationsRequest(args, io.readFile);
-  if (args.words[0] === "reclassify" || args.words[0] === "model") return classificationRequest(args);
+  if (args.words[0] === "reclassify" || args.words[0] === "model" || (args.words[0] === "platform" && args.words[1] === "backfill")) return classificationRequest(args);
   switch (words) {
     case "platform add": {
       onlyOptions(args, ["name", "jwks", "webhook-url", "scopes"]);

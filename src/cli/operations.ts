@@ -245,6 +245,8 @@ export async function runOperation(deps: OperationDeps, request: CommandRequest)
     case "model.activate":
     case "model.rollback":
     case "model.list":
+    case "backfill.start":
+    case "backfill.finish":
       return runClassificationOperation(deps.classification, request);
     case "history.begin":
     case "history.chunk":

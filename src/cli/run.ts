@@ -63,7 +63,7 @@ export async function runCommand(config: Config, request: CommandRequest): Promi
 
 /** Commands served by the gateway's modules (runs, models, history loads), not by the auth verbs alone. */
 const needsSystem = (command: string) =>
-  command.startsWith("model.") || command.startsWith("reclassify.") || command.startsWith("history.") || command.startsWith("platform.key.") || command === "webhook.redeliver";
+  command.startsWith("model.") || command.startsWith("reclassify.") || command.startsWith("history.") || command.startsWith("backfill.") || command.startsWith("platform.key.") || command === "webhook.redeliver";
 
 /** o.system: build the gateway's modules when opening the database here (see needsSystem). */
 export async function openSession(config: Config, o: { system: boolean }): Promise<CommandSession> {

@@ -66,12 +66,15 @@ const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 function idsOf(source: FeatureSource): { ids: SQL; inRange: (col: SQL) => SQL; events: (col: SQL) => SQL } {
   if ("scope" in source) {
     // Every event row of the scope in one pass: no join for "all" (an event always has its
-    // entity), a hashed semi-join on the scope's ids otherwise.
+    // entity), a hashed semi-join on the scope's entities otherwise. The semi-join states the
+    // filter again rather than reading the ids CTE: over a CTE the planner guesses 200 entities
+    // and probes each partition's index once per entity (a five-platform scope of the whole
+    // city: 187 s instead of a pass).
     const filter = source.scope;
     return {
       ids: sql`select e.id as entity_id from entity e where ${filter ?? sql`true`}`,
       inRange: () => sql`true`,
-      events: (col) => (filter === null ? sql`true` : sql`${col} in (select entity_id from ids)`),
+      events: (col) => (filter === null ? sql`true` : sql`${col} in (select e.id from entity e where ${filter})`),
     };
   }
   // Events are read by id (`= any(array)`: the (entity_id, kind, occurred_at) index probed per id

@@ -171,8 +171,7 @@ async function stage(deps: RunEngineDeps, claimed: RunRow, owner: string): Promi
     if (!run || run.status !== "running" || run.leaseOwner !== owner) throw new LeaseLost(`run ${claimed.id} is no longer leased to ${owner}`);
     const table = stagedTableName(run.id);
     const asOf = run.featuresAsOf ?? clock.now();
-    const whole = !run.scope.regionPrefix && !run.scope.platformId && !run.scope.platformIds?.length;
-    await stageFeatures(db, tx, table, whole ? null : scopeFilter(run.scope), asOf);
+    await stageFeatures(db, tx, table, (await stageWhole(db, tx, run)) ? null : scopeFilter(run.scope), asOf);
     const [staged] = await tx
       .update(reclassRun)
       .set({ featuresTable: table, featuresAsOf: asOf, leaseUntil: new Date(clock.now().getTime() + RUN_LEASE_MS) })
@@ -180,6 +179,19 @@ async function stage(deps: RunEngineDeps, claimed: RunRow, owner: string): Promi
       .returning();
     return staged!;
   });
+}
+
+/**
+ * Stage every entity's features, not only the scope's? Yes for a city-wide run, and for a scope
+ * of at least half the entities: staging reads every event row of the lookback either way, and
+ * the scope's semi-join then costs more than the rows it saves (five platforms covering the city:
+ * 104 s filtered against 50 s whole). The chunks read only their own ids from the table.
+ */
+async function stageWhole(db: Database, tx: Executor, run: RunRow): Promise<boolean> {
+  const { regionPrefix, platformId, platformIds } = run.scope;
+  if (!regionPrefix && !platformId && !platformIds?.length) return true;
+  const all = await countScope(db, tx, {});
+  return all > 0 && (run.total ?? all) * 2 >= all;
 }
 
 /** Adds a chunk's tallies (no zeros) to a jsonb counts column, in SQL: lanes commit side by side. */

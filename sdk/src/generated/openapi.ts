@@ -5326,7 +5326,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0195a3c4-7b2e-7c10-9a6e-1f2d3c4b5a69 */
                 platformId: string;
+                /** @example finish */
                 action: "start" | "finish";
             };
             cookie?: never;

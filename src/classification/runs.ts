@@ -19,6 +19,7 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { Database, Executor } from "../db/client.js";
 import { reclassRun, type RunLane } from "../db/schema/reclass-run.js";
+import { idList } from "../db/id-list.js";
 import type { EnqueueMany } from "../jobs/index.js";
 import type { ClassifyEntities } from "./contracts.js";
 import { findRun, type RunRow, type RunScope } from "./runs-store.js";
@@ -79,7 +80,7 @@ export function scopeFilter(scope: RunScope): SQL {
   if (scope.regionPrefix) parts.push(sql`starts_with(e.region_code, ${scope.regionPrefix})`);
   if (scope.platformId) parts.push(sql`exists (select 1 from shop s where s.entity_id = e.id and s.platform_id = ${scope.platformId}::uuid)`);
   if (scope.platformIds?.length) {
-    parts.push(sql`exists (select 1 from shop s where s.entity_id = e.id and s.platform_id in (select (jsonb_array_elements_text(${JSON.stringify(scope.platformIds)}::jsonb))::uuid))`);
+    parts.push(sql`exists (select 1 from shop s where s.entity_id = e.id and s.platform_id in ${idList(scope.platformIds)})`);
   }
   return sql.join(parts, sql` and `);
 }

@@ -19,6 +19,7 @@ import type { Tx } from "../db/client.js";
 import { platform } from "../db/schema/platform.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
+import { requireReason } from "../http/reason.js";
 import type { LifecycleContext } from "./lifecycle.js";
 import { startRun } from "./runs-job.js";
 
@@ -34,16 +35,10 @@ type PlatformRow = typeof platform.$inferSelect;
 /** Platforms one call may finish together. */
 const MAX_PLATFORMS = 100;
 
-function checkedReason(reason: string): string {
-  const r = reason.trim();
-  if (r.length === 0 || r.length > 1000) throw new AppError("VALIDATION_FAILED", "reason: 1-1000 characters");
-  return r;
-}
-
 /** Opens a backfill (audited); one already open is returned as it is. */
 export async function startPlatformBackfill(ctx: LifecycleContext, input: BackfillInput): Promise<PlatformBackfill> {
   authorize(ctx.actor, cityWide("admin"));
-  const reason = checkedReason(input.reason);
+  const reason = requireReason(input.reason);
   return ctx.db.transaction(async (tx) => {
     const current = await lockPlatform(tx, input.platformId);
     if (current.backfillSince !== null) return backfillView(current);
@@ -71,7 +66,7 @@ export async function finishPlatformBackfill(ctx: LifecycleContext, input: Backf
  */
 export async function finishPlatformBackfills(ctx: LifecycleContext, input: { platformIds: readonly string[]; reason: string }): Promise<{ runId: string | null; platforms: PlatformBackfill[] }> {
   authorize(ctx.actor, cityWide("admin"));
-  const reason = checkedReason(input.reason);
+  const reason = requireReason(input.reason);
   const ids = [...new Set(input.platformIds.map((id) => id.toLowerCase()))].sort();
   if (ids.length === 0 || ids.length > MAX_PLATFORMS) throw new AppError("VALIDATION_FAILED", `platformIds: 1-${MAX_PLATFORMS} platforms`);
   const result = await ctx.db.transaction(async (tx) => {

@@ -25,10 +25,12 @@ let sdkHistory: GatewayClient;
 let sdkLive: GatewayClient;
 let admin: LoggedInRegulator;
 
+/** The platform's SDK client, on the test clock. */
+const client = async (p: OnboardedPlatform) =>
+  createGatewayClient({ baseUrl: gw.url, clientId: p.clientId, privateJwk: { ...(await exportJWK(p.keys[0]!.privateKey)), kid: p.keys[0]!.kid }, now: () => clock.now().getTime() });
+
 beforeAll(async () => {
   gw = await startTestGateway({ clock });
-  const client = async (p: OnboardedPlatform) =>
-    createGatewayClient({ baseUrl: gw.url, clientId: p.clientId, privateJwk: { ...(await exportJWK(p.keys[0]!.privateKey)), kid: p.keys[0]!.kid }, now: () => clock.now().getTime() });
   history = await onboardPlatform(gw, { name: "回填平台" });
   live = await onboardPlatform(gw, { name: "实时平台" });
   sdkHistory = await client(history);
@@ -185,8 +187,6 @@ describe("a platform sending its history under an open backfill", () => {
 describe("several platforms' backfills finished together", () => {
   it("are one run over all their merchants: an entity selling on both is classified once", async () => {
     const [a, b] = [await onboardPlatform(gw, { name: "平台丙" }), await onboardPlatform(gw, { name: "平台丁" })];
-    const client = async (p: OnboardedPlatform) =>
-      createGatewayClient({ baseUrl: gw.url, clientId: p.clientId, privateJwk: { ...(await exportJWK(p.keys[0]!.privateKey)), kid: p.keys[0]!.kid }, now: () => clock.now().getTime() });
     const [sdkA, sdkB] = [await client(a), await client(b)];
     for (const p of [a, b]) await ok<Backfill>(await backfill(admin, p.platformId, "start"));
     const uscc = makeUscc("510105");

@@ -95,5 +95,16 @@ describe("the first day of a rollout", () => {
     expect(inside.length / n.A).toBeGreaterThan(0.5);
     const audit = await query<{ rule: string; n: number }>(sql`select rule, count(*)::int as n from fence_audit group by rule`);
     expect(audit).toEqual([{ rule: "admission.criteria_met", n: inside.length }]);
+
+    // Every entity was new to classification: the run staged the check-back (90 days before its
+    // instant) beside its features, and dropped both when done. The next run, over classified
+    // entities, stages none.
+    const again = await cli(["reclassify", "--all"]);
+    expect(again.code, again.stderr).toBe(0);
+    const runs = await query<{ back: number | null; table: string | null }>(sql`
+      select extract(epoch from features_as_of - held_features_as_of)::float8 / 86400 as back, features_table as table from reclass_run order by started_at`);
+    expect(runs.map((r) => (r.back === null ? null : Math.round(Number(r.back))))).toEqual([90, null]);
+    expect(runs.map((r) => r.table)).toEqual([null, null]);
+    expect(await query(sql`select relname from pg_class where relname ~ '^reclass_(held)?(features|violators)_'`)).toEqual([]);
   }, 600_000);
 });

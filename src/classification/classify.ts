@@ -117,7 +117,7 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
       const row = features.get(id);
       if (row) scores.set(id, scoreEntity(model.compiled, row));
     }
-    const heldSince = await evidenceClassesHeld(on, deps, current, features, scores, model.compiled, asOf);
+    const heldSince = await evidenceClassesHeld(on, { ...deps, computeFeatures: options.computeFeatures ?? computeFeatures }, current, features, scores, model.compiled, asOf);
     for (const { id, risk_class: from } of current) {
       const row = features.get(id);
       const r = scores.get(id);
@@ -180,6 +180,8 @@ export function makeClassifyEntities(deps: ClassifyDeps): ClassifyWithTransition
 /** A class that tells nothing yet about how long the evidence has stood: none, or B for too little data. */
 const provisional = (c: { risk_class: RiskClass | null; class_override: string | null }) =>
   c.risk_class === null || c.class_override === "insufficient_data";
+/** provisional() of `entity e`, in SQL. */
+export const PROVISIONAL_CLASS_SQL = sql`(e.risk_class is null or e.class_override = 'insufficient_data')`;
 
 /**
  * For entities whose class so far was provisional and now changes: since when the new class
@@ -212,6 +214,7 @@ async function evidenceClassesHeld(
   }).map((c) => c.id);
   if (ids.length === 0) return held;
   const then = new Date(asOf.getTime() - lookback * DAY_MS);
+  // A run answers this from the check-back it staged, when it staged one (runs-stage.ts).
   const past = await (deps.computeFeatures ?? defaultComputeFeatures)(on, ids, then, { registeredAsOf: asOf });
   for (const id of ids) {
     const row = past.get(id);

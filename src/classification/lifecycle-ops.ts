@@ -9,13 +9,14 @@ import { finishPlatformBackfills, startPlatformBackfill } from "./backfill.js";
 import { activateModelVerb, listModels, rollbackModel, type LifecycleContext } from "./lifecycle.js";
 import { compareWithActive, trainCandidate } from "./lifecycle-train.js";
 import { rebuildLinks } from "./relationships-rebuild.js";
-import { executeRun, type ExecuteOptions, type ExecuteResult } from "./runs.js";
+import { executeRun, type ExecuteOptions, type ExecuteResult, type RunEngineDeps } from "./runs.js";
 import { activeVersion, RUN_JOB } from "./runs-job.js";
 import { getReclassification, startReclassification } from "./runs-verbs.js";
 
 export type ClassificationOpsDeps = Pick<ServiceDeps, "db" | "clock" | "enqueue" | "enqueueMany" | "kick"> & {
   classify: ClassifyEntities;
   computeFeatures: ComputeFeatures;
+  heldLookbackDays?: RunEngineDeps["heldLookbackDays"];
 };
 
 export function createClassificationOps(deps: ClassificationOpsDeps) {
@@ -35,7 +36,7 @@ export function createClassificationOps(deps: ClassificationOpsDeps) {
     },
     /** Executes a run in this process (the CLI); see runs.ts for the lease and resume rules. */
     executeRun: (runId: string, o: ExecuteOptions): Promise<ExecuteResult> =>
-      executeRun({ db: deps.db, clock: deps.clock, classify: deps.classify, activeModelVersion: activeVersion, enqueueMany: deps.enqueueMany }, runId, o),
+      executeRun({ db: deps.db, clock: deps.clock, classify: deps.classify, activeModelVersion: activeVersion, enqueueMany: deps.enqueueMany, heldLookbackDays: deps.heldLookbackDays }, runId, o),
     /** The whole relationship graph from the records as held (after a bulk load of merchants, which asks for no rescoring). */
     async rebuildLinks(ctx: { actor: Actor }) {
       authorize(ctx.actor, regulator("admin"));

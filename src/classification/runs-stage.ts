@@ -11,6 +11,12 @@
 // Beside it, the entities with a confirmed violation in the year before the as-of instant (a
 // second table, named after the first): the chunks' relationship indicators look their linked
 // entities up there instead of probing the event index once per linked entity.
+// When most entities are classified for the first time (a city's first run, a platform's
+// backfill), the classifier checks each first class back over the history as it stood the
+// fence's minimum time in class earlier (classify.ts). Per chunk that is an index probe per
+// entity and partition (219 s of a 600 s city-wide run); staged, it is one more pass: the same
+// two tables as of that earlier instant (shops as registered at the run's instant), named
+// reclass_held{features,violators}_<run>. Any read it cannot answer goes by id, as before.
 import { sql, type SQL } from "drizzle-orm";
 import type { Database, Executor } from "../db/client.js";
 import { rowsOf } from "../db/client.js";
@@ -28,13 +34,16 @@ export function stagedTableName(runId: string): string {
 }
 
 const ident = (table: string) => {
-  if (!/^reclass_(features|violators)_[0-9a-f]{32}$/.test(table)) throw new Error(`not a staged table: ${table}`);
+  if (!/^reclass_(held)?(features|violators)_[0-9a-f]{32}$/.test(table)) throw new Error(`not a staged table: ${table}`);
   return sql.raw(`"${table}"`);
 };
 
 /** The violators staged beside a features table. */
-const violatorsName = (featuresTable: string) => featuresTable.replace(/^reclass_features_/, "reclass_violators_");
+const violatorsName = (featuresTable: string) => featuresTable.replace(/^reclass_(held)?features_/, "reclass_$1violators_");
 const violatorsOf = (featuresTable: string) => ident(violatorsName(featuresTable));
+
+/** The check-back's features table staged beside a run's. */
+export const heldTableName = (featuresTable: string): string => featuresTable.replace(/^reclass_features_/, "reclass_heldfeatures_");
 
 /**
  * Do the staged tables exist, the features with rows? (An empty one after a crash means: stage
@@ -50,9 +59,10 @@ export async function stagedReady(db: Database, table: string | null): Promise<b
 
 /**
  * Computes the scope's features as of `asOf` into `table` (replacing any earlier copy), inside
- * the caller's transaction. `scopeFilter` is a condition on `entity e`, null for every entity.
+ * the caller's transaction. `scopeFilter` is a condition on `entity e`, null for every entity;
+ * `registeredAsOf` the instant whose shop records count (default asOf).
  */
-export async function stageFeatures(db: Database, tx: Executor, table: string, scopeFilter: SQL | null, asOf: Date): Promise<number> {
+export async function stageFeatures(db: Database, tx: Executor, table: string, scopeFilter: SQL | null, asOf: Date, registeredAsOf?: Date): Promise<number> {
   // One statement over the whole scope: give the hash aggregate room on PostgreSQL (it spills
   // to disk beyond this). PGlite keeps its default (its memory is the gateway process's own).
   if (db.kind === "postgres") await tx.execute(sql`set local work_mem = '256MB'`);
@@ -60,6 +70,7 @@ export async function stageFeatures(db: Database, tx: Executor, table: string, s
   const query = featuresQuery({
     source: { scope: scopeFilter },
     asOf,
+    registeredAsOf,
     hazard: CATEGORY_HAZARD,
     licenceRequired: [...LICENCE_REQUIRED_CATEGORIES],
   });
@@ -78,10 +89,13 @@ export async function stageFeatures(db: Database, tx: Executor, table: string, s
   return Number(r?.n ?? 0);
 }
 
+/** Drops a run's staged tables, the check-back's with them. */
 export async function dropStaged(on: Executor, table: string | null): Promise<void> {
   if (table === null) return;
-  await on.execute(sql`drop table if exists ${ident(table)}`);
-  await on.execute(sql`drop table if exists ${violatorsOf(table)}`);
+  for (const t of [table, heldTableName(table)]) {
+    await on.execute(sql`drop table if exists ${ident(t)}`);
+    await on.execute(sql`drop table if exists ${violatorsOf(t)}`);
+  }
 }
 
 /** Relationship indicators for a run's chunks: violators from the set staged at the run's as-of instant. */
@@ -107,3 +121,35 @@ export function stagedComputeFeatures(table: string, relationships: ComputeRelat
     return out;
   };
 }
+
+/** What a run staged: its own features as of `asOf`; the check-back's as of `heldAsOf` (or none). */
+export interface StagedRun {
+  table: string;
+  asOf: Date;
+  heldAsOf: Date | null;
+}
+
+/**
+ * ComputeFeatures for a run's chunks. As of the run's instant: the staged rows. As of the
+ * check-back instant with shops as registered at the run's instant: the check-back's staged
+ * rows, and by id (`byId`) any entity they lack (created since, or a table a crash emptied).
+ * Any other question: by id.
+ */
+export function runComputeFeatures(run: StagedRun, byId: ComputeFeatures, relationships?: ComputeRelationshipIndicators): ComputeFeatures {
+  const own = stagedComputeFeatures(run.table, relationships ?? stagedRelationshipIndicators(run.table));
+  const heldTable = heldTableName(run.table);
+  const held = stagedComputeFeatures(heldTable, relationships ?? stagedRelationshipIndicators(heldTable));
+  const same = (a: Date | undefined, b: Date | null) => a !== undefined && b !== null && a.getTime() === b.getTime();
+  return async (on, entityIds, asOf, options) => {
+    const registeredAsOf = options?.registeredAsOf ?? asOf;
+    if (same(asOf, run.asOf) && same(registeredAsOf, run.asOf)) return own(on, entityIds, asOf);
+    if (!same(asOf, run.heldAsOf) || !same(registeredAsOf, run.asOf) || !(await exists(on, heldTable))) return byId(on, entityIds, asOf, options);
+    const rows = await held(on, entityIds, asOf);
+    const missing = entityIds.filter((id) => !rows.has(id.toLowerCase()));
+    if (missing.length > 0) for (const [id, row] of await byId(on, missing, asOf, options)) rows.set(id, row);
+    return rows;
+  };
+}
+
+const exists = async (on: Executor, table: string): Promise<boolean> =>
+  rowsOf<{ ok: boolean }>(await on.execute(sql`select to_regclass(${table}) is not null and to_regclass(${violatorsName(table)}) is not null as ok`))[0]?.ok === true;

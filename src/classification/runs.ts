@@ -12,7 +12,8 @@
 //    row that requires it (the lanes' chunks do not hold the row meanwhile). A retry of the
 //    same job (same owner) takes its own lease back at once; anyone else only after it lapsed;
 //  - before the first chunk the scope's features are staged in one pass over the event rows
-//    (runs-stage.ts); every chunk classifies as of that one instant.
+//    (runs-stage.ts); every chunk classifies as of that one instant. When most entities get
+//    their first class, the first-class check-back is staged too, in a second pass.
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq, sql, type SQL } from "drizzle-orm";
@@ -24,7 +25,10 @@ import type { EnqueueMany } from "../jobs/index.js";
 import type { ClassifyEntities } from "./contracts.js";
 import { findRun, type RunRow, type RunScope } from "./runs-store.js";
 import { relinkScope } from "./runs-relink.js";
-import { dropStaged, stagedComputeFeatures, stagedReady, stagedRelationshipIndicators, stagedTableName, stageFeatures } from "./runs-stage.js";
+import { dropStaged, heldTableName, runComputeFeatures, stagedReady, stagedTableName, stageFeatures } from "./runs-stage.js";
+import { PROVISIONAL_CLASS_SQL } from "./classify.js";
+import { computeFeatures } from "./features.js";
+import { DAY_MS } from "../db/time.js";
 
 /** A lease outlives a slow chunk by far; a dead executor's run is taken over after it. */
 export const RUN_LEASE_MS = 120_000;
@@ -47,6 +51,8 @@ export interface RunEngineDeps {
   activeModelVersion?: (on: Executor) => Promise<string>;
   /** Asks for rescores of entities outside a relinked scope whose links changed (runs-relink.ts). */
   enqueueMany?: EnqueueMany;
+  /** The classifier's first-class check-back, in days (classify.ts); absent or 0: none to stage. */
+  heldLookbackDays?: (on: Executor) => Promise<number>;
 }
 
 export interface ExecuteOptions {
@@ -173,9 +179,11 @@ async function stage(deps: RunEngineDeps, claimed: RunRow, owner: string): Promi
     const table = stagedTableName(run.id);
     const asOf = run.featuresAsOf ?? clock.now();
     await stageFeatures(db, tx, table, (await stageWhole(db, tx, run)) ? null : scopeFilter(run.scope), asOf);
+    const heldAsOf = await checkBackInstant(deps, tx, run.scope, asOf);
+    if (heldAsOf !== null) await stageFeatures(db, tx, heldTableName(table), null, heldAsOf, asOf);
     const [staged] = await tx
       .update(reclassRun)
-      .set({ featuresTable: table, featuresAsOf: asOf, leaseUntil: new Date(clock.now().getTime() + RUN_LEASE_MS) })
+      .set({ featuresTable: table, featuresAsOf: asOf, heldFeaturesAsOf: heldAsOf, leaseUntil: new Date(clock.now().getTime() + RUN_LEASE_MS) })
       .where(eq(reclassRun.id, run.id))
       .returning();
     return staged!;
@@ -193,6 +201,23 @@ async function stageWhole(db: Database, tx: Executor, run: RunRow): Promise<bool
   if (!regionPrefix && !platformId && !platformIds?.length) return true;
   const all = await countScope(db, tx, {});
   return all > 0 && (run.total ?? all) * 2 >= all;
+}
+
+/**
+ * The instant to stage the first-class check-back for, or null. Staged (for every entity, one
+ * pass over the event rows) when at least half of all entities are in the scope with a
+ * provisional class: then nearly every chunk asks for it, and by id it costs an index probe
+ * per entity and partition. A run over a few new entities asks by id, as a rescore does.
+ */
+async function checkBackInstant(deps: RunEngineDeps, tx: Executor, scope: RunScope, asOf: Date): Promise<Date | null> {
+  const lookback = (await deps.heldLookbackDays?.(tx)) ?? 0;
+  if (!(lookback > 0)) return null;
+  const [r] = await deps.db.rows<{ first: number | string; all: number | string }>(
+    sql`select (count(*) filter (where ${scopeFilter(scope)} and ${PROVISIONAL_CLASS_SQL}))::int as first, count(*)::int as all from entity e`,
+    tx,
+  );
+  const first = Number(r?.first ?? 0);
+  return first > 0 && first * 2 >= Number(r?.all ?? 0) ? new Date(asOf.getTime() - lookback * DAY_MS) : null;
 }
 
 /** Adds a chunk's tallies (no zeros) to a jsonb counts column, in SQL: lanes commit side by side. */
@@ -238,7 +263,10 @@ async function runChunk(deps: RunEngineDeps, runId: string, owner: string, k: nu
       trigger: "run",
       runId,
       asOf: run.featuresAsOf ?? now,
-      computeFeatures: run.featuresTable === null ? undefined : stagedComputeFeatures(run.featuresTable, stagedRelationshipIndicators(run.featuresTable)),
+      computeFeatures:
+        run.featuresTable === null || run.featuresAsOf === null
+          ? undefined
+          : runComputeFeatures({ table: run.featuresTable, asOf: run.featuresAsOf, heldAsOf: run.heldFeaturesAsOf }, computeFeatures),
     });
     const [next] = await tx
       .update(reclassRun)

@@ -56,6 +56,12 @@ export const reclassRun = pgTable(
      */
     relinkFirst: boolean("relink_first").notNull().default(false),
     featuresAsOf: ts("features_as_of"),
+    /**
+     * When most of the scope is classified for the first time: the first-class check-back's
+     * features (the same scope as of this earlier instant, shops as registered at
+     * features_as_of) staged beside the run's own, in one more pass. Null: not staged.
+     */
+    heldFeaturesAsOf: ts("held_features_as_of"),
     leaseOwner: text("lease_owner"),
     leaseUntil: ts("lease_until"),
     createdAt: createdAt(),

@@ -1,0 +1,1 @@
+ALTER TABLE "reclass_run" ADD COLUMN "held_features_as_of" timestamp with time zone;

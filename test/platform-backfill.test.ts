@@ -1,8 +1,9 @@
 // A platform sending its history under an open backfill: its batches are stored and receipted
 // through the signed API (the SDK) as always, but its merchants are classified once, by the run
 // that finishing the backfill starts, with their links, warnings and feed messages as any run
-// gives them. Another platform's batches meanwhile are classified at once; after the backfill
-// the platform's batches are again. Several platforms' backfills finished together are one run.
+// gives them. Another platform's batches meanwhile are classified at once, and a full run
+// meanwhile passes over the platform's merchants; after the backfill the platform's batches are
+// classified at once again. Several platforms' backfills finished together are one run.
 // Opening and finishing is for a city-wide admin only.
 import { sql } from "drizzle-orm";
 import { exportJWK } from "jose";
@@ -136,6 +137,14 @@ describe("a platform sending its history under an open backfill", () => {
     neighbour = n!.entityId!;
     await sdkLive.submitEvents(orderly("l-neighbour"));
     await rescoresSettled(gw);
+    // a full run meanwhile (the daily one, an admin's) passes over the platform's merchants: their
+    // history is still arriving, and the run that finishes the backfill will classify them
+    const started = await regulatorCall(gw, admin, "POST", "/v1/regulator/reclassifications", { reason: "全量重算" });
+    expect(started.status).toBe(202);
+    const meanwhile = await runFinished(gw, ((await started.json()) as { runId: string }).runId, admin.token);
+    expect(meanwhile).toMatchObject({ status: "done", processed: 1 });
+    await rescoresSettled(gw);
+    expect(await classifications(neighbour)).toContain("run");
 
     expect(await classifications(stormy)).toEqual([]);
     expect(await classifications(tidy)).toEqual([]);

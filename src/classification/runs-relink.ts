@@ -10,6 +10,7 @@ import type { Database } from "../db/client.js";
 import { idList } from "../db/id-list.js";
 import { requestRescore } from "../exchange/rescore-job.js";
 import type { EnqueueMany } from "../jobs/index.js";
+import { AWAITING_BACKFILL_SQL } from "./backfill-scope.js";
 import { rebuildLinks } from "./relationships-rebuild.js";
 
 /**
@@ -25,8 +26,7 @@ export async function relinkScope(deps: { db: Database; enqueueMany?: EnqueueMan
       ? async (tx, partners) => {
           // Not those a platform's open backfill will bring to a run of their own.
           const outside = await db.rows<{ id: string }>(
-            sql`select e.id from entity e where e.id in ${idList(partners)} and not (${scope})
-              and not exists (select 1 from shop s join platform p on p.id = s.platform_id where s.entity_id = e.id and p.backfill_since is not null)`,
+            sql`select e.id from entity e where e.id in ${idList(partners)} and not (${scope}) and not ${AWAITING_BACKFILL_SQL}`,
             tx,
           );
           await requestRescore(tx, enqueueMany, outside.map((r) => r.id), now, { links: false, relationshipsOnly: true });

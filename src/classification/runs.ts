@@ -25,6 +25,7 @@ import type { EnqueueMany } from "../jobs/index.js";
 import type { ClassifyEntities } from "./contracts.js";
 import { findRun, type RunRow, type RunScope } from "./runs-store.js";
 import { relinkScope } from "./runs-relink.js";
+import { AWAITING_BACKFILL_SQL } from "./backfill-scope.js";
 import { dropStaged, heldTableName, runComputeFeatures, stagedReady, stagedTableName, stageFeatures } from "./runs-stage.js";
 import { PROVISIONAL_CLASS_SQL } from "./classify.js";
 import { computeFeatures } from "./features.js";
@@ -80,9 +81,13 @@ export type ExecuteResult =
   | { outcome: "yielded"; run: RunRow }
   | { outcome: "missing" };
 
-/** The entity filter of a scope (the ids themselves are bounded by the keyset). */
+/**
+ * The entity filter of a scope (the ids themselves are bounded by the keyset). Every run passes
+ * over the entities an open backfill will classify in its own run (backfill-scope.ts); the run
+ * that ends a backfill starts after it closed, so its own entities are not among them.
+ */
 export function scopeFilter(scope: RunScope): SQL {
-  const parts: SQL[] = [sql`true`];
+  const parts: SQL[] = [sql`not ${AWAITING_BACKFILL_SQL}`];
   if (scope.regionPrefix) parts.push(sql`starts_with(e.region_code, ${scope.regionPrefix})`);
   if (scope.platformId) parts.push(sql`exists (select 1 from shop s where s.entity_id = e.id and s.platform_id = ${scope.platformId}::uuid)`);
   if (scope.platformIds?.length) {

@@ -905,7 +905,8 @@ export interface paths {
          *     in flight, then starts one reclassification run over the platform's entities (it first
          *     refreshes their relationship graph); `runId` names it (follow it at
          *     `/v1/regulator/reclassifications/{runId}`). Until then its entities keep the classes they
-         *     had; the daily run still classifies everyone. Opening an open backfill, or finishing a
+         *     had: other runs (the daily one included) pass over them, their history being still
+         *     on its way. Opening an open backfill, or finishing a
          *     finished one, returns it unchanged; finishing with none open is 409.
          */
         post: operations["changePlatformBackfill"];
@@ -1323,7 +1324,11 @@ export interface paths {
         /** Full reclassification runs, newest first. */
         get: operations["listReclassifications"];
         put?: never;
-        /** Start a full reclassification run over all entities, a region prefix or a platform's entities (admin). */
+        /**
+         * Start a full reclassification run over all entities, a region prefix or a platform's entities (admin).
+         * @description A run passes over the entities a platform's open backfill will classify when it finishes
+         *     (`/v1/regulator/platforms/{platformId}/backfill/{action}`): their history is still on its way.
+         */
         post: operations["startReclassification"];
         delete?: never;
         options?: never;

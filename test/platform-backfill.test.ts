@@ -17,6 +17,7 @@ import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { loginRegulator, onboardPlatform, type LoggedInRegulator, type OnboardedPlatform } from "./support/platform.js";
 import { rescoresSettled } from "./support/rescores.js";
 import { runFinished } from "./support/runs.js";
+import { usingPostgres } from "./support/db.js";
 
 const clock = new ManualClock(`${new Date().toISOString().slice(0, 10)}T03:00:00Z`);
 let gw: TestGateway;
@@ -224,5 +225,55 @@ describe("several platforms' backfills finished together", () => {
     // a platform that never had one is refused, and nothing changes
     const never = await regulatorCall(gw, admin, "POST", "/v1/regulator/platform-backfills/finish", { platformIds: [a.platformId, live.platformId], reason: "x" });
     expect(never.status).toBe(409);
+  });
+});
+
+// PostgreSQL only: the embedded database is one connection, on which batches and finishing
+// cannot overlap at all.
+describe.skipIf(!usingPostgres())("finishing while a batch is in flight", () => {
+  it("waits for it: the batch that saw the backfill open is committed before the run stages, and counts in it", async () => {
+    const db = gw.system.deps.db;
+    const p = await onboardPlatform(gw, { name: "在途平台" });
+    const sdk = await client(p);
+    await ok<Backfill>(await backfill(admin, p.platformId, "start"));
+    const entityId = (await sdk.submitMerchants([shopAt("w-late", "赵氏食品店")])).results[0]!.entityId!;
+    const lockWaits = async () => (await db.rows<{ n: number }>(sql`select count(*)::int as n from pg_locks where not granted`))[0]!.n;
+    const until = async (done: () => Promise<boolean>) => {
+      while (!(await done())) await new Promise((r) => setTimeout(r, 10));
+    };
+    // Hold the batch in its transaction after it read the backfill gate: its insert into `batch`
+    // waits behind this lock.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    const blocker = db.transaction(async (tx) => {
+      await tx.execute(sql`lock table batch in share mode`);
+      holding();
+      await released;
+    });
+    await held;
+    const sent = sdk.submitEvents(storm("w-late"));
+    await until(async () => (await lockWaits()) >= 1);
+    let finishedAt: "before" | "after" | undefined;
+    let batchDone = false;
+    void sent.then(() => (batchDone = true));
+    const finishing = backfill(admin, p.platformId, "finish").then((res) => {
+      finishedAt ??= batchDone ? "after" : "before";
+      return res;
+    });
+    // finishing waits for the batch's lock on the platform row (or, were it not to, is done)
+    await until(async () => finishedAt !== undefined || (await lockWaits()) >= 2);
+    expect(finishedAt).toBeUndefined();
+    release();
+    await blocker;
+    expect((await sent).accepted).toBe(41);
+    const finished = await ok<Backfill>(await finishing);
+    expect(finishedAt).toBe("after");
+    await runFinished(gw, finished.runId!, admin.token);
+    await rescoresSettled(gw);
+    // classified once, by the run, on the batch's events
+    expect(await classifications(entityId)).toEqual(["run"]);
+    expect(["C", "D"]).toContain((await profileOf(entityId)).riskClass);
   });
 });

@@ -13,7 +13,7 @@ import type { Clock } from "../clock.js";
 import type { Database, Tx } from "../db/client.js";
 import { gatewayKey } from "../db/schema/gateway-key.js";
 import { AppError } from "../http/errors.js";
-import { requireReason } from "../http/reason.js";
+import { checkedReason } from "../http/reason.js";
 import { actorLabel, type Actor } from "./actor.js";
 import { authorize, cityWide, regulator } from "./authorize.js";
 import { decryptWithKek, encryptWithKek } from "./key-encryption.js";
@@ -202,7 +202,7 @@ export function createGatewayKeys(deps: GatewayKeysDeps): GatewayKeys {
     },
     async revoke(ctx, input) {
       authorize(ctx.actor, cityWide("admin"));
-      const reason = requireReason(input.reason);
+      const reason = checkedReason(input.reason);
       const now = deps.clock.now();
       const result = await deps.db.transaction(async (tx) => {
         await lock(tx);

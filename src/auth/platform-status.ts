@@ -7,7 +7,7 @@ import { eq, sql } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { platform } from "../db/schema/platform.js";
 import { AppError } from "../http/errors.js";
-import { requireReason } from "../http/reason.js";
+import { checkedReason } from "../http/reason.js";
 import { actorLabel, type VerbContext } from "./actor.js";
 import { authorize, cityWide } from "./authorize.js";
 import { keysOfPlatforms } from "./platform-queries.js";
@@ -23,7 +23,7 @@ export const reactivatePlatform = (ctx: VerbContext, input: PlatformStatusInput)
 
 async function setStatus(ctx: VerbContext, input: PlatformStatusInput, to: "active" | "suspended"): Promise<PlatformView> {
   authorize(ctx.actor, cityWide("admin"));
-  const reason = requireReason(input.reason);
+  const reason = checkedReason(input.reason);
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const [current] = await tx.select().from(platform).where(eq(platform.id, input.platformId)).for("update");

@@ -7,7 +7,7 @@ import { asc, eq, like, sql } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { regulatorUser } from "../db/schema/regulator-user.js";
 import { AppError } from "../http/errors.js";
-import { requireReason } from "../http/reason.js";
+import { checkedReason } from "../http/reason.js";
 import { actorLabel, type VerbContext } from "./actor.js";
 import { authorize, regulator } from "./authorize.js";
 import { generatePassword, hashPassword } from "./passwords.js";
@@ -93,7 +93,7 @@ async function change(
   patch: (u: Row) => { status?: Row["status"]; passwordHash?: string; endSessions?: boolean } | undefined,
 ): Promise<RegulatorUserView> {
   const scope = scopeOf(ctx);
-  const reason = requireReason(input.reason);
+  const reason = checkedReason(input.reason);
   return ctx.db.transaction(async (tx) => {
     const [current] = await tx.select().from(regulatorUser).where(eq(regulatorUser.id, input.userId)).for("update");
     // Outside the admin's region reads as absent: it learns nothing about other regions' staff.

@@ -8,8 +8,9 @@
 // entities (or, finishing several platforms' backfills together, over all of theirs), which
 // first refreshes the relationship graph around them (runs-relink.ts) and then classifies them
 // as of one instant, with monitoring and the fence as in any run.
-// While a backfill is open the platform's entities keep the classes they had; other platforms'
-// batches are rescored as usual, and the daily run still classifies everyone.
+// While a backfill is open the platform's entities keep the classes they had: other runs (the
+// daily one included) pass over them (backfill-scope.ts); other platforms' batches are rescored
+// as usual.
 import { eq, inArray } from "drizzle-orm";
 import { appendAudit } from "../audit/index.js";
 import { actorLabel } from "../auth/actor.js";
@@ -19,7 +20,7 @@ import type { Tx } from "../db/client.js";
 import { platform } from "../db/schema/platform.js";
 import type { components } from "../generated/openapi.js";
 import { AppError } from "../http/errors.js";
-import { requireReason } from "../http/reason.js";
+import { checkedReason } from "../http/reason.js";
 import type { LifecycleContext } from "./lifecycle.js";
 import { startRun } from "./runs-job.js";
 
@@ -38,7 +39,7 @@ const MAX_PLATFORMS = 100;
 /** Opens a backfill (audited); one already open is returned as it is. */
 export async function startPlatformBackfill(ctx: LifecycleContext, input: BackfillInput): Promise<PlatformBackfill> {
   authorize(ctx.actor, cityWide("admin"));
-  const reason = requireReason(input.reason);
+  const reason = checkedReason(input.reason);
   return ctx.db.transaction(async (tx) => {
     const current = await lockPlatform(tx, input.platformId);
     if (current.backfillSince !== null) return backfillView(current);
@@ -66,7 +67,7 @@ export async function finishPlatformBackfill(ctx: LifecycleContext, input: Backf
  */
 export async function finishPlatformBackfills(ctx: LifecycleContext, input: { platformIds: readonly string[]; reason: string }): Promise<{ runId: string | null; platforms: PlatformBackfill[] }> {
   authorize(ctx.actor, cityWide("admin"));
-  const reason = requireReason(input.reason);
+  const reason = checkedReason(input.reason);
   const ids = [...new Set(input.platformIds.map((id) => id.toLowerCase()))].sort();
   if (ids.length === 0 || ids.length > MAX_PLATFORMS) throw new AppError("VALIDATION_FAILED", `platformIds: 1-${MAX_PLATFORMS} platforms`);
   const result = await ctx.db.transaction(async (tx) => {

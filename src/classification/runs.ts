@@ -183,8 +183,9 @@ async function stage(deps: RunEngineDeps, claimed: RunRow, owner: string): Promi
     if (!run || run.status !== "running" || run.leaseOwner !== owner) throw new LeaseLost(`run ${claimed.id} is no longer leased to ${owner}`);
     const table = stagedTableName(run.id);
     const asOf = run.featuresAsOf ?? clock.now();
-    await stageFeatures(db, tx, table, (await stageWhole(db, tx, run)) ? null : scopeFilter(run.scope), asOf);
-    const heldAsOf = await checkBackInstant(deps, tx, run.scope, asOf);
+    const census = await entityCensus(db, tx, run.scope);
+    await stageFeatures(db, tx, table, stageWhole(run, census) ? null : scopeFilter(run.scope), asOf);
+    const heldAsOf = await checkBackInstant(deps, tx, census, asOf);
     if (heldAsOf !== null) await stageFeatures(db, tx, heldTableName(table), null, heldAsOf, asOf);
     const [staged] = await tx
       .update(reclassRun)
@@ -195,17 +196,31 @@ async function stage(deps: RunEngineDeps, claimed: RunRow, owner: string): Promi
   });
 }
 
+/** What staging decides by: every entity, and the scope's entities with no class from evidence yet. */
+interface EntityCensus {
+  all: number;
+  firstInScope: number;
+}
+
+/** One pass over the entity rows for both counts. */
+async function entityCensus(db: Database, tx: Executor, scope: RunScope): Promise<EntityCensus> {
+  const [r] = await db.rows<{ first: number | string; all: number | string }>(
+    sql`select (count(*) filter (where ${scopeFilter(scope)} and ${PROVISIONAL_CLASS_SQL}))::int as first, count(*)::int as all from entity e`,
+    tx,
+  );
+  return { all: Number(r?.all ?? 0), firstInScope: Number(r?.first ?? 0) };
+}
+
 /**
  * Stage every entity's features, not only the scope's? Yes for a city-wide run, and for a scope
  * of at least half the entities: staging reads every event row of the lookback either way, and
  * the scope's semi-join then costs more than the rows it saves (five platforms covering the city:
  * 104 s filtered against 50 s whole). The chunks read only their own ids from the table.
  */
-async function stageWhole(db: Database, tx: Executor, run: RunRow): Promise<boolean> {
+function stageWhole(run: RunRow, census: EntityCensus): boolean {
   const { regionPrefix, platformId, platformIds } = run.scope;
   if (!regionPrefix && !platformId && !platformIds?.length) return true;
-  const all = await countScope(db, tx, {});
-  return all > 0 && (run.total ?? all) * 2 >= all;
+  return census.all > 0 && (run.total ?? census.all) * 2 >= census.all;
 }
 
 /**
@@ -214,15 +229,10 @@ async function stageWhole(db: Database, tx: Executor, run: RunRow): Promise<bool
  * provisional class: then nearly every chunk asks for it, and by id it costs an index probe
  * per entity and partition. A run over a few new entities asks by id, as a rescore does.
  */
-async function checkBackInstant(deps: RunEngineDeps, tx: Executor, scope: RunScope, asOf: Date): Promise<Date | null> {
+async function checkBackInstant(deps: RunEngineDeps, tx: Executor, census: EntityCensus, asOf: Date): Promise<Date | null> {
   const lookback = (await deps.heldLookbackDays?.(tx)) ?? 0;
   if (!(lookback > 0)) return null;
-  const [r] = await deps.db.rows<{ first: number | string; all: number | string }>(
-    sql`select (count(*) filter (where ${scopeFilter(scope)} and ${PROVISIONAL_CLASS_SQL}))::int as first, count(*)::int as all from entity e`,
-    tx,
-  );
-  const first = Number(r?.first ?? 0);
-  return first > 0 && first * 2 >= Number(r?.all ?? 0) ? new Date(asOf.getTime() - lookback * DAY_MS) : null;
+  return census.firstInScope > 0 && census.firstInScope * 2 >= census.all ? new Date(asOf.getTime() - lookback * DAY_MS) : null;
 }
 
 /** Adds a chunk's tallies (no zeros) to a jsonb counts column, in SQL: lanes commit side by side. */
